@@ -1,0 +1,412 @@
+"""The reference engine: one replication as a SimPy discrete-event model.
+
+``run_replication(plan, draws, i)`` is a deterministic function of the scenario's
+plan and replication ``i``'s draws. Phases of a run (desmod's pattern): build the
+state, start one ``run_route`` process per route (plus the budget clock and the
+yearly tax and fund processes where configured), run to the horizon, collect an
+:class:`Outcome`. Payments that fall due later (tranches after ``payment_lag``,
+compensation, value) are timeouts with a callback, not processes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from .draws import Draws
+from .ledger import K, Ledger, LedgerWriter, P
+from .plan import EnginePlan
+
+__all__ = ["STATUS", "Outcome", "run_replication"]
+
+#: Route end states, in code order.
+STATUS: tuple[str, ...] = (
+    "running",  # still running at the horizon
+    "succeeded",
+    "failed",  # failed a review (technical failure)
+    "eliminated",  # passed, but not kept by the horse race
+    "financing_failure",  # abandoned: its outflow would exceed the solver's reserve
+    "not_started",  # starts at or after the horizon
+)
+RUNNING, SUCCEEDED, FAILED, ELIMINATED, FINANCING, NOT_STARTED = range(6)
+_EPS = 1e-12
+
+GOV, DEM, SOL, EXT = P["government"], P["demander"], P["solver"], P["external"]
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """What one replication produced: its ledger and per-route facts the ledger lacks.
+
+    Attributes
+    ----------
+    ledger : Ledger
+    status : (R,) int8, codes of :data:`STATUS`
+    end_time : (R,) float, time the route ended (NaN if running / not started)
+    end_review : (R,) int8, the review at which it ended (0 if none)
+    misconduct : (R,) bool, the failure was misconduct
+    committed_unpaid : float
+        Government payments committed before the horizon but not paid by it.
+    delayed_payments : int
+        Government payments held back by the annual budget.
+    total_delay : float
+        Sum over delayed payments of the years they waited.
+    """
+
+    ledger: Ledger
+    status: np.ndarray
+    end_time: np.ndarray
+    end_review: np.ndarray
+    misconduct: np.ndarray
+    committed_unpaid: float
+    delayed_payments: int
+    total_delay: float
+
+
+class _Due:
+    """A government payment committed and not yet (fully) paid."""
+
+    __slots__ = ("challenge", "due", "kind", "payee", "remaining", "route", "tranche")
+
+    def __init__(
+        self,
+        payee: int,
+        amount: float,
+        kind: int,
+        challenge: int,
+        route: int,
+        due: float,
+        tranche: bool,
+    ) -> None:
+        self.payee = payee
+        self.remaining = amount
+        self.kind = kind
+        self.challenge = challenge
+        self.route = route
+        self.due = due
+        self.tranche = tranche
+
+
+class _Race:
+    """Selection among a challenge's racing routes after review ``select_after``."""
+
+    __slots__ = ("env", "heard", "keep", "outstanding", "passed", "priority")
+
+    def __init__(
+        self, env: simpy.Environment, routes: int, keep: int, priority: list[float]
+    ) -> None:
+        self.env = env
+        self.outstanding = routes
+        self.keep = keep
+        self.passed: list[tuple[float, int, simpy.Event]] = []
+        self.priority = priority
+        self.heard: set[int] = set()
+
+    def report(self, route: int) -> simpy.Event:
+        """A route passed the selection review; the event's value says if it is kept."""
+        event = self.env.event()
+        self.passed.append((self.priority[route], route, event))
+        self._done(route)
+        return event
+
+    def withdraw(self, route: int) -> None:
+        """A route ended before passing the selection review."""
+        if route not in self.heard:
+            self._done(route)
+
+    def _done(self, route: int) -> None:
+        self.heard.add(route)
+        self.outstanding -= 1
+        if self.outstanding == 0:
+            for rank, (_, _, event) in enumerate(sorted(self.passed, key=lambda x: x[:2])):
+                event.succeed(rank < self.keep)
+
+
+class _Run:
+    """State of one replication."""
+
+    def __init__(self, plan: EnginePlan, draws: Draws, i: int) -> None:
+        sc = plan.scenario
+        lay = plan.layout
+        self.plan = plan
+        self.env = simpy.Environment()
+        self.ledger = LedgerWriter()
+        self.horizon = sc.horizon
+        gov = sc.government
+        self.lag = gov.matching.payment_lag
+        self.cap = gov.matching.cap
+        self.tol = gov.error_tolerance
+        self.clawback_share = gov.clawback_without_tolerance
+        self.budget = gov.annual_budget
+        self.reserve = sc.solver.reserve
+        r, c = lay.n_routes, lay.n_challenges
+        # draws of this replication, as Python lists
+        self.duration: list[list[float]] = draws.duration[i].tolist()
+        self.review_u: list[list[float]] = draws.review_u[i].tolist()
+        self.overrun: list[float] = draws.overrun[i].tolist()
+        self.misconduct_u: list[float] = draws.misconduct_u[i].tolist()
+        self.value: list[float] = draws.value[i].tolist()
+        race_u: list[float] = draws.race_u[i].tolist()
+        # route state
+        self.status = [NOT_STARTED] * r
+        self.end_time = [math.nan] * r
+        self.end_review = [0] * r
+        self.misconduct = [False] * r
+        self.cost_spent = [0.0] * r
+        self.demander_paid = [0.0] * r
+        self.net_outflow = [0.0] * r
+        self.gov_paid = [0.0] * r  # matching paid for the route
+        self.tranches_due = [0] * r  # tranches committed, not fully paid
+        self.settled: dict[int, simpy.Event] = {}
+        self.spent_by_year: dict[tuple[int, int], float] = {}
+        # challenge state
+        self.cap_left = [math.inf if self.cap is None else self.cap] * c
+        self.value_paid = [False] * c
+        self.races: dict[int, _Race] = {}
+        for ch, cp in enumerate(plan.challenges):
+            if cp.select_after:
+                self.races[ch] = _Race(self.env, cp.solvers, cp.keep, race_u)
+        # government payments
+        self.unpaid = 0.0
+        self.queue: deque[_Due] = deque()
+        self.spent_in_year: dict[int, float] = {}
+        self.delayed = 0
+        self.total_delay = 0.0
+
+    # --- money movements -------------------------------------------------------
+
+    def solver_receives(self, r: int, payer: int, amount: float, kind: int) -> None:
+        self.ledger.add(self.env.now, payer, SOL, amount, kind, self.plan.route_challenge[r], r)
+        self.net_outflow[r] -= amount
+
+    def spend(self, r: int, amount: float) -> bool:
+        """The solver pays R&D cost; False if that would exceed its reserve."""
+        if self.reserve is not None and self.net_outflow[r] + amount > self.reserve + _EPS:
+            return False
+        now = self.env.now
+        self.ledger.add(now, SOL, EXT, amount, K["rd_spending"], self.plan.route_challenge[r], r)
+        self.net_outflow[r] += amount
+        self.cost_spent[r] += amount
+        key = (r, int(now))
+        self.spent_by_year[key] = self.spent_by_year.get(key, 0.0) + amount
+        return True
+
+    def commit(
+        self, delay: float, payee: int, amount: float, kind: int, r: int, tranche: bool
+    ) -> None:
+        """Commit a government payment falling due ``delay`` years from now."""
+        if amount <= 0.0:
+            return
+        due = _Due(
+            payee, amount, kind, self.plan.route_challenge[r], r, self.env.now + delay, tranche
+        )
+        self.unpaid += amount
+        if tranche:
+            self.tranches_due[r] += 1
+        event = self.env.timeout(delay)
+        event.callbacks.append(lambda _e: self.fall_due(due))
+
+    def fall_due(self, due: _Due) -> None:
+        if self.budget is None:
+            self.pay_part(due, due.remaining)
+        elif self.queue:
+            self.queue.append(due)
+        else:
+            self.pay_part(due, min(due.remaining, self.room()))
+            if due.remaining > _EPS:
+                self.queue.append(due)
+
+    def room(self) -> float:
+        assert self.budget is not None
+        return max(0.0, self.budget - self.spent_in_year.get(int(self.env.now), 0.0))
+
+    def pay_part(self, due: _Due, amount: float) -> None:
+        if amount <= _EPS * max(1.0, due.remaining):
+            return
+        now = self.env.now
+        self.ledger.add(now, GOV, due.payee, amount, due.kind, due.challenge, due.route)
+        if due.payee == SOL:
+            self.net_outflow[due.route] -= amount
+        year = int(now)
+        self.spent_in_year[year] = self.spent_in_year.get(year, 0.0) + amount
+        due.remaining -= amount
+        self.unpaid -= amount
+        r = due.route
+        if due.tranche:
+            self.gov_paid[r] += amount
+        if due.remaining <= _EPS * max(1.0, amount):
+            self.unpaid -= due.remaining
+            due.remaining = 0.0
+            if now > due.due + _EPS:
+                self.delayed += 1
+                self.total_delay += now - due.due
+            if due.tranche:
+                self.tranches_due[r] -= 1
+                if self.tranches_due[r] == 0 and r in self.settled:
+                    self.settled.pop(r).succeed()
+
+    def budget_clock(self) -> Generator[simpy.Event, Any, None]:
+        """At the start of each budget year, pay waiting government payments FIFO."""
+        year = 0
+        while True:
+            year += 1
+            yield self.env.timeout(year - self.env.now)
+            while self.queue:
+                room = self.room()
+                if room <= _EPS:
+                    break
+                head = self.queue[0]
+                self.pay_part(head, min(head.remaining, room))
+                if head.remaining <= _EPS:
+                    self.queue.popleft()
+
+    # --- route events ----------------------------------------------------------
+
+    def milestone(self, r: int, m: int) -> None:
+        ch = self.plan.route_challenge[r]
+        cp = self.plan.challenges[ch]
+        if cp.installments[m] > 0.0:
+            amount = cp.installments[m]
+            self.solver_receives(r, DEM, amount, K["demander_installment"])
+            self.demander_paid[r] += amount
+        tranche = min(cp.tranches[m], self.cap_left[ch])
+        if tranche > 0.0:
+            self.cap_left[ch] -= tranche
+            self.commit(self.lag, DEM, tranche, K["matching"], r, tranche=True)
+
+    def compensate(self, r: int) -> None:
+        tol = self.tol
+        base = self.cost_spent[r]
+        if tol.base == "unrecovered_cost":
+            base -= self.demander_paid[r]
+        amount = tol.rate * max(0.0, base)
+        if tol.cap is not None:
+            amount = min(amount, tol.cap)
+        self.commit(self.lag, SOL, amount, K["compensation"], r, tranche=False)
+
+    def claw_back(self, r: int, share: float) -> Generator[simpy.Event, Any, None]:
+        """Recover ``share`` of the route's tranches from the demander, once all are paid."""
+        yield self.env.timeout(self.lag)
+        if self.tranches_due[r] > 0:
+            event = self.env.event()
+            self.settled[r] = event
+            yield event
+        amount = share * self.gov_paid[r]
+        self.ledger.add(
+            self.env.now, DEM, GOV, amount, K["clawback"], self.plan.route_challenge[r], r
+        )
+
+    def end(self, r: int, status: int, review: int) -> None:
+        self.status[r] = status
+        self.end_time[r] = self.env.now
+        self.end_review[r] = review
+        ch = self.plan.route_challenge[r]
+        race = self.races.get(ch)
+        if race is not None and status != ELIMINATED:
+            race.withdraw(r)
+
+    def fail(self, r: int, review: int) -> None:
+        self.end(r, FAILED, review)
+        if self.tol.enabled:
+            if self.misconduct_u[r] < self.tol.misconduct_probability:
+                self.misconduct[r] = True
+                self.env.process(self.claw_back(r, 1.0))
+            else:
+                self.compensate(r)
+        elif self.clawback_share > 0.0:
+            self.env.process(self.claw_back(r, self.clawback_share))
+
+    def abandon(self, r: int, review: int) -> None:
+        """Financing failure: no compensation; tranches clawed back as without tolerance."""
+        self.end(r, FINANCING, review)
+        if self.clawback_share > 0.0:
+            self.env.process(self.claw_back(r, self.clawback_share))
+
+    def eliminate(self, r: int, review: int) -> None:
+        self.end(r, ELIMINATED, review)
+        cp = self.plan.challenges[self.plan.route_challenge[r]]
+        if self.tol.enabled and cp.compensate_eliminated:
+            self.compensate(r)
+
+    def succeed(self, r: int, review: int) -> None:
+        self.end(r, SUCCEEDED, review)
+        ch = self.plan.route_challenge[r]
+        if not self.value_paid[ch]:
+            self.value_paid[ch] = True
+            amount = self.value[ch]
+            event = self.env.timeout(self.plan.challenges[ch].value_lag)
+            event.callbacks.append(
+                lambda _e: self.ledger.add(
+                    self.env.now, EXT, DEM, amount, K["commercial_value"], ch, -1
+                )
+            )
+
+    # --- processes ---------------------------------------------------------------
+
+    def run_route(self, r: int) -> Generator[simpy.Event, Any, None]:
+        """One solver's route: start, phases with spending and reviews, the race."""
+        env = self.env
+        ch = self.plan.route_challenge[r]
+        cp = self.plan.challenges[ch]
+        yield env.timeout(cp.start)
+        self.status[r] = RUNNING
+        self.milestone(r, 0)
+        cost = cp.investment * self.overrun[r]
+        durations = self.duration[r]
+        review_u = self.review_u[r]
+        for j in range(cp.n_phases):
+            phase_cost = cost * cp.cost_shares[j]
+            duration = durations[j]
+            if cp.booking_period is None:
+                if not self.spend(r, phase_cost):
+                    self.abandon(r, j)
+                    return
+                yield env.timeout(duration)
+            else:
+                period = cp.booking_period
+                n_pay = max(1, math.ceil(duration / period - 1e-9))
+                for q in range(n_pay):
+                    if not self.spend(r, phase_cost / n_pay):
+                        self.abandon(r, j)
+                        return
+                    yield env.timeout(min(period, duration - q * period))
+            review = j + 1
+            if review_u[j] >= cp.pass_probability[j]:
+                self.fail(r, review)
+                return
+            self.milestone(r, review)
+            if review == cp.select_after:
+                kept = yield self.races[ch].report(r)
+                if not kept:
+                    self.eliminate(r, review)
+                    return
+        self.succeed(r, cp.n_phases)
+
+    def run(self) -> Outcome:
+        env = self.env
+        for r in range(len(self.status)):
+            env.process(self.run_route(r))
+        if self.budget is not None:
+            env.process(self.budget_clock())
+        env.run(until=self.horizon)
+        return Outcome(
+            ledger=self.ledger.freeze(),
+            status=np.asarray(self.status, dtype=np.int8),
+            end_time=np.asarray(self.end_time, dtype=float),
+            end_review=np.asarray(self.end_review, dtype=np.int8),
+            misconduct=np.asarray(self.misconduct, dtype=bool),
+            committed_unpaid=max(0.0, self.unpaid),
+            delayed_payments=self.delayed,
+            total_delay=self.total_delay,
+        )
+
+
+def run_replication(plan: EnginePlan, draws: Draws, i: int) -> Outcome:
+    """Simulate the ``i``-th replication of ``draws`` (an index into the block)."""
+    return _Run(plan, draws, i).run()

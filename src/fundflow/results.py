@@ -1,0 +1,122 @@
+"""A Monte Carlo run's tables: runs, routes, net cash by party, ledgers, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import metrics
+from .config import Scenario
+from .ledger import Ledger
+from .measures import LOSS_MEASURES
+
+__all__ = ["SimulationResult"]
+
+
+@dataclass(eq=False)
+class SimulationResult:
+    """What :func:`fundflow.simulate` returns.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    entropy : int
+        Root seed entropy; ``simulate(scenario, runs, seed=entropy)`` reproduces it.
+    replications : ndarray of int
+    workers : int
+    elapsed : float
+        Wall time of the run in seconds.
+    version : str
+        fundflow version that produced the result.
+    convergence : dict or None
+        Set by :func:`fundflow.simulate_until`.
+    """
+
+    scenario: Scenario
+    entropy: int
+    replications: np.ndarray
+    runs_columns: Mapping[str, np.ndarray]
+    routes_columns: Mapping[str, np.ndarray]
+    net_cash: np.ndarray
+    parties: tuple[str, ...]
+    ledgers: dict[int, Ledger]
+    workers: int
+    elapsed: float
+    version: str
+    rerun: Callable[[int], Ledger] | None = None
+    convergence: dict[str, Any] | None = None
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return int(self.replications.shape[0])
+
+    @property
+    def money_unit(self) -> str:
+        return self.scenario.money_unit
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """One row per replication (index ``replication``), the measures of MODEL.md §9."""
+        if "runs" not in self._cache:
+            frame = pd.DataFrame(
+                dict(self.runs_columns), index=pd.Index(self.replications, name="replication")
+            )
+            self._cache["runs"] = frame
+        return self._cache["runs"]
+
+    @property
+    def routes(self) -> pd.DataFrame:
+        """One row per replication x route (MultiIndex ``replication, route``)."""
+        if "routes" not in self._cache:
+            cols = dict(self.routes_columns)
+            frame = pd.DataFrame(cols).set_index(["replication", "route"])
+            names = [c.name for c in self.scenario.challenges]
+            spec = [names[i] for i in _challenge_specs(self.scenario)]
+            frame.insert(
+                1, "challenge_name", np.asarray(spec, dtype=object)[frame["challenge"].to_numpy()]
+            )
+            self._cache["routes"] = frame
+        return self._cache["routes"]
+
+    def party_totals(self) -> pd.DataFrame:
+        """Net cash (received minus paid) by party, one row per replication.
+
+        Every row sums to zero: money is conserved.
+        """
+        return pd.DataFrame(
+            self.net_cash,
+            columns=pd.Index(self.parties, name="party"),
+            index=pd.Index(self.replications, name="replication"),
+        )
+
+    def ledger(self, replication: int = 0) -> pd.DataFrame:
+        """The ledger of one replication as a DataFrame.
+
+        Ledgers not kept during the run are re-simulated from the same draws.
+        """
+        rep = int(replication)
+        if rep in self.ledgers:
+            return self.ledgers[rep].to_frame()
+        if self.rerun is None or rep < 0:
+            raise KeyError(f"replication(={replication}) is not available")
+        return self.rerun(rep).to_frame()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The runs table (one row per replication)."""
+        return self.runs
+
+    def summary(self, alphas: tuple[float, ...] = (0.95, 0.99)) -> pd.DataFrame:
+        """Mean, SE, 95% CI, std, percentiles; VaR/CVaR for loss-like measures.
+
+        Money in the scenario's ``money_unit``; counts and shares as numbers.
+        """
+        losses = [m for m in LOSS_MEASURES if m in self.runs_columns]
+        return metrics.summarize(self.runs, loss_measures=losses, alphas=alphas)
+
+
+def _challenge_specs(scenario: Scenario) -> list[int]:
+    return [i for i, c in enumerate(scenario.challenges) for _ in range(c.count)]
