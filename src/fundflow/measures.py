@@ -165,6 +165,15 @@ def run_measures(plan: EnginePlan, out: Outcome, routes: dict[str, np.ndarray]) 
     return row
 
 
+def exposure_path(plan: EnginePlan, out: Outcome, grid: np.ndarray) -> np.ndarray:
+    """The government's cumulative net outflow at each time of ``grid`` (flows up to t)."""
+    led = out.ledger
+    flow = _signed_outflow(led, _GOV_CODES)
+    order = np.argsort(led.time, kind="stable")
+    cum = np.concatenate([[0.0], np.cumsum(flow[order])])
+    return np.asarray(cum[np.searchsorted(led.time[order], grid, side="right")])
+
+
 def party_net_cash(out: Outcome) -> dict[str, float]:
     """Net cash (received minus paid) of every party in one replication."""
     return dict(zip(PARTIES, out.ledger.net_cash().tolist(), strict=True))

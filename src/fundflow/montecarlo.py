@@ -25,7 +25,7 @@ from .config import Scenario, load_scenario
 from .draws import draw
 from .errors import ConfigError
 from .ledger import PARTIES, Ledger
-from .measures import party_net_cash, route_measures, run_measures
+from .measures import exposure_path, party_net_cash, route_measures, run_measures
 from .plan import EnginePlan
 from .results import SimulationResult
 
@@ -41,6 +41,7 @@ class _Block:
     routes: dict[str, list[np.ndarray]]
     net_cash: list[list[float]]
     ledgers: dict[int, Ledger]
+    exposure: list[np.ndarray]
 
 
 def _as_scenario(scenario: Scenario | str | Path | dict[str, Any]) -> Scenario:
@@ -61,7 +62,8 @@ def replicate(plan: EnginePlan, entropy: int, replication: int) -> Outcome:
 def _run_block(scenario: Scenario, entropy: int, reps: Sequence[int], keep: int) -> _Block:
     plan = EnginePlan.of(scenario)
     draws = draw(scenario, plan.layout, entropy, reps)
-    block = _Block(list(reps), {}, {}, [], {})
+    block = _Block(list(reps), {}, {}, [], {}, [])
+    grid = exposure_grid(scenario)
     for i, rep in enumerate(reps):
         out = run_replication(plan, draws, i)
         routes = route_measures(plan, out)
@@ -71,9 +73,15 @@ def _run_block(scenario: Scenario, entropy: int, reps: Sequence[int], keep: int)
         for key, col in routes.items():
             block.routes.setdefault(key, []).append(col)
         block.net_cash.append(list(party_net_cash(out).values()))
+        block.exposure.append(exposure_path(plan, out, grid))
         if rep < keep:
             block.ledgers[rep] = out.ledger
     return block
+
+
+def exposure_grid(scenario: Scenario) -> np.ndarray:
+    """Quarterly times from 0 to the horizon at which exposure paths are recorded."""
+    return np.linspace(0.0, scenario.horizon, round(scenario.horizon * 4) + 1)
 
 
 def _check_positive_int(name: str, value: Any) -> int:
@@ -288,6 +296,7 @@ def _assemble(
     routes["replication"] = np.repeat(reps, n_routes)
     net_cash = np.array([row for b in blocks for row in b.net_cash], dtype=float)
     ledgers = {k: v for b in blocks for k, v in b.ledgers.items()}
+    exposure = np.array([row for b in blocks for row in b.exposure], dtype=float)
     return SimulationResult(
         scenario=sc,
         entropy=entropy,
@@ -297,6 +306,8 @@ def _assemble(
         net_cash=net_cash,
         parties=PARTIES,
         ledgers=ledgers,
+        exposure=exposure,
+        exposure_times=exposure_grid(sc),
         workers=workers,
         elapsed=elapsed,
         version=__version__,

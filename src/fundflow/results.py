@@ -44,6 +44,8 @@ class SimulationResult:
     net_cash: np.ndarray
     parties: tuple[str, ...]
     ledgers: dict[int, Ledger]
+    exposure: np.ndarray
+    exposure_times: np.ndarray
     workers: int
     elapsed: float
     version: str
@@ -104,6 +106,18 @@ class SimulationResult:
         if self.rerun is None or rep < 0:
             raise KeyError(f"replication(={replication}) is not available")
         return self.rerun(rep).to_frame()
+
+    def exposure_paths(self) -> pd.DataFrame:
+        """Government cumulative net outflow (money unit) at quarterly times.
+
+        One row per replication, one column per time in years (flows up to and
+        including that time; ``gov_lp`` included).
+        """
+        return pd.DataFrame(
+            self.exposure,
+            index=pd.Index(self.replications, name="replication"),
+            columns=pd.Index(self.exposure_times, name="time"),
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The runs table (one row per replication)."""
