@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import simpy
 
+from ._credit import CreditBook, loan_outstanding
+from ._fund import GuidedFundBook
 from .draws import Draws
 from .ledger import K, Ledger, LedgerWriter, P
 from .plan import EnginePlan
@@ -57,6 +59,11 @@ class Outcome:
         Government payments held back by the annual budget.
     total_delay : float
         Sum over delayed payments of the years they waited.
+    defaulted : (R,) bool, the route's loan defaulted
+    loans_outstanding : float
+        Principal still lent at the horizon.
+    fund_investments : int
+        Ventures the guided fund invested in.
     """
 
     ledger: Ledger
@@ -67,6 +74,9 @@ class Outcome:
     committed_unpaid: float
     delayed_payments: int
     total_delay: float
+    defaulted: np.ndarray
+    loans_outstanding: float
+    fund_investments: int
 
 
 class _Due:
@@ -145,6 +155,8 @@ class _Run:
         self.clawback_share = gov.clawback_without_tolerance
         self.budget = gov.annual_budget
         self.reserve = sc.solver.reserve
+        self.match_payee = SOL if gov.matching.payee == "solver" else DEM
+        self.tax_rate = gov.tax.corporate_tax_rate * gov.tax.rd_super_deduction
         r, c = lay.n_routes, lay.n_challenges
         # draws of this replication, as Python lists
         self.duration: list[list[float]] = draws.duration[i].tolist()
@@ -158,13 +170,14 @@ class _Run:
         self.end_time = [math.nan] * r
         self.end_review = [0] * r
         self.misconduct = [False] * r
+        self.defaulted = [False] * r
         self.cost_spent = [0.0] * r
         self.demander_paid = [0.0] * r
         self.net_outflow = [0.0] * r
         self.gov_paid = [0.0] * r  # matching paid for the route
         self.tranches_due = [0] * r  # tranches committed, not fully paid
         self.settled: dict[int, simpy.Event] = {}
-        self.spent_by_year: dict[tuple[int, int], float] = {}
+        self.spent_by_year: dict[int, dict[int, float]] = {}
         # challenge state
         self.cap_left = [math.inf if self.cap is None else self.cap] * c
         self.value_paid = [False] * c
@@ -178,6 +191,19 @@ class _Run:
         self.spent_in_year: dict[int, float] = {}
         self.delayed = 0
         self.total_delay = 0.0
+        self.credit = (
+            CreditBook(self, sc.credit, draws.default_u[i].tolist()) if sc.credit else None
+        )
+        self.fund = (
+            GuidedFundBook(
+                self,
+                sc.guided_fund,
+                draws.holding_period[i].tolist(),
+                draws.exit_multiple[i].tolist(),
+            )
+            if sc.guided_fund
+            else None
+        )
 
     # --- money movements -------------------------------------------------------
 
@@ -193,8 +219,9 @@ class _Run:
         self.ledger.add(now, SOL, EXT, amount, K["rd_spending"], self.plan.route_challenge[r], r)
         self.net_outflow[r] += amount
         self.cost_spent[r] += amount
-        key = (r, int(now))
-        self.spent_by_year[key] = self.spent_by_year.get(key, 0.0) + amount
+        if self.tax_rate > 0.0:
+            year = self.spent_by_year.setdefault(int(now), {})
+            year[r] = year.get(r, 0.0) + amount
         return True
 
     def commit(
@@ -278,13 +305,15 @@ class _Run:
         tranche = min(cp.tranches[m], self.cap_left[ch])
         if tranche > 0.0:
             self.cap_left[ch] -= tranche
-            self.commit(self.lag, DEM, tranche, K["matching"], r, tranche=True)
+            self.commit(self.lag, self.match_payee, tranche, K["matching"], r, tranche=True)
 
     def compensate(self, r: int) -> None:
         tol = self.tol
         base = self.cost_spent[r]
         if tol.base == "unrecovered_cost":
             base -= self.demander_paid[r]
+            if self.match_payee == SOL:
+                base -= self.gov_paid[r]
         amount = tol.rate * max(0.0, base)
         if tol.cap is not None:
             amount = min(amount, tol.cap)
@@ -310,6 +339,8 @@ class _Run:
         race = self.races.get(ch)
         if race is not None and status != ELIMINATED:
             race.withdraw(r)
+        if self.credit is not None:
+            self.credit.close(r, status == SUCCEEDED)
 
     def fail(self, r: int, review: int) -> None:
         self.end(r, FAILED, review)
@@ -336,6 +367,8 @@ class _Run:
 
     def succeed(self, r: int, review: int) -> None:
         self.end(r, SUCCEEDED, review)
+        if self.fund is not None:
+            self.fund.on_success(r)
         ch = self.plan.route_challenge[r]
         if not self.value_paid[ch]:
             self.value_paid[ch] = True
@@ -357,6 +390,8 @@ class _Run:
         yield env.timeout(cp.start)
         self.status[r] = RUNNING
         self.milestone(r, 0)
+        if self.credit is not None:
+            self.credit.open(r)
         cost = cp.investment * self.overrun[r]
         durations = self.duration[r]
         review_u = self.review_u[r]
@@ -388,12 +423,25 @@ class _Run:
                     return
         self.succeed(r, cp.n_phases)
 
+    def pay_tax(self) -> Generator[simpy.Event, Any, None]:
+        """At each budget year's end, the super-deduction's tax forgone, per solver."""
+        year = 0
+        while True:
+            yield self.env.timeout(year + 1 - self.env.now)
+            for r, spent in sorted(self.spent_by_year.pop(year, {}).items()):
+                self.solver_receives(r, GOV, self.tax_rate * spent, K["tax_expenditure"])
+            year += 1
+
     def run(self) -> Outcome:
         env = self.env
         for r in range(len(self.status)):
             env.process(self.run_route(r))
         if self.budget is not None:
             env.process(self.budget_clock())
+        if self.tax_rate > 0.0:
+            env.process(self.pay_tax())
+        if self.fund is not None:
+            self.fund.start()
         env.run(until=self.horizon)
         return Outcome(
             ledger=self.ledger.freeze(),
@@ -404,6 +452,9 @@ class _Run:
             committed_unpaid=max(0.0, self.unpaid),
             delayed_payments=self.delayed,
             total_delay=self.total_delay,
+            defaulted=np.asarray(self.defaulted, dtype=bool),
+            loans_outstanding=loan_outstanding(self.credit),
+            fund_investments=self.fund.investments if self.fund is not None else 0,
         )
 
 

@@ -40,6 +40,7 @@ __all__ = [
 
 MODES = ("two_phase", "upfront", "on_acceptance", "milestones")
 BASES = ("unrecovered_cost", "cost_spent")
+PAYEES = ("demander", "solver")
 _SUM_TOL = 1e-9
 
 
@@ -59,6 +60,7 @@ class Matching:
     first_share: float
     tranches: tuple[Installment, ...]
     payment_lag: float
+    payee: str = "demander"
 
     def plan(self, n_phases: int) -> tuple[Installment, ...]:
         """The government's tranches for a challenge with ``n_phases`` phases."""
@@ -370,6 +372,7 @@ def _government(sec: Section) -> Government:
         first_share=m.probability("first_share", 0.3),
         tranches=tranches,
         payment_lag=m.number("payment_lag", 0.25, lo=0),
+        payee=m.text("payee", "demander", choices=PAYEES),
     )
     m.finish()
     e = sec.section("error_tolerance", default_empty=True)

@@ -14,6 +14,10 @@ in the scenario's unit, time in years):
 * **leverage** = (R&D spending + fund investment - government net cost) /
   government net cost: others' money put into the projects per unit of government
   net cost (NaN when the net cost is not positive);
+* **bank / guarantor / reguarantor loss** = ``max(0, -net cash)`` (interest and
+  fees count as income; principal still lent at the horizon is not a loss);
+  **fund TVPI** = what an LP class received / what it paid in, **IRR** from its
+  yearly flows;
 * a solver's **loss** is ``max(0, -net cash)`` of its route; its **peak funding
   gap** the maximum cumulative net outflow of the route.
 """
@@ -38,6 +42,9 @@ LOSS_MEASURES: tuple[str, ...] = (
     "gov_peak_exposure",
     "solver_loss",
     "demander_net_cost",
+    "bank_loss",
+    "guarantor_loss",
+    "reguarantor_loss",
 )
 
 _GOV_CODES = np.array([P["government"], P["gov_lp"]])
@@ -162,7 +169,48 @@ def run_measures(plan: EnginePlan, out: Outcome, routes: dict[str, np.ndarray]) 
         "challenges_succeeded": float(succeeded_ch),
         "success_rate": succeeded_ch / started_ch if started_ch else np.nan,
     }
+    row.update(_instrument_measures(led, out))
     return row
+
+
+def _lp_measures(led: Any, party: int) -> tuple[float, float, float]:
+    """Paid-in, TVPI and IRR of one LP class (NaN where it paid nothing in)."""
+    pays = led.payer == party
+    gets = led.payee == party
+    paid_in = float(led.amount[pays].sum())
+    if paid_in <= 0.0:
+        return 0.0, np.nan, np.nan
+    received = float(led.amount[gets].sum())
+    mask = pays | gets
+    flows = np.where(gets[mask], 1.0, -1.0) * led.amount[mask]
+    return paid_in, received / paid_in, metrics.irr(led.time[mask], flows)
+
+
+def _instrument_measures(led: Any, out: Outcome) -> dict[str, float]:
+    """Guided fund, credit and tax measures (zero or NaN where not configured)."""
+    net = led.net_cash()
+    kind = led.kind
+    gov_paid_in, gov_tvpi, gov_irr = _lp_measures(led, P["gov_lp"])
+    social_paid_in, social_tvpi, social_irr = _lp_measures(led, P["social_lp"])
+    gov_payout = (kind == K["guarantee_payout"]) & (led.payer == P["government"])
+    return {
+        "gov_tax_expenditure": float(led.amount[kind == K["tax_expenditure"]].sum()),
+        "gov_guarantee_loss": float(led.amount[gov_payout].sum()),
+        "gov_fund_net_cost": float(-net[P["gov_lp"]]),
+        "fund_investments": float(out.fund_investments),
+        "fund_gov_paid_in": gov_paid_in,
+        "fund_gov_tvpi": gov_tvpi,
+        "fund_gov_irr": gov_irr,
+        "fund_social_paid_in": social_paid_in,
+        "fund_social_tvpi": social_tvpi,
+        "fund_social_irr": social_irr,
+        "loan_defaults": float(out.defaulted.sum()),
+        "loans_outstanding": out.loans_outstanding,
+        # principal still lent at the horizon is not (yet) a loss
+        "bank_loss": max(0.0, float(-net[P["bank"]]) - out.loans_outstanding),
+        "guarantor_loss": max(0.0, float(-net[P["guarantor"]])),
+        "reguarantor_loss": max(0.0, float(-net[P["reguarantor"]])),
+    }
 
 
 def exposure_path(plan: EnginePlan, out: Outcome, grid: np.ndarray) -> np.ndarray:

@@ -31,6 +31,11 @@ class ChallengePlan:
     booking_period: float | None
     value_lag: float
 
+    @property
+    def installments_total(self) -> float:
+        """The demander's contribution ``D`` per route."""
+        return sum(self.installments)
+
 
 @dataclass(frozen=True, eq=False)
 class EnginePlan:

@@ -1,0 +1,102 @@
+"""Shared-risk bank credit (政银担) inside a replication (MODEL.md section 7).
+
+Each route's solver borrows ``loan_share`` of its own funding need (the planned
+investment ``I`` less the demander's contribution ``D``) from the bank when the
+route starts. Every full year the loan is outstanding it pays ``interest_rate``
+of the principal to the bank; it pays the ``guarantee_fee`` to the guarantor at
+the start and on each anniversary. When the route ends it repays principal and
+interest accrued since the last anniversary, unless it defaults (probability
+``default_probability_on_failure`` or ``..._on_success``, one draw per route).
+On default the solver repays ``1 - loss_given_default`` of the principal; the
+loss is paid to the bank by the guarantor, reguarantor and government at their
+``risk_sharing`` shares (the bank bears its own share). A loan still outstanding
+at the horizon is neither repaid nor lost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from .config import Credit
+from .ledger import K, P
+
+if TYPE_CHECKING:
+    from ._engine_des import _Run
+
+BANK, GUARANTOR, SOL = P["bank"], P["guarantor"], P["solver"]
+
+
+class CreditBook:
+    """Loans of one replication, one per started route."""
+
+    def __init__(self, run: _Run, terms: Credit, default_u: list[float]) -> None:
+        self.run = run
+        self.terms = terms
+        self.default_u = default_u
+        self.principal: dict[int, float] = {}
+        self.interest_from: dict[int, float] = {}
+
+    def open(self, r: int) -> None:
+        """The solver of route ``r`` borrows at its start."""
+        run = self.run
+        cp = run.plan.challenges[run.plan.route_challenge[r]]
+        need = max(0.0, cp.investment - cp.installments_total)
+        amount = self.terms.loan_share * need
+        if amount <= 0.0:
+            return
+        self.principal[r] = amount
+        self.interest_from[r] = run.env.now
+        run.solver_receives(r, BANK, amount, K["loan"])
+        run.env.process(self.service(r))
+
+    def _pay(self, r: int, payee: int, amount: float, kind: int) -> None:
+        run = self.run
+        run.ledger.add(run.env.now, SOL, payee, amount, kind, run.plan.route_challenge[r], r)
+        run.net_outflow[r] += amount
+
+    def service(self, r: int) -> Generator[simpy.Event, Any, None]:
+        """Guarantee fee now and yearly, interest yearly, while the loan is open."""
+        while r in self.principal:
+            principal = self.principal[r]
+            self._pay(r, GUARANTOR, self.terms.guarantee_fee * principal, K["guarantee_fee"])
+            yield self.run.env.timeout(1.0)
+            if r not in self.principal:
+                return
+            self._pay(r, BANK, self.terms.interest_rate * principal, K["interest"])
+            self.interest_from[r] = self.run.env.now
+
+    def close(self, r: int, succeeded: bool) -> None:
+        """Repay, or default, when route ``r`` ends."""
+        principal = self.principal.pop(r, 0.0)
+        if principal <= 0.0:
+            return
+        terms = self.terms
+        p = (
+            terms.default_probability_on_success
+            if succeeded
+            else (terms.default_probability_on_failure)
+        )
+        if self.default_u[r] < p:
+            loss = terms.loss_given_default * principal
+            self._pay(r, BANK, principal - loss, K["repayment"])
+            run = self.run
+            ch = run.plan.route_challenge[r]
+            for party, share in terms.risk_sharing.items():
+                if party != "bank":
+                    run.ledger.add(
+                        run.env.now, P[party], BANK, share * loss, K["guarantee_payout"], ch, r
+                    )
+            run.defaulted[r] = True
+            return
+        accrued = terms.interest_rate * principal * (self.run.env.now - self.interest_from[r])
+        self._pay(r, BANK, accrued, K["interest"])
+        self._pay(r, BANK, principal, K["repayment"])
+
+
+def loan_outstanding(book: CreditBook | None) -> float:
+    """Principal still lent at the horizon."""
+    return math.fsum(book.principal.values()) if book is not None else 0.0
