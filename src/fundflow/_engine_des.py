@@ -449,7 +449,7 @@ class _Run:
             end_time=np.asarray(self.end_time, dtype=float),
             end_review=np.asarray(self.end_review, dtype=np.int8),
             misconduct=np.asarray(self.misconduct, dtype=bool),
-            committed_unpaid=max(0.0, self.unpaid),
+            committed_unpaid=self.unpaid if self.unpaid > 1e-9 else 0.0,
             delayed_payments=self.delayed,
             total_delay=self.total_delay,
             defaulted=np.asarray(self.defaulted, dtype=bool),
