@@ -303,7 +303,7 @@ class _Run:
             self.solver_receives(r, DEM, amount, K["demander_installment"])
             self.demander_paid[r] += amount
         tranche = min(cp.tranches[m], self.cap_left[ch])
-        if tranche > 0.0:
+        if tranche > _EPS * max(1.0, cp.tranches[m]):  # not the cap's rounding residue
             self.cap_left[ch] -= tranche
             self.commit(self.lag, self.match_payee, tranche, K["matching"], r, tranche=True)
 

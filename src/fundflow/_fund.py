@@ -89,8 +89,9 @@ class GuidedFundBook:
         if gov > 0.0:
             self._add(GOV_LP, FUND, gov, K["capital_call"])
             self.gov_calls.append((now, gov))
-        self._add(SOCIAL_LP, FUND, social, K["capital_call"])
-        self.social_calls.append((now, social))
+        if social > 0.0:
+            self._add(SOCIAL_LP, FUND, social, K["capital_call"])
+            self.social_calls.append((now, social))
         self.uncalled -= amount
         self.cash += amount
         return amount

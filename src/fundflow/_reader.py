@@ -65,11 +65,23 @@ class Section:
         self.known.add(key)
         if key not in self.data:
             if default is REQUIRED:
+                self._misspelt(key)
                 raise ConfigError(
                     self.at(key), None, "missing: this key is required", show_value=False
                 )
             return default
         return self.data[key]
+
+    def _misspelt(self, key: str) -> None:
+        """A required key is missing: if an unknown key looks like it, name that one."""
+        unknown = [k for k in self.data if k not in self.known]
+        close = difflib.get_close_matches(key, unknown, n=1, cutoff=0.75)
+        if close:
+            raise ConfigError(
+                self.at(close[0]),
+                self.data[close[0]],
+                f"unknown key; did you mean '{key}'? ('{key}' is required here)",
+            )
 
     def number(
         self,

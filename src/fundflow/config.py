@@ -8,10 +8,9 @@ see YAML or files.
 
 from __future__ import annotations
 
-import copy
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,53 @@ __all__ = [
     "Tax",
     "load_scenario",
 ]
+
+
+class FrozenDict(Mapping[str, Any]):
+    """A read-only, hashable mapping (scenarios are immutable all the way down)."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._data!r})"
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return FrozenDict({str(k): _freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
 
 MODES = ("two_phase", "upfront", "on_acceptance", "milestones")
 BASES = ("unrecovered_cost", "cost_spent")
@@ -198,7 +244,7 @@ class Scenario:
         ``None`` when the section is absent or ``enabled: false``.
     credit : Credit or None
     source : dict
-        The validated input mapping (for manifests and overrides).
+        The validated input mapping (a fresh copy on each access).
     """
 
     name: str
@@ -211,7 +257,12 @@ class Scenario:
     correlation: Mapping[str, float]
     guided_fund: GuidedFund | None
     credit: Credit | None
-    source: Mapping[str, Any]
+    frozen_source: FrozenDict
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """The validated input mapping, as a fresh plain dict."""
+        return dict(_thaw(self.frozen_source))
 
     @property
     def n_challenges(self) -> int:
@@ -235,7 +286,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the validated input mapping."""
-        return copy.deepcopy(dict(self.source))
+        return self.source
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
@@ -269,10 +320,10 @@ class Scenario:
             government=government,
             solver=solver,
             challenges=challenges,
-            correlation=correlation,
+            correlation=FrozenDict(correlation),
             guided_fund=_guided_fund(root.section("guided_fund")),
             credit=_credit(root.section("credit")),
-            source=copy.deepcopy(dict(data)),
+            frozen_source=_freeze(data),
         )
         root.finish()
         return scenario
@@ -306,18 +357,22 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("", str(p), "file not found") from None
+        raise ConfigError("", str(p), "file not found", truncate=False) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("", str(p), f"cannot be read ({exc.__class__.__name__}: {exc})") from None
+        raise ConfigError(
+            "", str(p), f"cannot be read ({exc.__class__.__name__}: {exc})", truncate=False
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError("", str(p), f"not valid YAML{where}: {problem}") from None
+        raise ConfigError("", str(p), f"not valid YAML{where}: {problem}", truncate=False) from None
     if not isinstance(data, Mapping):
-        raise ConfigError("", str(p), "the file must hold a mapping (name:, challenges:, ...)")
+        raise ConfigError(
+            "", str(p), "the file must hold a mapping (name:, challenges:, ...)", truncate=False
+        )
     return Scenario.from_dict(data)
 
 
@@ -595,7 +650,7 @@ def _credit(sec: Section | None) -> Credit | None:
         default_probability_on_failure=sec.probability("default_probability_on_failure", 0.5),
         default_probability_on_success=sec.probability("default_probability_on_success", 0.02),
         loss_given_default=sec.probability("loss_given_default", 0.6),
-        risk_sharing=sharing,
+        risk_sharing=FrozenDict(sharing),
     )
     sec.finish()
     return credit if enabled else None

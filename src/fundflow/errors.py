@@ -30,12 +30,19 @@ class ConfigError(ValueError):
         What would have been accepted.
     """
 
-    def __init__(self, path: str, value: Any, allowed: str, *, show_value: bool = True) -> None:
+    def __init__(
+        self,
+        path: str,
+        value: Any,
+        allowed: str,
+        *,
+        show_value: bool = True,
+        truncate: bool = True,
+    ) -> None:
         self.path = path
         self.value = value
         self.allowed = allowed
         where = path or "<scenario>"
-        message = (
-            f"{where} = {format_value(value)}: {allowed}" if show_value else f"{where}: {allowed}"
-        )
+        shown = format_value(value) if truncate else repr(value)
+        message = f"{where} = {shown}: {allowed}" if show_value else f"{where}: {allowed}"
         super().__init__(message)
