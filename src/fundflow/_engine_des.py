@@ -174,6 +174,7 @@ class _Run:
         self.cost_spent = [0.0] * r
         self.demander_paid = [0.0] * r
         self.net_outflow = [0.0] * r
+        self.gov_earned = [0.0] * r  # matching earned (committed) for the route
         self.gov_paid = [0.0] * r  # matching paid for the route
         self.tranches_due = [0] * r  # tranches committed, not fully paid
         self.settled: dict[int, simpy.Event] = {}
@@ -305,6 +306,7 @@ class _Run:
         tranche = min(cp.tranches[m], self.cap_left[ch])
         if tranche > _EPS * max(1.0, cp.tranches[m]):  # not the cap's rounding residue
             self.cap_left[ch] -= tranche
+            self.gov_earned[r] += tranche
             self.commit(self.lag, self.match_payee, tranche, K["matching"], r, tranche=True)
 
     def compensate(self, r: int) -> None:
@@ -313,23 +315,26 @@ class _Run:
         if tol.base == "unrecovered_cost":
             base -= self.demander_paid[r]
             if self.match_payee == SOL:
-                base -= self.gov_paid[r]
+                base -= self.gov_earned[r]  # owed even if the budget still holds it back
         amount = tol.rate * max(0.0, base)
         if tol.cap is not None:
             amount = min(amount, tol.cap)
         self.commit(self.lag, SOL, amount, K["compensation"], r, tranche=False)
 
     def claw_back(self, r: int, share: float) -> Generator[simpy.Event, Any, None]:
-        """Recover ``share`` of the route's tranches from the demander, once all are paid."""
+        """Recover ``share`` of the route's tranches from their payee, once all are paid."""
         yield self.env.timeout(self.lag)
         if self.tranches_due[r] > 0:
             event = self.env.event()
             self.settled[r] = event
             yield event
         amount = share * self.gov_paid[r]
+        payer = self.match_payee
         self.ledger.add(
-            self.env.now, DEM, GOV, amount, K["clawback"], self.plan.route_challenge[r], r
+            self.env.now, payer, GOV, amount, K["clawback"], self.plan.route_challenge[r], r
         )
+        if payer == SOL:
+            self.net_outflow[r] += amount
 
     def end(self, r: int, status: int, review: int) -> None:
         self.status[r] = status

@@ -401,7 +401,7 @@ def _installments(sec: Section, key: str, default: Any, n_phases: int) -> tuple[
     total = sum(x.share for x in out)
     if abs(total - 1.0) > _SUM_TOL:
         raise ConfigError(sec.at(key), items, f"shares must sum to 1 (they sum to {total:g})")
-    return tuple(sorted(out, key=lambda x: x.after))
+    return tuple(out)  # file order, so errors can name the item as written
 
 
 def _government(sec: Section) -> Government:

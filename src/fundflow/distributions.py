@@ -234,7 +234,8 @@ def parse_dist(
     else:
         families = _scipy_continuous()
         if family not in families:
-            close = difflib.get_close_matches(family, list(_NAMED) + families, n=1)
+            close = difflib.get_close_matches(family, list(_NAMED), n=1, cutoff=0.6)
+            close = close or difflib.get_close_matches(family, families, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ConfigError(
                 f"{path}.dist",

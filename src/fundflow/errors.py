@@ -44,5 +44,10 @@ class ConfigError(ValueError):
         self.allowed = allowed
         where = path or "<scenario>"
         shown = format_value(value) if truncate else repr(value)
-        message = f"{where} = {shown}: {allowed}" if show_value else f"{where}: {allowed}"
+        if not show_value:
+            message = f"{where}: {allowed}"
+        elif path:
+            message = f"{path} = {shown}: {allowed}"
+        else:  # the whole file: name it
+            message = f"{shown}: {allowed}"
         super().__init__(message)
