@@ -18,7 +18,9 @@ def _blocks(lang: str) -> list[str]:
 
 def _commands() -> list[str]:
     return [
-        line for block in _blocks("bash") for line in block.splitlines()
+        line
+        for block in _blocks("bash")
+        for line in block.splitlines()
         if line.startswith("python3 -m venv")
     ]
 

@@ -157,6 +157,7 @@ def run_measures(plan: EnginePlan, out: Outcome, routes: dict[str, np.ndarray]) 
         "leverage": (rd + invested - net_cost) / net_cost if net_cost > 0 else np.nan,
         "solver_net_cash": float(routes["solver_net_cash"].sum()),
         "solver_npv": float(routes["solver_npv"].sum()),
+        "solver_mean_npv": float(routes["solver_npv"][started].mean()) if n_started else np.nan,
         "solver_loss": float(loss.sum()),
         "solver_loss_share": float((loss[started] > 0).mean()) if n_started else np.nan,
         "solver_peak_funding_gap": float(routes["solver_peak_funding_gap"].max(initial=0.0)),

@@ -123,6 +123,16 @@ class SimulationResult:
         """The runs table (one row per replication)."""
         return self.runs
 
+    def export(self, directory: Any, formats: Any = ("csv",), lang: str = "en") -> list[Any]:
+        """Write the summary, runs and routes tables, a ledger and a manifest to `directory`.
+
+        See :func:`fundflow.export.export_result` for the layout and formats
+        (``csv, xlsx, parquet, md, tex``); returns the paths written.
+        """
+        from .export import export_result
+
+        return export_result(self, directory, formats, lang)
+
     def summary(self, alphas: tuple[float, ...] = (0.95, 0.99)) -> pd.DataFrame:
         """Mean, SE, 95% CI, std, percentiles; VaR/CVaR for loss-like measures.
 

@@ -1,0 +1,567 @@
+"""The ``fundflow`` command: parse the arguments, then call the library.
+
+Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
+
+    fundflow validate CONFIG [--set PATH=VALUE ...]
+    fundflow run CONFIG [--runs N] [--seed S] [--workers W] [--out DIR]
+                 [--format csv,xlsx,parquet,md,tex] [--lang en|zh] [--quiet]
+                 [--target-se X [--max-runs M]] [--set PATH=VALUE ...] [--plots]
+    fundflow compare A B [--runs N] [--seed S] [--workers W] [--out DIR]
+                 [--format ...] [--lang en|zh] [--quiet]
+
+As in SALib's command line, :func:`build_parser` only describes the arguments and
+each ``_run_*`` handler turns them into library calls. Exit codes: 0 success,
+2 bad input (one ``error: ...`` line on stderr, nothing written under a final file
+name), 130 interrupted (Ctrl-C; no half-written table), 1 an unexpected failure to
+write a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from . import labels as lb
+from .errors import ConfigError
+
+__all__ = ["build_parser", "main"]
+
+_DEFAULT_RUNS = 1000
+
+
+class _UsageError(Exception):
+    """An argument argparse could not parse (reported as one line, exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line instead of usage + message
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``fundflow`` command."""
+    parser = _Parser(
+        prog="fundflow",
+        description="Simulate public R&D funding programs and report the parties' risk.",
+    )
+    parser.add_argument("--version", action="version", version=f"fundflow {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a scenario file and print a one-line summary")
+    p.add_argument("config", metavar="CONFIG", help="scenario YAML file")
+    _add_set(p)
+    p.set_defaults(handler=_run_validate)
+
+    p = sub.add_parser("run", help="simulate a scenario and report its risk summary")
+    p.add_argument("config", metavar="CONFIG", help="scenario YAML file")
+    _add_common(p)
+    p.add_argument(
+        "--target-se",
+        metavar="X",
+        help="add replications until the government net cost's relative standard "
+        "error is below X (e.g. 0.005), instead of a fixed --runs",
+    )
+    p.add_argument("--max-runs", metavar="M", help="upper bound with --target-se (default 100000)")
+    _add_set(p)
+    p.add_argument("--plots", action="store_true", help="also write PNG figures into --out")
+    p.set_defaults(handler=_run_run)
+
+    p = sub.add_parser(
+        "compare", help="run two scenarios on common random numbers; paired differences"
+    )
+    p.add_argument("config_a", metavar="A", help="scenario A (differences are A - B)")
+    p.add_argument("config_b", metavar="B", help="scenario B")
+    _add_common(p)
+    p.set_defaults(handler=_run_compare)
+    return parser
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runs", metavar="N", help=f"replications (default {_DEFAULT_RUNS})")
+    p.add_argument("--seed", metavar="S", help="root seed (default: fresh, printed)")
+    p.add_argument("--workers", metavar="W", default="1", help="processes (default 1)")
+    p.add_argument("--out", metavar="DIR", help="write tables and manifest.json here")
+    p.add_argument(
+        "--format",
+        metavar="FMT",
+        default="csv",
+        help="comma-separated table formats: csv, xlsx, parquet, md, tex (default csv)",
+    )
+    p.add_argument("--lang", metavar="LANG", default="en", help="labels: en or zh (default en)")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bar and no list of files written"
+    )
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        metavar="PATH=VALUE",
+        action="append",
+        default=[],
+        help="override a scenario value, e.g. government.matching.ratio=0.3 (repeatable)",
+    )
+
+
+def _whole(option: str, text: str | None, default: int, minimum: int = 1) -> int:
+    """A whole-number option (`default` when absent), at least `minimum`."""
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(option, text, f"must be a whole number >= {minimum}") from None
+    if value < minimum:
+        raise ConfigError(option, value, f"must be a whole number >= {minimum}")
+    return value
+
+
+def _seed(text: str | None) -> int | None:
+    return None if text is None else _whole("--seed", text, 0, minimum=0)
+
+
+def _positive(option: str, text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(option, text, "must be a number > 0") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(option, value, "must be a number > 0")
+    return value
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _load(path: str, assignments: Sequence[str] = ()) -> Any:
+    """Load a scenario, apply ``--set`` overrides; warnings become one line each."""
+    from .config import load_scenario
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scenario = load_scenario(path)
+        if assignments:
+            from .overrides import apply_overrides, parse_assignment
+
+            pairs = dict(parse_assignment(a) for a in assignments)
+            scenario = apply_overrides(scenario, pairs)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    return scenario
+
+
+@contextmanager
+def _out_dir(directory: str | None) -> Iterator[Path | None]:
+    """Prepare ``--out`` before the work starts; remove what was created if it fails."""
+    if directory is None:
+        yield None
+        return
+    from .export import prepare_directory
+
+    path = Path(directory)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    prepared = prepare_directory(path, option="--out")
+    try:
+        yield prepared
+    except BaseException:
+        for p in missing:  # deepest first; only directories this run made, if still empty
+            try:
+                p.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _emit(text: str = "") -> None:
+    """Print to stdout; if the reader has gone (``| head``), carry on without output."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _progress(quiet: bool) -> bool | None:
+    return False if quiet else None  # None: a bar only in a terminal or notebook
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _render(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
+    """A plain-text table; the first `left` columns left-aligned, the rest right-aligned."""
+    widths = [max(_width(r[j]) for r in [headers, *rows]) for j in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for j, cell in enumerate(cells):
+            pad = " " * (widths[j] - _width(cell))
+            out.append(cell + pad if j < left else pad + cell)
+        return "  ".join(out).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def _shown(table: pd.DataFrame, columns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Measures worth printing, and those left out (undefined or zero in every replication)."""
+    keep: list[str] = []
+    dropped: list[str] = []
+    for m in table.index:
+        values = table.loc[m, list(columns)].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        (keep if finite.size and np.any(finite != 0) else dropped).append(str(m))
+    return keep, dropped
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _summary_text(result: Any, lang: str) -> str:
+    summary = result.summary()
+    money = result.money_unit
+    keep, dropped = _shown(summary, ["mean", "std"])
+    headers = [
+        lb.label("measure", lang),
+        lb.label("mean", lang),
+        lb.label("ci95", lang),
+        "p5",
+        "p50",
+        "p95",
+        lb.label("var95", lang),
+        lb.label("cvar95", lang),
+    ]
+    rows = []
+    for m in keep:
+        r = summary.loc[m]
+        unit = lb.unit_of(m)
+
+        def f(x: float, unit: str | None = unit) -> str:
+            return lb.format_number(x, unit, missing="")
+
+        ci = f"[{f(r['ci_low'])}, {f(r['ci_high'])}]" if math.isfinite(r["ci_low"]) else ""
+        rows.append(
+            [
+                lb.header(m, lang, money),
+                f(r["mean"]),
+                ci,
+                f(r["p5"]),
+                f(r["p50"]),
+                f(r["p95"]),
+                f(r["var95"]),
+                f(r["cvar95"]),
+            ]
+        )
+    text = _render(headers, rows)
+    if dropped:
+        text += f"\n({len(dropped)} measures zero or undefined in every replication: "
+        text += ", ".join(dropped) + ")"
+    return text
+
+
+def _party_text(result: Any, lang: str) -> str:
+    totals = result.party_totals()
+    money = result.money_unit
+    rows = []
+    for party in totals.columns:
+        values = totals[party].to_numpy(dtype=float)
+        if not np.any(values != 0):
+            continue
+        p5, p95 = np.quantile(values, [0.05, 0.95])
+        rows.append(
+            [
+                lb.label(party, lang),
+                lb.format_number(values.mean(), "money"),
+                f"{lb.format_number(p5, 'money')} – {lb.format_number(p95, 'money')}",
+            ]
+        )
+    headers = [lb.header("party_net_cash", lang, money), lb.label("mean", lang), "p5 – p95"]
+    return _render(headers, rows)
+
+
+def _header_lines(result: Any, seed_note: str) -> list[str]:
+    runs = len(result)
+    workers = result.workers
+    lines = [
+        result.scenario.describe(),
+        f"{runs:,} replications, seed {result.entropy}{seed_note}, "
+        f"{workers} worker{'s' if workers != 1 else ''}, {result.elapsed:.1f} s",
+    ]
+    conv = result.convergence
+    if conv:
+        target, achieved = conv["target_relative_se"], conv["achieved_relative_se"]
+        if conv["converged"]:
+            lines.append(
+                f"converged: relative SE of the government net cost {achieved:.4g} < "
+                f"target {target:g} after {conv['runs']:,} replications"
+            )
+        else:
+            lines.append(
+                f"not converged: hit --max-runs {conv['max_runs']:,} with relative SE "
+                f"{achieved:.4g} (target {target:g})"
+            )
+    return lines
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from .export import export_result, parse_formats
+
+    target = _positive("--target-se", args.target_se)
+    if target is None and args.max_runs is not None:
+        raise ConfigError("--max-runs", None, "applies only with --target-se", show_value=False)
+    if target is not None and args.runs is not None:
+        raise ConfigError(
+            "--runs", args.runs, "not with --target-se (bound that run with --max-runs)"
+        )
+    runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)
+    max_runs = _whole("--max-runs", args.max_runs, 100_000, 1)
+    workers = _whole("--workers", args.workers, 1, 1)
+    seed = _seed(args.seed)
+    formats = parse_formats(args.format, option="--format")
+    lang = lb.check_lang(args.lang, option="--lang")
+    if args.plots and args.out is None:
+        raise ConfigError(
+            "--plots", None, "needs --out DIR to write the figures into", show_value=False
+        )
+    scenario = _load(args.config, args.set)
+    with _out_dir(args.out) as out:
+        result = _simulate(scenario, runs, max_runs, target, seed, workers, args.quiet)
+        seed_note = "" if seed is not None else " (fresh; pass --seed to repeat)"
+        _emit("\n".join(_header_lines(result, seed_note)))
+        _emit()
+        _emit(_summary_text(result, lang))
+        _emit()
+        _emit(_party_text(result, lang))
+        if out is None:
+            return 0
+        provenance = {"command": args.argv, "overrides": list(args.set)}
+        figures = _plots(result, out) if args.plots else []
+        written = export_result(
+            result,
+            out,
+            formats,
+            lang,
+            scenario_file=args.config,
+            provenance=provenance,
+            extra_files=figures,
+        )
+    if not args.quiet:
+        _emit(f"\nwrote {len(written)} files to {out}: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def _simulate(
+    scenario: Any,
+    runs: int,
+    max_runs: int,
+    target: float | None,
+    seed: int | None,
+    workers: int,
+    quiet: bool,
+) -> Any:
+    from .montecarlo import simulate, simulate_until
+
+    progress = _progress(quiet)
+    if target is not None:
+        return simulate_until(
+            scenario, target, max_runs=max_runs, seed=seed, workers=workers, progress=progress
+        )
+    return simulate(scenario, runs, seed=seed, workers=workers, progress=progress)
+
+
+def _plots(result: Any, out: Path) -> list[Path]:
+    from .plots import write_run_plots
+
+    return list(write_run_plots(result, out))
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def _compare_text(cmp: Any, lang: str) -> str:
+    table = cmp.table
+    money = cmp.money_unit
+    keep, dropped = _shown(table, ["mean_a", "mean_b"])
+
+    def f(m: str, x: float) -> str:
+        return lb.format_number(x, lb.unit_of(m), missing="")
+
+    headers = [
+        lb.label("measure", lang),
+        lb.label("mean_a", lang),
+        lb.label("mean_b", lang),
+        lb.label("mean_diff", lang),
+        lb.label("ci95", lang),
+        lb.label("ci_width_ratio", lang),
+    ]
+    rows = []
+    for m in keep:
+        r = table.loc[m]
+        ci = f"[{f(m, r['ci_low'])}, {f(m, r['ci_high'])}]" if math.isfinite(r["ci_low"]) else ""
+        ratio = f"{r['ci_width_ratio']:.2f}" if math.isfinite(r["ci_width_ratio"]) else ""
+        rows.append(
+            [lb.header(m, lang, money), f(m, r["mean_a"]), f(m, r["mean_b"]),
+             f(m, r["mean_diff"]), ci, ratio]
+        )  # fmt: skip
+    parts = [_render(headers, rows)]
+    if dropped:
+        parts.append(f"({len(dropped)} measures zero or undefined in both: {', '.join(dropped)})")
+    tail = [
+        m for m in keep if "cvar95_a" in table.columns and math.isfinite(table.loc[m, "cvar95_a"])
+    ]
+    if tail:
+        headers = [
+            lb.label("measure", lang),
+            lb.label("cvar95_a", lang),
+            lb.label("cvar95_b", lang),
+            lb.label("cvar95_diff", lang),
+            lb.label("cvar95_diff_ci", lang),
+        ]
+        rows = [
+            [
+                lb.header(m, lang, money),
+                f(m, table.loc[m, "cvar95_a"]),
+                f(m, table.loc[m, "cvar95_b"]),
+                f(m, table.loc[m, "cvar95_diff"]),
+                f"[{f(m, table.loc[m, 'cvar95_diff_ci_low'])}, "
+                f"{f(m, table.loc[m, 'cvar95_diff_ci_high'])}]",
+            ]
+            for m in tail
+        ]
+        parts += ["", _render(headers, rows)]
+    return "\n".join(parts)
+
+
+def _compare_headline(cmp: Any, lang: str) -> list[str]:
+    """How much A changes the government's expected outlay and its CVaR 95%, against B."""
+    out = []
+    money = cmp.money_unit
+    for m in ("gov_gross_outlay", "gov_net_cost"):
+        if m not in cmp.table.index:
+            continue
+        r = cmp.table.loc[m]
+        tail = r["cvar95_diff"] / r["cvar95_b"] if r["cvar95_b"] else math.nan
+        out.append(
+            f"{lb.label(m, lang)}: A − B = {r['mean_diff']:,.2f} {money} "
+            f"({r['rel_diff']:+.1%} of B; 95% CI {r['ci_low']:,.2f} to {r['ci_high']:,.2f}); "
+            f"CVaR 95% A − B = {r['cvar95_diff']:,.2f} "
+            f"({tail:+.1%} of B)"
+        )
+    return out
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+    from .export import parse_formats, scenario_record, write_manifest, write_table
+
+    runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)
+    workers = _whole("--workers", args.workers, 1, 1)
+    seed = _seed(args.seed)
+    formats = parse_formats(args.format, option="--format")
+    lang = lb.check_lang(args.lang, option="--lang")
+    a = _load(args.config_a)
+    b = _load(args.config_b)
+    with _out_dir(args.out) as out:
+        cmp = compare(a, b, runs, seed, workers, progress=_progress(args.quiet))
+        seed_note = "" if seed is not None else " (fresh; pass --seed to repeat)"
+        _emit(f"A: {a.describe()}\nB: {b.describe()}")
+        _emit(
+            f"{runs:,} replications of each on common random numbers, seed {cmp.entropy}"
+            f"{seed_note}; differences are A − B, CI width ratio = paired / unpaired"
+        )
+        _emit()
+        _emit(_compare_text(cmp, lang))
+        _emit()
+        _emit("\n".join(_compare_headline(cmp, lang)))
+        if out is None:
+            return 0
+        written = write_table(
+            cmp.table, out, "comparison", formats, lang, cmp.money_unit, summary=True
+        )
+        content = {
+            "fundflow_version": __version__,
+            "command": args.argv,
+            "comparison": "A - B on common random numbers",
+            "scenario_a": scenario_record(a, args.config_a),
+            "scenario_b": scenario_record(b, args.config_b),
+            "seed_entropy": cmp.entropy,
+            "runs": runs,
+            "workers": workers,
+            "elapsed_seconds": round(cmp.a.elapsed + cmp.b.elapsed, 3),
+            "formats": list(formats),
+            "lang": lang,
+            "money_unit": cmp.money_unit,
+        }
+        written.append(write_manifest(out, content, written))
+    if not args.quiet:
+        _emit(f"\nwrote {len(written)} files to {out}: {', '.join(p.name for p in written)}")
+    return 0
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    _emit(_load(args.config, args.set).describe())
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fundflow`` command with `argv` (default ``sys.argv[1:]``); return the exit code.
+
+    Examples
+    --------
+    >>> main(["validate", "configs/open_competition.yaml"])  # doctest: +SKIP
+    open-competition-municipal-list: 30 challenges, 44 routes, ...
+    0
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        return _fail(str(exc))
+    except SystemExit as exc:  # --help, --version
+        return int(exc.code or 0)
+    args.argv = ["fundflow", *(sys.argv[1:] if argv is None else argv)]
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("\ninterrupted: no table was left half-written", file=sys.stderr)
+        return 130
+    except ImportError as exc:  # an optional module (plots, overrides) is missing
+        return _fail(f"this installation lacks a module the command needs: {exc}", code=1)
+    except OSError as exc:
+        return _fail(f"cannot write: {exc}", code=1)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

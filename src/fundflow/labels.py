@@ -1,0 +1,439 @@
+"""Readable labels and units, in English and Chinese: one table for the whole package.
+
+Every measure of the ``runs`` and ``routes`` tables, every column of a summary or
+a comparison, every party and every route status has one row in :data:`LABELS`:
+its English and Chinese label and its unit. Units are kinds, not strings:
+
+* ``"money"`` -- the scenario's ``money_unit`` (``"CNY million"``; in Chinese a
+  known unit is translated, ``"百万元"``);
+* ``"years"``, ``"count"``, ``"share"`` (a fraction in [0, 1], shown as a
+  percentage), ``"ratio"`` (a multiple);
+* ``"same"`` -- a summary statistic in the unit of the measure it describes (mean,
+  percentiles, VaR...);
+* ``None`` -- no unit (identifiers, names, flags).
+
+Nothing else in fundflow spells out a label: the CLI, the exports and the
+summary relabelling all read this table. A measure added to
+:mod:`fundflow.measures` needs a row here too (a test checks it); until it has
+one it is shown under its code name, never dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+
+__all__ = [
+    "LABELS",
+    "LANGS",
+    "UNITS",
+    "Label",
+    "check_lang",
+    "format_number",
+    "format_values",
+    "header",
+    "label",
+    "relabel_columns",
+    "relabel_summary",
+    "unit_of",
+    "unit_text",
+    "value_format",
+]
+
+#: Languages with labels.
+LANGS: tuple[str, ...] = ("en", "zh")
+
+#: Unit kinds a label may carry (``None``: no unit).
+UNITS: tuple[str, ...] = ("money", "years", "count", "share", "ratio", "same")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One row of the label table."""
+
+    name: str
+    kind: str  # "measure", "statistic", "party", "status"
+    unit: str | None
+    en: str
+    zh: str
+
+
+# name, kind, unit, English, Chinese
+_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
+    # --- runs: government
+    ("gov_gross_outlay", "measure", "money", "Government gross outlay", "政府总支出"),
+    ("gov_recoveries", "measure", "money", "Government recoveries", "政府回收资金"),
+    ("gov_net_cost", "measure", "money", "Government net cost", "政府净成本"),
+    ("gov_npv_net_cost", "measure", "money", "Government net cost, NPV", "政府净成本现值"),
+    ("gov_peak_exposure", "measure", "money", "Government peak exposure", "政府峰值风险敞口"),
+    (
+        "gov_wasted_outlay",
+        "measure",
+        "money",
+        "Government outlay on failed routes",
+        "政府在失败路线上的支出",
+    ),
+    (
+        "gov_committed_unpaid",
+        "measure",
+        "money",
+        "Government committed but unpaid",
+        "政府已承诺未支付资金",
+    ),
+    ("gov_delayed_payments", "measure", "count", "Delayed government payments", "政府延迟支付笔数"),
+    ("gov_mean_delay", "measure", "years", "Mean payment delay", "平均支付延迟"),
+    (
+        "gov_cost_per_success",
+        "measure",
+        "money",
+        "Government net cost per succeeded challenge",
+        "每个成功榜单的政府净成本",
+    ),
+    (
+        "leverage",
+        "measure",
+        "ratio",
+        "Other money per unit of government net cost",
+        "财政资金杠杆率",
+    ),
+    (
+        "gov_tax_expenditure",
+        "measure",
+        "money",
+        "Tax expenditure (R&D super-deduction)",
+        "税式支出（研发费用加计扣除）",
+    ),
+    (
+        "gov_guarantee_loss",
+        "measure",
+        "money",
+        "Government share of loan losses",
+        "政府分担的贷款损失",
+    ),
+    (
+        "gov_fund_net_cost",
+        "measure",
+        "money",
+        "Government net cost in the guided fund",
+        "政府在引导基金中的净成本",
+    ),
+    # --- runs: solvers, demanders, program
+    ("solver_net_cash", "measure", "money", "Solver net cash", "揭榜方净现金流"),
+    ("solver_npv", "measure", "money", "Solver NPV", "揭榜方净现值"),
+    (
+        "solver_mean_npv",
+        "measure",
+        "money",
+        "Mean solver NPV per route",
+        "每条路线揭榜方平均净现值",
+    ),
+    ("solver_loss", "measure", "money", "Solver loss", "揭榜方损失"),
+    ("solver_loss_share", "measure", "share", "Share of solvers with a loss", "亏损揭榜方占比"),
+    (
+        "solver_peak_funding_gap",
+        "measure",
+        "money",
+        "Solver peak funding gap",
+        "揭榜方最大资金缺口",
+    ),
+    ("financing_failures", "measure", "count", "Financing failures", "资金链断裂失败数"),
+    ("demander_net_cost", "measure", "money", "Demander net cost", "发榜方净成本"),
+    ("demander_value", "measure", "money", "Demander value realised", "发榜方实现的商业价值"),
+    ("demander_npv", "measure", "money", "Demander NPV", "发榜方净现值"),
+    ("rd_spending", "measure", "money", "R&D spending", "研发支出"),
+    ("routes_started", "measure", "count", "Routes started", "启动的技术路线数"),
+    ("challenges_succeeded", "measure", "count", "Challenges succeeded", "成功的榜单数"),
+    ("success_rate", "measure", "share", "Challenge success rate", "榜单成功率"),
+    # --- runs: guided fund, credit
+    ("fund_investments", "measure", "count", "Fund investments", "基金投资项目数"),
+    (
+        "fund_gov_paid_in",
+        "measure",
+        "money",
+        "Government paid-in to the fund",
+        "政府对基金实缴出资",
+    ),
+    ("fund_gov_tvpi", "measure", "ratio", "Government TVPI in the fund", "政府出资的总回报倍数"),
+    ("fund_gov_irr", "measure", "share", "Government IRR in the fund", "政府出资的内部收益率"),
+    (
+        "fund_social_paid_in",
+        "measure",
+        "money",
+        "Social LPs' paid-in to the fund",
+        "社会资本对基金实缴出资",
+    ),
+    ("fund_social_tvpi", "measure", "ratio", "Social LPs' TVPI", "社会资本的总回报倍数"),
+    ("fund_social_irr", "measure", "share", "Social LPs' IRR", "社会资本的内部收益率"),
+    ("loan_defaults", "measure", "count", "Loan defaults", "贷款违约笔数"),
+    ("loans_outstanding", "measure", "money", "Loans outstanding at the horizon", "期末未偿还贷款"),
+    ("bank_loss", "measure", "money", "Bank loss", "银行损失"),
+    ("guarantor_loss", "measure", "money", "Guarantor loss", "担保公司损失"),
+    ("reguarantor_loss", "measure", "money", "Re-guarantor loss", "再担保机构损失"),
+    # --- routes table
+    ("replication", "measure", None, "Replication", "模拟序号"),
+    ("route", "measure", None, "Route", "技术路线"),
+    ("challenge", "measure", None, "Challenge", "榜单"),
+    ("challenge_name", "measure", None, "Challenge name", "榜单名称"),
+    ("status", "measure", None, "Status", "状态"),
+    ("end_time", "measure", "years", "End time", "结束时间"),
+    ("end_review", "measure", None, "Last review", "最后一次评审"),
+    ("misconduct", "measure", None, "Misconduct", "存在不端行为"),
+    ("cost_spent", "measure", "money", "R&D cost spent", "已支出研发成本"),
+    ("demander_paid", "measure", "money", "Paid by the demander", "发榜方已付款"),
+    ("gov_matching", "measure", "money", "Government matching paid", "政府配套资金"),
+    ("gov_compensation", "measure", "money", "Error-tolerance compensation", "容错补偿"),
+    ("gov_clawback", "measure", "money", "Clawed back by the government", "政府追回资金"),
+    # --- summary statistics (metrics.summarize)
+    ("measure", "statistic", None, "Measure", "指标"),
+    ("code", "statistic", None, "Code", "代码"),
+    ("mean", "statistic", "same", "Mean", "均值"),
+    ("se", "statistic", "same", "Std. error", "标准误"),
+    ("ci_low", "statistic", "same", "95% CI low", "95%置信区间下限"),
+    ("ci_high", "statistic", "same", "95% CI high", "95%置信区间上限"),
+    ("std", "statistic", "same", "Std. dev.", "标准差"),
+    ("p5", "statistic", "same", "5th percentile", "第5百分位数"),
+    ("p50", "statistic", "same", "Median", "中位数"),
+    ("p95", "statistic", "same", "95th percentile", "第95百分位数"),
+    ("n", "statistic", "count", "Replications", "样本数"),
+    ("var95", "statistic", "same", "VaR 95%", "95% VaR"),
+    ("cvar95", "statistic", "same", "CVaR 95%", "95% CVaR（期望损失）"),
+    ("var99", "statistic", "same", "VaR 99%", "99% VaR"),
+    ("cvar99", "statistic", "same", "CVaR 99%", "99% CVaR（期望损失）"),
+    ("prob_loss", "statistic", "share", "Probability of a loss", "亏损概率"),
+    ("ci95", "statistic", "same", "95% CI", "95%置信区间"),
+    ("p5_p95", "statistic", "same", "p5 – p95", "5%–95%分位区间"),
+    ("party_net_cash", "statistic", "money", "Net cash by party", "各方净现金流"),
+    # --- comparison columns (fundflow.compare)
+    ("mean_a", "statistic", "same", "Mean A", "A 均值"),
+    ("mean_b", "statistic", "same", "Mean B", "B 均值"),
+    ("mean_diff", "statistic", "same", "Difference A − B", "差值 A − B"),
+    ("rel_diff", "statistic", "share", "Difference relative to B", "相对 B 的变化"),
+    ("unpaired_se", "statistic", "same", "Unpaired std. error", "非配对标准误"),
+    (
+        "ci_width_ratio",
+        "statistic",
+        "ratio",
+        "CI width, paired / unpaired",
+        "置信区间宽度比（配对/非配对）",
+    ),
+    ("cvar95_a", "statistic", "same", "CVaR 95% A", "A 的 95% CVaR"),
+    ("cvar95_b", "statistic", "same", "CVaR 95% B", "B 的 95% CVaR"),
+    ("cvar95_diff", "statistic", "same", "CVaR 95% difference A − B", "95% CVaR 差值 A − B"),
+    ("cvar95_diff_ci", "statistic", "same", "95% CI of the difference", "差值95%置信区间"),
+    (
+        "cvar95_diff_ci_low",
+        "statistic",
+        "same",
+        "CVaR difference, 95% CI low",
+        "CVaR 差值95%置信区间下限",
+    ),
+    (
+        "cvar95_diff_ci_high",
+        "statistic",
+        "same",
+        "CVaR difference, 95% CI high",
+        "CVaR 差值95%置信区间上限",
+    ),
+    # --- parties (MODEL.md section 3)
+    ("external", "party", None, "Rest of the economy", "外部经济主体"),
+    ("government", "party", None, "Government", "政府"),
+    ("demander", "party", None, "Demander", "发榜方（需求方）"),
+    ("solver", "party", None, "Solver", "揭榜方"),
+    ("venture", "party", None, "Venture", "成果转化企业"),
+    ("fund", "party", None, "Guided fund", "政府引导基金"),
+    ("gov_lp", "party", None, "Government LP", "政府出资人"),
+    ("social_lp", "party", None, "Social LPs", "社会资本出资人"),
+    ("fund_manager", "party", None, "Fund manager", "基金管理人"),
+    ("bank", "party", None, "Bank", "银行"),
+    ("guarantor", "party", None, "Guarantor", "担保公司"),
+    ("reguarantor", "party", None, "Re-guarantor", "再担保机构"),
+    # --- route status (the routes table's ``status`` values)
+    ("running", "status", None, "running", "进行中"),
+    ("succeeded", "status", None, "succeeded", "成功"),
+    ("failed", "status", None, "failed", "失败"),
+    ("eliminated", "status", None, "eliminated", "被淘汰"),
+    ("financing_failure", "status", None, "financing failure", "资金链断裂"),
+    ("not_started", "status", None, "not started", "未启动"),
+)
+
+#: Every label by name.
+LABELS: Mapping[str, Label] = {row[0]: Label(*row) for row in _ROWS}
+
+_UNIT_TEXT: dict[str, tuple[str, str]] = {
+    "years": ("years", "年"),
+    "count": ("count", "个"),
+    "share": ("share", "比例"),
+    "ratio": ("ratio", "倍"),
+}
+
+# Money units with a usual Chinese name; others are shown as written.
+_MONEY_ZH: dict[str, str] = {
+    "CNY": "元",
+    "CNY thousand": "千元",
+    "CNY 10 thousand": "万元",
+    "CNY ten thousand": "万元",
+    "CNY million": "百万元",
+    "CNY 100 million": "亿元",
+    "CNY billion": "十亿元",
+    "USD": "美元",
+    "USD million": "百万美元",
+}
+
+
+def check_lang(lang: str, option: str = "lang") -> str:
+    """Return `lang` if labels exist for it, else raise :class:`ConfigError` naming `option`."""
+    if lang not in LANGS:
+        raise ConfigError(option, lang, f"must be one of {', '.join(LANGS)}")
+    return lang
+
+
+def label(name: str, lang: str = "en") -> str:
+    """The label of `name` in `lang` (the name itself when the table has no row for it)."""
+    check_lang(lang)
+    row = LABELS.get(str(name))
+    if row is None:
+        return str(name)
+    return row.zh if lang == "zh" else row.en
+
+
+def unit_of(name: str) -> str | None:
+    """The unit kind of `name` (``None`` for unknown names and unitless columns)."""
+    row = LABELS.get(str(name))
+    return row.unit if row else None
+
+
+def unit_text(unit: str | None, lang: str = "en", money_unit: str = "CNY million") -> str:
+    """The unit as shown in a header: ``"CNY million"``, ``"百万元"``, ``"years"``..."""
+    check_lang(lang)
+    if unit is None or unit == "same":
+        return ""
+    if unit == "money":
+        return _MONEY_ZH.get(money_unit, money_unit) if lang == "zh" else money_unit
+    en, zh = _UNIT_TEXT[unit]
+    return zh if lang == "zh" else en
+
+
+def header(
+    name: str, lang: str = "en", money_unit: str = "CNY million", unit: str | None = None
+) -> str:
+    """Label with its unit: ``"Government net cost (CNY million)"``, ``"政府净成本（百万元）"``.
+
+    `unit` overrides the table's unit (used for a statistic in its measure's unit).
+    """
+    text = label(name, lang)
+    shown = unit_text(unit if unit is not None else unit_of(name), lang, money_unit)
+    if not shown:
+        return text
+    return f"{text}（{shown}）" if lang == "zh" else f"{text} ({shown})"
+
+
+def relabel_summary(
+    summary: pd.DataFrame, lang: str = "en", money_unit: str = "CNY million"
+) -> pd.DataFrame:
+    """A summary (or comparison) table with readable row and column labels.
+
+    Rows (measures) are labelled with their unit, ``"Government net cost (CNY
+    million)"``; columns (statistics) with their names, ``"Mean"``, ``"CVaR 95%"``.
+    The values are unchanged.
+
+    Raises
+    ------
+    ConfigError
+        If `lang` is not one of :data:`LANGS`.
+    """
+    check_lang(lang)
+    out = summary.copy()
+    out.index = pd.Index(
+        [header(m, lang, money_unit) for m in summary.index], name=label("measure", lang)
+    )
+    out.columns = pd.Index([label(c, lang) for c in summary.columns])
+    return out
+
+
+def relabel_columns(
+    frame: pd.DataFrame, lang: str = "en", money_unit: str = "CNY million"
+) -> pd.DataFrame:
+    """A runs or routes table with headers ``label (unit)``, index levels labelled too.
+
+    Route status values and party names in a column are translated as well.
+    """
+    check_lang(lang)
+    out = frame.copy()
+    if "status" in out.columns and lang != "en":
+        out["status"] = [label(str(s), lang) for s in out["status"]]
+    out.columns = pd.Index([header(str(c), lang, money_unit) for c in frame.columns])
+    out.index = out.index.set_names([label(str(n), lang) if n else n for n in frame.index.names])
+    return out
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _number_format(unit: str | None, values: np.ndarray) -> str:
+    finite = values[np.isfinite(values)]
+    if unit == "share":
+        return "{:.1%}"
+    if unit == "money":
+        return "{:,.2f}"
+    if unit == "count":
+        return "{:,.0f}" if np.all(finite == np.round(finite)) else "{:,.2f}"
+    if unit in ("years", "ratio"):
+        return "{:.2f}"
+    if finite.size and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 1e15):
+        return "{:.0f}"
+    return "{:.4g}"
+
+
+def value_format(values: Iterable[object], unit: str | None) -> str | None:
+    """The format spec numbers of a column get in `unit` (``"{:,.2f}"``); None for text.
+
+    Computed once over a whole column so that its chunks are formatted alike.
+    """
+    arr = _as_array(values)
+    if arr.dtype.kind not in "iuf":
+        return None
+    return _number_format(unit, arr.astype(float))
+
+
+def _as_array(values: Iterable[object]) -> np.ndarray:
+    arr = np.asarray(list(values) if not isinstance(values, np.ndarray) else values)
+    if arr.dtype.kind == "O":
+        try:
+            return arr.astype(float)
+        except (TypeError, ValueError):
+            return arr
+    return arr
+
+
+def format_values(
+    values: Iterable[object], unit: str | None, missing: str = "", fmt: str | None = None
+) -> list[str]:
+    """Format a column of values for display in `unit` (money ``1,234.50``, share ``62.3%``).
+
+    Numbers in one column share a format (`fmt`, by default :func:`value_format`
+    of `values`); text and flags are shown as they are; NaN and None as `missing`.
+    """
+    arr = _as_array(values)
+    if arr.dtype.kind not in "iuf":
+        return [missing if _is_missing(v) else str(v) for v in arr.tolist()]
+    floats = arr.astype(float)
+    spec = fmt or _number_format(unit, floats)
+    text = list(map(spec.format, floats.tolist()))
+    for i in np.flatnonzero(~np.isfinite(floats)).tolist():
+        text[i] = missing if math.isnan(floats[i]) else str(floats[i])
+    return text
+
+
+def format_number(value: object, unit: str | None, missing: str = "") -> str:
+    """Format one value for display in `unit` (see :func:`format_values`)."""
+    return format_values([value], unit, missing)[0]
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,288 @@
+"""The ``fundflow`` command, called in-process through ``main([...])``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import fundflow
+from fundflow import export, montecarlo
+from fundflow.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = str(ROOT / "configs" / "open_competition.yaml")
+UPFRONT = str(ROOT / "configs" / "upfront_grant.yaml")
+SMALL = ["--runs", "20", "--seed", "1"]
+
+
+def _one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def test_validate_good(capsys) -> None:
+    assert main(["validate", CONFIG]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == fundflow.load_scenario(CONFIG).describe()
+
+
+def test_validate_with_an_override(capsys) -> None:
+    assert main(["validate", CONFIG, "--set", "government.matching.ratio=0.3"]) == 0
+    assert "matching 0.3 " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: x\nchallenges:\n  - {name: a, total_investment: -5}\n", "total_investment = -5"),
+        ("name: x\nchallenges:\n  - {name: a, total_investment: 5, solverz: 2}\n", "solvers"),
+        ("name: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_validate_bad(tmp_path, capsys, text, expected) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert expected in _one_error_line(captured.err)
+    assert captured.out == ""
+
+
+def test_validate_missing_file(tmp_path, capsys) -> None:
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "file not found" in _one_error_line(capsys.readouterr().err)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def test_run_prints_a_readable_summary(capsys) -> None:
+    assert main(["run", CONFIG, *SMALL]) == 0
+    out = capsys.readouterr().out
+    assert "20 replications, seed 1, 1 worker" in out
+    for text in ("Measure", "Mean", "95% CI", "p5", "p50", "p95", "VaR 95%", "CVaR 95%"):
+        assert text in out
+    net = next(line for line in out.splitlines() if line.startswith("Government net cost (CNY"))
+    mean = fundflow.simulate(CONFIG, 20, seed=1, progress=False).summary().loc["gov_net_cost"]
+    assert f"{mean['mean']:,.2f}" in net and f"{mean['cvar95']:,.2f}" in net
+    assert "Net cash by party (CNY million)" in out and "Government" in out
+
+
+def test_run_writes_all_formats(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    fmt = "csv,xlsx,parquet,md,tex"
+    assert main(["run", CONFIG, *SMALL, "--out", str(out), "--format", fmt]) == 0
+    names = {p.name for p in out.iterdir()}
+    expected = {
+        f"{t}.{f}" for t in ("summary", "runs", "routes") for f in fmt.split(",") if f != "xlsx"
+    }
+    expected |= {"results.xlsx", "manifest.json", "ledger_0000.csv", "party_totals.csv"}
+    assert names == expected
+    assert "wrote 16 files" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(out / "results.xlsx")
+    assert wb.sheetnames == ["summary", "runs", "routes"]
+    assert wb["runs"].freeze_panes == "B2"
+    assert wb["runs"]["B1"].value == "Government gross outlay (CNY million)"
+    assert wb["runs"]["B2"].number_format == "#,##0.00"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["runs"] == 20 and manifest["seed_entropy"] == 1
+    assert manifest["scenario"]["file"] == CONFIG
+    assert manifest["command"][:3] == ["fundflow", "run", CONFIG]
+    assert manifest["formats"] == fmt.split(",")
+
+
+def test_run_lang_zh(tmp_path, capsys) -> None:
+    assert main(["run", CONFIG, *SMALL, "--lang", "zh", "--out", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "政府净成本（百万元）" in out and "均值" in out and "政府" in out
+    summary = pd.read_csv(tmp_path / "summary.csv", index_col="measure")
+    assert summary.loc["solver_loss", "label"] == "揭榜方损失"
+
+
+def test_run_with_overrides(tmp_path, capsys) -> None:
+    args = ["run", CONFIG, *SMALL, "--set", "government.matching.ratio=0.3"]
+    args += ["--set", "challenges[sensor-chip].solvers=3", "--out", str(tmp_path), "--quiet"]
+    assert main(args) == 0
+    assert "matching 0.3 " in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["overrides"] == [
+        "government.matching.ratio=0.3",
+        "challenges[sensor-chip].solvers=3",
+    ]
+    assert manifest["scenario"]["source"]["government"]["matching"]["ratio"] == 0.3
+
+
+def test_run_target_se_converges(capsys) -> None:
+    assert main(["run", CONFIG, "--target-se", "0.05", "--seed", "1", "--quiet"]) == 0
+    assert "converged: relative SE of the government net cost" in capsys.readouterr().out
+
+
+def test_run_target_se_hits_max_runs(tmp_path, capsys) -> None:
+    args = ["run", CONFIG, "--target-se", "1e-6", "--max-runs", "30", "--seed", "1"]
+    assert main([*args, "--out", str(tmp_path), "--quiet"]) == 0
+    assert "not converged: hit --max-runs 30" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["convergence"]["converged"] is False and manifest["runs"] == 30
+
+
+def test_run_plots(tmp_path, capsys) -> None:
+    pytest.importorskip("fundflow.plots")
+    assert main(["run", CONFIG, *SMALL, "--out", str(tmp_path), "--plots", "--quiet"]) == 0
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert set(pngs) <= {f["name"] for f in manifest["files"]}
+
+
+BAD = [
+    (["--runs", "0"], "--runs = 0: must be a whole number >= 1"),
+    (["--runs", "many"], "--runs = 'many'"),
+    (["--workers", "0"], "--workers = 0"),
+    (["--format", "csv,xls"], "--format = 'xls': must be one or more of csv, xlsx"),
+    (["--lang", "fr"], "--lang = 'fr'"),
+    (["--target-se", "0"], "--target-se = 0.0: must be a number > 0"),
+    (["--target-se", "-0.1"], "--target-se"),
+    (["--target-se", "0.01", "--runs", "10"], "--runs"),
+    (["--max-runs", "10"], "--max-runs: applies only with --target-se"),
+    (["--seed", "-1"], "--seed"),
+    (["--set", "government.matching.ratio=1.4"], "government.matching.ratio = 1.4"),
+    (["--set", "government.matching.rato=0.3"], "did you mean 'government.matching.ratio'"),
+    (["--set", "no-equals-sign"], "--set"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+]
+
+
+@pytest.mark.parametrize(("extra", "expected"), BAD)
+def test_run_bad_input_exit_2_and_nothing_written(tmp_path, capsys, extra, expected) -> None:
+    out = tmp_path / "out"
+    assert main(["run", CONFIG, "--out", str(out), *extra]) == 2
+    captured = capsys.readouterr()
+    assert expected in _one_error_line(captured.err)
+    assert captured.out == ""
+    assert not out.exists()
+
+
+def test_run_plots_need_out(capsys) -> None:
+    assert main(["run", CONFIG, *SMALL, "--plots"]) == 2
+    assert "--plots: needs --out" in _one_error_line(capsys.readouterr().err)
+
+
+def test_run_bad_config_writes_nothing(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nchallenges: []\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(bad), "--out", str(out)]) == 2
+    assert "challenges" in _one_error_line(capsys.readouterr().err)
+    assert not out.exists()
+    assert main(["run", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
+    assert "file not found" in _one_error_line(capsys.readouterr().err)
+    assert not out.exists()
+
+
+def test_run_unwritable_out_dir(tmp_path, capsys) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["run", CONFIG, *SMALL, "--out", str(blocker / "out")]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith("error: --out = ") and "cannot be written" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_interrupt_during_simulation_exit_130_and_no_directory(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(montecarlo, "simulate", interrupted)
+    out = tmp_path / "new" / "out"
+    assert main(["run", CONFIG, *SMALL, "--out", str(out)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()  # the directories this run created are gone
+
+
+def test_interrupt_during_export_leaves_no_half_written_table(tmp_path, capsys, monkeypatch):
+    real = export._write_text
+
+    def interrupted(table, path, fmt, lang, money_unit):
+        Path(path).write_text("| half a table", encoding="utf-8")
+        if table.name == "runs":
+            raise KeyboardInterrupt
+        real(table, path, fmt, lang, money_unit)
+
+    monkeypatch.setattr(export, "_write_text", interrupted)
+    assert main(["run", CONFIG, *SMALL, "--out", str(tmp_path), "--format", "csv,md"]) == 130
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "runs.md" not in names and "routes.md" not in names and "manifest.json" not in names
+    assert not [n for n in names if n.startswith(".")]  # temporaries removed
+    for name in names:  # whatever is under a final name is complete
+        if name.endswith(".md"):
+            assert not (tmp_path / name).read_text(encoding="utf-8").startswith("| half")
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_compare_prints_paired_differences(tmp_path, capsys) -> None:
+    args = ["compare", CONFIG, UPFRONT, "--runs", "40", "--seed", "3"]
+    assert main([*args, "--out", str(tmp_path), "--format", "csv,md", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    for text in ("Mean A", "Mean B", "Difference A − B", "CI width, paired / unpaired"):
+        assert text in out
+    assert "CVaR 95% A" in out and "Government gross outlay: A − B = -" in out
+    table = pd.read_csv(tmp_path / "comparison.csv", index_col="measure")
+    assert table.loc["gov_gross_outlay", "mean_diff"] < 0
+    assert (tmp_path / "comparison.md").exists()
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario_a"]["file"] == CONFIG and manifest["scenario_b"]["file"] == UPFRONT
+    assert manifest["seed_entropy"] == 3 and manifest["runs"] == 40
+
+
+def test_compare_bad_input(tmp_path, capsys) -> None:
+    assert main(["compare", CONFIG, UPFRONT, "--runs", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--runs" in _one_error_line(capsys.readouterr().err)
+    assert main(["compare", CONFIG]) == 2
+    assert "required" in _one_error_line(capsys.readouterr().err)
+    assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- the script
+
+
+def test_help_and_version(capsys) -> None:
+    assert main(["--version"]) == 0
+    assert fundflow.__version__ in capsys.readouterr().out
+    assert main(["run", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    for option in ("--runs", "--seed", "--workers", "--out", "--format", "--lang", "--quiet"):
+        assert option in help_text
+    for option in ("--target-se", "--max-runs", "--set", "--plots"):
+        assert option in help_text
+
+
+def test_installed_console_script(tmp_path) -> None:
+    script = shutil.which("fundflow", path=str(Path(sys.executable).parent))
+    assert script, "the fundflow console script is not installed next to this Python"
+    ok = subprocess.run([script, "validate", CONFIG], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == fundflow.load_scenario(CONFIG).describe()
+    bad = subprocess.run(
+        [script, "run", CONFIG, "--runs", "0", "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert _one_error_line(bad.stderr) == "error: --runs = 0: must be a whole number >= 1"
+    assert not (tmp_path / "o").exists()

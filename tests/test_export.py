@@ -1,0 +1,290 @@
+"""Labels (one table, both languages) and the export of a run's tables."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import fundflow
+from fundflow import export, labels
+from fundflow._engine_des import STATUS
+from fundflow.errors import ConfigError
+from fundflow.ledger import PARTIES
+from fundflow.measures import LOSS_MEASURES
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "open_competition.yaml"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def result() -> fundflow.SimulationResult:
+    return fundflow.simulate(CONFIG, runs=20, seed=11, progress=False)
+
+
+@pytest.fixture(scope="module")
+def instruments() -> fundflow.SimulationResult:
+    """A run of the config with a guided fund and shared-risk credit (every measure set)."""
+    return fundflow.simulate(ROOT / "configs" / "chain_leader.yaml", runs=3, seed=1, progress=False)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _assert_labelled(names: list[str], what: str) -> None:
+    missing = [n for n in names if n not in labels.LABELS]
+    assert not missing, f"{what} without a row in fundflow.labels: {missing}"
+    for name in names:
+        row = labels.LABELS[name]
+        assert row.en.strip() and row.zh.strip(), name
+        assert CJK.search(row.zh) or row.kind == "statistic", f"{name}: zh label {row.zh!r}"
+        assert row.unit is None or row.unit in labels.UNITS, name
+
+
+def test_every_measure_has_a_label_in_both_languages(instruments) -> None:
+    _assert_labelled(list(instruments.runs.columns), "runs measures")
+    _assert_labelled(list(instruments.routes.columns), "routes columns")
+    _assert_labelled([str(n) for n in instruments.routes.index.names], "routes index")
+    _assert_labelled(list(LOSS_MEASURES), "loss measures")
+
+
+def test_every_summary_column_party_and_status_has_a_label(instruments) -> None:
+    _assert_labelled(list(instruments.summary().columns), "summary columns")
+    _assert_labelled(list(PARTIES), "parties")
+    _assert_labelled(list(STATUS), "route statuses")
+
+
+def test_header_carries_the_unit() -> None:
+    assert labels.header("gov_net_cost") == "Government net cost (CNY million)"
+    assert labels.header("gov_net_cost", "zh") == "政府净成本（百万元）"
+    assert labels.header("gov_net_cost", "en", "USD") == "Government net cost (USD)"
+    assert labels.header("success_rate") == "Challenge success rate (share)"
+    assert labels.header("route") == "Route"
+    assert labels.header("a_new_measure") == "a_new_measure"  # shown, never dropped
+
+
+def test_unknown_language_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="lang = 'fr': must be one of en, zh"):
+        labels.label("gov_net_cost", "fr")
+    with pytest.raises(ConfigError, match="lang"):
+        labels.relabel_summary(pd.DataFrame({"mean": [1.0]}, index=["gov_net_cost"]), "fr")
+
+
+def test_relabel_summary(result) -> None:
+    zh = labels.relabel_summary(result.summary(), "zh", result.money_unit)
+    assert "政府净成本（百万元）" in zh.index
+    assert "均值" in zh.columns and "95% CVaR（期望损失）" in zh.columns
+    en = labels.relabel_summary(result.summary(), "en", result.money_unit)
+    assert en.loc["Government net cost (CNY million)", "Mean"] == pytest.approx(
+        result.summary().loc["gov_net_cost", "mean"]
+    )
+
+
+def test_format_values_by_unit() -> None:
+    assert labels.format_values([1234.5, np.nan], "money") == ["1,234.50", ""]
+    assert labels.format_values([0.623], "share") == ["62.3%"]
+    assert labels.format_values([3.0, 4.0], "count") == ["3", "4"]
+    assert labels.format_values(["a", None], None, missing="-") == ["a", "-"]
+    assert labels.format_values(np.array([True, False]), None) == ["True", "False"]
+
+
+# --------------------------------------------------------------------------- export
+
+
+ALL = ("csv", "xlsx", "parquet", "md", "tex")
+
+
+def test_export_writes_every_format_and_a_manifest(result, tmp_path) -> None:
+    out = tmp_path / "new" / "dir"  # created, parents too
+    written = export.export_result(result, out, ALL, scenario_file=CONFIG)
+    names = {p.name for p in written}
+    for table in ("summary", "runs", "routes"):
+        for fmt in ("csv", "parquet", "md", "tex"):
+            assert f"{table}.{fmt}" in names
+    assert {"results.xlsx", "ledger_0000.csv", "party_totals.csv"} <= names
+    assert written[-1].name == "manifest.json"
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temporary left over
+
+    runs = pd.read_csv(out / "runs.csv", index_col="replication")
+    pd.testing.assert_frame_equal(runs, result.runs, check_dtype=False, rtol=1e-15)
+    routes = pd.read_parquet(out / "routes.parquet")
+    assert len(routes) == len(result.routes)
+    summary = pd.read_csv(out / "summary.csv", index_col="measure")
+    assert summary.loc["gov_net_cost", "label"] == "Government net cost"
+    assert summary.loc["gov_net_cost", "unit"] == "CNY million"
+    assert summary.loc["gov_net_cost", "cvar95"] == pytest.approx(
+        result.summary().loc["gov_net_cost", "cvar95"]
+    )
+    ledger = pd.read_csv(out / "ledger_0000.csv")
+    assert list(ledger.columns) == [
+        "time",
+        "payer",
+        "payee",
+        "amount",
+        "kind",
+        "challenge",
+        "route",
+    ]
+    assert len(ledger) == len(result.ledger(0))
+    totals = pd.read_csv(out / "party_totals.csv", index_col="replication")
+    assert np.allclose(totals.sum(axis=1), 0.0, atol=1e-6)
+
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert md.startswith("| Measure | Code | Mean |")
+    assert "| Government net cost (CNY million) | gov_net_cost |" in md
+    tex = (out / "summary.tex").read_text(encoding="utf-8")
+    assert r"\begin{longtable}" in tex and r"gov\_net\_cost" in tex and r"\toprule" in tex
+
+
+def test_manifest_content(result, tmp_path) -> None:
+    export.export_result(result, tmp_path, "csv,md", scenario_file=CONFIG, provenance={"x": 1})
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["fundflow_version"] == fundflow.__version__
+    assert manifest["seed_entropy"] == 11
+    assert manifest["runs"] == 20 and manifest["workers"] == 1
+    assert manifest["elapsed_seconds"] >= 0
+    assert manifest["formats"] == ["csv", "md"]
+    assert manifest["money_unit"] == "CNY million"
+    assert manifest["x"] == 1
+    assert manifest["created"]
+    scenario = manifest["scenario"]
+    assert scenario["name"] == result.scenario.name
+    import hashlib
+
+    assert scenario["file_sha256"] == hashlib.sha256(CONFIG.read_bytes()).hexdigest()
+    assert scenario["source"] == json.loads(json.dumps(dict(result.scenario.source)))
+    assert fundflow.Scenario.from_dict(scenario["source"]).describe() == result.scenario.describe()
+    listed = {f["name"]: f for f in manifest["files"]}
+    assert set(listed) == {p.name for p in tmp_path.iterdir()} - {"manifest.json"}
+    assert listed["runs.csv"]["bytes"] == (tmp_path / "runs.csv").stat().st_size
+
+
+def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) -> None:
+    export.export_result(result, tmp_path, ("xlsx",))
+    wb = openpyxl.load_workbook(tmp_path / "results.xlsx")
+    assert wb.sheetnames == ["summary", "runs", "routes"]
+    summary, runs, routes = wb["summary"], wb["runs"], wb["routes"]
+    assert summary.freeze_panes == "C2"
+    assert runs.freeze_panes == "B2"
+    assert routes.freeze_panes == "C2"
+    assert summary["A1"].value == "Measure" and summary["C1"].value == "Mean"
+    header = [c.value for c in runs[1]]
+    assert header[:4] == [
+        "Replication",
+        "Government gross outlay (CNY million)",
+        "Government recoveries (CNY million)",
+        "Government net cost (CNY million)",
+    ]
+    col = header.index("Challenge success rate (share)") + 1
+    assert runs.cell(row=2, column=col).number_format == "0.0%"
+    assert runs.cell(row=2, column=4).number_format == "#,##0.00"
+    assert runs.cell(row=runs.max_row, column=4).number_format == "#,##0.00"
+    # every replication, in order, with its values
+    assert runs.max_row == len(result) + 1
+    reps = [runs.cell(row=i, column=1).value for i in range(2, runs.max_row + 1)]
+    assert reps == list(result.runs.index)
+    assert runs.cell(row=2, column=4).value == pytest.approx(result.runs["gov_net_cost"].iloc[0])
+    assert routes.max_row == len(result.routes) + 1
+    assert summary.column_dimensions["A"].width > 20
+    net = next(r for r in summary.iter_rows(min_row=2, values_only=True) if r[1] == "gov_net_cost")
+    assert net[0] == "Government net cost (CNY million)"
+    frame = pd.read_excel(tmp_path / "results.xlsx", sheet_name="routes")
+    assert len(frame) == len(result.routes)
+    assert frame["Status"].tolist() == result.routes["status"].tolist()
+    assert frame["Misconduct"].dtype == bool
+
+
+def test_zh_labels_in_every_readable_format(result, tmp_path) -> None:
+    export.export_result(result, tmp_path, ("csv", "xlsx", "md"), lang="zh")
+    summary = pd.read_csv(tmp_path / "summary.csv", index_col="measure")
+    assert summary.loc["gov_net_cost", "label"] == "政府净成本"
+    assert summary.loc["gov_net_cost", "unit"] == "百万元"
+    wb = openpyxl.load_workbook(tmp_path / "results.xlsx", read_only=True)
+    first = next(wb["summary"].iter_rows(min_row=1, max_row=1, values_only=True))
+    assert first[0] == "指标" and first[2] == "均值"
+    assert "政府净成本（百万元）" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "被淘汰" in (tmp_path / "routes.md").read_text(encoding="utf-8") or "失败" in (
+        tmp_path / "routes.md"
+    ).read_text(encoding="utf-8")
+
+
+def test_bad_format_language_or_directory_writes_nothing(result, tmp_path) -> None:
+    with pytest.raises(ConfigError, match="must be one or more of csv, xlsx, parquet, md, tex"):
+        export.export_result(result, tmp_path / "a", ("csv", "xls"))
+    with pytest.raises(ConfigError, match="lang"):
+        export.export_result(result, tmp_path / "b", ("csv",), lang="de")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ConfigError, match=r"directory = .*cannot be written"):
+        export.export_result(result, blocker / "out", ("csv",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_parse_formats() -> None:
+    assert export.parse_formats("csv, XLSX,csv") == ("csv", "xlsx")
+    with pytest.raises(ConfigError, match="--format"):
+        export.parse_formats("", option="--format")
+
+
+def test_interrupted_export_leaves_no_partial_table(result, tmp_path, monkeypatch) -> None:
+    real = export._write_text
+
+    def interrupted(table, path, fmt, lang, money_unit):
+        real(table, path, fmt, lang, money_unit)  # the temporary file is complete...
+        if table.name == "runs":
+            raise KeyboardInterrupt  # ...but Ctrl-C comes before the rename
+
+    monkeypatch.setattr(export, "_write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export.export_result(result, tmp_path, ("csv", "md"))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "runs.md" not in names and "routes.md" not in names
+    assert "manifest.json" not in names  # written last: its absence marks the export unfinished
+    assert not [n for n in names if n.startswith(".")]  # no temporary left
+    assert "summary.md" in names  # complete files are kept
+
+
+def test_interrupted_excel_leaves_no_workbook(result, tmp_path, monkeypatch) -> None:
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "_bulk_rows", boom)
+    with pytest.raises(KeyboardInterrupt):
+        export.export_result(result, tmp_path, ("xlsx",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger_0000.csv", "party_totals.csv"]
+
+
+def test_an_export_overwrites_a_previous_one(result, tmp_path) -> None:
+    (tmp_path / "runs.csv").write_text("stale")
+    export.export_result(result, tmp_path, "csv")
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == len(result)
+
+
+def test_result_export_method(result, tmp_path) -> None:
+    written = result.export(tmp_path, formats=("md",), lang="zh")
+    assert (tmp_path / "summary.md").exists()
+    assert written[-1] == tmp_path / "manifest.json"
+
+
+def test_write_table_with_plain_index(tmp_path) -> None:
+    frame = pd.DataFrame({"gov_net_cost": [1.5, 2.5], "status": ["failed", "succeeded"]})
+    export.write_table(frame, tmp_path, "t", ("csv", "md", "xlsx"), lang="zh")
+    assert pd.read_csv(tmp_path / "t.csv").columns.tolist() == ["gov_net_cost", "status"]
+    assert "| 政府净成本（百万元） | 状态 |" in (tmp_path / "t.md").read_text(encoding="utf-8")
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    assert wb["t"]["A3"].value == 2.5 and wb["t"]["B3"].value == "succeeded"
+
+
+def test_relabel_columns(result) -> None:
+    zh = labels.relabel_columns(result.routes, "zh", result.money_unit)
+    assert "揭榜方损失（百万元）" in zh.columns
+    assert list(zh.index.names) == ["模拟序号", "技术路线"]
+    assert set(zh["状态"]) <= {labels.label(s, "zh") for s in STATUS}
+    en = labels.relabel_columns(result.runs)
+    assert en.columns[0] == "Government gross outlay (CNY million)"
