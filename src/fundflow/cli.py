@@ -38,6 +38,7 @@ from .errors import ConfigError
 
 __all__ = ["build_parser", "main"]
 
+_AUTO_PARALLEL_RUNS = 2000
 _DEFAULT_RUNS = 1000
 
 
@@ -94,7 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", metavar="N", help=f"replications (default {_DEFAULT_RUNS})")
     p.add_argument("--seed", metavar="S", help="root seed (default: fresh, printed)")
-    p.add_argument("--workers", metavar="W", default="1", help="processes (default 1)")
+    p.add_argument(
+        "--workers",
+        metavar="W",
+        default="auto",
+        help="processes; results do not depend on it (default auto: every core from "
+        f"{_AUTO_PARALLEL_RUNS} replications up, else 1)",
+    )
     p.add_argument("--out", metavar="DIR", help="write tables and manifest.json here")
     p.add_argument(
         "--format",
@@ -129,6 +136,13 @@ def _whole(option: str, text: str | None, default: int, minimum: int = 1) -> int
     if value < minimum:
         raise ConfigError(option, value, f"must be a whole number >= {minimum}")
     return value
+
+
+def _workers(text: str | None, runs: int) -> int:
+    """--workers: a whole number, or 'auto' (all cores for long runs, where a pool pays)."""
+    if text is None or text == "auto":
+        return max(1, os.cpu_count() or 1) if runs >= _AUTO_PARALLEL_RUNS else 1
+    return _whole("--workers", text, 1, 1)
 
 
 def _seed(text: str | None) -> int | None:
@@ -333,7 +347,7 @@ def _run_run(args: argparse.Namespace) -> int:
         )
     runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)
     max_runs = _whole("--max-runs", args.max_runs, 100_000, 1)
-    workers = _whole("--workers", args.workers, 1, 1)
+    workers = _workers(args.workers, max_runs if target is not None else runs)
     seed = _seed(args.seed)
     formats = parse_formats(args.format, option="--format")
     lang = lb.check_lang(args.lang, option="--lang")
@@ -473,7 +487,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     from .export import parse_formats, scenario_record, write_manifest, write_table
 
     runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)
-    workers = _whole("--workers", args.workers, 1, 1)
+    workers = _workers(args.workers, 2 * runs)
     seed = _seed(args.seed)
     formats = parse_formats(args.format, option="--format")
     lang = lb.check_lang(args.lang, option="--lang")
