@@ -1,0 +1,193 @@
+"""Where fundflow's single-worker time goes on the reference program.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/profile_engine.py              # stage breakdown
+    .venv/bin/python benchmarks/profile_engine.py --cprofile   # plus cProfile's top functions
+
+The stage breakdown re-runs what ``montecarlo._run_block`` does, replication by
+replication, with a CPU-time clock (``time.process_time``) around each stage, so
+it is not inflated by a profiler and is robust to other processes on the machine.
+It also counts SimPy events, measures the pickled size of a block (what a worker
+sends back through the process pool) and the cost of starting a spawn worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import multiprocessing
+import pickle
+import pstats
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+import fundflow
+from fundflow import montecarlo
+from fundflow._engine_des import Outcome, _Run, run_replication
+from fundflow.draws import draw, stream_rngs
+from fundflow.ledger import COLUMNS, LedgerWriter
+from fundflow.measures import exposure_path, party_net_cash, route_measures, run_measures
+from fundflow.plan import EnginePlan
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "configs" / "benchmark_100.yaml"
+
+
+class Stages:
+    """CPU seconds accumulated per named stage."""
+
+    def __init__(self) -> None:
+        self.cpu: Counter[str] = Counter()
+
+    def time(self, name: str, fn, *args):  # type: ignore[no-untyped-def]
+        c = time.process_time()
+        out = fn(*args)
+        self.cpu[name] += time.process_time() - c
+        return out
+
+
+def _rngs(seed: int, reps: range) -> list[dict[str, np.random.Generator]]:
+    return [stream_rngs(seed, r) for r in reps]
+
+
+def _writer_of(out: Outcome) -> LedgerWriter:
+    writer = LedgerWriter()
+    for col in COLUMNS:
+        setattr(writer, col, getattr(out.ledger, col).tolist())
+    return writer
+
+
+def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
+    """CPU time per stage of ``_run_block`` + ``_assemble``.
+
+    ``_Run.__init__``, ``LedgerWriter.freeze`` and the stream set-up are timed by
+    running them a second time on their own; that extra work is subtracted again
+    from the engine, the draws and the total.
+    """
+    st = Stages()
+    extra = Stages()  # work done only to time a part of something timed whole
+    total = time.process_time()
+    blocks = []
+    for start in range(0, runs, block):
+        reps = range(start, min(start + block, runs))
+        plan = st.time("plan: EnginePlan.of per block", EnginePlan.of, sc)
+        seeds = extra.time("seeds", _rngs, seed, reps)
+        del seeds
+        d = st.time("draws: all", draw, sc, plan.layout, seed, reps)
+        b = montecarlo._Block(list(reps), {}, {}, [], {}, [])
+        grid = montecarlo.exposure_grid(sc)
+        for i in range(len(reps)):
+            extra.time("init", _Run, plan, d, i)
+            out = st.time("engine: all", run_replication, plan, d, i)
+            writer = extra.time("writer", _writer_of, out)
+            extra.time("freeze", writer.freeze)
+            routes = st.time("measures: route_measures", route_measures, plan, out)
+            row = st.time("measures: run_measures", run_measures, plan, out, routes)
+            nc = st.time("measures: party_net_cash", party_net_cash, out)
+            ex = st.time("measures: exposure_path", exposure_path, plan, out, grid)
+            c = time.process_time()
+            for key, value in row.items():
+                b.runs.setdefault(key, []).append(value)
+            for key, col in routes.items():
+                b.routes.setdefault(key, []).append(col)
+            b.net_cash.append(list(nc.values()))
+            b.exposure.append(ex)
+            st.cpu["assembly: append to block"] += time.process_time() - c
+        blocks.append(b)
+    res = st.time(
+        "assembly: _assemble (concatenate, result)", montecarlo._assemble, sc, seed, 1, blocks, 0.0
+    )
+    st.time("assembly: result.runs DataFrame", lambda: res.runs)
+    total = time.process_time() - total - sum(extra.cpu.values())
+    engine = st.cpu.pop("engine: all")
+    draws = st.cpu.pop("draws: all")
+    parts = {
+        "engine: _Run.__init__ (state, draws .tolist())": extra.cpu["init"],
+        "engine: LedgerWriter.freeze (lists -> arrays)": extra.cpu["freeze"],
+        "engine: env.run (SimPy + model code)": engine - extra.cpu["init"] - extra.cpu["freeze"],
+        "draws: SeedSequence + 10 PCG64 per replication": extra.cpu["seeds"],
+        "draws: random numbers, copula, scipy ppf": draws - extra.cpu["seeds"],
+    }
+    st.cpu.update(parts)
+    st.cpu["other (loop, timers)"] = total - sum(st.cpu.values())
+    print(f"stage breakdown, {runs} replications, blocks of {block}, CPU time")
+    print(f"  {'stage':<52} {'ms/rep':>8} {'share':>7}")
+    for name, sec in sorted(st.cpu.items()):
+        print(f"  {name:<52} {sec / runs * 1e3:8.3f} {sec / total:7.1%}")
+    print(f"  {'total':<52} {total / runs * 1e3:8.3f}")
+    events = 0
+    d = draw(sc, plan.layout, seed, range(20))
+    for i in range(20):
+        run = _Run(plan, d, i)
+        for r in range(len(run.status)):
+            run.env.process(run.run_route(r))
+        run.env.run(until=run.horizon)
+        events += next(run.env._eid)
+    print(f"  SimPy events scheduled per replication              {events / 20:8.0f}")
+    print(f"  ledger rows per replication (last one)              {len(out.ledger):8d}")
+    pickled = len(pickle.dumps(blocks[0], protocol=pickle.HIGHEST_PROTOCOL))
+    n0 = len(blocks[0].replications)
+    print(f"  pickled block of {n0} replications [bytes/rep]     {pickled / n0:8.0f}")
+
+
+def dist_ppf_cost(sc: fundflow.Scenario) -> None:
+    """Cost of one scipy ppf call (frozen distribution built each time) vs the numbers."""
+    u = np.random.default_rng(0).random(200 * 60)
+    dists = [sc.challenges[0].overrun, sc.challenges[0].phases[0].duration]
+    for d in dists:
+        n = 200
+        c = time.process_time()
+        for _ in range(n):
+            d.ppf(u)
+        per = (time.process_time() - c) / n
+        print(f"  {d!s:<48} ppf on {u.size} uniforms: {per * 1e3:.3f} ms a call")
+
+
+def spawn_cost(sc: fundflow.Scenario) -> None:
+    """Wall time to start one spawn worker and run a 1-replication block in it."""
+    t = time.perf_counter()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(montecarlo._run_block, sc, 1, range(0, 1), 0).result()
+        first = time.perf_counter() - t
+        t = time.perf_counter()
+        pool.submit(montecarlo._run_block, sc, 1, range(0, 1), 0).result()
+        second = time.perf_counter() - t
+    print(f"  spawn a worker + import fundflow + 1 replication  {first:.2f} s (wall)")
+    print(f"  the same on the now-warm worker                   {second * 1e3:.1f} ms (wall)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=600)
+    ap.add_argument("--block", type=int, default=200, help="replications per block (200)")
+    ap.add_argument("--config", type=Path, default=REFERENCE)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cprofile", action="store_true", help="also print cProfile's top 30")
+    args = ap.parse_args(argv)
+    sc = fundflow.load_scenario(args.config)
+    print(sc.describe(), f"(simpy {simpy.__version__})")
+    fundflow.simulate(sc, 5, seed=args.seed, progress=False)  # warm imports
+    breakdown(sc, args.runs, args.block, args.seed)
+    print("scipy ppf")
+    dist_ppf_cost(sc)
+    print("process pool")
+    spawn_cost(sc)
+    if args.cprofile:
+        prof = cProfile.Profile()
+        prof.enable()
+        fundflow.simulate(sc, args.runs, seed=args.seed, workers=1, progress=False)
+        prof.disable()
+        stats = pstats.Stats(prof, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
