@@ -256,3 +256,26 @@ def test_bad_design(sc: Scenario) -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(sweep_module).failed == 0
+
+
+def test_grid_mixing_null_with_numbers_keeps_null() -> None:
+    sc = fundflow.Scenario.from_dict(
+        {
+            "challenges": [
+                {
+                    "name": "chip",
+                    "total_investment": 10,
+                    "solvers": 2,
+                    "phases": [
+                        {"duration": 1, "cost_share": 0.5, "pass_probability": 0.8},
+                        {"duration": 1, "cost_share": 0.5, "pass_probability": 0.8},
+                    ],
+                }
+            ]
+        }
+    )
+    res = fundflow.sweep(sc, levers={"government.matching.cap": [1.0, None]}, runs=20, seed=3)
+    caps = res.table["government.matching.cap"].tolist()
+    assert caps[0] == 1.0 and caps[1] is None
+    # no cap pays at least as much matching as a cap of 1
+    assert res.table["gov_gross_outlay_mean"].iloc[1] >= res.table["gov_gross_outlay_mean"].iloc[0]

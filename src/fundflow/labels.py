@@ -136,6 +136,13 @@ _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("solver_loss", "measure", "money", "Solver loss", "揭榜方损失"),
     ("solver_loss_share", "measure", "share", "Share of solvers with a loss", "亏损揭榜方占比"),
     (
+        "solver_participation_share",
+        "measure",
+        "share",
+        "Share of solvers not losing in NPV (would take part)",
+        "净现值不亏损的揭榜方占比（愿意参与）",
+    ),
+    (
         "solver_peak_funding_gap",
         "measure",
         "money",
@@ -170,6 +177,7 @@ _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ),
     ("fund_social_tvpi", "measure", "ratio", "Social LPs' TVPI", "社会资本的总回报倍数"),
     ("fund_social_irr", "measure", "share", "Social LPs' IRR", "社会资本的内部收益率"),
+    ("fund_social_net_cash", "measure", "money", "Social LPs' net cash", "社会资本净现金流"),
     ("loan_defaults", "measure", "count", "Loan defaults", "贷款违约笔数"),
     ("loans_outstanding", "measure", "money", "Loans outstanding at the horizon", "期末未偿还贷款"),
     ("bank_loss", "measure", "money", "Bank loss", "银行损失"),

@@ -18,6 +18,8 @@ in the scenario's unit, time in years):
   fees count as income; principal still lent at the horizon is not a loss);
   **fund TVPI** = what an LP class received / what it paid in, **IRR** from its
   yearly flows;
+* **participation share** = share of started routes whose solver NPV is >= 0 (a
+  solver takes a challenge only if it expects not to lose);
 * a solver's **loss** is ``max(0, -net cash)`` of its route; its **peak funding
   gap** the maximum cumulative net outflow of the route.
 """
@@ -160,6 +162,9 @@ def run_measures(plan: EnginePlan, out: Outcome, routes: dict[str, np.ndarray]) 
         "solver_mean_npv": float(routes["solver_npv"][started].mean()) if n_started else np.nan,
         "solver_loss": float(loss.sum()),
         "solver_loss_share": float((loss[started] > 0).mean()) if n_started else np.nan,
+        "solver_participation_share": (
+            float((routes["solver_npv"][started] >= 0).mean()) if n_started else np.nan
+        ),
         "solver_peak_funding_gap": float(routes["solver_peak_funding_gap"].max(initial=0.0)),
         "financing_failures": float((status == FINANCING).sum()),
         "demander_net_cost": float(dem_out.sum()) + value,
@@ -205,6 +210,7 @@ def _instrument_measures(led: Any, out: Outcome) -> dict[str, float]:
         "fund_social_paid_in": social_paid_in,
         "fund_social_tvpi": social_tvpi,
         "fund_social_irr": social_irr,
+        "fund_social_net_cash": float(net[P["social_lp"]]),
         "loan_defaults": float(out.defaulted.sum()),
         "loans_outstanding": out.loans_outstanding,
         # principal still lent at the horizon is not (yet) a loss

@@ -8,6 +8,7 @@ with an explicit ``spawn`` context: importing fundflow changes no global state.
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import sys
 import time
@@ -97,10 +98,13 @@ def _blocks(start: int, stop: int, size: int) -> list[range]:
 def _progress(total: int, enabled: bool | None) -> Any:
     if enabled is False:
         return None
-    if enabled is None and not sys.stderr.isatty() and "ipykernel" not in sys.modules:
+    in_notebook = "ipykernel" in sys.modules
+    if enabled is None and not sys.stderr.isatty() and not in_notebook:
         return None
-    from tqdm.auto import tqdm
-
+    if in_notebook and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm
+    else:  # a text bar (tqdm.auto would warn in a notebook without ipywidgets)
+        from tqdm.std import tqdm  # type: ignore[assignment]
     return tqdm(total=total, unit="run", delay=1.0, desc="replications")
 
 

@@ -279,7 +279,12 @@ def make_design(
     else:
         columns = _sampled(paths, levers, sampler, n, entropy)
     size = len(next(iter(columns.values())))
-    return pd.DataFrame(columns, index=pd.RangeIndex(size, name="design_point"))
+    # a column mixing null with numbers stays object, so null is not read back as NaN
+    data = {
+        p: pd.Series(v, dtype=object) if any(x is None for x in v) else v
+        for p, v in columns.items()
+    }
+    return pd.DataFrame(data).set_axis(pd.RangeIndex(size, name="design_point"))
 
 
 def _grid(paths: list[str], levers: Levers, n: int | None) -> dict[str, list[Any]]:
