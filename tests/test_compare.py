@@ -12,7 +12,7 @@ import yaml
 import fundflow
 from conftest import make_scenario
 from fundflow import metrics
-from fundflow.compare import TAIL_MEASURES, _cvar_rows, compare, paired_table
+from fundflow.comparison import TAIL_MEASURES, _cvar_rows, compare, paired_table
 from fundflow.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

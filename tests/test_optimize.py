@@ -31,10 +31,9 @@ import pandas as pd
 import pytest
 
 from fundflow import ConfigError, Scenario, simulate
-from fundflow.optimize import Constraint, Search, optimize
+from fundflow.optimization import Constraint, Search, optimize
 
-# the function fundflow.optimize shadows the module's attribute name
-optimize_module = importlib.import_module("fundflow.optimize")
+optimize_module = importlib.import_module("fundflow.optimization")
 
 C_STAR = 1 - 2 / 6.5  # 9/13
 RATE = "government.error_tolerance.rate"

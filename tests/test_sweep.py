@@ -13,10 +13,9 @@ import pytest
 
 import fundflow
 from fundflow import ConfigError, Scenario
-from fundflow.sweep import make_design, run_design, sweep
+from fundflow.sweeps import make_design, run_design, sweep
 
-# the function fundflow.sweep shadows the module's attribute name
-sweep_module = importlib.import_module("fundflow.sweep")
+sweep_module = importlib.import_module("fundflow.sweeps")
 
 
 def program() -> dict[str, Any]:

@@ -16,15 +16,32 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .compare import CompareResult, compare
-from .config import Scenario, load_scenario
-from .errors import ConfigError
-from .montecarlo import simulate, simulate_until
-from .optimize import OptimizeResult, Search, optimize
-from .overrides import apply_overrides, get_path, parse_assignment
-from .results import SimulationResult
-from .sensitivity import sensitivity
-from .sweep import SweepResult, run_design, sweep
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public names and the module that defines each. They are imported on first use
+# (PEP 562), so a worker process that only simulates does not pay for the analysis
+# modules' imports.
+_EXPORTS: dict[str, str] = {
+    "CompareResult": "comparison",
+    "compare": "comparison",
+    "Scenario": "config",
+    "load_scenario": "config",
+    "ConfigError": "errors",
+    "simulate": "montecarlo",
+    "simulate_until": "montecarlo",
+    "OptimizeResult": "optimization",
+    "Search": "optimization",
+    "optimize": "optimization",
+    "apply_overrides": "overrides",
+    "get_path": "overrides",
+    "parse_assignment": "overrides",
+    "SimulationResult": "results",
+    "sensitivity": "sensitivity_analysis",
+    "SweepResult": "sweeps",
+    "run_design": "sweeps",
+    "sweep": "sweeps",
+}
 
 __all__ = [
     "CompareResult",
@@ -47,3 +64,26 @@ __all__ = [
     "simulate_until",
     "sweep",
 ]
+
+if TYPE_CHECKING:
+    from .comparison import CompareResult, compare
+    from .config import Scenario, load_scenario
+    from .errors import ConfigError
+    from .montecarlo import simulate, simulate_until
+    from .optimization import OptimizeResult, Search, optimize
+    from .overrides import apply_overrides, get_path, parse_assignment
+    from .results import SimulationResult
+    from .sensitivity_analysis import sensitivity
+    from .sweeps import SweepResult, run_design, sweep
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'fundflow' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

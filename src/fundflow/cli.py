@@ -483,7 +483,7 @@ def _compare_headline(cmp: Any, lang: str) -> list[str]:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from .compare import compare
+    from .comparison import compare
     from .export import parse_formats, scenario_record, write_manifest, write_table
 
     runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)

@@ -23,7 +23,7 @@ from .config import Scenario
 from .errors import ConfigError
 from .montecarlo import _as_scenario, _check_positive_int, _entropy
 from .overrides import apply_overrides
-from .sweep import SAMPLERS, _Evaluator, _is_integer_lever, _number, _py, make_design, output_names
+from .sweeps import SAMPLERS, _Evaluator, _is_integer_lever, _number, _py, make_design, output_names
 
 __all__ = ["REFINERS", "Constraint", "OptimizeResult", "Search", "optimize"]
 
@@ -94,7 +94,7 @@ class Search:
     Attributes
     ----------
     sampler : {"grid", "lhs", "sobol"}
-        The global stage (:func:`fundflow.sweep.make_design`).
+        The global stage (:func:`fundflow.sweeps.make_design`).
     n : int or None
         Points of the global stage for lhs / sobol (``None``: 32; a power of 2
         keeps Sobol's balance), or values per lever for a grid of (low, high)
@@ -485,7 +485,7 @@ def _check_measures(
 def _check_search(search: Search | None) -> Search:
     s = Search() if search is None else search
     if not isinstance(s, Search):
-        raise ConfigError("search", s, "must be a fundflow.optimize.Search")
+        raise ConfigError("search", s, "must be a fundflow.Search")
     if s.sampler not in SAMPLERS:
         close = difflib.get_close_matches(str(s.sampler), SAMPLERS, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
@@ -570,7 +570,7 @@ def optimize(
     The method:
 
     1. **Global stage.** The lever box is covered by a sweep
-       (:func:`fundflow.sweep.make_design`: a scrambled Sobol' sequence by default,
+       (:func:`fundflow.sweeps.make_design`: a scrambled Sobol' sequence by default,
        or a Latin hypercube or a grid). Every design is simulated with the *same*
        replications' draws (common random numbers), so the estimated objective
        and constraints are deterministic functions of the levers and two designs

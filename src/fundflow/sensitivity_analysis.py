@@ -15,7 +15,7 @@ Two methods:
 The model evaluated at each point is the Monte Carlo estimate of an output (e.g.
 the CVaR95 of government net cost over ``runs`` replications). Every point is
 simulated with the same replications' draws (common random numbers, through
-:mod:`fundflow.sweep`), so the estimate is a deterministic, smooth-as-possible
+:mod:`fundflow.sweeps`), so the estimate is a deterministic, smooth-as-possible
 function of the inputs: an input that does not touch an output changes it by
 exactly nothing, and gets an index of exactly 0 instead of sampling noise.
 """
@@ -34,7 +34,7 @@ import pandas as pd
 from .config import Scenario
 from .errors import ConfigError
 from .montecarlo import _as_scenario, _check_positive_int, _entropy
-from .sweep import _check_levers, _Evaluator, _is_integer_lever, _range, _whole, output_names
+from .sweeps import _check_levers, _Evaluator, _is_integer_lever, _range, _whole, output_names
 
 __all__ = ["DEFAULT_OUTPUTS", "METHODS", "output_names", "sensitivity"]
 
