@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config_b", metavar="B", help="scenario B")
     _add_common(p)
     p.set_defaults(handler=_run_compare)
+
+    from . import _cli_sweep
+
+    _cli_sweep.add_parser(sub, _add_common)
     return parser
 
 

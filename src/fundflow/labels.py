@@ -341,6 +341,36 @@ def header(
     return f"{text}（{shown}）" if lang == "zh" else f"{text} ({shown})"
 
 
+def split_statistic(name: str) -> tuple[str, str | None]:
+    """A sweep column as (measure, statistic): ``gov_net_cost_cvar95`` -> ``(gov_net_cost,
+    cvar95)``; a name with a label of its own, or no known suffix -> ``(name, None)``."""
+    if name not in LABELS:
+        for stat, row in LABELS.items():
+            if row.kind == "statistic" and name.endswith(f"_{stat}"):
+                base = name[: -len(stat) - 1]
+                if base in LABELS:
+                    return base, stat
+    return name, None
+
+
+def column_header(name: str, lang: str = "en", money_unit: str = "CNY million") -> str:
+    """Header of a measure or a sweep column: ``"Government net cost, CVaR 95% (CNY
+    million)"``; statistics in their measure's unit unless they have their own."""
+    base, stat = split_statistic(name)
+    if stat is None:
+        return header(name, lang, money_unit)
+    unit = unit_of(stat)
+    text = f"{label(base, lang)}{'，' if lang == 'zh' else ', '}{label(stat, lang)}"
+    if text and lang == "en":
+        first, _, rest = label(stat, lang).partition(" ")
+        if first.isalpha() and first[1:].islower():
+            text = f"{label(base, lang)}, {first.lower()} {rest}".rstrip()
+    shown = unit_text(unit_of(base) if unit in (None, "same") else unit, lang, money_unit)
+    if not shown:
+        return text
+    return f"{text}（{shown}）" if lang == "zh" else f"{text} ({shown})"
+
+
 def relabel_summary(
     summary: pd.DataFrame, lang: str = "en", money_unit: str = "CNY million"
 ) -> pd.DataFrame:
