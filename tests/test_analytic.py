@@ -233,3 +233,21 @@ def test_marginal_pass_probability_holds_under_correlation() -> None:
     wins = res.runs["challenges_succeeded"].to_numpy()
     p = P1 * P2
     assert wins.var(ddof=1) > 1.5 * 5 * p * (1 - p)
+
+
+def test_section_10_expectations_lie_in_the_summary_confidence_intervals() -> None:
+    """MODEL.md section 10 through the Monte Carlo summary: each mean's 95% CI holds it."""
+    p1, p2, s, ratio, investment = 0.7, 0.6, 0.3, 0.25, 20.0
+    g = ratio * investment
+    data = make_scenario(p1=p1, p2=p2, first_share=s, ratio=ratio, count=20, investment=investment)
+    summary = fundflow.simulate(data, runs=800, seed=20261121).summary()
+    expected = {
+        # per challenge g*s + g*(1-s)*p1*p2, 20 identical challenges
+        "gov_gross_outlay": 20 * (g * s + g * (1 - s) * p1 * p2),
+        # R&D spending I*(c1 + c2*p1) per route
+        "rd_spending": 20 * investment * (0.4 + 0.6 * p1),
+        "challenges_succeeded": 20 * p1 * p2,
+    }
+    for measure, value in expected.items():
+        row = summary.loc[measure]
+        assert row["ci_low"] <= value <= row["ci_high"], (measure, value, row.to_dict())
