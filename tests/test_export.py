@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import fundflow
-from fundflow import export, labels
+from fundflow import _xlsx, export, labels
 from fundflow._engine_des import STATUS
 from fundflow.errors import ConfigError
 from fundflow.ledger import PARTIES
@@ -254,7 +254,7 @@ def test_interrupted_excel_leaves_no_workbook(result, tmp_path, monkeypatch) -> 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(export, "_bulk_rows", boom)
+    monkeypatch.setattr(_xlsx, "_bulk_rows", boom)
     with pytest.raises(KeyboardInterrupt):
         export.export_result(result, tmp_path, ("xlsx",))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger_0000.csv", "party_totals.csv"]

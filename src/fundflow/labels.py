@@ -341,15 +341,17 @@ def header(
     return f"{text}（{shown}）" if lang == "zh" else f"{text} ({shown})"
 
 
+_STATISTICS = sorted((n for n, r in LABELS.items() if r.kind == "statistic"), key=len, reverse=True)
+
+
 def split_statistic(name: str) -> tuple[str, str | None]:
     """A sweep column as (measure, statistic): ``gov_net_cost_cvar95`` -> ``(gov_net_cost,
     cvar95)``; a name with a label of its own, or no known suffix -> ``(name, None)``."""
     if name not in LABELS:
-        for stat, row in LABELS.items():
-            if row.kind == "statistic" and name.endswith(f"_{stat}"):
-                base = name[: -len(stat) - 1]
-                if base in LABELS:
-                    return base, stat
+        for stat in _STATISTICS:  # longest first: "_prob_loss" before "_loss"
+            base = name[: -len(stat) - 1]
+            if name.endswith(f"_{stat}") and base in LABELS:
+                return base, stat
     return name, None
 
 

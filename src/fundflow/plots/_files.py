@@ -1,0 +1,71 @@
+"""The PNG files of a run's figures, each written atomically through the Agg canvas."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._risk import exceedance_curve, exposure_fan, loss_distribution
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..results import SimulationResult
+
+#: Resolution of the PNGs written by :func:`write_run_plots`.
+DPI = 120
+
+
+def _save_png(fig: Figure, path: Path) -> Path:
+    """Write `fig` to `path` through the Agg canvas, via a temporary file in the same directory."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "xb") as fh:  # a fresh name, created with the usual permissions
+            fig.savefig(fh, format="png", dpi=DPI)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_run_plots(
+    result: SimulationResult, directory: str | os.PathLike[str], *, prefix: str = ""
+) -> list[Path]:
+    """Write the standard PNGs of a run into `directory` (created if missing).
+
+    Files: ``loss_gov_net_cost.png`` and ``loss_solver_loss.png``
+    (:func:`loss_distribution`), ``exceedance.png`` (:func:`exceedance_curve`)
+    and ``exposure_fan.png`` (:func:`exposure_fan`), each prefixed with
+    `prefix`, at :data:`DPI` dots per inch. Each is drawn on its own Figure
+    with the Agg canvas (no pyplot) and written to a temporary name, then
+    renamed, so a reader never sees a half-written file.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        A Monte Carlo run.
+    directory : str or path-like
+        Where to write.
+    prefix : str, default ""
+        Prepended to every file name (e.g. ``"baseline_"``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order above.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "loss_gov_net_cost": lambda: loss_distribution(result, "gov_net_cost"),
+        "loss_solver_loss": lambda: loss_distribution(result, "solver_loss"),
+        "exceedance": lambda: exceedance_curve(result),
+        "exposure_fan": lambda: exposure_fan(result),
+    }
+    return [_save_png(make(), out / f"{prefix}{name}.png") for name, make in figures.items()]
