@@ -14,9 +14,9 @@ a. replications per second of fundflow, single worker: the full pipeline as
 b. the same for the naive baseline below, with its mean government outlay next to
    fundflow's (they must agree within Monte Carlo error);
 c. the ratios fundflow / naive (goal >= 2x per core);
-d. the scaling of ``simulate`` from 1 to 2 workers, with the process pool started
-   inside ``simulate`` (cold) and with a pool started and warmed beforehand
-   (goal >= 1.8x);
+d. the scaling of ``simulate`` from 1 to 2 workers (this process and a pool of one),
+   with the pool started inside ``simulate`` (cold) and with a pool started and
+   warmed beforehand (goal >= 1.8x);
 e. the ledger's bytes per row (goal <= 48).
 
 Each timing is repeated ``--repeat`` times, fundflow and the baseline interleaved
@@ -49,10 +49,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import simpy
 
 import fundflow
@@ -62,6 +61,13 @@ from fundflow.config import Scenario
 from fundflow.distributions import Dist
 from fundflow.draws import draw
 from fundflow.plan import EnginePlan
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported where the naive baseline uses it, not here: a spawn worker
+# re-imports this script (as ``__mp_main__``) before it runs fundflow's blocks, and
+# the scaling figure should time fundflow's start-up, not the benchmark's.
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "configs" / "benchmark_100.yaml"
@@ -371,6 +377,8 @@ class NaiveTiming:
     """Time spent in each stage of the naive baseline over ``runs`` replications."""
 
     def __init__(self, sc: Scenario, runs: int, seed: int) -> None:
+        import pandas as pd
+
         rng = np.random.default_rng(seed)
         self.sim, self.frame, self.measures = Clock(), Clock(), Clock()
         rows: list[dict[str, float]] = []
@@ -416,11 +424,14 @@ class SimulateTiming:
             self.result = fundflow.simulate(sc, runs, seed=seed, workers=workers, progress=False)
 
 
-def timed_block(sc: Scenario, seed: int, reps: range, keep: int) -> tuple[Any, float]:
-    """Worker side of the pre-warmed pool: ``_run_block`` and the CPU it took."""
-    c = time.process_time()
-    block = montecarlo._run_block(sc, seed, reps, keep)
-    return block, time.process_time() - c
+def proc_cpu(pids: set[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far (Linux)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def warm_worker(sc: Scenario, seed: int) -> int:
@@ -431,30 +442,29 @@ def warm_worker(sc: Scenario, seed: int) -> int:
 
 
 class WarmPool:
-    """A spawn pool started and warmed (imports, a first block) before timing."""
+    """``simulate``'s pool (``workers - 1`` spawn processes), started and warmed
+    (imports, a first block) before timing."""
 
     def __init__(self, sc: Scenario, workers: int, seed: int) -> None:
         self.workers = workers
         self.startup = Clock()
         with self.startup:
             self.pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn")
             )
-            futures = [self.pool.submit(warm_worker, sc, seed) for _ in range(2 * workers)]
+            futures = [self.pool.submit(warm_worker, sc, seed) for _ in range(2 * (workers - 1))]
             self.pids = {f.result() for f in futures}
 
     def simulate(self, sc: Scenario, runs: int, seed: int) -> tuple[Clock, Any]:
-        """What ``simulate(workers=...)`` does, on the running pool (same blocks)."""
+        """What ``simulate(workers=...)`` does, with this pool (same blocks, same runner)."""
         clock = Clock()
+        before = proc_cpu(self.pids)
         with clock:
-            size = montecarlo._default_chunk(runs, self.workers)
-            futures = [
-                self.pool.submit(timed_block, sc, seed, b, 1)
-                for b in montecarlo._blocks(0, runs, size)
-            ]
-            done = [f.result() for f in futures]
-            res = montecarlo._assemble(sc, seed, self.workers, [b for b, _ in done], clock.wall)
-        clock.cpu += sum(c for _, c in done)
+            blocks = montecarlo._guided_blocks(0, runs, self.workers)
+            with montecarlo._Runner(sc, seed, self.workers, 1, pool=self.pool) as runner:
+                done = list(runner.run(blocks, None))
+            res = montecarlo._assemble(sc, seed, self.workers, done, 0.0)
+        clock.cpu += proc_cpu(self.pids) - before
         return clock, res
 
     def close(self) -> None:
@@ -507,6 +517,8 @@ def _loadavg() -> str:
 
 
 def _header(args: argparse.Namespace, sc: Scenario, scaling_runs: int) -> None:
+    import pandas as pd
+
     cpus = os.cpu_count()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
     print("fundflow engine benchmark")
@@ -528,6 +540,8 @@ def _header(args: argparse.Namespace, sc: Scenario, scaling_runs: int) -> None:
 
 def per_core(args: argparse.Namespace, sc: Scenario) -> EngineTiming:
     """Figures (a), (b) and (c)."""
+    import pandas as pd
+
     n = args.runs
     print("per-core timings (single worker), interleaved repeats ...", file=sys.stderr)
     res = _repeats(
@@ -648,9 +662,14 @@ def scaling(args: argparse.Namespace, sc: Scenario, m: int) -> None:
     _line(
         "  pool start-up + warm-up of the pre-warmed pool [s]",
         f"{warm.startup.wall:8.2f}",
-        f"({len(warm.pids)} of 2 workers warmed)",
+        f"({len(warm.pids)} of 1 pool process warmed)",
     )
-    _line("  chunk size (simulate's default for 2 workers)", f"{montecarlo._default_chunk(m, 2)}")
+    sizes = [len(b) for b in montecarlo._guided_blocks(0, m, 2)]
+    _line(
+        "  blocks (simulate's default for 2 workers)",
+        f"{len(sizes):8d}",
+        f"of {max(sizes)} down to {min(sizes)} replications",
+    )
     for label, clocks in (("speed-up, cold pool", w2), ("speed-up, pre-warmed pool", ww)):
         s = [a.wall / b.wall for a, b in zip(w1, clocks, strict=True)]
         _line(label, f"{_median(s):7.2f}x", f"{_spread(s)} {_goal(_median(s) >= 1.8)}")
@@ -661,13 +680,15 @@ def scaling(args: argparse.Namespace, sc: Scenario, m: int) -> None:
         )
     # What two otherwise idle cores would give, from CPU time (robust to other load):
     # per-replication CPU with 1 and with 2 workers, and the cold pool's extra CPU
-    # (spawning and importing in both workers), spread over the 2 cores.
+    # (spawning its process and importing fundflow there), spread over the 2 cores.
     t1 = _median([c.cpu for c in w1]) / m
     t2 = _median([c.cpu for c in ww]) / m / 2
-    start = max(0.0, _median([b.cpu - c.cpu for b, c in zip(w2, ww, strict=True)]) / 2)
-    _line("  cold pool's extra CPU per worker (spawn, imports) [s]", f"{start:8.2f}")
-    if t1 > 1.8 * t2:
-        need = math.ceil(1.8 * start / (t1 - 1.8 * t2))
+    start = _median([b.cpu - c.cpu for b, c in zip(w2, ww, strict=True)])
+    _line("  cold pool's extra CPU (spawn, imports) [s]", f"{start:8.2f}")
+    if start <= 0.0:
+        _line("  idle-machine estimate: runs for 1.8x with a cold pool", "n/a", "(within noise)")
+    elif t1 > 1.8 * t2:
+        need = math.ceil(1.8 * start / 2 / (t1 - 1.8 * t2))
         _line("  idle-machine estimate: runs for 1.8x with a cold pool", f"{need:8d}")
     else:
         _line("  idle-machine estimate: runs for 1.8x with a cold pool", "never")
@@ -677,6 +698,8 @@ def scaling(args: argparse.Namespace, sc: Scenario, m: int) -> None:
 
 def ledger_size(sc: Scenario, eng: EngineTiming, seed: int) -> None:
     """Figure (e)."""
+    import pandas as pd
+
     per_row = eng.nbytes / eng.rows
     print("\n(e) ledger size (goal <= 48 bytes per row)")
     _line("Ledger.nbytes / len(Ledger) [bytes/row]", f"{per_row:.1f}", _goal(per_row <= 48))

@@ -33,7 +33,7 @@ from fundflow import montecarlo
 from fundflow._engine_des import Outcome, _Run, run_replication
 from fundflow.draws import draw, stream_rngs
 from fundflow.ledger import COLUMNS, LedgerWriter
-from fundflow.measures import exposure_path, party_net_cash, route_measures, run_measures
+from fundflow.measures import measure
 from fundflow.plan import EnginePlan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,25 +81,16 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
         seeds = extra.time("seeds", _rngs, seed, reps)
         del seeds
         d = st.time("draws: all", draw, sc, plan.layout, seed, reps)
-        b = montecarlo._Block(list(reps), {}, {}, [], {}, [])
+        b = montecarlo._Block(list(reps))
         grid = montecarlo.exposure_grid(sc)
         for i in range(len(reps)):
             extra.time("init", _Run, plan, d, i)
             out = st.time("engine: all", run_replication, plan, d, i)
             writer = extra.time("writer", _writer_of, out)
             extra.time("freeze", writer.freeze)
-            routes = st.time("measures: route_measures", route_measures, plan, out)
-            row = st.time("measures: run_measures", run_measures, plan, out, routes)
-            nc = st.time("measures: party_net_cash", party_net_cash, out)
-            ex = st.time("measures: exposure_path", exposure_path, plan, out, grid)
-            c = time.process_time()
-            for key, value in row.items():
-                b.runs.setdefault(key, []).append(value)
-            for key, col in routes.items():
-                b.routes.setdefault(key, []).append(col)
-            b.net_cash.append(list(nc.values()))
-            b.exposure.append(ex)
-            st.cpu["assembly: append to block"] += time.process_time() - c
+            m = st.time("measures: runs row, routes, net cash, exposure", measure, plan, out, grid)
+            st.time("assembly: add to block", b.add, m)
+        st.time("assembly: close block (lists -> arrays)", b.close)
         blocks.append(b)
     res = st.time(
         "assembly: _assemble (concatenate, result)", montecarlo._assemble, sc, seed, 1, blocks, 0.0
@@ -113,7 +104,7 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
         "engine: LedgerWriter.freeze (lists -> arrays)": extra.cpu["freeze"],
         "engine: env.run (SimPy + model code)": engine - extra.cpu["init"] - extra.cpu["freeze"],
         "draws: SeedSequence + 10 PCG64 per replication": extra.cpu["seeds"],
-        "draws: random numbers, copula, scipy ppf": draws - extra.cpu["seeds"],
+        "draws: random numbers, copula, inverse CDFs": draws - extra.cpu["seeds"],
     }
     st.cpu.update(parts)
     st.cpu["other (loop, timers)"] = total - sum(st.cpu.values())
@@ -138,7 +129,7 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
 
 
 def dist_ppf_cost(sc: fundflow.Scenario) -> None:
-    """Cost of one scipy ppf call (frozen distribution built each time) vs the numbers."""
+    """Cost of one ``Dist.ppf`` call (closed form for the named families) vs the numbers."""
     u = np.random.default_rng(0).random(200 * 60)
     dists = [sc.challenges[0].overrun, sc.challenges[0].phases[0].duration]
     for d in dists:
@@ -173,9 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sc = fundflow.load_scenario(args.config)
     print(sc.describe(), f"(simpy {simpy.__version__})")
-    fundflow.simulate(sc, 5, seed=args.seed, progress=False)  # warm imports
+    len(fundflow.simulate(sc, 5, seed=args.seed, progress=False).runs)  # warm imports, pandas
     breakdown(sc, args.runs, args.block, args.seed)
-    print("scipy ppf")
+    print("inverse CDFs (Dist.ppf)")
     dist_ppf_cost(sc)
     print("process pool")
     spawn_cost(sc)

@@ -10,9 +10,11 @@ compensation, value) are timeouts with a callback, not processes.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +27,7 @@ from .draws import Draws
 from .ledger import K, Ledger, LedgerWriter, P
 from .plan import EnginePlan
 
-__all__ = ["STATUS", "Outcome", "run_replication"]
+__all__ = ["STATUS", "Outcome", "gc_paused", "run_replication"]
 
 #: Route end states, in code order.
 STATUS: tuple[str, ...] = (
@@ -463,6 +465,25 @@ class _Run:
         )
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block, then restore its state.
+
+    A replication allocates thousands of short-lived objects (SimPy events, closures)
+    and almost no reference cycles (about 1 kB a replication, collected once the
+    collector is back), so the collector's passes over them are pure overhead:
+    about a tenth of the engine's time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_replication(plan: EnginePlan, draws: Draws, i: int) -> Outcome:
     """Simulate the ``i``-th replication of ``draws`` (an index into the block)."""
-    return _Run(plan, draws, i).run()
+    with gc_paused():
+        return _Run(plan, draws, i).run()

@@ -9,9 +9,12 @@ to no challenge or route), time and amount as ``float64``: 27 bytes a row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KINDS", "PARTIES", "Ledger", "LedgerWriter"]
 
@@ -138,6 +141,8 @@ class Ledger:
 
     def to_frame(self) -> pd.DataFrame:
         """The ledger as a DataFrame with party and kind names as categoricals."""
+        import pandas as pd  # not at the top: simulating needs no pandas
+
         parties = pd.CategoricalDtype(list(PARTIES))
         kinds = pd.CategoricalDtype(list(KINDS))
         return pd.DataFrame(

@@ -26,16 +26,24 @@ in the scenario's unit, time in years):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import metrics
 from ._engine_des import ELIMINATED, FAILED, FINANCING, NOT_STARTED, STATUS, SUCCEEDED, Outcome
-from .ledger import PARTIES, K, P
+from .ledger import KINDS, PARTIES, K, Ledger, P
 from .plan import EnginePlan
 
-__all__ = ["LOSS_MEASURES", "route_measures", "run_measures"]
+__all__ = [
+    "LOSS_MEASURES",
+    "Measures",
+    "exposure_path",
+    "measure",
+    "party_net_cash",
+    "route_measures",
+    "run_measures",
+]
 
 #: Loss-like measures of the runs table (VaR, CVaR and loss probability reported).
 LOSS_MEASURES: tuple[str, ...] = (
@@ -49,23 +57,63 @@ LOSS_MEASURES: tuple[str, ...] = (
     "reguarantor_loss",
 )
 
-_GOV_CODES = np.array([P["government"], P["gov_lp"]])
-_WASTED = np.array([FAILED, ELIMINATED, FINANCING])
+# Lookup tables indexed by code: ``_IS_GOV[ledger.payer]`` is a row mask.
+_IS_GOV = np.isin(np.arange(len(PARTIES)), [P["government"], P["gov_lp"]])
+_IS_WASTED = np.isin(np.arange(len(STATUS)), [FAILED, ELIMINATED, FINANCING])
+_N_KINDS = len(KINDS)
+_NO_LP = (0.0, np.nan, np.nan)
 
 
-def _signed_outflow(ledger: Any, codes: np.ndarray) -> np.ndarray:
-    """Per row: +amount when one of ``codes`` pays, -amount when it receives."""
-    pays = np.isin(ledger.payer, codes)
-    gets = np.isin(ledger.payee, codes)
-    return np.asarray(ledger.amount * (pays.astype(float) - gets.astype(float)))
+class Measures(NamedTuple):
+    """Everything measured on one replication."""
+
+    row: dict[str, float]  # its row of the runs table
+    routes: dict[str, np.ndarray]  # its rows of the routes table, one entry per route
+    net_cash: np.ndarray  # net cash by party code
+    exposure: np.ndarray  # government cumulative net outflow at the grid's times
 
 
-def _per_route_peak(route: np.ndarray, time: np.ndarray, flow: np.ndarray, n: int) -> np.ndarray:
+def _signed(amount: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> np.ndarray:
+    """Per row: +amount where ``plus``, -amount where ``minus`` (0 where both or neither)."""
+    return np.asarray(amount * (plus.astype(float) - minus.astype(float)))
+
+
+class _Rows:
+    """Per-row arrays of one ledger that several measures share, computed once.
+
+    The ledger is written in event order, so its times never decrease
+    (``in_time_order``; checked, not assumed): time-ordered sums then need no sort.
+    """
+
+    __slots__ = ("disc", "gov_gets", "gov_out", "gov_pays", "in_time_order", "kind_rows", "led")
+
+    def __init__(self, led: Ledger, rate: float) -> None:
+        self.led = led
+        self.gov_pays = _IS_GOV[led.payer]
+        self.gov_gets = _IS_GOV[led.payee]
+        self.gov_out = _signed(led.amount, self.gov_pays, self.gov_gets)  # its outflow
+        self.disc = np.power(1.0 + rate, -led.time)  # as metrics.npv discounts
+        self.in_time_order = bool(np.all(led.time[1:] >= led.time[:-1]))
+        self.kind_rows = np.bincount(led.kind, minlength=_N_KINDS)
+
+    def total(self, kind: str) -> float:
+        """Sum of the amounts of one kind of payment (0.0 when there is none)."""
+        code = K[kind]
+        if not self.kind_rows[code]:
+            return 0.0
+        return float(self.led.amount[self.led.kind == code].sum())
+
+
+def _per_route_peak(
+    route: np.ndarray, time: np.ndarray, flow: np.ndarray, n: int, in_time_order: bool = False
+) -> np.ndarray:
     """Max cumulative net outflow per route, flows at equal times netted first."""
     peak = np.zeros(n)
     if route.size == 0:
         return peak
-    order = np.lexsort((time, route))
+    # by route, then time; when the rows are in time order a stable sort by route
+    # gives the same permutation as the two-key sort
+    order = np.argsort(route, kind="stable") if in_time_order else np.lexsort((time, route))
     r, t, f = route[order], time[order], flow[order]
     new = np.ones(r.size, dtype=bool)
     new[1:] = (r[1:] != r[:-1]) | (t[1:] != t[:-1])
@@ -83,73 +131,123 @@ def _per_route_peak(route: np.ndarray, time: np.ndarray, flow: np.ndarray, n: in
     return peak
 
 
+def measure(plan: EnginePlan, out: Outcome, grid: np.ndarray) -> Measures:
+    """Every measure of one replication, sharing the per-row work between them.
+
+    The same numbers, bit for bit, as :func:`route_measures`, :func:`run_measures`,
+    :func:`party_net_cash` and :func:`exposure_path` called one after the other.
+    """
+    rows = _Rows(out.ledger, plan.scenario.discount_rate)
+    net = out.ledger.net_cash()
+    routes = _route_measures(plan, out, rows)
+    return Measures(
+        row=_run_measures(plan, out, routes, rows, net),
+        routes=routes,
+        net_cash=net,
+        exposure=_exposure_path(rows, grid),
+    )
+
+
 def route_measures(plan: EnginePlan, out: Outcome) -> dict[str, np.ndarray]:
-    """One entry per route: status, costs, the solver's cash, NPV, loss and funding gap."""
+    """One entry per route: status code, costs, the solver's cash, NPV, loss and gap.
+
+    ``status`` holds codes of :data:`fundflow._engine_des.STATUS` (``int8``) and
+    ``end_review`` is ``int8``: what travels back from a worker is kept small;
+    :class:`~fundflow.results.SimulationResult` turns them into names and ``int64``.
+    """
+    return _route_measures(plan, out, _Rows(out.ledger, plan.scenario.discount_rate))
+
+
+def _route_measures(plan: EnginePlan, out: Outcome, rows: _Rows) -> dict[str, np.ndarray]:
     led = out.ledger
     n = plan.layout.n_routes
-    rate = plan.scenario.discount_rate
-    on_route = led.route >= 0
-    route = led.route[on_route].astype(np.int64)
-    amount = led.amount[on_route]
-    time = led.time[on_route]
-    kind = led.kind[on_route]
-    payer, payee = led.payer[on_route], led.payee[on_route]
-    sol_flow = amount * ((payee == P["solver"]).astype(float) - (payer == P["solver"]))
-    disc = (1.0 + rate) ** -time
+    sol_flow = _signed(led.amount, led.payee == P["solver"], led.payer == P["solver"])
+    # bin 0 collects the rows of no route; each bin adds its rows in ledger order,
+    # as a bincount over the route's rows alone would
+    slot = led.route.astype(np.intp) + 1
+    on_route = slot > 0
+    by_kind = np.bincount(
+        slot * _N_KINDS + led.kind, weights=led.amount, minlength=(n + 1) * _N_KINDS
+    ).reshape(n + 1, _N_KINDS)[1:]
+    kinds_on_routes = np.bincount(led.kind[on_route], minlength=_N_KINDS)
 
-    def by_route(mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        return np.bincount(route[mask], weights=weights[mask], minlength=n)
+    def of_kind(kind: str) -> np.ndarray:
+        return _by_route(by_kind[:, K[kind]], kinds_on_routes[K[kind]])
 
-    everything = np.ones(route.size, dtype=bool)
-    gov_to = (payer == P["government"]) & (kind == K["matching"])
-    net_cash = by_route(everything, sol_flow)
+    gov_to = (led.payer == P["government"]) & (led.kind == K["matching"])
+    matching = np.bincount(slot[gov_to], weights=led.amount[gov_to], minlength=n + 1)[1:]
+    any_rows = bool(on_route.any())
+    net_cash = _by_route(np.bincount(slot, weights=sol_flow, minlength=n + 1)[1:], any_rows)
+    npv = np.bincount(slot, weights=sol_flow * rows.disc, minlength=n + 1)[1:]
+    moves = on_route & (sol_flow != 0)
     return {
-        "route": np.arange(n),
-        "challenge": np.asarray(plan.layout.route_challenge),
-        "status": np.asarray(STATUS, dtype=object)[out.status],
+        "status": out.status,
         "end_time": out.end_time,
-        "end_review": out.end_review.astype(np.int64),
+        "end_review": out.end_review,
         "misconduct": out.misconduct,
-        "cost_spent": by_route(kind == K["rd_spending"], amount),
-        "demander_paid": by_route(kind == K["demander_installment"], amount),
-        "gov_matching": by_route(gov_to, amount),
-        "gov_compensation": by_route(kind == K["compensation"], amount),
-        "gov_clawback": by_route(kind == K["clawback"], amount),
+        "cost_spent": of_kind("rd_spending"),
+        "demander_paid": of_kind("demander_installment"),
+        "gov_matching": _by_route(matching, bool((gov_to & on_route).any())),
+        "gov_compensation": of_kind("compensation"),
+        "gov_clawback": of_kind("clawback"),
         "solver_net_cash": net_cash,
-        "solver_npv": by_route(everything, sol_flow * disc),
+        "solver_npv": _by_route(npv, any_rows),
         "solver_loss": np.maximum(0.0, -net_cash),
         "solver_peak_funding_gap": _per_route_peak(
-            route[sol_flow != 0], time[sol_flow != 0], -sol_flow[sol_flow != 0], n
+            led.route[moves].astype(np.int64),
+            led.time[moves],
+            -sol_flow[moves],
+            n,
+            rows.in_time_order,
         ),
     }
 
 
+def _by_route(sums: np.ndarray, any_rows: bool | np.integer) -> np.ndarray:
+    """Per-route sums as ``np.bincount`` gives them over the rows summed alone.
+
+    Over no rows at all ``np.bincount`` returns ``int64`` zeros, not floats; the
+    routes table has always had that dtype for such a column (e.g.
+    ``gov_compensation`` without error tolerance), and it is kept.
+    """
+    return sums if any_rows else np.zeros(sums.size, dtype=np.int64)
+
+
 def run_measures(plan: EnginePlan, out: Outcome, routes: dict[str, np.ndarray]) -> dict[str, float]:
-    """The runs-table row of one replication."""
+    """The runs-table row of one replication (``routes`` from :func:`route_measures`)."""
+    rows = _Rows(out.ledger, plan.scenario.discount_rate)
+    return _run_measures(plan, out, routes, rows, out.ledger.net_cash())
+
+
+def _run_measures(
+    plan: EnginePlan, out: Outcome, routes: dict[str, np.ndarray], rows: _Rows, net: np.ndarray
+) -> dict[str, float]:
     led = out.ledger
-    sc = plan.scenario
-    gov_out = _signed_outflow(led, _GOV_CODES)
-    outlay = float(led.amount[np.isin(led.payer, _GOV_CODES)].sum())
-    recoveries = float(led.amount[np.isin(led.payee, _GOV_CODES)].sum())
+    gov_out = rows.gov_out
+    outlay = float(led.amount[rows.gov_pays].sum())
+    recoveries = float(led.amount[rows.gov_gets].sum())
     net_cost = outlay - recoveries
     status = out.status
     started = status != NOT_STARTED
-    wasted_routes = np.flatnonzero(np.isin(status, _WASTED))
-    on_wasted = np.isin(led.route, wasted_routes)
+    # routes that failed, were eliminated or abandoned; the extra False is for
+    # rows of no route (route -1)
+    on_wasted = np.append(_IS_WASTED[status], False)[led.route]
     wasted = float(gov_out[on_wasted].sum())
-    succeeded_ch = np.unique(plan.layout.route_challenge[status == SUCCEEDED]).size
-    started_ch = np.unique(plan.layout.route_challenge[started]).size
-    rd = float(led.amount[led.kind == K["rd_spending"]].sum())
-    invested = float(led.amount[led.kind == K["investment"]].sum())
-    dem_out = _signed_outflow(led, np.array([P["demander"]]))
-    value = float(led.amount[led.kind == K["commercial_value"]].sum())
+    n_ch = plan.layout.n_challenges
+    route_ch = plan.layout.route_challenge
+    succeeded_ch = int(np.count_nonzero(np.bincount(route_ch[status == SUCCEEDED], minlength=n_ch)))
+    started_ch = int(np.count_nonzero(np.bincount(route_ch[started], minlength=n_ch)))
+    rd = rows.total("rd_spending")
+    invested = rows.total("investment")
+    dem_out = _signed(led.amount, led.payer == P["demander"], led.payee == P["demander"])
+    value = rows.total("commercial_value")
     n_started = int(started.sum())
     loss = routes["solver_loss"]
     row = {
         "gov_gross_outlay": outlay,
         "gov_recoveries": recoveries,
         "gov_net_cost": net_cost,
-        "gov_npv_net_cost": metrics.npv(led.time, gov_out, sc.discount_rate),
+        "gov_npv_net_cost": float(np.sum(gov_out * rows.disc)),  # metrics.npv
         "gov_peak_exposure": metrics.peak_exposure(led.time, gov_out),
         "gov_wasted_outlay": wasted,
         "gov_committed_unpaid": out.committed_unpaid,
@@ -169,13 +267,13 @@ def run_measures(plan: EnginePlan, out: Outcome, routes: dict[str, np.ndarray]) 
         "financing_failures": float((status == FINANCING).sum()),
         "demander_net_cost": float(dem_out.sum()) + value,
         "demander_value": value,
-        "demander_npv": -metrics.npv(led.time, dem_out, sc.discount_rate),
+        "demander_npv": -float(np.sum(dem_out * rows.disc)),  # metrics.npv
         "rd_spending": rd,
         "routes_started": float(n_started),
         "challenges_succeeded": float(succeeded_ch),
         "success_rate": succeeded_ch / started_ch if started_ch else np.nan,
     }
-    row.update(_instrument_measures(led, out))
+    row.update(_instrument_measures(rows, out, net))
     return row
 
 
@@ -192,16 +290,24 @@ def _lp_measures(led: Any, party: int) -> tuple[float, float, float]:
     return paid_in, received / paid_in, metrics.irr(led.time[mask], flows)
 
 
-def _instrument_measures(led: Any, out: Outcome) -> dict[str, float]:
+def _instrument_measures(rows: _Rows, out: Outcome, net: np.ndarray) -> dict[str, float]:
     """Guided fund, credit and tax measures (zero or NaN where not configured)."""
-    net = led.net_cash()
-    kind = led.kind
-    gov_paid_in, gov_tvpi, gov_irr = _lp_measures(led, P["gov_lp"])
-    social_paid_in, social_tvpi, social_irr = _lp_measures(led, P["social_lp"])
-    gov_payout = (kind == K["guarantee_payout"]) & (led.payer == P["government"])
+    led = rows.led
+    payer_rows = np.bincount(led.payer, minlength=len(PARTIES))
+    gov_lp, social_lp = P["gov_lp"], P["social_lp"]
+    # an LP class that paid nothing has no TVPI or IRR
+    gov_paid_in, gov_tvpi, gov_irr = _lp_measures(led, gov_lp) if payer_rows[gov_lp] else _NO_LP
+    social_paid_in, social_tvpi, social_irr = (
+        _lp_measures(led, social_lp) if payer_rows[social_lp] else _NO_LP
+    )
+    if rows.kind_rows[K["guarantee_payout"]]:
+        gov_payout = (led.kind == K["guarantee_payout"]) & (led.payer == P["government"])
+        guarantee_loss = float(led.amount[gov_payout].sum())
+    else:
+        guarantee_loss = 0.0
     return {
-        "gov_tax_expenditure": float(led.amount[kind == K["tax_expenditure"]].sum()),
-        "gov_guarantee_loss": float(led.amount[gov_payout].sum()),
+        "gov_tax_expenditure": rows.total("tax_expenditure"),
+        "gov_guarantee_loss": guarantee_loss,
         "gov_fund_net_cost": float(-net[P["gov_lp"]]),
         "fund_investments": float(out.fund_investments),
         "fund_gov_paid_in": gov_paid_in,
@@ -222,11 +328,16 @@ def _instrument_measures(led: Any, out: Outcome) -> dict[str, float]:
 
 def exposure_path(plan: EnginePlan, out: Outcome, grid: np.ndarray) -> np.ndarray:
     """The government's cumulative net outflow at each time of ``grid`` (flows up to t)."""
-    led = out.ledger
-    flow = _signed_outflow(led, _GOV_CODES)
-    order = np.argsort(led.time, kind="stable")
-    cum = np.concatenate([[0.0], np.cumsum(flow[order])])
-    return np.asarray(cum[np.searchsorted(led.time[order], grid, side="right")])
+    return _exposure_path(_Rows(out.ledger, plan.scenario.discount_rate), grid)
+
+
+def _exposure_path(rows: _Rows, grid: np.ndarray) -> np.ndarray:
+    time, flow = rows.led.time, rows.gov_out
+    if not rows.in_time_order:
+        order = np.argsort(time, kind="stable")
+        time, flow = time[order], flow[order]
+    cum = np.concatenate([[0.0], np.cumsum(flow)])
+    return np.asarray(cum[np.searchsorted(time, grid, side="right")])
 
 
 def party_net_cash(out: Outcome) -> dict[str, float]:

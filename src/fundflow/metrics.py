@@ -25,12 +25,18 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import numpy_financial as npf
-import pandas as pd
-from scipy import stats
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and scipy.stats are imported by the functions that use them: the
+# per-replication metrics (npv, irr, peak_exposure) run in worker processes, which
+# then start without them.
 
 __all__ = [
     "cvar",
@@ -108,6 +114,8 @@ def _mean_ci(
     mean = float(np.mean(values))
     if n == 1:
         return mean, nan, nan, nan, nan
+    from scipy import stats
+
     std = float(np.std(values, ddof=1))
     se = std / math.sqrt(n)
     half = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)) * se
@@ -420,8 +428,15 @@ def peak_exposure(times: npt.ArrayLike, amounts: npt.ArrayLike) -> float:
     t, a = _flows(times, amounts)
     if t.size == 0:
         return 0.0
-    _, group = np.unique(t, return_inverse=True)
-    net_per_time = np.bincount(group.ravel(), weights=a)
+    if bool(np.all(t[1:] >= t[:-1])):  # already in time order (a ledger): no sort
+        group = np.empty(t.size, dtype=np.intp)
+        group[0] = 0
+        np.cumsum(t[1:] != t[:-1], out=group[1:])
+    else:
+        group = np.unique(t, return_inverse=True)[1].ravel()
+    # the same group numbers either way, and bincount adds each group's flows in
+    # input order, so both paths give the same bits
+    net_per_time = np.bincount(group, weights=a)
     return max(0.0, float(np.max(np.cumsum(net_per_time))))
 
 
@@ -507,6 +522,8 @@ def summarize(
     >>> int(s.loc["cost", "n"])
     3
     """
+    import pandas as pd
+
     columns = {str(name): column for name, column in table.items()}
     unknown = sorted(set(loss_measures) - set(columns))
     if unknown:

@@ -2,8 +2,10 @@
 
 Replication ``i`` draws from ``SeedSequence(entropy, spawn_key=(i, k))`` and is
 simulated alone, so results do not depend on the number of workers or on how the
-replications are cut into blocks. Workers run in a ``ProcessPoolExecutor`` started
-with an explicit ``spawn`` context: importing fundflow changes no global state.
+replications are cut into blocks. With ``workers=W`` the calling process and a
+``ProcessPoolExecutor`` of ``W - 1`` processes, started with an explicit ``spawn``
+context, share the blocks (see ``_Runner``): importing fundflow changes no global
+state. A block runs with Python's cyclic garbage collector paused (``gc_paused``).
 """
 
 from __future__ import annotations
@@ -13,20 +15,21 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import __version__
-from ._engine_des import Outcome, run_replication
+from ._engine_des import Outcome, gc_paused, run_replication
 from .config import Scenario, load_scenario
 from .draws import draw
 from .errors import ConfigError
+from .layout import Layout
 from .ledger import PARTIES, Ledger
-from .measures import exposure_path, party_net_cash, route_measures, run_measures
+from .measures import Measures, measure
 from .plan import EnginePlan
 from .results import SimulationResult
 
@@ -35,14 +38,35 @@ __all__ = ["simulate", "simulate_until"]
 
 @dataclass
 class _Block:
-    """Measures of a block of replications (columns as lists)."""
+    """Measures of a block of replications, as columns: what a worker sends back.
+
+    Filled replication by replication (:meth:`add`); :meth:`close` then makes one
+    array of each column. The routes table's ``route`` and ``challenge`` columns are the
+    same in every replication and are not sent; ``status`` travels as codes.
+    """
 
     replications: list[int]
-    runs: dict[str, list[float]]
-    routes: dict[str, list[np.ndarray]]
-    net_cash: list[list[float]]
-    ledgers: dict[int, Ledger]
-    exposure: list[np.ndarray]
+    runs: dict[str, Any] = field(default_factory=dict)
+    routes: dict[str, Any] = field(default_factory=dict)
+    net_cash: Any = field(default_factory=list)
+    ledgers: dict[int, Ledger] = field(default_factory=dict)
+    exposure: Any = field(default_factory=list)
+
+    def add(self, m: Measures) -> None:
+        for key, value in m.row.items():
+            self.runs.setdefault(key, []).append(value)
+        for key, col in m.routes.items():
+            self.routes.setdefault(key, []).append(col)
+        self.net_cash.append(m.net_cash)
+        self.exposure.append(m.exposure)
+
+    def close(self) -> _Block:
+        """Turn the lists of the replications' values into one array per column."""
+        self.runs = {k: np.asarray(v) for k, v in self.runs.items()}
+        self.routes = {k: np.concatenate(v) for k, v in self.routes.items()}
+        self.net_cash = np.asarray(self.net_cash, dtype=float)
+        self.exposure = np.asarray(self.exposure, dtype=float)
+        return self
 
 
 def _as_scenario(scenario: Scenario | str | Path | dict[str, Any]) -> Scenario:
@@ -61,23 +85,22 @@ def replicate(plan: EnginePlan, entropy: int, replication: int) -> Outcome:
 
 
 def _run_block(scenario: Scenario, entropy: int, reps: Sequence[int], keep: int) -> _Block:
+    """Draw, simulate and measure a block of replications (in this process or a worker)."""
+    with gc_paused():  # see gc_paused: the block leaves almost no cycles to collect
+        return _measure_block(scenario, entropy, reps, keep)
+
+
+def _measure_block(scenario: Scenario, entropy: int, reps: Sequence[int], keep: int) -> _Block:
     plan = EnginePlan.of(scenario)
     draws = draw(scenario, plan.layout, entropy, reps)
-    block = _Block(list(reps), {}, {}, [], {}, [])
+    block = _Block(list(reps))
     grid = exposure_grid(scenario)
     for i, rep in enumerate(reps):
         out = run_replication(plan, draws, i)
-        routes = route_measures(plan, out)
-        row = run_measures(plan, out, routes)
-        for key, value in row.items():
-            block.runs.setdefault(key, []).append(value)
-        for key, col in routes.items():
-            block.routes.setdefault(key, []).append(col)
-        block.net_cash.append(list(party_net_cash(out).values()))
-        block.exposure.append(exposure_path(plan, out, grid))
+        block.add(measure(plan, out, grid))
         if rep < keep:
             block.ledgers[rep] = out.ledger
-    return block
+    return block.close()
 
 
 def exposure_grid(scenario: Scenario) -> np.ndarray:
@@ -95,6 +118,26 @@ def _blocks(start: int, stop: int, size: int) -> list[range]:
     return [range(a, min(a + size, stop)) for a in range(start, stop, size)]
 
 
+def _guided_blocks(start: int, stop: int, workers: int, largest: int = 200) -> list[range]:
+    """Blocks for ``workers`` processes: up to ``largest`` replications, smaller at the end.
+
+    With one process, blocks of ``largest`` (smaller if that gives fewer than four).
+    With more, each block holds about ``1 / (2 workers)`` of what is left, between
+    ``largest`` and ``largest // 8`` (or a quarter of a process's share, for small
+    runs), so that the processes finish within a small block of each other.
+    """
+    n = stop - start
+    if workers == 1:
+        return _blocks(start, stop, max(1, min(largest, -(-n // 4))))
+    smallest = max(1, min(largest // 8, -(-n // (4 * workers))))
+    blocks = []
+    while start < stop:
+        size = max(smallest, min(largest, -(-(stop - start) // (2 * workers))))
+        blocks.append(range(start, min(start + size, stop)))
+        start += size
+    return blocks
+
+
 def _progress(total: int, enabled: bool | None) -> Any:
     if enabled is False:
         return None
@@ -109,46 +152,76 @@ def _progress(total: int, enabled: bool | None) -> Any:
 
 
 class _Runner:
-    """Runs blocks of replications in this process or a pool, in order."""
+    """Runs blocks of replications in order: in this process, helped by a pool.
 
-    def __init__(self, scenario: Scenario, entropy: int, workers: int, keep: int) -> None:
+    With ``workers > 1`` a spawn pool of ``workers - 1`` processes is started. Blocks
+    are handed out in order: each pool process has at most two blocks submitted and
+    not finished, and whenever this process would wait for a result it runs the
+    next block not yet handed out itself. So ``workers`` processes compute, this one
+    does not sit idle while the pool's processes start (spawning and importing
+    fundflow), and no process is left with much work when the others are done.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        entropy: int,
+        workers: int,
+        keep: int,
+        pool: ProcessPoolExecutor | None = None,
+    ) -> None:
         self.scenario = scenario
         self.entropy = entropy
         self.workers = workers
         self.keep = keep
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool = pool  # a pool passed in is used but not shut down
+        self.own_pool = False
 
     def __enter__(self) -> _Runner:
-        if self.workers > 1:
+        if self.workers > 1 and self.pool is None:
             self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.workers - 1, mp_context=multiprocessing.get_context("spawn")
             )
+            self.own_pool = True
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
+        if self.pool is not None and self.own_pool:
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _here(self, reps: range) -> _Block:
+        return _run_block(self.scenario, self.entropy, reps, self.keep)
 
     def run(self, blocks: list[range], tick: Callable[[int], Any] | None) -> Iterator[_Block]:
         if self.pool is None:
             for b in blocks:
-                block = _run_block(self.scenario, self.entropy, b, self.keep)
+                block = self._here(b)
                 if tick:
                     tick(len(b))
                 yield block
             return
-        futures = [
-            self.pool.submit(_run_block, self.scenario, self.entropy, b, self.keep) for b in blocks
-        ]
-        for future in futures:
-            block = future.result()
+        pool, ahead = self.pool, 2 * (self.workers - 1)
+        sent: dict[int, Future[_Block]] = {}  # submitted, not yet yielded
+        done_here: dict[int, _Block] = {}
+        after = 0  # blocks before this one are handed out
+
+        def top_up() -> None:
+            nonlocal after
+            while after < len(blocks) and sum(not f.done() for f in sent.values()) < ahead:
+                b = blocks[after]
+                sent[after] = pool.submit(_run_block, self.scenario, self.entropy, b, self.keep)
+                after += 1
+
+        for k in range(len(blocks)):
+            top_up()
+            while k not in done_here and not sent[k].done() and after < len(blocks):
+                done_here[after] = self._here(blocks[after])
+                after += 1
+                top_up()
+            block = done_here.pop(k) if k in done_here else sent.pop(k).result()
             if tick:
                 tick(len(block.replications))
             yield block
-
-
-def _default_chunk(runs: int, workers: int) -> int:
-    return int(max(1, min(200, -(-runs // (workers * 4)))))
 
 
 def simulate(
@@ -172,9 +245,11 @@ def simulate(
     seed : int, optional
         Root entropy. ``None`` draws fresh entropy, recorded in the result.
     workers : int
-        Processes to use (>= 1). Results are identical for any value.
+        Processes to use (>= 1): this one and a pool of ``workers - 1``. Results are
+        identical for any value.
     chunk_size : int, optional
-        Replications per task; results are identical for any value.
+        Replications per task; by default up to 200, fewer towards the end of a
+        run with several workers. Results are identical for any value.
     keep_ledgers : int
         Keep the ledgers of the first this many replications; others are
         re-simulated on demand by :meth:`SimulationResult.ledger`.
@@ -200,21 +275,20 @@ def simulate(
     sc = _as_scenario(scenario)
     runs = _check_positive_int("runs", runs)
     workers = _check_positive_int("workers", workers)
-    size = (
-        _default_chunk(runs, workers)
-        if chunk_size is None
-        else _check_positive_int("chunk_size", chunk_size)
-    )
+    if chunk_size is None:
+        blocks = _guided_blocks(0, runs, workers)
+    else:
+        blocks = _blocks(0, runs, _check_positive_int("chunk_size", chunk_size))
     entropy = _entropy(seed)
     started = time.perf_counter()
     bar = _progress(runs, progress)
     try:
         with _Runner(sc, entropy, workers, keep_ledgers) as runner:
-            blocks = list(runner.run(_blocks(0, runs, size), bar.update if bar else None))
+            done = list(runner.run(blocks, bar.update if bar else None))
     finally:
         if bar is not None:
             bar.close()
-    return _assemble(sc, entropy, workers, blocks, time.perf_counter() - started)
+    return _assemble(sc, entropy, workers, done, time.perf_counter() - started)
 
 
 def simulate_until(
@@ -295,12 +369,17 @@ def _assemble(
 ) -> SimulationResult:
     reps = np.concatenate([np.asarray(b.replications, dtype=np.int64) for b in blocks])
     runs = {k: np.concatenate([b.runs[k] for b in blocks]) for k in blocks[0].runs}
-    n_routes = len(blocks[0].routes["route"][0])
-    routes = {k: np.concatenate([c for b in blocks for c in b.routes[k]]) for k in blocks[0].routes}
-    routes["replication"] = np.repeat(reps, n_routes)
-    net_cash = np.array([row for b in blocks for row in b.net_cash], dtype=float)
+    layout = Layout.of(sc)
+    routes = {
+        "route": np.tile(np.arange(layout.n_routes), reps.size),
+        "challenge": np.tile(layout.route_challenge, reps.size),
+    }
+    routes.update({k: np.concatenate([b.routes[k] for b in blocks]) for k in blocks[0].routes})
+    routes["end_review"] = routes["end_review"].astype(np.int64)
+    routes["replication"] = np.repeat(reps, layout.n_routes)
+    net_cash = np.concatenate([b.net_cash for b in blocks])
     ledgers = {k: v for b in blocks for k, v in b.ledgers.items()}
-    exposure = np.array([row for b in blocks for row in b.exposure], dtype=float)
+    exposure = np.concatenate([b.exposure for b in blocks])
     return SimulationResult(
         scenario=sc,
         entropy=entropy,

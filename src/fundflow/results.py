@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from . import metrics
+from ._engine_des import STATUS
 from .config import Scenario
 from .ledger import Ledger
 from .measures import LOSS_MEASURES
+
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas is imported where a table is built, not here: a worker process imports this
+# module (through montecarlo) and never builds one.
 
 __all__ = ["SimulationResult"]
 
@@ -63,6 +68,8 @@ class SimulationResult:
     @property
     def runs(self) -> pd.DataFrame:
         """One row per replication (index ``replication``), the measures of MODEL.md §9."""
+        import pandas as pd
+
         if "runs" not in self._cache:
             frame = pd.DataFrame(
                 dict(self.runs_columns), index=pd.Index(self.replications, name="replication")
@@ -73,8 +80,12 @@ class SimulationResult:
     @property
     def routes(self) -> pd.DataFrame:
         """One row per replication x route (MultiIndex ``replication, route``)."""
+        import pandas as pd
+
         if "routes" not in self._cache:
             cols = dict(self.routes_columns)
+            if cols["status"].dtype.kind in "iu":  # codes, as simulate() sends them
+                cols["status"] = np.asarray(STATUS, dtype=object)[cols["status"]]
             frame = pd.DataFrame(cols).set_index(["replication", "route"])
             names = [c.name for c in self.scenario.challenges]
             spec = [names[i] for i in _challenge_specs(self.scenario)]
@@ -89,6 +100,8 @@ class SimulationResult:
 
         Every row sums to zero: money is conserved.
         """
+        import pandas as pd
+
         return pd.DataFrame(
             self.net_cash,
             columns=pd.Index(self.parties, name="party"),
@@ -113,6 +126,8 @@ class SimulationResult:
         One row per replication, one column per time in years (flows up to and
         including that time; ``gov_lp`` included).
         """
+        import pandas as pd
+
         return pd.DataFrame(
             self.exposure,
             index=pd.Index(self.replications, name="replication"),
