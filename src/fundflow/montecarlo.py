@@ -334,7 +334,8 @@ def simulate_until(
     try:
         with _Runner(sc, entropy, workers, 1) as runner:
             while done < max_runs:
-                step = min(max(size, workers * size), max_runs - done)
+                # a fixed step, so where the run stops does not depend on the workers
+                step = min(4 * size, max_runs - done)
                 blocks += runner.run(_blocks(done, done + step, size), bar.update if bar else None)
                 done += step
                 cost = np.concatenate([b.runs["gov_net_cost"] for b in blocks])
