@@ -129,14 +129,15 @@ def test_workers_do_not_change_results_and_one_pool_is_used(
     sc: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pools: list[int] = []
-    real = sweep_module.ProcessPoolExecutor
+    pool_module = importlib.import_module("fundflow.montecarlo")  # where pools are started
+    real = pool_module.ProcessPoolExecutor
 
     class Counting(real):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             pools.append(1)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(sweep_module, "ProcessPoolExecutor", Counting)
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", Counting)
     levers = {"government.matching.ratio": (0.1, 0.3), "challenges[0].solvers": (1, 3)}
     one = sweep(sc, levers, sampler="lhs", n=6, runs=9, seed=3, workers=1)
     assert pools == []

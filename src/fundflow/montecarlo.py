@@ -151,6 +151,13 @@ def _progress(total: int, enabled: bool | None) -> Any:
     return tqdm(total=total, unit="run", delay=1.0, desc="replications")
 
 
+def spawn_pool(processes: int) -> ProcessPoolExecutor:
+    """A process pool started with an explicit ``spawn`` context (no global side effects)."""
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+    )
+
+
 class _Runner:
     """Runs blocks of replications in order: in this process, helped by a pool.
 
@@ -179,9 +186,7 @@ class _Runner:
 
     def __enter__(self) -> _Runner:
         if self.workers > 1 and self.pool is None:
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers - 1, mp_context=multiprocessing.get_context("spawn")
-            )
+            self.pool = spawn_pool(self.workers - 1)
             self.own_pool = True
         return self
 

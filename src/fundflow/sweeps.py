@@ -22,7 +22,6 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,7 +36,14 @@ from . import __version__, metrics
 from .config import Scenario
 from .errors import ConfigError
 from .measures import LOSS_MEASURES
-from .montecarlo import _as_scenario, _check_positive_int, _entropy, _progress, _run_block
+from .montecarlo import (
+    _as_scenario,
+    _check_positive_int,
+    _entropy,
+    _progress,
+    _run_block,
+    spawn_pool,
+)
 from .overrides import INTEGER_KEYS, _canonical, _tokens, apply_overrides
 
 __all__ = ["SAMPLERS", "SweepResult", "make_design", "output_names", "run_design", "sweep"]
@@ -366,9 +372,7 @@ class _Evaluator:
 
     def __enter__(self) -> _Evaluator:
         if self.workers > 1:
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
+            self.pool = spawn_pool(self.workers)
         return self
 
     def __exit__(self, *exc: object) -> None:
