@@ -50,7 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "booking_period": None,
     "value": 0.0,
     "value_lag": 1.0,
+    "solver_value": 0.0,
     "reserve": None,
+    # solver economics and tax (None = key left out)
+    "award": None,  # e.g. {"share": 0.1, "cap": 2}
+    "tax": None,  # e.g. {"rd_super_deduction": 1.0, "arrangement": "commissioned"}
+    "payee": "demander",
 }
 
 
@@ -78,6 +83,7 @@ def make_scenario(**overrides: Any) -> dict[str, Any]:
         "mode": o["mode"],
         "first_share": o["first_share"],
         "payment_lag": o["payment_lag"],
+        "payee": o["payee"],
     }
     if o["tranches"] is not None:
         matching["tranches"] = [{"after": a, "share": s} for a, s in o["tranches"]]
@@ -100,25 +106,31 @@ def make_scenario(**overrides: Any) -> dict[str, Any]:
         ],
         "value_on_success": o["value"],
         "value_lag": o["value_lag"],
+        "solver_value_on_success": o["solver_value"],
     }
     if o["race"] is not None:
         challenge["race"] = dict(o["race"])
+    government: dict[str, Any] = {
+        "annual_budget": o["annual_budget"],
+        "matching": matching,
+        "error_tolerance": {
+            "enabled": o["tolerance"],
+            "rate": o["rate"],
+            "base": o["base"],
+            "cap": o["tolerance_cap"],
+            "misconduct_probability": o["misconduct"],
+        },
+        "clawback_without_tolerance": o["clawback"],
+    }
+    if o["award"] is not None:
+        government["success_award"] = dict(o["award"])
+    if o["tax"] is not None:
+        government["tax"] = dict(o["tax"])
     return {
         "name": o["name"],
         "horizon": o["horizon"],
         "discount_rate": o["discount_rate"],
-        "government": {
-            "annual_budget": o["annual_budget"],
-            "matching": matching,
-            "error_tolerance": {
-                "enabled": o["tolerance"],
-                "rate": o["rate"],
-                "base": o["base"],
-                "cap": o["tolerance_cap"],
-                "misconduct_probability": o["misconduct"],
-            },
-            "clawback_without_tolerance": o["clawback"],
-        },
+        "government": government,
         "solver": {"reserve": o["reserve"]},
         "challenges": [challenge],
     }

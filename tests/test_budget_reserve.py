@@ -202,7 +202,10 @@ def test_budget_that_never_binds_changes_nothing() -> None:
 
 def test_tax_expenditure_is_not_held_back_by_the_budget() -> None:
     data = busy_portfolio(BUDGET)
-    data["government"]["tax"] = {"rd_super_deduction": 1.0, "corporate_tax_rate": 0.15}
+    data["government"]["tax"] = {
+        "rd_super_deduction": 1.0,
+        "corporate_tax_rate": {"demander": 0.25, "solver": 0.15},
+    }
     tight = fundflow.simulate(data, runs=3, seed=8, keep_ledgers=3)
     data["government"]["annual_budget"] = None
     free = fundflow.simulate(data, runs=3, seed=8, keep_ledgers=3)
@@ -235,7 +238,10 @@ def rich_scenario() -> dict[str, Any]:
         value={"dist": "lognormal", "median": 40, "sigma": 1.0},
         horizon=12.0,
     )
-    data["government"]["tax"] = {"rd_super_deduction": 1.0, "corporate_tax_rate": 0.15}
+    data["government"]["tax"] = {
+        "rd_super_deduction": 1.0,
+        "corporate_tax_rate": {"demander": 0.25, "solver": 0.15},
+    }
     data["guided_fund"] = {
         "size": 60,
         "ticket": 10,
@@ -352,10 +358,15 @@ def test_a_loan_counts_against_the_reserve() -> None:
     assert with_loan.routes.xs((0, 1))["status"] == "succeeded"
     # the peak comes at repayment: 41.625 + 1.375 at 2, then -15 + 0.5625 + 25 at 2.5
     assert with_loan.routes.xs((0, 1))["solver_peak_funding_gap"] == pytest.approx(53.5625)
-    # only R&D payments are checked against the reserve: 41.625 is enough ...
-    data["solver"]["reserve"] = 41.625
+    # every outflow counts: interest 1.125 and fee 0.25 at 2 take it to 43.0 ...
+    data["solver"]["reserve"] = 43.0
     assert fundflow.simulate(data, runs=1, seed=0).routes.xs((0, 1))["status"] == "succeeded"
-    # ... and just below it the route fails, loan or not
+    # ... so 41.625, enough for the R&D payment at 1.5, fails at 2 on the interest
+    data["solver"]["reserve"] = 41.625
+    abandoned = fundflow.simulate(data, runs=1, seed=0).routes.xs((0, 1))
+    assert abandoned["status"] == "financing_failure"
+    assert abandoned["end_time"] == pytest.approx(2.0)
+    # and just below it the R&D payment itself fails, loan or not
     data["solver"]["reserve"] = 41.6
     assert fundflow.simulate(data, runs=1, seed=0).routes.xs((0, 1))["status"] == (
         "financing_failure"

@@ -153,7 +153,9 @@ def assert_ledger_valid(led: pd.DataFrame, horizon: float) -> None:
     assert np.isfinite(amount).all()
     assert (amount > 0).all(), led[~(amount > 0)]
     t = led["time"].to_numpy()
-    assert np.isfinite(t).all() and (t >= 0).all() and (t < horizon).all()
+    assert np.isfinite(t).all() and (t >= 0).all() and (t <= horizon).all()
+    # the horizon's own event: the tax of the year it cuts
+    assert set(led["kind"][t == horizon].astype(str)) <= {"tax_expenditure", "tax_recapture"}
     assert (led["payer"].astype(str) != led["payee"].astype(str)).all()
     assert led["payer"].notna().all() and led["payee"].notna().all() and led["kind"].notna().all()
 

@@ -8,10 +8,11 @@ shared-risk credit and tax, and checks in every replication:
 
 * money is conserved: the parties' net cash sums to zero (to 1e-9 of the gross
   flows), and ``party_totals`` agrees with the ledger;
-* every ledger amount is finite and > 0, every time in [0, horizon);
+* every ledger amount is finite and > 0, every time in [0, horizon], and only the
+  horizon's own events (the fund's wind-up, the last year's tax) at the horizon;
 * the fund's account never goes negative and ends at zero when the fund's end is
   before the horizon;
-* government matching plus compensation paid per budget year stays within the
+* government matching, compensation and awards paid per budget year stay within the
   annual budget;
 * financing failures in the runs table are the routes so marked.
 """
@@ -81,6 +82,9 @@ def challenge(draw: st.DrawFn, k: int, n_phases: int, group: str | None) -> dict
             for j in range(n_phases)
         ],
         "value_on_success": draw(st.sampled_from([0.0, 30.0])),
+        "solver_value_on_success": draw(
+            st.sampled_from([0.0, 12.0, {"dist": "lognormal", "median": 8, "sigma": 0.8}])
+        ),
         "value_lag": 1.0,
     }
     if abs(sum(inst) - 1.0) > 1e-12:  # keep the validated sum exact
@@ -136,8 +140,13 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "clawback_without_tolerance": draw(st.sampled_from([0.0, 0.5, 1.0])),
             "tax": {
                 "rd_super_deduction": draw(st.sampled_from([0.0, 1.0])),
-                "corporate_tax_rate": 0.15,
+                "arrangement": draw(st.sampled_from(["commissioned", "cooperative"])),
+                "corporate_tax_rate": {"demander": 0.25, "solver": 0.15},
+                "usable_share": {"demander": 1.0, "solver": draw(st.sampled_from([0.5, 1.0]))},
             },
+            "success_award": draw(
+                st.sampled_from([None, {"share": 0.1, "cap": 2.0}, {"share": 0.2, "cap": None}])
+            ),
         },
         "solver": {"reserve": draw(st.sampled_from([60.0, None, 20.0, 0.0]))},
         "challenges": challenges,
@@ -173,6 +182,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             year = round(_amount(draw, 0.0, start + life), 2)
             fund["early_exit"] = {"year": year, "rate": draw(st.sampled_from([0.0, 0.03]))}
         data["guided_fund"] = fund
+        data["horizon"] = max(horizon, start + life)  # the fund must end within it
     if draw(st.sampled_from([True, True, True, False])):
         sharing = _shares(draw, 4)
         data["credit"] = {
@@ -207,7 +217,15 @@ def test_money_conserved_and_fund_empties_with_every_instrument(data, seed) -> N
         amount = ledger["amount"].to_numpy()
         assert np.isfinite(amount).all() and (amount > 0).all(), ledger[~(amount > 0)]
         time = ledger["time"].to_numpy()
-        assert ((time >= 0) & (time < sc.horizon)).all()
+        assert ((time >= 0) & (time <= sc.horizon)).all()
+        at_horizon = set(ledger["kind"][time == sc.horizon].astype(str))
+        assert at_horizon <= {
+            "tax_expenditure",
+            "tax_recapture",
+            "exit_proceeds",
+            "distribution",
+            "carried_interest",
+        }
         gross = amount.sum()
         row = totals.loc[rep]
         assert abs(row.sum()) <= 1e-9 * max(gross, 1.0), (rep, row.sum(), gross)
@@ -224,7 +242,7 @@ def test_money_conserved_and_fund_empties_with_every_instrument(data, seed) -> N
             fund_gross = np.abs(flow).sum()
             assert np.cumsum(flow).min(initial=0.0) >= -1e-9 * max(fund_gross, 1.0)
             # ... and ends with nothing when its life ends before the horizon
-            if fund.start + fund.life < sc.horizon:
+            if fund.start + fund.life <= sc.horizon:
                 assert abs(row["fund"]) <= 1e-9 * max(fund_gross, 1.0), (rep, row["fund"])
                 for lp in ("gov", "social"):
                     if res.runs.loc[rep, f"fund_{lp}_paid_in"] > 0:
@@ -240,7 +258,7 @@ def test_money_conserved_and_fund_empties_with_every_instrument(data, seed) -> N
         if budget is not None:
             gov = ledger[
                 (ledger["payer"] == "government")
-                & ledger["kind"].isin(["matching", "compensation"])
+                & ledger["kind"].isin(["matching", "compensation", "success_award"])
             ]
             per_year = gov.groupby(np.floor(gov["time"]))["amount"].sum()
             assert (per_year <= budget * (1 + 1e-9)).all(), per_year

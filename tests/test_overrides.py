@@ -82,7 +82,10 @@ def full() -> dict[str, Any]:
             "misconduct_probability": 0.02,
         },
         "clawback_without_tolerance": 1.0,
-        "tax": {"rd_super_deduction": 1.0, "corporate_tax_rate": 0.15},
+        "tax": {
+            "rd_super_deduction": 1.0,
+            "corporate_tax_rate": {"demander": 0.25, "solver": 0.15},
+        },
     }
     data["solver"] = {"reserve": 100}
     data["challenges"][0].update(

@@ -4,7 +4,9 @@ Each route's solver borrows ``loan_share`` of its own funding need (the planned
 investment ``I`` less the demander's contribution ``D``) from the bank when the
 route starts. Every full year the loan is outstanding it pays ``interest_rate``
 of the principal to the bank; it pays the ``guarantee_fee`` to the guarantor at
-the start and on each anniversary. When the route ends it repays principal and
+the start and on each anniversary. Both count against the solver's reserve: a
+running route that cannot pay them within it is abandoned (a financing failure).
+When the route ends it repays principal and
 interest accrued since the last anniversary, unless it defaults (probability
 ``default_probability_on_failure`` or ``..._on_success``, one draw per route).
 On default the solver repays ``1 - loss_given_default`` of the principal; the
@@ -54,15 +56,18 @@ class CreditBook:
         run.env.process(self.service(r))
 
     def _pay(self, r: int, payee: int, amount: float, kind: int) -> None:
-        run = self.run
-        run.ledger.add(run.env.now, SOL, payee, amount, kind, run.plan.route_challenge[r], r)
-        run.net_outflow[r] += amount
+        """The solver pays; a running route that cannot within its reserve is abandoned
+        (a financing failure), which closes the loan."""
+        if not self.run.solver_pays(r, payee, amount, kind):
+            self.run.abandon(r)
 
     def service(self, r: int) -> Generator[simpy.Event, Any, None]:
         """Guarantee fee now and yearly, interest yearly, while the loan is open."""
         while r in self.principal:
             principal = self.principal[r]
             self._pay(r, GUARANTOR, self.terms.guarantee_fee * principal, K["guarantee_fee"])
+            if r not in self.principal:
+                return
             yield self.run.env.timeout(1.0)
             if r not in self.principal:
                 return

@@ -128,9 +128,11 @@ class _Race:
         return event
 
     def withdraw(self, route: int) -> None:
-        """A route ended before passing the selection review."""
+        """A route ended before the selection: it no longer counts or takes a place."""
         if route not in self.heard:
             self._done(route)
+        elif self.outstanding > 0:  # passed, then abandoned while waiting
+            self.passed = [x for x in self.passed if x[1] != route]
 
     def _done(self, route: int) -> None:
         self.heard.add(route)
@@ -158,7 +160,10 @@ class _Run:
         self.budget = gov.annual_budget
         self.reserve = sc.solver.reserve
         self.match_payee = SOL if gov.matching.payee == "solver" else DEM
-        self.tax_rate = gov.tax.corporate_tax_rate * gov.tax.rd_super_deduction
+        tax = gov.tax
+        self.tax_on = tax.rd_super_deduction > 0.0
+        self.solver_tax_rate = tax.rate("solver")
+        self.demander_tax_rate = tax.rate("demander") * tax.demander_deductible
         r, c = lay.n_routes, lay.n_challenges
         # draws of this replication, as Python lists
         self.duration: list[list[float]] = draws.duration[i].tolist()
@@ -166,6 +171,7 @@ class _Run:
         self.overrun: list[float] = draws.overrun[i].tolist()
         self.misconduct_u: list[float] = draws.misconduct_u[i].tolist()
         self.value: list[float] = draws.value[i].tolist()
+        self.solver_value: list[float] = draws.solver_value[i].tolist()
         race_u: list[float] = draws.race_u[i].tolist()
         # route state
         self.status = [NOT_STARTED] * r
@@ -180,7 +186,13 @@ class _Run:
         self.gov_paid = [0.0] * r  # matching paid for the route
         self.tranches_due = [0] * r  # tranches committed, not fully paid
         self.settled: dict[int, simpy.Event] = {}
-        self.spent_by_year: dict[int, dict[int, float]] = {}
+        self.phase = [0] * r  # reviews passed so far
+        # tax: per budget year and route, the change of the solver's own funding and the
+        # demander's installments; per route, what has been recognised so far
+        self.own_funding_by_year: dict[int, dict[int, float]] = {}
+        self.installments_by_year: dict[int, dict[int, float]] = {}
+        self.own_funding = [0.0] * r
+        self.recognised = [0.0] * r
         # challenge state
         self.cap_left = [math.inf if self.cap is None else self.cap] * c
         self.value_paid = [False] * c
@@ -214,17 +226,32 @@ class _Run:
         self.ledger.add(self.env.now, payer, SOL, amount, kind, self.plan.route_challenge[r], r)
         self.net_outflow[r] -= amount
 
+    def solver_pays(self, r: int, payee: int, amount: float, kind: int) -> bool:
+        """The solver of a route pays; False, and nothing paid, if a running route's
+        cumulative net outflow would exceed its reserve (every outflow counts)."""
+        if (
+            self.reserve is not None
+            and self.status[r] == RUNNING
+            and self.env.now < self.horizon
+            and self.net_outflow[r] + amount > self.reserve + _EPS
+        ):
+            return False
+        self.ledger.add(self.env.now, SOL, payee, amount, kind, self.plan.route_challenge[r], r)
+        self.net_outflow[r] += amount
+        return True
+
+    def own_funding_changes(self, r: int, amount: float) -> None:
+        """Book a change of what the solver funds itself (for the super-deduction)."""
+        if self.tax_on:
+            year = self.own_funding_by_year.setdefault(int(self.env.now), {})
+            year[r] = year.get(r, 0.0) + amount
+
     def spend(self, r: int, amount: float) -> bool:
         """The solver pays R&D cost; False if that would exceed its reserve."""
-        if self.reserve is not None and self.net_outflow[r] + amount > self.reserve + _EPS:
+        if not self.solver_pays(r, EXT, amount, K["rd_spending"]):
             return False
-        now = self.env.now
-        self.ledger.add(now, SOL, EXT, amount, K["rd_spending"], self.plan.route_challenge[r], r)
-        self.net_outflow[r] += amount
         self.cost_spent[r] += amount
-        if self.tax_rate > 0.0:
-            year = self.spent_by_year.setdefault(int(now), {})
-            year[r] = year.get(r, 0.0) + amount
+        self.own_funding_changes(r, amount)
         return True
 
     def commit(
@@ -263,6 +290,8 @@ class _Run:
         self.ledger.add(now, GOV, due.payee, amount, due.kind, due.challenge, due.route)
         if due.payee == SOL:
             self.net_outflow[due.route] -= amount
+            if due.kind == K["matching"]:
+                self.own_funding_changes(due.route, -amount)
         year = int(now)
         self.spent_in_year[year] = self.spent_in_year.get(year, 0.0) + amount
         due.remaining -= amount
@@ -305,6 +334,10 @@ class _Run:
             amount = cp.installments[m]
             self.solver_receives(r, DEM, amount, K["demander_installment"])
             self.demander_paid[r] += amount
+            self.own_funding_changes(r, -amount)
+            if self.tax_on:
+                year = self.installments_by_year.setdefault(int(self.env.now), {})
+                year[r] = year.get(r, 0.0) + amount
         tranche = min(cp.tranches[m], self.cap_left[ch])
         if tranche > _EPS * max(1.0, cp.tranches[m]):  # not the cap's rounding residue
             self.cap_left[ch] -= tranche
@@ -331,12 +364,12 @@ class _Run:
             self.settled[r] = event
             yield event
         amount = share * self.gov_paid[r]
-        payer = self.match_payee
-        self.ledger.add(
-            self.env.now, payer, GOV, amount, K["clawback"], self.plan.route_challenge[r], r
-        )
-        if payer == SOL:
-            self.net_outflow[r] += amount
+        if self.match_payee == SOL:  # the route has ended: no reserve check
+            self.solver_pays(r, GOV, amount, K["clawback"])
+            self.own_funding_changes(r, amount)
+        else:
+            ch = self.plan.route_challenge[r]
+            self.ledger.add(self.env.now, DEM, GOV, amount, K["clawback"], ch, r)
 
     def end(self, r: int, status: int, review: int) -> None:
         self.status[r] = status
@@ -360,16 +393,16 @@ class _Run:
         elif self.clawback_share > 0.0:
             self.env.process(self.claw_back(r, self.clawback_share))
 
-    def abandon(self, r: int, review: int) -> None:
+    def abandon(self, r: int, review: int | None = None) -> None:
         """Financing failure: no compensation; tranches clawed back as without tolerance."""
-        self.end(r, FINANCING, review)
+        self.end(r, FINANCING, self.phase[r] if review is None else review)
         if self.clawback_share > 0.0:
             self.env.process(self.claw_back(r, self.clawback_share))
 
     def eliminate(self, r: int, review: int) -> None:
         self.end(r, ELIMINATED, review)
         cp = self.plan.challenges[self.plan.route_challenge[r]]
-        if self.tol.enabled and cp.compensate_eliminated:
+        if cp.compensate_eliminated:  # a rule of the race, with or without tolerance
             self.compensate(r)
 
     def succeed(self, r: int, review: int) -> None:
@@ -377,15 +410,23 @@ class _Run:
         if self.fund is not None:
             self.fund.on_success(r)
         ch = self.plan.route_challenge[r]
+        cp = self.plan.challenges[ch]
         if not self.value_paid[ch]:
             self.value_paid[ch] = True
             amount = self.value[ch]
-            event = self.env.timeout(self.plan.challenges[ch].value_lag)
+            event = self.env.timeout(cp.value_lag)
             event.callbacks.append(
                 lambda _e: self.ledger.add(
                     self.env.now, EXT, DEM, amount, K["commercial_value"], ch, -1
                 )
             )
+        own_value = self.solver_value[r]
+        if own_value > 0.0:
+            event = self.env.timeout(cp.value_lag)
+            event.callbacks.append(
+                lambda _e: self.solver_receives(r, EXT, own_value, K["solver_value"])
+            )
+        self.commit(self.lag, SOL, cp.award, K["success_award"], r, tranche=False)
 
     # --- processes ---------------------------------------------------------------
 
@@ -405,6 +446,7 @@ class _Run:
         for j in range(cp.n_phases):
             phase_cost = cost * cp.cost_shares[j]
             duration = durations[j]
+            self.phase[r] = j
             if cp.booking_period is None:
                 if not self.spend(r, phase_cost):
                     self.abandon(r, j)
@@ -418,6 +460,10 @@ class _Run:
                         self.abandon(r, j)
                         return
                     yield env.timeout(min(period, duration - q * period))
+                    if self.status[r] != RUNNING:  # abandoned meanwhile (interest, fees)
+                        return
+            if self.status[r] != RUNNING:
+                return
             review = j + 1
             if review_u[j] >= cp.pass_probability[j]:
                 self.fail(r, review)
@@ -425,19 +471,53 @@ class _Run:
             self.milestone(r, review)
             if review == cp.select_after:
                 kept = yield self.races[ch].report(r)
+                if self.status[r] != RUNNING:
+                    return
                 if not kept:
                     self.eliminate(r, review)
                     return
         self.succeed(r, cp.n_phases)
 
     def pay_tax(self) -> Generator[simpy.Event, Any, None]:
-        """At each budget year's end, the super-deduction's tax forgone, per solver."""
+        """At each budget year's end, the super-deduction's tax forgone (docs/model.md)."""
         year = 0
-        while True:
+        while year + 1 < self.horizon:
             yield self.env.timeout(year + 1 - self.env.now)
-            for r, spent in sorted(self.spent_by_year.pop(year, {}).items()):
-                self.solver_receives(r, GOV, self.tax_rate * spent, K["tax_expenditure"])
+            self.settle_tax(year)
             year += 1
+
+    def settle_tax(self, year: int) -> None:
+        """Recognise one budget year's eligible R&D cost, route by route.
+
+        The solver's eligible cost is its cumulative own funding (R&D spent less
+        installments and match received), never below zero; an increase of it is tax
+        forgone paid to the solver, a decrease is paid back. The demander deducts its
+        share of the installments it paid in the year.
+        """
+        own = self.own_funding_by_year.pop(year, {})
+        paid = self.installments_by_year.pop(year, {})
+        for r in sorted(own.keys() | paid.keys()):
+            if r in own:
+                self.own_funding[r] += own[r]
+                change = max(0.0, self.own_funding[r]) - self.recognised[r]
+                amount = self.solver_tax_rate * abs(change)
+                if change > 0.0 and amount > 0.0:
+                    self.solver_receives(r, GOV, amount, K["tax_expenditure"])
+                    self.recognised[r] += change
+                elif change < 0.0 and amount > 0.0:
+                    if self.solver_pays(r, GOV, amount, K["tax_recapture"]):
+                        self.recognised[r] += change
+                    else:
+                        self.abandon(r)
+            if r in paid and self.demander_tax_rate > 0.0:
+                ch = self.plan.route_challenge[r]
+                amount = self.demander_tax_rate * paid[r]
+                self.ledger.add(self.env.now, GOV, DEM, amount, K["tax_expenditure"], ch, r)
+
+    def settle_tax_at_horizon(self) -> None:
+        """The year that the horizon cuts is settled at the horizon, never lost."""
+        for year in sorted(self.own_funding_by_year.keys() | self.installments_by_year.keys()):
+            self.settle_tax(year)
 
     def run(self) -> Outcome:
         env = self.env
@@ -445,11 +525,17 @@ class _Run:
             env.process(self.run_route(r))
         if self.budget is not None:
             env.process(self.budget_clock())
-        if self.tax_rate > 0.0:
+        if self.tax_on:
             env.process(self.pay_tax())
         if self.fund is not None:
             self.fund.start()
         env.run(until=self.horizon)
+        # the horizon's own events: a fund whose life ends there winds up, then the
+        # year that the horizon cuts is settled for tax
+        if self.fund is not None:
+            self.fund.settle_at_horizon()
+        if self.tax_on:
+            self.settle_tax_at_horizon()
         return Outcome(
             ledger=self.ledger.freeze(),
             status=np.asarray(self.status, dtype=np.int8),

@@ -63,6 +63,7 @@ class GuidedFundBook:
         self.social_calls: list[tuple[float, float]] = []
         self.gov_exited = False
         self.pending_exits: list[float] = []  # values of holdings not yet exited
+        self.wound_up = False
         self.investments = 0
 
     def start(self) -> None:
@@ -153,6 +154,16 @@ class GuidedFundBook:
     def wind_up(self) -> Generator[simpy.Event, Any, None]:
         """At the end of life: settle late exits, then distribute all cash."""
         yield self.run.env.timeout(self.end)
+        self.settle()
+
+    def settle_at_horizon(self) -> None:
+        """A fund whose life ends exactly at the horizon winds up there."""
+        if not self.wound_up and self.end <= self.run.env.now + 1e-9:
+            self.settle()
+
+    def settle(self) -> None:
+        """Settle late exits, then distribute all cash (the European waterfall)."""
+        self.wound_up = True
         for value in self.pending_exits:
             self._add(EXT, FUND, value, K["exit_proceeds"])
             self.cash += value

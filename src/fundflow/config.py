@@ -33,6 +33,7 @@ __all__ = [
     "Race",
     "Scenario",
     "SolverSettings",
+    "SuccessAward",
     "Tax",
     "load_scenario",
 ]
@@ -87,6 +88,10 @@ def _thaw(value: Any) -> Any:
 MODES = ("two_phase", "upfront", "on_acceptance", "milestones")
 BASES = ("unrecovered_cost", "cost_spent")
 PAYEES = ("demander", "solver")
+ARRANGEMENTS = ("commissioned", "cooperative")
+TAX_PARTIES = ("demander", "solver")
+#: Share of the installments the commissioning demander may deduct, per arrangement.
+DEMANDER_DEDUCTIBLE = {"commissioned": 0.8, "cooperative": 1.0}
 _SUM_TOL = 1e-9
 
 
@@ -130,8 +135,34 @@ class ErrorTolerance:
 
 @dataclass(frozen=True)
 class Tax:
+    """The R&D super-deduction and who may use it (docs/model.md, "Tax").
+
+    ``corporate_tax_rate`` and ``usable_share`` map ``demander`` and ``solver`` to a
+    number; a party's forgone tax is ``rate × rd_super_deduction × eligible cost ×
+    usable share``.
+    """
+
     rd_super_deduction: float
-    corporate_tax_rate: float
+    arrangement: str
+    corporate_tax_rate: Mapping[str, float]
+    usable_share: Mapping[str, float]
+
+    def rate(self, party: str) -> float:
+        """Forgone tax per unit of the party's eligible cost."""
+        return self.corporate_tax_rate[party] * self.rd_super_deduction * self.usable_share[party]
+
+    @property
+    def demander_deductible(self) -> float:
+        """Share of its installments the demander may count as eligible R&D cost."""
+        return DEMANDER_DEDUCTIBLE[self.arrangement]
+
+
+@dataclass(frozen=True)
+class SuccessAward:
+    """The government's award to a succeeded route's solver: ``min(share × I, cap)``."""
+
+    share: float
+    cap: float | None
 
 
 @dataclass(frozen=True)
@@ -141,11 +172,13 @@ class Government:
     error_tolerance: ErrorTolerance
     clawback_without_tolerance: float
     tax: Tax
+    success_award: SuccessAward | None = None
 
 
 @dataclass(frozen=True)
 class SolverSettings:
     reserve: float | None
+    required_npv: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +216,7 @@ class Challenge:
     phases: tuple[Phase, ...]
     value_on_success: Dist
     value_lag: float
+    solver_value_on_success: Dist
 
     @property
     def n_phases(self) -> int:
@@ -303,7 +337,10 @@ class Scenario:
         government = _government(gov_sec)
         solver_sec = root.section("solver", default_empty=True)
         assert solver_sec is not None
-        solver = SolverSettings(reserve=solver_sec.number("reserve", None, lo=0, optional=True))
+        solver = SolverSettings(
+            reserve=solver_sec.number("reserve", None, lo=0, optional=True),
+            required_npv=solver_sec.number("required_npv", 0.0),
+        )
         solver_sec.finish()
         raw_challenges = root.items("challenges", min_len=1)
         challenges = tuple(
@@ -312,16 +349,17 @@ class Scenario:
         _check_names_unique(challenges)
         _check_tranches(government.matching, challenges)
         correlation = _correlation(root.section("correlation"), challenges)
+        horizon = root.number("horizon", 12.0, lo=0, lo_open=True)
         scenario = cls(
             name=root.text("name", "unnamed scenario"),
             money_unit=root.text("money_unit", "CNY million"),
-            horizon=root.number("horizon", 12.0, lo=0, lo_open=True),
+            horizon=horizon,
             discount_rate=root.number("discount_rate", 0.03, lo=-1, lo_open=True),
             government=government,
             solver=solver,
             challenges=challenges,
             correlation=FrozenDict(correlation),
-            guided_fund=_guided_fund(root.section("guided_fund")),
+            guided_fund=_guided_fund(root.section("guided_fund"), horizon),
             credit=_credit(root.section("credit")),
             frozen_source=_freeze(data),
         )
@@ -442,20 +480,57 @@ def _government(sec: Section) -> Government:
     e.finish()
     t = sec.section("tax", default_empty=True)
     assert t is not None
-    tax = Tax(
-        rd_super_deduction=t.number("rd_super_deduction", 0.0, lo=0, hi=5),
-        corporate_tax_rate=t.probability("corporate_tax_rate", 0.15),
-    )
-    t.finish()
+    tax = _tax(t)
+    award = sec.section("success_award")
+    success_award = None
+    if award is not None:
+        success_award = SuccessAward(
+            share=award.number("share", lo=0, hi=1),
+            cap=award.number("cap", None, lo=0, optional=True),
+        )
+        award.finish()
     gov = Government(
         annual_budget=sec.number("annual_budget", None, lo=0, lo_open=True, optional=True),
         matching=matching,
         error_tolerance=tolerance,
         clawback_without_tolerance=sec.probability("clawback_without_tolerance", 1.0),
         tax=tax,
+        success_award=success_award,
     )
     sec.finish()
     return gov
+
+
+_TAX_DEFAULTS = {
+    "corporate_tax_rate": {"demander": 0.25, "solver": 0.15},
+    "usable_share": {"demander": 1.0, "solver": 0.5},
+}
+
+
+def _tax(t: Section) -> Tax:
+    per_party: dict[str, FrozenDict] = {}
+    for key, defaults in _TAX_DEFAULTS.items():
+        raw = t.raw(key, None)
+        if raw is not None and not isinstance(raw, Mapping):
+            raise ConfigError(
+                t.at(key),
+                raw,
+                "must be a mapping per party since fundflow 0.2, e.g. "
+                f"{key}: {{demander: {defaults['demander']:g}, solver: {raw!r}}} "
+                "(the old single number was the solver's rate, applied to all R&D)",
+            )
+        party = t.section(key, default_empty=True)
+        assert party is not None
+        per_party[key] = FrozenDict({p: party.probability(p, defaults[p]) for p in TAX_PARTIES})
+        party.finish()
+    tax = Tax(
+        rd_super_deduction=t.number("rd_super_deduction", 0.0, lo=0, hi=5),
+        arrangement=t.text("arrangement", "commissioned", choices=ARRANGEMENTS),
+        corporate_tax_rate=per_party["corporate_tax_rate"],
+        usable_share=per_party["usable_share"],
+    )
+    t.finish()
+    return tax
 
 
 _DEFAULT_PHASES = (
@@ -528,6 +603,9 @@ def _challenge(s: Section) -> Challenge:
         phases=phases,
         value_on_success=s.dist("value_on_success", 0.0, low=0, what="a value must be >= 0"),
         value_lag=s.number("value_lag", 1.0, lo=0),
+        solver_value_on_success=s.dist(
+            "solver_value_on_success", 0.0, low=0, what="a value must be >= 0"
+        ),
     )
     s.finish()
     return challenge
@@ -574,7 +652,7 @@ def _correlation(sec: Section | None, challenges: tuple[Challenge, ...]) -> dict
     return out
 
 
-def _guided_fund(sec: Section | None) -> GuidedFund | None:
+def _guided_fund(sec: Section | None, horizon: float) -> GuidedFund | None:
     if sec is None:
         return None
     enabled = sec.boolean("enabled", True)
@@ -582,6 +660,15 @@ def _guided_fund(sec: Section | None) -> GuidedFund | None:
     life = sec.number("life", 10.0, lo=0, lo_open=True)
     invest_years = sec.number("invest_years", 5.0, lo=0)
     start = sec.number("start", 0.0, lo=0)
+    if enabled and start + life > horizon + _SUM_TOL:
+        raise ConfigError(
+            sec.at("life"),
+            life,
+            f"the fund must end within the horizon: guided_fund.start + guided_fund.life = "
+            f"{start + life:g} > horizon = {horizon:g}; shorten the fund's life or start, or "
+            "lengthen the horizon (holdings still open at the horizon would count as paid-in "
+            "with no value)",
+        )
     if invest_years > life:
         raise ConfigError(
             sec.at("life"),

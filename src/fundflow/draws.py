@@ -37,6 +37,7 @@ STREAMS: tuple[str, ...] = (
     "holding_period",  # (R,) uniforms -> fund holding period of the route's venture
     "exit_multiple",  # (R,) uniforms -> fund exit multiple of the route's venture
     "default",  # (R,) uniforms: loan default when u < probability
+    "solver_value",  # (R,) uniforms -> solver's value on success
 )
 _TINY = 2.0**-60
 
@@ -66,6 +67,8 @@ class Draws:
     misconduct_u, race_u, default_u : (n, R) float
     value : (n, C) float
     holding_period, exit_multiple : (n, R) float
+    solver_value : (n, R) float
+        The solver's value if the route succeeds.
     """
 
     replications: np.ndarray
@@ -78,6 +81,7 @@ class Draws:
     holding_period: np.ndarray
     exit_multiple: np.ndarray
     default_u: np.ndarray
+    solver_value: np.ndarray
 
     def __len__(self) -> int:
         return int(self.replications.shape[0])
@@ -107,7 +111,8 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
     eps = np.empty((n, r, p))
     factor = np.empty((n, g, p))
     per_route = {
-        k: np.empty((n, r)) for k in ("overrun", "misconduct", "race", "holding", "exit", "default")
+        k: np.empty((n, r))
+        for k in ("overrun", "misconduct", "race", "holding", "exit", "default", "solver_value")
     }
     u_value = np.empty((n, c))
     for i, rep in enumerate(reps):
@@ -122,6 +127,7 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
         per_route["holding"][i] = _uniform(s["holding_period"], (r,))
         per_route["exit"][i] = _uniform(s["exit_multiple"], (r,))
         per_route["default"][i] = s["default"].random(r)
+        per_route["solver_value"][i] = _uniform(s["solver_value"], (r,))
 
     rho = layout.group_rho[layout.challenge_group[layout.route_challenge]]  # (R,)
     common = factor[:, layout.challenge_group[layout.route_challenge], :]  # (n, R, P)
@@ -129,6 +135,7 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
 
     duration = np.full((n, r, p), np.nan)
     overrun = np.empty((n, r))
+    solver_value = np.empty((n, r))
     value = np.empty((n, c))
     holding = np.zeros((n, r))
     multiple = np.zeros((n, r))
@@ -138,6 +145,9 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
         for j, phase in enumerate(spec.phases):
             duration[:, routes, j] = phase.duration.ppf(u_dur[:, routes, j])
         overrun[:, routes] = spec.overrun.ppf(per_route["overrun"][:, routes])
+        solver_value[:, routes] = spec.solver_value_on_success.ppf(
+            per_route["solver_value"][:, routes]
+        )
         chs = layout.challenge_spec == spec_idx
         value[:, chs] = spec.value_on_success.ppf(u_value[:, chs])
     if fund is not None:
@@ -154,4 +164,5 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
         holding_period=holding,
         exit_multiple=multiple,
         default_u=per_route["default"],
+        solver_value=solver_value,
     )

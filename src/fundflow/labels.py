@@ -197,6 +197,8 @@ _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("gov_matching", "measure", "money", "Government matching paid", "政府配套资金"),
     ("gov_compensation", "measure", "money", "Error-tolerance compensation", "容错补偿"),
     ("gov_clawback", "measure", "money", "Clawed back by the government", "政府追回资金"),
+    ("gov_success_award", "measure", "money", "Government success award", "政府成果奖励"),
+    ("solver_value", "measure", "money", "Solver value on success", "揭榜方成功后续收益"),
     # --- summary statistics (metrics.summarize)
     ("measure", "statistic", None, "Measure", "指标"),
     ("code", "statistic", None, "Code", "代码"),

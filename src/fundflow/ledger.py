@@ -43,7 +43,7 @@ KINDS: tuple[str, ...] = (
     "compensation",  # government -> solver, error-tolerance compensation
     "clawback",  # demander -> government
     "commercial_value",  # external -> demander, value on success
-    "tax_expenditure",  # government -> solver, R&D super-deduction
+    "tax_expenditure",  # government -> solver / demander, R&D super-deduction
     "capital_call",  # gov_lp / social_lp -> fund
     "management_fee",  # fund -> fund_manager
     "investment",  # fund -> venture
@@ -56,6 +56,9 @@ KINDS: tuple[str, ...] = (
     "guarantee_fee",  # solver -> guarantor
     "repayment",  # solver -> bank
     "guarantee_payout",  # guarantor / reguarantor / government -> bank
+    "success_award",  # government -> solver, award for a succeeded route
+    "solver_value",  # external -> solver, follow-on value of a succeeded route
+    "tax_recapture",  # solver -> government, super-deduction paid back
 )
 K = {name: code for code, name in enumerate(KINDS)}
 

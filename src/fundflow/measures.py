@@ -190,6 +190,8 @@ def _route_measures(plan: EnginePlan, out: Outcome, rows: _Rows) -> dict[str, np
         "gov_matching": _by_route(matching, bool((gov_to & on_route).any())),
         "gov_compensation": of_kind("compensation"),
         "gov_clawback": of_kind("clawback"),
+        "gov_success_award": of_kind("success_award"),
+        "solver_value": of_kind("solver_value"),
         "solver_net_cash": net_cash,
         "solver_npv": _by_route(npv, any_rows),
         "solver_loss": np.maximum(0.0, -net_cash),
@@ -306,7 +308,7 @@ def _instrument_measures(rows: _Rows, out: Outcome, net: np.ndarray) -> dict[str
     else:
         guarantee_loss = 0.0
     return {
-        "gov_tax_expenditure": rows.total("tax_expenditure"),
+        "gov_tax_expenditure": rows.total("tax_expenditure") - rows.total("tax_recapture"),
         "gov_guarantee_loss": guarantee_loss,
         "gov_fund_net_cost": float(-net[P["gov_lp"]]),
         "fund_investments": float(out.fund_investments),

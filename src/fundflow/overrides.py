@@ -88,9 +88,15 @@ SCHEMA: dict[str, Any] = {
             "misconduct_probability": _LEAF,
         },
         "clawback_without_tolerance": _LEAF,
-        "tax": {"rd_super_deduction": _LEAF, "corporate_tax_rate": _LEAF},
+        "tax": {
+            "rd_super_deduction": _LEAF,
+            "arrangement": _LEAF,
+            "corporate_tax_rate": {"demander": _LEAF, "solver": _LEAF},
+            "usable_share": {"demander": _LEAF, "solver": _LEAF},
+        },
+        "success_award": {"share": _LEAF, "cap": _LEAF},
     },
-    "solver": {"reserve": _LEAF},
+    "solver": {"reserve": _LEAF, "required_npv": _LEAF},
     "challenges": [
         {
             "name": _LEAF,
@@ -111,6 +117,7 @@ SCHEMA: dict[str, Any] = {
             ],
             "value_on_success": _LEAF,
             "value_lag": _LEAF,
+            "solver_value_on_success": _LEAF,
         }
     ],
     "correlation": {_ANY_KEY: _LEAF},

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Scenario
+from .config import Scenario, SuccessAward
 from .layout import Layout
 
 __all__ = ["ChallengePlan", "EnginePlan"]
+
+
+def _award(award: SuccessAward | None, investment: float) -> float:
+    """``min(share × I, cap)`` with ``I`` the planned investment (0 without an award)."""
+    if award is None:
+        return 0.0
+    amount = award.share * investment
+    return amount if award.cap is None else min(amount, award.cap)
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class ChallengePlan:
     compensate_eliminated: bool
     booking_period: float | None
     value_lag: float
+    award: float  # government success award per succeeded route
 
     @property
     def installments_total(self) -> float:
@@ -48,6 +57,7 @@ class EnginePlan:
     def of(cls, scenario: Scenario) -> EnginePlan:
         layout = Layout.of(scenario)
         matching = scenario.government.matching
+        award = scenario.government.success_award
         specs: list[ChallengePlan] = []
         for ch in scenario.challenges:
             n = ch.n_phases
@@ -74,6 +84,7 @@ class EnginePlan:
                     compensate_eliminated=ch.race.compensate_eliminated,
                     booking_period=ch.booking_period,
                     value_lag=ch.value_lag,
+                    award=_award(award, ch.total_investment),
                 )
             )
         return cls(
