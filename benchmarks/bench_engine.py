@@ -27,7 +27,7 @@ The naive baseline is written the way one writes a SimPy model first: one
 per delayed payment (tranche, compensation, claw-back, value), a list of dict rows
 as the ledger, random numbers drawn on the fly from one ``numpy`` Generator, and a
 ``pandas.DataFrame`` built from the rows at the end of every replication. It
-implements the rules of MODEL.md section 4 that the reference program uses
+implements the rules of docs/model.md ("A challenge and its routes") that the reference program uses
 (two_phase tranches and the per-challenge cap, demander installments, the horse
 race with selection after a review and ``keep``, compensation of failed and
 eliminated routes, misconduct claw-back, correlated reviews, booking periods,

@@ -1,6 +1,6 @@
 """Shared helpers for the engine, analytic, invariant and config tests.
 
-``make_scenario(**overrides)`` builds the scenario dict of MODEL.md section 10: one
+``make_scenario(**overrides)`` builds the scenario dict of docs/model.md's known-answer cases: one
 challenge, one route, two phases with fixed durations, no overrun, no cap, no error
 tolerance and no claw-back. Keyword arguments change one aspect at a time; the
 result is a plain dict (what ``Scenario.from_dict`` takes), so a test may still edit

@@ -1,4 +1,4 @@
-"""Cases with known answers (MODEL.md section 10).
+"""Cases with known answers (docs/model.md, "Known-answer cases").
 
 One route, two phases, pass probabilities p1, p2, no overrun, no cap. Deterministic
 answers are checked exactly (every replication, or outcomes fixed through pass
@@ -219,7 +219,7 @@ def test_expected_compensation(installments: tuple[float, float, float]) -> None
 
 
 def test_marginal_pass_probability_holds_under_correlation() -> None:
-    """MODEL.md section 4: the copula keeps each route's pass probability for any rho."""
+    """The copula keeps each route's pass probability for any rho (docs/model.md)."""
     data = make_scenario(p1=P1, p2=P2, first_share=S, ratio=RATIO, investment=INV, count=5)
     data["challenges"][0]["group"] = "g"
     data["correlation"] = {"g": 0.6}
@@ -236,7 +236,7 @@ def test_marginal_pass_probability_holds_under_correlation() -> None:
 
 
 def test_section_10_expectations_lie_in_the_summary_confidence_intervals() -> None:
-    """MODEL.md section 10 through the Monte Carlo summary: each mean's 95% CI holds it."""
+    """Known-answer cases K1 and K2 through the Monte Carlo summary: each mean's 95% CI holds it."""
     p1, p2, s, ratio, investment = 0.7, 0.6, 0.3, 0.25, 20.0
     g = ratio * investment
     data = make_scenario(p1=p1, p2=p2, first_share=s, ratio=ratio, count=20, investment=investment)

@@ -1,4 +1,4 @@
-"""Annual government budget and solver reserve (MODEL.md section 5, issue 4).
+"""Annual government budget and solver reserve (docs/model.md, "Program-level constraints").
 
 * Budget: matching tranches plus compensation paid by the government within a
   budget year ``[n, n+1)`` never exceed ``annual_budget``; the excess waits first

@@ -118,7 +118,7 @@ def test_a_deterministic_side_gains_nothing_from_pairing() -> None:
     t = compare(a, b, runs=200, seed=3, progress=False).table
     assert t.loc["gov_gross_outlay", "mean_b"] == pytest.approx(25.0)
     assert t.loc["gov_gross_outlay", "ci_width_ratio"] == pytest.approx(1.0)
-    # MODEL.md section 10: expected outlay g*s + g*(1-s)*p1*p2
+    # docs/model.md, known-answer case K1: expected outlay g*s + g*(1-s)*p1*p2
     expected = 25 * 0.3 + 25 * 0.7 * 0.7 * 0.6
     row = t.loc["gov_gross_outlay"]
     assert abs(row["mean_a"] - expected) < 4 * row["se"]

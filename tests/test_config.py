@@ -1,4 +1,4 @@
-"""Scenario validation (MODEL.md section 11, issue 2 "Bad input").
+"""Scenario validation (docs/scenario-reference.md, issue 2 "Bad input").
 
 Every bad input gives exactly one ``fundflow.ConfigError`` whose message names the
 dotted path, the value and what is allowed, with no traceback from PyYAML or

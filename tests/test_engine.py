@@ -1,4 +1,4 @@
-"""Behaviour of the SimPy engine (MODEL.md section 4), read off ledgers and route tables.
+"""Behaviour of the SimPy engine (docs/model.md), read off ledgers and route tables.
 
 Each test fixes the outcomes it needs through pass probabilities 0 / 1 or reads the
 outcome from the routes table, and checks the money the engine moved.

@@ -1,5 +1,5 @@
 """Guided fund, shared-risk credit and tax super-deduction in the engine
-(MODEL.md sections 6-8, issue 4).
+(docs/model.md: "Guided fund", "Credit with shared risk", "Tax"; issue 4).
 
 The waterfall itself is tested on hand-computed cases in test_waterfall.py; here
 the fund's cash flows in the ledger are checked against the rules: calls pro rata

@@ -1,4 +1,4 @@
-"""Invariants over many random valid scenarios (MODEL.md section 2).
+"""Invariants over many random valid scenarios (docs/model.md, "Conventions").
 
 * money is conserved in every replication, and every ledger amount is > 0;
 * the same seed gives the same ledgers and tables, whatever the workers or chunking,

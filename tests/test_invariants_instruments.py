@@ -1,5 +1,5 @@
 """Property-based invariants over random scenarios with every instrument
-(MODEL.md sections 2 and 4-8, issue 4 "Done when").
+(docs/model.md, "Conventions" to "Tax"; issue 4 "Done when").
 
 Hypothesis draws valid scenarios with portfolios of challenges (races, groups and
 correlation, batches), every matching mode and payee, error tolerance, an annual

@@ -16,7 +16,7 @@ iff ``c >= c* = 1 - 2 / 6.5 = 9 / 13``. The government pays matching
 first tranche; nothing clawed back under tolerance) plus ``6.5 c``:
 ``gov_net_cost = 13 ratio + 6.5 c``, increasing in both. Minimising it subject to
 ``solver_npv_mean >= 0`` gives ``c = 9/13`` and ``ratio`` at its lower bound.
-Matching goes to the demander (MODEL.md section 4), so it does not help the solver.
+Matching goes to the demander (docs/model.md), so it does not help the solver.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def base() -> dict[str, Any]:
 
 
 def full() -> dict[str, Any]:
-    """Every section of MODEL.md section 11 present."""
+    """Every section of docs/scenario-reference.md present."""
     data = base()
     data["discount_rate"] = 0.03
     data["money_unit"] = "CNY million"

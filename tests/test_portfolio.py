@@ -1,4 +1,4 @@
-"""Portfolios of challenges and correlated review outcomes (MODEL.md section 4, issue 4).
+"""Portfolios of challenges and correlated review outcomes (docs/model.md, issue 4).
 
 The one-factor Gaussian copula ``u = Phi(sqrt(rho) F + sqrt(1 - rho) eps)`` must
 leave every review's marginal pass probability at ``pass_probability`` whatever

@@ -1,4 +1,4 @@
-"""Tests of the guided fund's European waterfall (MODEL.md section 6).
+"""Tests of the guided fund's European waterfall (docs/model.md, "Guided fund").
 
 Hand-computed cases: the arithmetic is written out next to each expectation.
 """

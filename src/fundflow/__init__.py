@@ -2,7 +2,7 @@
 
 The public API:
 
-* :func:`load_scenario`, :class:`Scenario` -- validated scenario files (MODEL.md §11);
+* :func:`load_scenario`, :class:`Scenario` -- validated scenario files (docs/scenario-reference.md);
 * :func:`simulate`, :func:`simulate_until` -- Monte Carlo replications;
 * :class:`SimulationResult` -- runs / routes tables, ledgers, summary;
 * :func:`apply_overrides`, :func:`get_path`, :func:`parse_assignment` -- dotted-path levers;

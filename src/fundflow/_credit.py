@@ -1,4 +1,4 @@
-"""Shared-risk bank credit (政银担) inside a replication (MODEL.md section 7).
+"""Shared-risk bank credit (政银担) inside a replication (docs/model.md, "Credit with shared risk").
 
 Each route's solver borrows ``loan_share`` of its own funding need (the planned
 investment ``I`` less the demander's contribution ``D``) from the bank when the

@@ -1,4 +1,4 @@
-"""The government guided fund inside a replication (MODEL.md section 6).
+"""The government guided fund inside a replication (docs/model.md, "Guided fund").
 
 Rules as simulated (time in years, money in the scenario's unit):
 

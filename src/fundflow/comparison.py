@@ -2,7 +2,7 @@
 
 Both scenarios are simulated with the same root seed, so replication ``i`` of
 each sees the same draws: the same routes pass and fail, the same overruns and
-durations (MODEL.md section 2). The difference ``a[i] - b[i]`` then removes the
+durations (docs/model.md, "Random draws"). The difference ``a[i] - b[i]`` then removes the
 noise the two share, and its confidence interval is far narrower than that of
 two independent runs wherever the measure is random in both scenarios. (Where
 one side is deterministic, e.g. a pure up-front grant's outlay, the paired and

@@ -1,4 +1,4 @@
-"""Scenarios as frozen, validated objects (MODEL.md section 11).
+"""Scenarios as frozen, validated objects (docs/scenario-reference.md).
 
 ``Scenario.from_dict`` is the one constructor; ``load_scenario`` reads YAML at the
 edge and calls it. Every check names the dotted path of the field, the value and

@@ -1,4 +1,4 @@
-"""Every random input of a replication, drawn up front (MODEL.md section 2).
+"""Every random input of a replication, drawn up front (docs/model.md, "Random draws").
 
 Replication ``i`` uses ``SeedSequence(entropy, spawn_key=(i,))``; stream ``k`` of
 :data:`STREAMS` is its ``k``-th child (``spawn_key=(i, k)``), so any replication can
@@ -7,7 +7,7 @@ list is append-only: a new source of randomness never disturbs the others.
 
 Uniforms are mapped to values by inverse CDF (``Dist.ppf``), so a parameter change
 moves every replication's value monotonically (common random numbers). Review
-outcomes use the one-factor Gaussian copula of MODEL.md section 4:
+outcomes use the one-factor Gaussian copula of docs/model.md ("Correlated outcomes"):
 ``u = Phi(sqrt(rho) F + sqrt(1 - rho) eps)``; a route passes review ``j`` when
 ``u < pass_probability_j``.
 """

@@ -250,7 +250,7 @@ _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "CVaR difference, 95% CI high",
         "CVaR 差值95%置信区间上限",
     ),
-    # --- parties (MODEL.md section 3)
+    # --- parties (docs/model.md, "Parties")
     ("external", "party", None, "Rest of the economy", "外部经济主体"),
     ("government", "party", None, "Government", "政府"),
     ("demander", "party", None, "Demander", "发榜方（需求方）"),

@@ -1,7 +1,7 @@
 """The ledger: every movement of money, stored column-wise.
 
 One row per payment: ``time, payer, payee, amount, kind, challenge, route`` with
-``amount > 0`` (MODEL.md section 2). Parties and kinds are stored as small integer
+``amount > 0`` (docs/model.md, "The ledger"). Parties and kinds are stored as small integer
 codes (``int8``), challenge and route as ``int32`` (``-1`` where a payment belongs
 to no challenge or route), time and amount as ``float64``: 27 bytes a row.
 """
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KINDS", "PARTIES", "Ledger", "LedgerWriter"]
 
-#: Parties, in code order (MODEL.md section 3). Append only.
+#: Parties, in code order (docs/model.md, "Parties"). Append only.
 PARTIES: tuple[str, ...] = (
     "external",
     "government",

@@ -1,4 +1,4 @@
-"""Per-replication and per-route measures of MODEL.md section 9, from an Outcome.
+"""Per-replication and per-route measures of docs/model.md ("What is reported"), from an Outcome.
 
 Everything here is arithmetic on one replication's ledger columns; the
 :mod:`fundflow.metrics` helpers do NPV, IRR and peak exposure. Definitions (money

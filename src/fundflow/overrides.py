@@ -15,7 +15,7 @@ Which paths exist
 A path is valid when it is present in the scenario's mapping, or when it names a
 key the schema knows but this file leaves out (``government.annual_budget`` in a
 file that does not mention it: setting it is allowed). The keys the schema knows
-come from :data:`SCHEMA`, a documented copy of MODEL.md section 11 and of the keys
+come from :data:`SCHEMA`, a documented copy of docs/scenario-reference.md and of the keys
 ``config.py`` reads. A copy can fall behind the validator, so a path that is in
 neither the file nor :data:`SCHEMA` is not refused outright: it is *tried*, set
 on a copy and validated, and refused only if the validator does not accept it.
@@ -62,7 +62,7 @@ _ANY_KEY = "*"
 
 _INSTALLMENT: dict[str, Any] = {"after": _LEAF, "share": _LEAF}
 
-#: The keys of a scenario file (MODEL.md section 11, and what ``config.py`` reads).
+#: The keys of a scenario file (docs/scenario-reference.md, and what ``config.py`` reads).
 #: Mappings are sections, a one-item list is "a list of this", ``None`` a value.
 SCHEMA: dict[str, Any] = {
     "name": _LEAF,

@@ -67,7 +67,7 @@ class SimulationResult:
 
     @property
     def runs(self) -> pd.DataFrame:
-        """One row per replication (index ``replication``), the measures of MODEL.md §9."""
+        """One row per replication (index ``replication``), the measures of docs/model.md."""
         import pandas as pd
 
         if "runs" not in self._cache:

@@ -1,4 +1,4 @@
-"""European distribution waterfall of the guided fund (MODEL.md section 6).
+"""European distribution waterfall of the guided fund (docs/model.md, "Guided fund").
 
 At the end of the fund's life its proceeds are split between the government LP
 (``gov_lp``), the social LPs (``social_lp``) and the fund manager
@@ -287,7 +287,7 @@ def early_exit_price(gov_calls: Calls, year: float, rate: float) -> float:
     """Price at which the government sells its fund stake to the social LPs.
 
     Paid-in capital plus simple interest: ``sum a·(1 + rate·(year − t))`` over the
-    government's calls ``(t, a)`` with ``t <= year`` (MODEL.md section 6). Calls
+    government's calls ``(t, a)`` with ``t <= year`` (docs/model.md, "Guided fund"). Calls
     after ``year`` are not yet paid in at the sale and are ignored.
 
     Parameters
