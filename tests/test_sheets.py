@@ -359,3 +359,14 @@ def test_cli_runs_a_scenario_whose_list_is_a_sheet(tmp_path, capsys) -> None:
     (tmp_path / "s.yaml").write_text("name: t\nchallenges: {from: list.xlsx}\n", "utf-8")
     assert main(["run", str(tmp_path / "s.yaml"), "--runs", "20", "--seed", "1", "--quiet"]) == 0
     assert "t: 3 challenges, 3 routes" in capsys.readouterr().out
+
+
+def test_full_width_headers_and_a_yaml_flow_cell(tmp_path) -> None:
+    head = ["名称", "总投资", "阶段［１］.时长", "demander_installments", "阶段[0].时长"]
+    head += ["阶段[0].成本占比", "阶段[0].通过概率", "阶段[1].成本占比", "阶段[1].通过概率"]
+    row = ["a", 10, 2, "[{after: 0, share: 0.5}, {after: 2, share: 0.5}]", 1, 0.5, 0.5, 0.5, 0.5]
+    _write_csv(tmp_path / "list.csv", [head, row])
+    (tmp_path / "s.yaml").write_text("name: t\nchallenges: {from: list.csv}\n", "utf-8")
+    (c,) = load_scenario(tmp_path / "s.yaml").challenges
+    assert [(i.after, i.share) for i in c.demander_installments] == [(0, 0.5), (2, 0.5)]
+    assert [p.duration.mean() for p in c.phases] == [1.0, 2.0]
