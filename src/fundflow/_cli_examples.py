@@ -9,6 +9,7 @@ Chinese headers). Neither overwrites an existing file.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from . import examples
@@ -44,7 +45,7 @@ def resolve_examples(args: argparse.Namespace) -> argparse.Namespace:
     """Replace a scenario argument that names a shipped example by that example's file."""
     for attr in _CONFIG_ARGS:
         value = getattr(args, attr, None)
-        if isinstance(value, str):
+        if isinstance(value, str) and examples.resolve(value) != Path(value):
             setattr(args, attr, str(examples.resolve(value)))
     return args
 
