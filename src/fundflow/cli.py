@@ -8,6 +8,10 @@ Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
                  [--target-se X [--max-runs M]] [--set PATH=VALUE ...] [--plots]
     fundflow compare A B [--runs N] [--seed S] [--workers W] [--out DIR]
                  [--format ...] [--lang en|zh] [--quiet]
+    fundflow examples
+    fundflow init NAME [PATH] | fundflow init --list FILE [--lang en|zh]
+
+CONFIG, A and B are scenario files or names of shipped examples (``fundflow examples``).
 
 As in SALib's command line, :func:`build_parser` only describes the arguments and
 each ``_run_*`` handler turns them into library calls. Exit codes: 0 success,
@@ -90,9 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(handler=_run_compare)
 
-    from . import _cli_sweep
+    from . import _cli_examples, _cli_sweep
 
     _cli_sweep.add_parser(sub, _add_common)
+    _cli_examples.add_parsers(sub)
     return parser
 
 
@@ -564,7 +569,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = ["fundflow", *(sys.argv[1:] if argv is None else argv)]
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        from ._cli_examples import resolve_examples
+
+        return handler(resolve_examples(args))
     except ConfigError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

@@ -373,7 +373,9 @@ def load_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path : str or Path
-        The scenario file.
+        The scenario file, or the name of an example shipped with fundflow
+        (:mod:`fundflow.examples`). Its challenges may come from a spreadsheet:
+        ``challenges: {from: list.xlsx, sheet: 榜单}``, a path relative to the file.
 
     Returns
     -------
@@ -391,7 +393,10 @@ def load_scenario(path: str | Path) -> Scenario:
     >>> s.n_challenges  # doctest: +SKIP
     10
     """
-    p = Path(path)
+    from ._sheet import expand_challenges
+    from .examples import resolve
+
+    p = resolve(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -411,7 +416,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ConfigError(
             "", str(p), "the file must hold a mapping (name:, challenges:, ...)", truncate=False
         )
-    return Scenario.from_dict(data)
+    data, locate = expand_challenges(data, p.parent)
+    try:
+        return Scenario.from_dict(data)
+    except ConfigError as exc:
+        raise locate(exc) from None
 
 
 # --- sections -----------------------------------------------------------------
