@@ -44,6 +44,12 @@ KEYS: dict[str, tuple[str, str | None, str, str]] = {
     "pass_probability": ("通过概率", "share", "0–1", "0–1"),
     "value_on_success": ("成功价值", "money", ">= 0, or a distribution", "≥0，或分布"),
     "value_lag": ("价值实现滞后", "years", ">= 0", "≥0"),
+    "solver_value_on_success": (
+        "揭榜方成功收益",
+        "money",
+        ">= 0, or a distribution",
+        "≥0，或分布",
+    ),
     "dist": ("分布", None, "lognormal | triangular | uniform | normal | beta", ""),
 }
 _FROM_ZH = {zh: key for key, (zh, *_) in KEYS.items()}
