@@ -48,28 +48,26 @@ def _round_keys(key: tuple[int, int]) -> list[tuple[np.uint64, np.uint64]]:
 def _mulhilo(a: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """``(a * m) >> 64`` and ``(a * m) mod 2^64`` for a constant ``m``.
 
-    With ``a = ah 2^32 + al`` and ``m = mh 2^32 + ml``, the high word is
-    ``ah mh + (ah ml >> 32) + (al mh >> 32) + (c >> 32)`` with the carry
-    ``c = (al ml >> 32) + (ah ml mod 2^32) + (al mh mod 2^32)`` (no overflow:
-    each term is below 2^32).
+    With ``a = ah 2^32 + al`` and ``m = mh 2^32 + ml`` (Hacker's Delight 8-2):
+    ``t = (al ml >> 32) + (ah ml mod 2^32) + al mh`` stays below 2^64, and the
+    high word is ``ah mh + (ah ml >> 32) + (t >> 32)``.
     """
     mh, ml = np.uint64(m >> 32), np.uint64(m & 0xFFFFFFFF)
     lo = a * np.uint64(m)
     al = a & _LO32
     ah = a >> _S32
     hl = ah * ml
-    lh = al * mh
+    t = al * mh
     al *= ml
     al >>= _S32
+    t += al
     ah *= mh
-    ah += hl >> _S32
-    ah += lh >> _S32
-    hl &= _LO32
-    lh &= _LO32
-    al += hl
-    al += lh
-    al >>= _S32
-    ah += al
+    np.bitwise_and(hl, _LO32, out=al)
+    t += al
+    hl >>= _S32
+    ah += hl
+    t >>= _S32
+    ah += t
     return ah, lo
 
 

@@ -61,7 +61,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from ._philox import philox4x64, uniform53
+from ._philox import CHUNK, philox4x64, uniform53
 from .config import Scenario
 from .errors import ConfigError
 from .layout import Layout
@@ -179,14 +179,6 @@ class _Blocks:
             (np.ones(r), r_hash, r_word),
             (np.full(r, 2), r_hash, r_word),
         ]
-        g_hash, g_word = cls._group_identities(scenario, layout, spec_hash, ch_word)
-        gp = np.arange(p, dtype=np.uint64)
-        parts.append(
-            (np.zeros(g_hash.size * p), np.repeat(g_hash, p), (g_word[:, None] | gp).ravel())
-        )
-        words = np.stack(
-            [np.concatenate([np.asarray(x[w], np.uint64) for x in parts]) for w in range(3)]
-        )
         phase_block = np.zeros((r, p), dtype=np.int64)
         phase_block[ri, pi] = np.arange(len(ri))
         start = len(ri)
@@ -194,43 +186,62 @@ class _Blocks:
             [phase_block[:, 0], start + np.arange(r), start + r + np.arange(r)]
         )
         value_block = route_block[1][layout.first_route]
-        group_block = (start + 2 * r + np.arange(g_hash.size * p)).reshape(g_hash.size, p)
+        group_block, named = cls._group_blocks(scenario, layout, phase_block, start + 2 * r)
+        parts.append(named)
+        words = np.stack(
+            [np.concatenate([np.asarray(x[w], np.uint64) for x in parts]) for w in range(3)]
+        )
         return cls(words, phase_block, phase_ok, route_block, value_block, group_block)
 
     @staticmethod
-    def _group_identities(
-        scenario: Scenario, layout: Layout, spec_hash: np.ndarray, ch_word: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(hash, word 3 without the phase) of each group's factor."""
-        n_groups = len(layout.group_rho)
+    def _group_blocks(
+        scenario: Scenario, layout: Layout, phase_block: np.ndarray, start: int
+    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(G, P) block of each group factor, and the new blocks of the named groups.
+
+        A named group's factor has blocks of its own, numbered from ``start``; an
+        ungrouped challenge's factor has the counter of its route 0, so it reads
+        that route's blocks (phases the challenge lacks are never read).
+        """
+        n_groups, p = len(layout.group_rho), layout.max_phases
         first = np.full(n_groups, -1)
         for c in range(layout.n_challenges - 1, -1, -1):
             first[layout.challenge_group[c]] = c
-        g_hash = np.empty(n_groups, dtype=np.uint64)
-        g_word = np.zeros(n_groups, dtype=np.uint64)
+        group_block = np.zeros((n_groups, p), dtype=np.int64)
+        hashes = []
         for g, c in enumerate(first):
-            spec = scenario.challenges[layout.challenge_spec[c]]
-            if spec.group:
-                g_hash[g] = identity_hash(spec.group, "group")
+            name = scenario.challenges[layout.challenge_spec[c]].group
+            if name:
+                group_block[g] = start + len(hashes) * p + np.arange(p)
+                hashes.append(identity_hash(name, "group"))
             else:
-                g_hash[g] = spec_hash[layout.challenge_spec[c]]
-                g_word[g] = ch_word[c]
-        return g_hash, g_word
+                group_block[g] = phase_block[layout.first_route[c]]
+        h = np.repeat(np.array(hashes, dtype=np.uint64), p)
+        phase = np.tile(np.arange(p, dtype=np.uint64), len(hashes))
+        return group_block, (np.zeros(h.size), h, phase)
 
 
-def _uniforms(key: tuple[int, int], reps: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """(4, n, B) uniforms: the output words of every block in every replication."""
+def _raw(key: tuple[int, int], reps: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """(4, n, B) uint64: the output words of every block in every replication.
+
+    Replications are taken a few at a time so that no (4, n B) counter array is
+    built: the work per call stays about :data:`CHUNK` counters.
+    """
     n, b = len(reps), words.shape[1]
-    counter = np.empty((4, n, b), dtype=np.uint64)
-    counter[0] = reps.astype(np.uint64)[:, None]
-    counter[1:] = words[:, None, :]
-    raw = philox4x64(key, counter.reshape(4, n * b))
-    return uniform53(raw, _TINY).reshape(4, n, b)
+    out = np.empty((4, n, b), dtype=np.uint64)
+    step = max(1, CHUNK // max(b, 1))
+    for s in range(0, n, step):
+        part = reps[s : s + step].astype(np.uint64)
+        counter = np.empty((4, len(part), b), dtype=np.uint64)
+        counter[0] = part[:, None]
+        counter[1:] = words[:, None, :]
+        out[:, s : s + step] = philox4x64(key, counter.reshape(4, -1)).reshape(4, -1, b)
+    return out
 
 
-def _stream(u: np.ndarray, name: str, blocks: np.ndarray) -> np.ndarray:
-    """Stream ``name`` read from the blocks ``blocks`` (any shape): (n, *blocks.shape)."""
-    return u[_K[name] % 4][:, blocks]
+def _stream(raw: np.ndarray, name: str, blocks: np.ndarray) -> np.ndarray:
+    """Uniforms of stream ``name`` from the blocks ``blocks`` (any shape): (n, *shape)."""
+    return uniform53(raw[_K[name] % 4][:, blocks], _TINY)
 
 
 def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequence[int]) -> Draws:
@@ -248,7 +259,7 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
     """
     reps = np.asarray(list(replications), dtype=np.int64)
     bl = _Blocks.of(scenario, layout)
-    u = _uniforms(philox_key(int(entropy)), reps, bl.words)
+    u = _raw(philox_key(int(entropy)), reps, bl.words)
     n, r, c, p = len(reps), layout.n_routes, layout.n_challenges, layout.max_phases
     route_u = {
         name: _stream(u, name, bl.route_block[_K[name] // 4])
