@@ -208,7 +208,7 @@ class _Blocks:
         for c in range(layout.n_challenges - 1, -1, -1):
             first[layout.challenge_group[c]] = c
         group_block = np.zeros((n_groups, p), dtype=np.int64)
-        hashes = []
+        hashes: list[int] = []
         for g, c in enumerate(first):
             name = scenario.challenges[layout.challenge_spec[c]].group
             if name:
@@ -260,7 +260,7 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
     reps = np.asarray(list(replications), dtype=np.int64)
     bl = _Blocks.of(scenario, layout)
     u = _raw(philox_key(int(entropy)), reps, bl.words)
-    n, r, c, p = len(reps), layout.n_routes, layout.n_challenges, layout.max_phases
+    n, r = len(reps), layout.n_routes
     route_u = {
         name: _stream(u, name, bl.route_block[_K[name] // 4])
         for name in STREAMS
@@ -269,22 +269,17 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
     review_u = _review(
         layout, _stream(u, "review", bl.phase_block), _stream(u, "factor", bl.group_block)
     )
-    u_dur = _stream(u, "duration", bl.phase_block)
-    duration = np.full((n, r, p), np.nan)
     review_u[:, ~bl.phase_ok] = np.nan
-    overrun = np.empty((n, r))
-    value = np.empty((n, c))
-    u_value = _stream(u, "value", bl.value_block)
-    for spec_idx, spec in enumerate(scenario.challenges):
-        routes = layout.route_spec == spec_idx
-        for j, phase in enumerate(spec.phases):
-            duration[:, routes, j] = phase.duration.ppf(u_dur[:, routes, j])
-        overrun[:, routes] = spec.overrun.ppf(route_u["overrun"][:, routes])
-        chs = layout.challenge_spec == spec_idx
-        value[:, chs] = spec.value_on_success.ppf(u_value[:, chs])
-    fund = scenario.guided_fund
+    duration, overrun, value = _values(
+        scenario,
+        layout,
+        _stream(u, "duration", bl.phase_block),
+        route_u["overrun"],
+        _stream(u, "value", bl.value_block),
+    )
     holding = np.zeros((n, r))
     multiple = np.zeros((n, r))
+    fund = scenario.guided_fund
     if fund is not None:
         holding = fund.holding_period.ppf(route_u["holding_period"])
         multiple = fund.exit_multiple.ppf(route_u["exit_multiple"])
@@ -303,16 +298,39 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
     )
 
 
+def _values(
+    scenario: Scenario,
+    layout: Layout,
+    u_dur: np.ndarray,
+    u_overrun: np.ndarray,
+    u_value: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Durations (NaN beyond a route's phases), overruns and values by inverse CDF."""
+    n = u_dur.shape[0]
+    duration = np.full((n, layout.n_routes, layout.max_phases), np.nan)
+    overrun = np.empty((n, layout.n_routes))
+    value = np.empty((n, layout.n_challenges))
+    for spec_idx, spec in enumerate(scenario.challenges):
+        routes = layout.route_spec == spec_idx
+        for j, phase in enumerate(spec.phases):
+            duration[:, routes, j] = phase.duration.ppf(u_dur[:, routes, j])
+        overrun[:, routes] = spec.overrun.ppf(u_overrun[:, routes])
+        chs = layout.challenge_spec == spec_idx
+        value[:, chs] = spec.value_on_success.ppf(u_value[:, chs])
+    return duration, overrun, value
+
+
 def _review(layout: Layout, u_eps: np.ndarray, u_factor: np.ndarray) -> np.ndarray:
-    """Copula uniforms (n, R, P) from the routes' own and the groups' uniforms."""
+    """Copula uniforms (n, R, P) from the routes' own and the groups' uniforms.
+
+    ``u_eps`` is overwritten; routes with ``rho = 0`` keep their own uniform.
+    """
     group = layout.challenge_group[layout.route_challenge]  # (R,)
     rho = layout.group_rho[group]
-    out = u_eps.copy()
     corr = rho > 0
     if corr.any():
         a = np.sqrt(rho[corr])[None, :, None]
-        mixed = a * ndtri(u_factor[:, group[corr], :]) + np.sqrt(1.0 - a * a) * ndtri(
-            u_eps[:, corr]
-        )
-        out[:, corr] = ndtr(mixed)
-    return out
+        b = np.sqrt(1.0 - rho[corr])[None, :, None]
+        mixed = a * ndtri(u_factor[:, group[corr], :]) + b * ndtri(u_eps[:, corr])
+        u_eps[:, corr] = ndtr(mixed)
+    return u_eps
