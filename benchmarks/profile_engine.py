@@ -21,7 +21,7 @@ import pickle
 import pstats
 import sys
 import time
-from collections import Counter
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -44,7 +44,7 @@ class Stages:
     """CPU seconds accumulated per named stage."""
 
     def __init__(self) -> None:
-        self.cpu: Counter[str] = Counter()
+        self.cpu: defaultdict[str, float] = defaultdict(float)
 
     def time(self, name: str, fn, *args):  # type: ignore[no-untyped-def]
         c = time.process_time()
