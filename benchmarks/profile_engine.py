@@ -21,7 +21,7 @@ import pickle
 import pstats
 import sys
 import time
-from collections import Counter
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -31,7 +31,7 @@ import simpy
 import fundflow
 from fundflow import montecarlo
 from fundflow._engine_des import Outcome, _Run, run_replication
-from fundflow.draws import draw, stream_rngs
+from fundflow.draws import draw
 from fundflow.ledger import COLUMNS, LedgerWriter
 from fundflow.measures import measure
 from fundflow.plan import EnginePlan
@@ -44,17 +44,13 @@ class Stages:
     """CPU seconds accumulated per named stage."""
 
     def __init__(self) -> None:
-        self.cpu: Counter[str] = Counter()
+        self.cpu: defaultdict[str, float] = defaultdict(float)
 
     def time(self, name: str, fn, *args):  # type: ignore[no-untyped-def]
         c = time.process_time()
         out = fn(*args)
         self.cpu[name] += time.process_time() - c
         return out
-
-
-def _rngs(seed: int, reps: range) -> list[dict[str, np.random.Generator]]:
-    return [stream_rngs(seed, r) for r in reps]
 
 
 def _writer_of(out: Outcome) -> LedgerWriter:
@@ -67,7 +63,7 @@ def _writer_of(out: Outcome) -> LedgerWriter:
 def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
     """CPU time per stage of ``_run_block`` + ``_assemble``.
 
-    ``_Run.__init__``, ``LedgerWriter.freeze`` and the stream set-up are timed by
+    ``_Run.__init__`` and ``LedgerWriter.freeze`` are timed by
     running them a second time on their own; that extra work is subtracted again
     from the engine, the draws and the total.
     """
@@ -78,8 +74,6 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
     for start in range(0, runs, block):
         reps = range(start, min(start + block, runs))
         plan = st.time("plan: EnginePlan.of per block", EnginePlan.of, sc)
-        seeds = extra.time("seeds", _rngs, seed, reps)
-        del seeds
         d = st.time("draws: all", draw, sc, plan.layout, seed, reps)
         b = montecarlo._Block(list(reps))
         grid = montecarlo.exposure_grid(sc)
@@ -103,8 +97,7 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
         "engine: _Run.__init__ (state, draws .tolist())": extra.cpu["init"],
         "engine: LedgerWriter.freeze (lists -> arrays)": extra.cpu["freeze"],
         "engine: env.run (SimPy + model code)": engine - extra.cpu["init"] - extra.cpu["freeze"],
-        "draws: SeedSequence + 10 PCG64 per replication": extra.cpu["seeds"],
-        "draws: random numbers, copula, inverse CDFs": draws - extra.cpu["seeds"],
+        "draws: Philox blocks, copula, inverse CDFs (draw())": draws,
     }
     st.cpu.update(parts)
     st.cpu["other (loop, timers)"] = total - sum(st.cpu.values())

@@ -520,7 +520,7 @@ def run_design(
     >>> sc = {"challenges": [{"name": "chip", "total_investment": 10}]}
     >>> res = run_design(sc, {"government.matching.ratio": [0.2, 0.3]}, runs=20, seed=1)
     >>> res.table["gov_net_cost_mean"].round(3).tolist()
-    [1.2, 1.8]
+    [1.1, 1.65]
     """
     sc = _as_scenario(scenario)  # type: ignore[arg-type]
     frame = _check_design(design)
@@ -633,7 +633,7 @@ def sweep(
     ...                       "race": {"select_after": 1}}]}
     >>> res = sweep(sc, {"government.matching.ratio": [0.2, 0.3]}, runs=50, seed=7)
     >>> res.table[["government.matching.ratio", "gov_net_cost_mean"]].round(2).values.tolist()
-    [[0.2, 1.88], [0.3, 2.76]]
+    [[0.2, 1.58], [0.3, 2.33]]
     >>> # the same replications at both points: successes identical, run by run
     >>> res.results[0]["challenges_succeeded"].equals(res.results[1]["challenges_succeeded"])
     True
