@@ -48,7 +48,8 @@ DEFAULT_OUTPUTS: tuple[str, ...] = (
     "challenges_succeeded_mean",
 )
 
-#: ``spawn_key`` of the stream seeding SALib's samplers and bootstraps.
+#: ``spawn_key`` of the ``SeedSequence`` stream seeding SALib's samplers and
+#: bootstraps (apart from the replications' Philox draws, :mod:`fundflow.draws`).
 _SALIB_STREAM = (0x53414C4942,)
 
 _MORRIS_LEVELS = 4

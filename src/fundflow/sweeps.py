@@ -51,8 +51,8 @@ __all__ = ["SAMPLERS", "SweepResult", "make_design", "output_names", "run_design
 #: The samplers :func:`sweep` knows.
 SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol")
 
-#: ``spawn_key`` of the design sampler's random stream: replications use keys
-#: ``(i, k)``, so this one never coincides with theirs.
+#: ``spawn_key`` of the design sampler's own ``SeedSequence`` stream (replications
+#: draw from Philox counters, :mod:`fundflow.draws`, so the two never meet).
 _DESIGN_STREAM = (0x5357_4545_50,)
 
 Levers = Mapping[str, Any]
