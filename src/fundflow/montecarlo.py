@@ -1,11 +1,12 @@
 """Monte Carlo replications: blocks of replications, in-process or in a process pool.
 
 Replication ``i``'s random inputs are a pure function of (entropy, ``i``, stream,
-identity) (:mod:`fundflow.draws`) and it is simulated alone, so results do not depend on the number of workers or on how the
-replications are cut into blocks. With ``workers=W`` the calling process and a
-``ProcessPoolExecutor`` of ``W - 1`` processes, started with an explicit ``spawn``
-context, share the blocks (see ``_Runner``): importing fundflow changes no global
-state. A block runs with Python's cyclic garbage collector paused (``gc_paused``).
+identity) (:mod:`fundflow.draws`) and it is simulated alone, so results do not
+depend on the number of workers or on how the replications are cut into blocks.
+With ``workers=W`` the calling process and a ``ProcessPoolExecutor`` of ``W - 1``
+processes, started with an explicit ``spawn`` context, share the blocks (see
+``_Runner``): importing fundflow changes no global state. A block runs with
+Python's cyclic garbage collector paused (``gc_paused``).
 """
 
 from __future__ import annotations
