@@ -78,7 +78,9 @@ def test_run_prints_a_readable_summary(capsys) -> None:
     net = next(line for line in out.splitlines() if line.startswith("Government net cost (CNY"))
     mean = fundflow.simulate(CONFIG, 20, seed=1, progress=False).summary().loc["gov_net_cost"]
     assert f"{mean['mean']:,.2f}" in net and f"{mean['cvar95']:,.2f}" in net
-    assert "Net cash by party (CNY million)" in out and "Government" in out
+    assert "Net cash by party, mean (+ received, − paid) (CNY million)" in out
+    assert "of which: guided fund (gov_lp)" not in out  # no fund in this scenario
+    assert "P(success)" in out and "Solver NPV/route" in out  # the per-challenge table
 
 
 def test_run_writes_all_formats(tmp_path, capsys) -> None:
@@ -87,13 +89,16 @@ def test_run_writes_all_formats(tmp_path, capsys) -> None:
     assert main(["run", CONFIG, *SMALL, "--out", str(out), "--format", fmt]) == 0
     names = {p.name for p in out.iterdir()}
     expected = {
-        f"{t}.{f}" for t in ("summary", "runs", "routes") for f in fmt.split(",") if f != "xlsx"
+        f"{t}.{f}"
+        for t in ("summary", "runs", "routes", "challenges")
+        for f in fmt.split(",")
+        if f != "xlsx"
     }
     expected |= {"results.xlsx", "manifest.json", "ledger_0000.csv", "party_totals.csv"}
     assert names == expected
-    assert "wrote 16 files" in capsys.readouterr().out
+    assert "wrote 20 files" in capsys.readouterr().out
     wb = openpyxl.load_workbook(out / "results.xlsx")
-    assert wb.sheetnames == ["summary", "runs", "routes"]
+    assert wb.sheetnames == ["summary", "runs", "routes", "challenges"]
     assert wb["runs"].freeze_panes == "B2"
     assert wb["runs"]["B1"].value == "Government gross outlay (CNY million)"
     assert wb["runs"]["B2"].number_format == "#,##0.00"

@@ -104,7 +104,7 @@ def test_export_writes_every_format_and_a_manifest(result, tmp_path) -> None:
     out = tmp_path / "new" / "dir"  # created, parents too
     written = export.export_result(result, out, ALL, scenario_file=CONFIG)
     names = {p.name for p in written}
-    for table in ("summary", "runs", "routes"):
+    for table in ("summary", "runs", "routes", "challenges"):
         for fmt in ("csv", "parquet", "md", "tex"):
             assert f"{table}.{fmt}" in names
     assert {"results.xlsx", "ledger_0000.csv", "party_totals.csv"} <= names
@@ -168,7 +168,7 @@ def test_manifest_content(result, tmp_path) -> None:
 def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) -> None:
     export.export_result(result, tmp_path, ("xlsx",))
     wb = openpyxl.load_workbook(tmp_path / "results.xlsx")
-    assert wb.sheetnames == ["summary", "runs", "routes"]
+    assert wb.sheetnames == ["summary", "runs", "routes", "challenges"]
     summary, runs, routes = wb["summary"], wb["runs"], wb["routes"]
     assert summary.freeze_panes == "C2"
     assert runs.freeze_panes == "B2"

@@ -301,23 +301,59 @@ def _summary_text(result: Any, lang: str) -> str:
 
 
 def _party_text(result: Any, lang: str) -> str:
-    totals = result.party_totals()
+    """The party table (government as one party, realised value apart)."""
+    table = result.party_table()
+    money = result.money_unit
+    columns = ["program_cash", "realised_value", "net"]
+    rows = []
+    for party, r in table.iterrows():
+        if not np.any(r[[*columns, "p5", "p95"]].to_numpy(dtype=float) != 0):
+            continue
+        p5, p95 = (lb.format_number(r[c], "money") for c in ("p5", "p95"))
+        cells = [lb.format_number(r[c], "money") for c in columns]
+        rows.append([lb.label(str(party), lang), *cells, f"{p5} – {p95}"])
+    headers = [
+        lb.header("party_net_cash_sign", lang, money),
+        *(lb.label(c, lang) for c in columns),
+        lb.label("p5_p95", lang),
+    ]
+    return _render(headers, rows)
+
+
+def _challenges_text(result: Any, lang: str) -> str:
+    """Per challenge: success, the solver's expected NPV per route and its bar, who pays."""
+    table = result.challenges
     money = result.money_unit
     rows = []
-    for party in totals.columns:
-        values = totals[party].to_numpy(dtype=float)
-        if not np.any(values != 0):
-            continue
-        p5, p95 = np.quantile(values, [0.05, 0.95])
+    for name, r in table.iterrows():
+        low, high = r["solver_npv_ci_low"], r["solver_npv_ci_high"]
+        ci = (
+            f"[{lb.format_number(low, 'money')}, {lb.format_number(high, 'money')}]"
+            if math.isfinite(low)
+            else ""
+        )
         rows.append(
             [
-                lb.label(party, lang),
-                lb.format_number(values.mean(), "money"),
-                f"{lb.format_number(p5, 'money')} – {lb.format_number(p95, 'money')}",
+                str(name),
+                lb.format_number(r["success_probability"], "share"),
+                lb.format_number(r["solver_npv_per_route"], "money"),
+                ci,
+                lb.label("yes" if r["clears_required_npv"] else "no", lang),
+                lb.format_number(r["gov_challenge_net_cost"], "money"),
+                lb.format_number(r["demander_npv"], "money"),
             ]
         )
-    headers = [lb.header("party_net_cash", lang, money), lb.label("mean", lang), "p5 – p95"]
-    return _render(headers, rows)
+    headers = [
+        lb.label("challenge", lang),
+        *(lb.label(k, lang) for k in ("success_short", "solver_npv_short", "ci95", "clears_short")),
+        lb.label("gov_cost_short", lang),
+        lb.label("demander_npv_short", lang),
+    ]
+    required = lb.format_number(float(table["required_npv"].iloc[0]), "money")
+    caption = lb.label("challenges_caption", lang).format(
+        money=lb.unit_text("money", lang, money), required=required
+    )
+    return caption + "\n" + _render(headers, rows)
 
 
 def _header_lines(result: Any, seed_note: str) -> list[str]:
@@ -371,6 +407,8 @@ def _run_run(args: argparse.Namespace) -> int:
         _emit("\n".join(_header_lines(result, seed_note)))
         _emit()
         _emit(_summary_text(result, lang))
+        _emit()
+        _emit(_challenges_text(result, lang))
         _emit()
         _emit(_party_text(result, lang))
         if out is None:

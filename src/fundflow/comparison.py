@@ -26,7 +26,7 @@ import pandas as pd
 from . import metrics
 from .config import Scenario
 from .errors import ConfigError
-from .measures import LOSS_MEASURES
+from .measures import LOSS_MEASURES, RATIO_MEASURES
 from .montecarlo import simulate
 from .results import SimulationResult
 
@@ -55,9 +55,11 @@ class CompareResult:
         (paired), ``unpaired_se`` (what two independent runs would give),
         ``ci_width_ratio`` (``se / unpaired_se``: paired CI width relative to the
         unpaired one, same critical value), ``n`` (pairs used: replications where
-        both values are defined); for :data:`TAIL_MEASURES` also ``cvar95_a``,
-        ``cvar95_b``, ``cvar95_diff`` and a paired-bootstrap 95% interval of the
-        CVaR difference (``cvar95_diff_ci_low``, ``cvar95_diff_ci_high``).
+        both values are defined); the program ratios ``gov_cost_per_success`` and
+        ``leverage`` are ratios of means, their SEs by the delta method; for
+        :data:`TAIL_MEASURES` also ``cvar95_a``, ``cvar95_b``, ``cvar95_diff`` and a
+        paired-bootstrap 95% interval of the CVaR difference
+        (``cvar95_diff_ci_low``, ``cvar95_diff_ci_high``).
     entropy : int
         The root seed both runs used.
     """
@@ -139,6 +141,40 @@ def _row(x: np.ndarray, y: np.ndarray, tail: bool, rng: np.random.Generator) -> 
     return row
 
 
+def _ratio_row(a: pd.DataFrame, b: pd.DataFrame, num: str, den: str) -> dict[str, float]:
+    """Paired difference of two ratios of means, delta method on the same replications.
+
+    Each ratio ``R = mean(X) / mean(Y)`` is linearised per replication as
+    ``(X - R Y) / mean(Y)``; the difference's SE is that of the paired
+    linearised values, its unpaired SE ``sqrt(se_a^2 + se_b^2)``.
+    """
+    ra = metrics.ratio_of_means(a[num].to_numpy(float), a[den].to_numpy(float))
+    rb = metrics.ratio_of_means(b[num].to_numpy(float), b[den].to_numpy(float))
+    n = len(a)
+
+    def lin(t: pd.DataFrame, r: float) -> np.ndarray:
+        y = t[den].to_numpy(float)
+        return np.asarray((t[num].to_numpy(float) - r * y) / np.mean(y))
+
+    diff = float(ra.estimate) - float(rb.estimate)
+    z = lin(a, float(ra.estimate)) - lin(b, float(rb.estimate))
+    se = float(np.std(z, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    unpaired = math.hypot(float(ra.se), float(rb.se))
+    low, high = metrics.t_interval(diff, se, n)
+    return {
+        "mean_a": float(ra.estimate),
+        "mean_b": float(rb.estimate),
+        "mean_diff": diff,
+        "rel_diff": diff / abs(float(rb.estimate)) if float(rb.estimate) else math.nan,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "se": se,
+        "unpaired_se": unpaired,
+        "ci_width_ratio": se / unpaired if unpaired > 0 else math.nan,
+        "n": n,
+    }
+
+
 def paired_table(a: SimulationResult, b: SimulationResult, entropy: int) -> pd.DataFrame:
     """The paired-difference table of two runs on the same replications."""
     if not np.array_equal(a.replications, b.replications):
@@ -154,6 +190,9 @@ def paired_table(a: SimulationResult, b: SimulationResult, entropy: int) -> pd.D
         )
         for m in measures
     }
+    for name, (num, den) in RATIO_MEASURES.items():
+        if {num, den} <= set(measures):
+            rows[name] = _ratio_row(a.runs, b.runs, num, den)
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["n"] = table["n"].astype(np.int64)
     table.index.name = "measure"

@@ -4,7 +4,8 @@ Layout of ``export_result(result, "out/", formats=("csv", "xlsx", "md"))``::
 
     out/
       summary.csv  runs.csv  routes.csv      one file per table and text format
-      results.xlsx                           sheets summary, runs, routes
+      challenges.csv                         one row per challenge (participation)
+      results.xlsx                           sheets summary, runs, routes, challenges
       summary.parquet ...                    (parquet, md, tex likewise)
       party_totals.csv                       net cash by party, one row per replication
       ledger_0000.csv                        every payment of the first replication
@@ -270,7 +271,8 @@ def export_result(
     provenance: Mapping[str, Any] | None = None,
     extra_files: Sequence[str | os.PathLike[str]] = (),
 ) -> list[Path]:
-    """Write a run's summary, runs and routes tables, party totals, a ledger and a manifest.
+    """Write a run's summary, runs, routes and challenges tables, party totals, a ledger
+    and a manifest.
 
     Parameters
     ----------
@@ -313,6 +315,7 @@ def export_result(
         _summary_table(result.summary(), lang, money, "summary"),
         _plain_table(result.runs, "runs"),
         _plain_table(result.routes, "routes"),
+        _plain_table(result.challenges, "challenges"),
     ]
     first = int(result.replications[0])
     written: list[Path] = []

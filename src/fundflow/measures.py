@@ -11,9 +11,12 @@ in the scenario's unit, time in years):
   netted first);
 * **wasted outlay** = government payments on routes that failed, were eliminated or
   were abandoned, net of what was clawed back from them;
-* **leverage** = (R&D spending + fund investment - government net cost) /
-  government net cost: others' money put into the projects per unit of government
-  net cost (NaN when the net cost is not positive);
+* **non-government funding** = R&D spending + fund investment - government net
+  cost: others' money put into the projects;
+* **cost per success** and **leverage** are ratios over the program, reported as
+  ratios of means in the summary (:data:`RATIO_MEASURES`), not per replication:
+  ``E[gov net cost] / E[challenges succeeded]`` and
+  ``E[non-government funding] / E[gov net cost]``;
 * **bank / guarantor / reguarantor loss** = ``max(0, -net cash)`` (interest and
   fees count as income; principal still lent at the horizon is not a loss);
   **fund TVPI** = what an LP class received / what it paid in, **IRR** from its
@@ -21,7 +24,14 @@ in the scenario's unit, time in years):
 * **participation share** = share of started routes whose solver NPV is >= 0 (a
   solver takes a challenge only if it expects not to lose);
 * a solver's **loss** is ``max(0, -net cash)`` of its route; its **peak funding
-  gap** the maximum cumulative net outflow of the route.
+  gap** the maximum cumulative net outflow of the route; its net cash and NPV
+  count every payment to or from the solver on the route, whatever its kind;
+* per route, **government net cost** (``government`` and ``gov_lp``) and
+  **demander NPV** count the payments of the route and, on the challenge's first
+  route, those of its challenge that belong to no route (the demander's commercial
+  value): summed over a challenge's routes they give the challenge's figures.
+  Payments of no challenge (the guided fund's calls, fees and distributions) are
+  on no route.
 """
 
 from __future__ import annotations
@@ -37,7 +47,10 @@ from .plan import EnginePlan
 
 __all__ = [
     "LOSS_MEASURES",
+    "RATIO_MEASURES",
+    "VALUE_KINDS",
     "Measures",
+    "challenge_npv",
     "exposure_path",
     "measure",
     "party_net_cash",
@@ -56,6 +69,20 @@ LOSS_MEASURES: tuple[str, ...] = (
     "guarantor_loss",
     "reguarantor_loss",
 )
+
+#: Program ratios reported as ratios of means, name -> (numerator, denominator)
+#: columns of the runs table (MODEL.md section 9).
+RATIO_MEASURES: dict[str, tuple[str, str]] = {
+    "gov_cost_per_success": ("gov_net_cost", "challenges_succeeded"),
+    "leverage": ("nongov_funding", "gov_net_cost"),
+}
+
+#: Realised value: kinds of payment from ``external`` that are value created by a
+#: success, not program money, with the party that realises it and its runs column.
+VALUE_KINDS: dict[str, tuple[str, str]] = {
+    "commercial_value": ("demander", "demander_value"),
+    "solver_value": ("solver", "solver_value"),
+}
 
 # Lookup tables indexed by code: ``_IS_GOV[ledger.payer]`` is a row mask.
 _IS_GOV = np.isin(np.arange(len(PARTIES)), [P["government"], P["gov_lp"]])
@@ -97,9 +124,9 @@ class _Rows:
         self.kind_rows = np.bincount(led.kind, minlength=_N_KINDS)
 
     def total(self, kind: str) -> float:
-        """Sum of the amounts of one kind of payment (0.0 when there is none)."""
-        code = K[kind]
-        if not self.kind_rows[code]:
+        """Sum of the amounts of one kind of payment (0.0 when there is none or no such kind)."""
+        code = K.get(kind)
+        if code is None or not self.kind_rows[code]:
             return 0.0
         return float(self.led.amount[self.led.kind == code].sum())
 
@@ -172,6 +199,8 @@ def _route_measures(plan: EnginePlan, out: Outcome, rows: _Rows) -> dict[str, np
     kinds_on_routes = np.bincount(led.kind[on_route], minlength=_N_KINDS)
 
     def of_kind(kind: str) -> np.ndarray:
+        if kind not in K:  # a kind this version does not write
+            return np.zeros(n, dtype=np.int64)
         return _by_route(by_kind[:, K[kind]], kinds_on_routes[K[kind]])
 
     gov_to = (led.payer == P["government"]) & (led.kind == K["matching"])
@@ -202,6 +231,20 @@ def _route_measures(plan: EnginePlan, out: Outcome, rows: _Rows) -> dict[str, np
             n,
             rows.in_time_order,
         ),
+        **_challenge_flows(plan, rows),
+    }
+
+
+def _challenge_flows(plan: EnginePlan, rows: _Rows) -> dict[str, np.ndarray]:
+    """Government net cost and demander NPV per route (challenge-level rows on its first)."""
+    led = rows.led
+    n = plan.layout.n_routes
+    first = np.append(plan.layout.first_route, -1)  # challenge -1 -> no route
+    slot = np.where(led.route >= 0, led.route, first[led.challenge]).astype(np.intp) + 1
+    dem_in = _signed(led.amount, led.payee == P["demander"], led.payer == P["demander"])
+    return {
+        "gov_net_cost": np.bincount(slot, weights=rows.gov_out, minlength=n + 1)[1:],
+        "demander_npv": np.bincount(slot, weights=dem_in * rows.disc, minlength=n + 1)[1:],
     }
 
 
@@ -255,8 +298,7 @@ def _run_measures(
         "gov_committed_unpaid": out.committed_unpaid,
         "gov_delayed_payments": float(out.delayed_payments),
         "gov_mean_delay": out.total_delay / out.delayed_payments if out.delayed_payments else 0.0,
-        "gov_cost_per_success": net_cost / succeeded_ch if succeeded_ch else np.nan,
-        "leverage": (rd + invested - net_cost) / net_cost if net_cost > 0 else np.nan,
+        "nongov_funding": rd + invested - net_cost,
         "solver_net_cash": float(routes["solver_net_cash"].sum()),
         "solver_npv": float(routes["solver_npv"].sum()),
         "solver_mean_npv": float(routes["solver_npv"][started].mean()) if n_started else np.nan,
@@ -270,6 +312,7 @@ def _run_measures(
         "demander_net_cost": float(dem_out.sum()) + value,
         "demander_value": value,
         "demander_npv": -float(np.sum(dem_out * rows.disc)),  # metrics.npv
+        "solver_value": rows.total("solver_value"),
         "rd_spending": rd,
         "routes_started": float(n_started),
         "challenges_succeeded": float(succeeded_ch),
@@ -345,3 +388,37 @@ def _exposure_path(rows: _Rows, grid: np.ndarray) -> np.ndarray:
 def party_net_cash(out: Outcome) -> dict[str, float]:
     """Net cash (received minus paid) of every party in one replication."""
     return dict(zip(PARTIES, out.ledger.net_cash().tolist(), strict=True))
+
+
+def challenge_npv(
+    layout: Any, status: np.ndarray, npv: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per replication and challenge *name*: solver NPV summed over started routes, and
+    the number of routes started (copies of a challenge pooled).
+
+    Parameters
+    ----------
+    layout : Layout
+        The scenario's layout (``route_spec`` maps a route to its challenge entry).
+    status : ndarray
+        Route status codes (:data:`fundflow._engine_des.STATUS`) or names, replication
+        by replication (``layout.n_routes`` each).
+    npv : ndarray
+        The routes' solver NPV, in the same order.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Both of shape ``(replications, challenges in the scenario)``: the NPV sums
+        and the counts. Their ratio of means is the expected solver NPV per route
+        (:func:`fundflow.metrics.ratio_of_means`).
+    """
+    n_routes = int(layout.n_routes)
+    status = np.asarray(status)
+    if status.dtype.kind not in "iu":
+        status = np.asarray([STATUS.index(str(s)) for s in status.tolist()])
+    started = (status != NOT_STARTED).reshape(-1, n_routes)
+    by_name = np.zeros((n_routes, int(layout.route_spec.max(initial=-1)) + 1))
+    by_name[np.arange(n_routes), layout.route_spec] = 1.0
+    values = np.where(started, np.asarray(npv, dtype=float).reshape(-1, n_routes), 0.0)
+    return values @ by_name, started.astype(float) @ by_name

@@ -14,6 +14,7 @@ one it uses:
 * :func:`irr`: numpy-financial's convention, from the party's point of view:
   money received positive, money paid out negative.
 * :func:`peak_exposure`: the party's net *outflows*, positive = money out.
+* :func:`ratio_of_means`: no convention; a ratio of two per-replication totals.
 
 Missing values: :func:`var`, :func:`cvar` and :func:`prob_loss` return NaN when
 their sample holds a NaN (or is empty); :func:`summarize` and
@@ -25,7 +26,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +46,9 @@ __all__ = [
     "paired_difference",
     "peak_exposure",
     "prob_loss",
+    "ratio_of_means",
     "summarize",
+    "summarize_ratios",
     "var",
     "yearly_buckets",
 ]
@@ -541,6 +544,137 @@ def summarize(
     result = pd.DataFrame.from_dict(rows, orient="index")
     result = result.reindex(columns=[*_SUMMARY_COLUMNS, *loss_columns, "prob_loss"])
     result["n"] = result["n"].astype(np.int64)
+    result.index.name = "measure"
+    return result
+
+
+class Ratio(NamedTuple):
+    """A ratio of means and its delta-method standard error (see :func:`ratio_of_means`)."""
+
+    estimate: npt.NDArray[np.float64] | float
+    se: npt.NDArray[np.float64] | float
+
+
+def ratio_of_means(num: npt.ArrayLike, den: npt.ArrayLike, axis: int = 0) -> Ratio:
+    """``mean(num) / mean(den)`` with its delta-method standard error.
+
+    For a program ratio such as the government's net cost per succeeded challenge,
+    ``E[cost] / E[successes]`` is the quantity of interest; the mean of
+    per-replication ratios is biased and undefined wherever a replication's
+    denominator is zero. With ``R = mean(X) / mean(Y)`` over ``n`` replications,
+
+    .. math:: \\widehat{\\mathrm{Var}}(R) = \\frac{s_X^2 - 2 R\\, s_{XY} + R^2 s_Y^2}
+              {n\\, \\bar Y^2} = \\frac{s^2_{X - R Y}}{n\\, \\bar Y^2},
+
+    sample (co)variances with ``ddof=1``. Replications are the independent units,
+    so a ratio over several items per replication (routes of a challenge) gets an
+    SE clustered by replication when `num` and `den` are per-replication sums.
+
+    Parameters
+    ----------
+    num, den : array_like
+        Numerator and denominator, one value per replication along `axis`, of the
+        same shape. A NaN makes the result NaN (nothing is dropped).
+    axis : int, default 0
+        The replication axis.
+
+    Returns
+    -------
+    Ratio
+        ``(estimate, se)``: floats for 1-D input, arrays of the other axes
+        otherwise. The estimate is NaN where ``mean(den) == 0``; the SE is NaN
+        there and with fewer than two replications.
+
+    Raises
+    ------
+    ValueError
+        If `num` and `den` differ in shape.
+
+    Examples
+    --------
+    >>> r = ratio_of_means([2.0, 4.0, 0.0], [1.0, 1.0, 0.0])
+    >>> r.estimate  # 2 / (2/3), not the mean of 2, 4 and 0/0
+    3.0
+    >>> round(r.se, 12)  # residuals X - 3Y = -1, 1, 0: sqrt(1 / 3) / (2/3)
+    0.866025403784
+    """
+    x = np.asarray(num, dtype=np.float64)
+    y = np.asarray(den, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"num and den must have the same shape, got {x.shape} and {y.shape}.")
+    n = x.shape[axis]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_y = np.mean(y, axis=axis)
+        ratio = np.mean(x, axis=axis) / np.where(mean_y == 0.0, np.nan, mean_y)
+        if n > 1:
+            resid = x - np.expand_dims(ratio, axis) * y
+            se = np.std(resid, axis=axis, ddof=1) / (math.sqrt(n) * np.abs(mean_y))
+        else:
+            se = np.full(np.shape(ratio), np.nan)
+    if np.ndim(ratio) == 0:
+        return Ratio(float(ratio), float(se))
+    return Ratio(np.asarray(ratio, dtype=np.float64), np.asarray(se, dtype=np.float64))
+
+
+def t_interval(
+    estimate: npt.ArrayLike, se: npt.ArrayLike, n: int, confidence: float = 0.95
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``estimate ± t_{(1+confidence)/2, n-1} · se``, as in :func:`summarize` (NaN if n < 2)."""
+    est = np.asarray(estimate, dtype=np.float64)
+    if n < 2:
+        nan = np.full(est.shape, np.nan)
+        return nan, nan.copy()
+    from scipy import stats
+
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)) * np.asarray(se, dtype=np.float64)
+    return est - half, est + half
+
+
+def summarize_ratios(
+    table: Mapping[str, npt.ArrayLike] | pd.DataFrame,
+    ratios: Mapping[str, tuple[str, str]],
+    alphas: Sequence[float] = (0.95, 0.99),
+) -> pd.DataFrame:
+    """Summary rows (as :func:`summarize`'s) of ratios of means of a table's columns.
+
+    Parameters
+    ----------
+    table : mapping of str to array_like, or pandas.DataFrame
+        One column per measure, one value per replication.
+    ratios : mapping of str to (str, str)
+        Name of each ratio to its (numerator, denominator) columns.
+    alphas : sequence of float
+        As for :func:`summarize` (their columns are NaN here).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ratio, :func:`summarize`'s columns: ``mean`` the ratio of means
+        (:func:`ratio_of_means`), ``se`` its delta-method standard error,
+        ``ci_low``/``ci_high`` ``mean ± t_{0.975, n-1} · se``, ``n`` the
+        replications; ``std``, percentiles, VaR and CVaR are NaN (a ratio of means
+        has no per-replication distribution).
+
+    Examples
+    --------
+    >>> table = {"cost": [3.0, 3.0], "wins": [0.0, 2.0]}
+    >>> s = summarize_ratios(table, {"per_win": ("cost", "wins")})
+    >>> s.loc["per_win", ["mean", "se"]].round(12).tolist()
+    [3.0, 3.0]
+    """
+    import pandas as pd
+
+    loss_columns = [f"{kind}{_alpha_label(a)}" for a in alphas for kind in ("var", "cvar")]
+    columns = [*_SUMMARY_COLUMNS, *loss_columns, "prob_loss"]
+    rows = {}
+    for name, (num, den) in ratios.items():
+        x, y = _sample(table[num], num), _sample(table[den], den)
+        est, se = ratio_of_means(x, y)
+        low, high = t_interval(est, se, x.size)
+        rows[name] = {"mean": est, "se": se, "ci_low": float(low), "ci_high": float(high)}
+        rows[name]["n"] = x.size
+    result = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
+    result["n"] = result["n"].fillna(0).astype(np.int64)
     result.index.name = "measure"
     return result
 

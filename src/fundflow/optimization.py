@@ -42,8 +42,8 @@ class Constraint:
 
     Examples
     --------
-    >>> Constraint.parse("solver_npv_mean >= 0")
-    Constraint(lhs='solver_npv_mean', op='>=', bound=0.0)
+    >>> Constraint.parse("solver_npv_min >= 0")
+    Constraint(lhs='solver_npv_min', op='>=', bound=0.0)
     """
 
     lhs: str
@@ -130,7 +130,8 @@ class OptimizeResult:
         Whether ``best`` satisfies every constraint.
     constraints : pandas.DataFrame
         One row per constraint: ``constraint``, ``value`` at the best design, its
-        Monte Carlo ``se`` (for ``{measure}_mean`` left-hand sides), ``bound``,
+        Monte Carlo ``se`` (for ``{measure}_mean`` and ``solver_npv_min``
+        left-hand sides), ``bound``,
         ``slack`` (>= 0 satisfied; 0 means on the boundary), ``binding``, and
         ``objective_if_relaxed``: the best objective among the evaluated designs
         that satisfy every *other* constraint (how much this one costs).
@@ -196,7 +197,7 @@ def _check_expression(expr: Any, columns: list[str], what: str) -> str:
             what,
             expr,
             f"{hint}must be a column of the sweep table ({{measure}}_mean, _se, _cvar95, "
-            "_prob_loss) or an arithmetic expression of them, e.g. "
+            "_prob_loss, solver_npv_min) or an arithmetic expression of them, e.g. "
             "'gov_net_cost_cvar95 / challenges_succeeded_mean'",
         ) from None
     return expr.strip()
@@ -442,7 +443,7 @@ def _constraint_table(
             if k != i:
                 others &= ok
         relaxed = float(objective[others].min()) if others.any() else math.nan
-        se_col = c.lhs[: -len("_mean")] + "_se" if c.lhs.endswith("_mean") else None
+        se_col = c.lhs[: -len("_mean")] + "_se" if c.lhs.endswith("_mean") else c.lhs + "_se"
         here = float(objective[best])
         gain = here - relaxed if math.isfinite(relaxed) else math.nan
         rows.append(
@@ -532,9 +533,18 @@ def optimize(
         columns, e.g. ``"gov_net_cost_cvar95 / challenges_succeeded_mean"`` (CVaR95
         of government net cost per succeeded challenge).
     constraints : sequence of str, tuple or Constraint
-        E.g. ``"solver_loss_share_mean <= 0.3"`` (at most 30% of routes lose
-        money on average), ``"solver_npv_mean >= 0"`` (solvers expect not to
-        lose); ``<`` and ``>`` are read as ``<=`` and ``>=``.
+        The participation constraint is ``"solver_npv_min >= 0"``: for *every*
+        challenge, a solver expects not to lose on a route it starts.
+        ``solver_npv_min`` is the lowest over challenges of the expected solver
+        NPV per started route (discounted to t = 0; copies of a challenge
+        pooled; a challenge name per row of ``SimulationResult.challenges``), so
+        the constraint holds only when each challenge clears the bar, not the
+        program on average (write the bar in place of 0 when solvers require a
+        positive NPV). Program averages can be constrained too:
+        ``"solver_loss_share_mean <= 0.3"`` (at most 30% of routes lose money on
+        average), ``"solver_npv_mean >= 0"`` (the solvers of the whole program
+        together expect not to lose, which can hold while one challenge's
+        solvers lose). ``<`` and ``>`` are read as ``<=`` and ``>=``.
     pareto : tuple of two str
         A government risk measure and a solver risk measure, both minimised (write
         ``"-solver_npv_mean"`` for a measure to maximise).
@@ -606,7 +616,8 @@ def optimize(
     --------
     Error-tolerance compensation for a solver whose project fails at acceptance;
     the solver's other project succeeds and earns 2. The government pays the
-    least compensation rate that lets the solver expect not to lose:
+    least compensation rate that lets the solver expect not to lose over both
+    projects together:
 
     >>> def challenge(name, p2, demander_share, overrun):
     ...     phases = [{"duration": 1, "cost_share": 0.4, "pass_probability": 1},
@@ -621,6 +632,14 @@ def optimize(
     0.69
     >>> res.constraints[["constraint", "binding"]].values.tolist()
     [['solver_npv_mean >= 0', True]]
+
+    Asking every challenge to clear the bar on its own (``solver_npv_min``) takes
+    full compensation: the failing project alone is then worth 0 to its solver.
+
+    >>> each = optimize(sc, {"government.error_tolerance.rate": (0, 1)},
+    ...                 constraints=["solver_npv_min >= 0"], runs=2, seed=1)
+    >>> round(each.best["government.error_tolerance.rate"], 2), each.feasible
+    (1.0, True)
     """
     started = time.perf_counter()
     sc = _as_scenario(scenario)  # type: ignore[arg-type]

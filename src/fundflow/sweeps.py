@@ -35,7 +35,8 @@ from scipy.stats import qmc
 from . import __version__, metrics
 from .config import Scenario
 from .errors import ConfigError
-from .measures import LOSS_MEASURES
+from .layout import Layout
+from .measures import LOSS_MEASURES, RATIO_MEASURES, challenge_npv
 from .montecarlo import (
     _as_scenario,
     _check_positive_int,
@@ -69,7 +70,11 @@ class SweepResult:
         column per lever, named by its path as given), then for every measure of
         the runs table ``{measure}_mean`` and ``{measure}_se`` (standard error of
         the mean), and for the loss-like measures also ``{measure}_cvar95`` and
-        ``{measure}_prob_loss``. Money in the scenario's ``money_unit``.
+        ``{measure}_prob_loss``; the program ratios ``gov_cost_per_success`` and
+        ``leverage`` as ratios of means (``_mean``, with a delta-method ``_se``);
+        then ``solver_npv_min``, the lowest over challenges of the solver's expected
+        NPV per route that started (copies of a challenge pooled), and its
+        ``solver_npv_min_se``. Money in the scenario's ``money_unit``.
     results : dict of int to pandas.DataFrame
         The runs table (one row per replication) of each design point, when
         ``keep_runs`` was true; empty otherwise. Ledgers are not kept.
@@ -327,13 +332,43 @@ def _sampled(
 # --- evaluation ----------------------------------------------------------------------
 
 
-def _simulate_block(scenario: Scenario, entropy: int, reps: range) -> dict[str, list[float]]:
-    """The runs-table columns of a block of replications (runs in a worker)."""
-    return _run_block(scenario, entropy, reps, 0).runs
+@dataclass
+class _Point:
+    """What a design point's block of replications gives: its runs-table columns and,
+    per replication and challenge name, the solver NPV summed over started routes and
+    the number of routes started (:func:`fundflow.measures.challenge_npv`)."""
+
+    runs: dict[str, np.ndarray]
+    npv: np.ndarray
+    started: np.ndarray
+
+
+def _simulate_block(scenario: Scenario, entropy: int, reps: range) -> _Point:
+    """Simulate and measure a block of replications (runs in a worker)."""
+    block = _run_block(scenario, entropy, reps, 0)
+    npv, started = challenge_npv(
+        Layout.of(scenario), block.routes["status"], block.routes["solver_npv"]
+    )
+    return _Point(block.runs, npv, started)
+
+
+def _participation(npv: np.ndarray, started: np.ndarray) -> dict[str, float]:
+    """``solver_npv_min``: the lowest per-challenge expected solver NPV per route, and its SE.
+
+    Challenges where no route ever started have no such figure and are skipped.
+    """
+    est, se = metrics.ratio_of_means(npv, started, axis=0)
+    est, se = np.atleast_1d(est), np.atleast_1d(se)
+    defined = np.flatnonzero(np.isfinite(est))
+    if defined.size == 0:
+        return {"solver_npv_min": math.nan, "solver_npv_min_se": math.nan}
+    low = int(defined[np.argmin(est[defined])])
+    return {"solver_npv_min": float(est[low]), "solver_npv_min_se": float(se[low])}
 
 
 def _summary(runs: pd.DataFrame) -> dict[str, float]:
-    """Mean and SE of every measure; CVaR95 and loss probability of loss measures."""
+    """Mean and SE of every measure; CVaR95 and loss probability of loss measures;
+    the program ratios as ratios of means."""
     # As metrics.summarize (NaN dropped measure by measure), vectorised: a sweep
     # summarises thousands of points.
     values = runs.to_numpy(dtype=float)
@@ -353,6 +388,10 @@ def _summary(runs: pd.DataFrame) -> dict[str, float]:
             sample = values[ok[:, j], j]
             row[f"{m}_cvar95"] = metrics.cvar(sample, 0.95)
             row[f"{m}_prob_loss"] = metrics.prob_loss(sample)
+    for name, (num, den) in RATIO_MEASURES.items():
+        if num in runs.columns and den in runs.columns:
+            ratio = metrics.ratio_of_means(runs[num].to_numpy(float), runs[den].to_numpy(float))
+            row[f"{name}_mean"], row[f"{name}_se"] = float(ratio.estimate), float(ratio.se)
     return row
 
 
@@ -398,8 +437,8 @@ class _Evaluator:
             return self.runs
         return max(1, min(self.runs, -(-self.runs * points // (self.workers * 4))))
 
-    def run(self, design: pd.DataFrame) -> list[pd.DataFrame]:
-        """The runs table of every design point, in order."""
+    def run(self, design: pd.DataFrame) -> list[tuple[pd.DataFrame, dict[str, float]]]:
+        """The runs table and the participation figures of every design point, in order."""
         scenarios = self.scenarios(design)
         size = self._block_size(len(scenarios))
         blocks = [range(a, min(a + size, self.runs)) for a in range(0, self.runs, size)]
@@ -416,7 +455,7 @@ class _Evaluator:
                             tick(len(b))
                     parts.append(cols)
             else:
-                futures: list[list[Future[dict[str, list[float]]]]] = [
+                futures: list[list[Future[_Point]]] = [
                     [self.pool.submit(_simulate_block, sc, self.entropy, b) for b in blocks]
                     for sc in scenarios
                 ]
@@ -434,16 +473,25 @@ class _Evaluator:
         self.evaluated += len(scenarios)
         index = pd.Index(np.arange(self.runs), name="replication")
         return [
-            pd.DataFrame({k: np.concatenate([c[k] for c in cols]) for k in cols[0]}, index=index)
+            (
+                pd.DataFrame(
+                    {k: np.concatenate([c.runs[k] for c in cols]) for k in cols[0].runs},
+                    index=index,
+                ),
+                _participation(
+                    np.concatenate([c.npv for c in cols]),
+                    np.concatenate([c.started for c in cols]),
+                ),
+            )
             for cols in parts
         ]
 
     def table(self, design: pd.DataFrame, keep: dict[int, pd.DataFrame] | None) -> pd.DataFrame:
         """Design columns + summary measures of every point (runs kept in ``keep``)."""
-        runs = self.run(design)
-        rows = [_summary(r) for r in runs]
+        points = self.run(design)
+        rows = [_summary(r) | part for r, part in points]
         if keep is not None:
-            keep.update(zip(design.index.tolist(), runs, strict=True))
+            keep.update(zip(design.index.tolist(), (r for r, _ in points), strict=True))
         summary = pd.DataFrame(rows, index=design.index)
         return pd.concat([design, summary], axis=1)
 
@@ -457,8 +505,8 @@ def output_names(scenario: Scenario) -> list[str]:
     >>> "gov_net_cost_cvar95" in output_names(sc)
     True
     """
-    runs = pd.DataFrame(_simulate_block(scenario, 0, range(1)))
-    return list(_summary(runs))
+    point = _simulate_block(scenario, 0, range(1))
+    return list(_summary(pd.DataFrame(point.runs)) | _participation(point.npv, point.started))
 
 
 def _check_design(design: Any) -> pd.DataFrame:
