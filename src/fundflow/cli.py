@@ -6,6 +6,7 @@ Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
     fundflow run CONFIG [--runs N] [--seed S] [--workers W] [--out DIR]
                  [--format csv,xlsx,parquet,md,tex] [--lang en|zh] [--quiet]
                  [--target-se X [--max-runs M]] [--set PATH=VALUE ...] [--plots]
+                 [--tables runs,routes]
     fundflow compare A B [--runs N] [--seed S] [--workers W] [--out DIR]
                  [--format ...] [--lang en|zh] [--quiet]
 
@@ -80,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-runs", metavar="M", help="upper bound with --target-se (default 100000)")
     _add_set(p)
     p.add_argument("--plots", action="store_true", help="also write PNG figures into --out")
+    p.add_argument(
+        "--tables",
+        metavar="LIST",
+        default="",
+        help="per-replication tables to write in xlsx, md and tex too: runs, routes "
+        "(default none: they go to csv and parquet only)",
+    )
     p.set_defaults(handler=_run_run)
 
     p = sub.add_parser(
@@ -340,7 +348,7 @@ def _header_lines(result: Any, seed_note: str) -> list[str]:
 
 
 def _run_run(args: argparse.Namespace) -> int:
-    from .export import export_result, parse_formats
+    from .export import export_result, parse_formats, parse_tables
 
     target = _positive("--target-se", args.target_se)
     if target is None and args.max_runs is not None:
@@ -354,6 +362,7 @@ def _run_run(args: argparse.Namespace) -> int:
     workers = _workers(args.workers, max_runs if target is not None else runs)
     seed = _seed(args.seed)
     formats = parse_formats(args.format, option="--format")
+    tables = parse_tables(args.tables, option="--tables")
     lang = lb.check_lang(args.lang, option="--lang")
     if args.plots and args.out is None:
         raise ConfigError(
@@ -380,6 +389,7 @@ def _run_run(args: argparse.Namespace) -> int:
             scenario_file=args.config,
             provenance=provenance,
             extra_files=figures,
+            tables=tables,
         )
     if not args.quiet:
         _emit(f"\nwrote {len(written)} files to {out}: {', '.join(p.name for p in written)}")
@@ -422,6 +432,9 @@ def _compare_text(cmp: Any, lang: str) -> str:
     def f(m: str, x: float) -> str:
         return lb.format_number(x, lb.unit_of(m), missing="")
 
+    def d(m: str, x: float) -> str:  # a difference A − B: shares in percentage points
+        return lb.format_number(x, lb.difference_unit(lb.unit_of(m)), missing="")
+
     headers = [
         lb.label("measure", lang),
         lb.label("mean_a", lang),
@@ -433,11 +446,11 @@ def _compare_text(cmp: Any, lang: str) -> str:
     rows = []
     for m in keep:
         r = table.loc[m]
-        ci = f"[{f(m, r['ci_low'])}, {f(m, r['ci_high'])}]" if math.isfinite(r["ci_low"]) else ""
+        ci = f"[{d(m, r['ci_low'])}, {d(m, r['ci_high'])}]" if math.isfinite(r["ci_low"]) else ""
         ratio = f"{r['ci_width_ratio']:.2f}" if math.isfinite(r["ci_width_ratio"]) else ""
         rows.append(
             [lb.header(m, lang, money), f(m, r["mean_a"]), f(m, r["mean_b"]),
-             f(m, r["mean_diff"]), ci, ratio]
+             d(m, r["mean_diff"]), ci, ratio]
         )  # fmt: skip
     parts = [_render(headers, rows)]
     if dropped:
@@ -458,9 +471,9 @@ def _compare_text(cmp: Any, lang: str) -> str:
                 lb.header(m, lang, money),
                 f(m, table.loc[m, "cvar95_a"]),
                 f(m, table.loc[m, "cvar95_b"]),
-                f(m, table.loc[m, "cvar95_diff"]),
-                f"[{f(m, table.loc[m, 'cvar95_diff_ci_low'])}, "
-                f"{f(m, table.loc[m, 'cvar95_diff_ci_high'])}]",
+                d(m, table.loc[m, "cvar95_diff"]),
+                f"[{d(m, table.loc[m, 'cvar95_diff_ci_low'])}, "
+                f"{d(m, table.loc[m, 'cvar95_diff_ci_high'])}]",
             ]
             for m in tail
         ]
