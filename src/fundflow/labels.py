@@ -8,6 +8,9 @@ its English and Chinese label and its unit. Units are kinds, not strings:
   known unit is translated, ``"百万元"``);
 * ``"years"``, ``"count"``, ``"share"`` (a fraction in [0, 1], shown as a
   percentage), ``"ratio"`` (a multiple);
+* ``"pp"`` -- a difference of two shares, kept as a fraction and shown in
+  percentage points (``-0.016`` -> ``-1.6 pp``), so that it is never read as a
+  relative change (:func:`difference_unit`);
 * ``"same"`` -- a summary statistic in the unit of the measure it describes (mean,
   percentiles, VaR...);
 * ``None`` -- no unit (identifiers, names, flags).
@@ -35,6 +38,7 @@ __all__ = [
     "UNITS",
     "Label",
     "check_lang",
+    "difference_unit",
     "format_number",
     "format_values",
     "header",
@@ -50,7 +54,7 @@ __all__ = [
 LANGS: tuple[str, ...] = ("en", "zh")
 
 #: Unit kinds a label may carry (``None``: no unit).
-UNITS: tuple[str, ...] = ("money", "years", "count", "share", "ratio", "same")
+UNITS: tuple[str, ...] = ("money", "years", "count", "share", "ratio", "pp", "same")
 
 
 @dataclass(frozen=True)
@@ -278,6 +282,7 @@ _UNIT_TEXT: dict[str, tuple[str, str]] = {
     "count": ("count", "个"),
     "share": ("share", "比例"),
     "ratio": ("ratio", "倍"),
+    "pp": ("percentage points", "百分点"),
 }
 
 # Money units with a usual Chinese name; others are shown as written.
@@ -325,6 +330,15 @@ def unit_text(unit: str | None, lang: str = "en", money_unit: str = "CNY million
         return _MONEY_ZH.get(money_unit, money_unit) if lang == "zh" else money_unit
     en, zh = _UNIT_TEXT[unit]
     return zh if lang == "zh" else en
+
+
+def difference_unit(unit: str | None) -> str | None:
+    """The unit of a difference of two values in `unit`: shares differ in percentage points.
+
+    A change from 12.0% to 10.4% is ``-1.6 pp``; ``-1.6%`` would read as a relative
+    change. Other units are unchanged.
+    """
+    return "pp" if unit == "share" else unit
 
 
 def header(
@@ -419,6 +433,8 @@ def _number_format(unit: str | None, values: np.ndarray) -> str:
     finite = values[np.isfinite(values)]
     if unit == "share":
         return "{:.1%}"
+    if unit == "pp":  # applied to 100 x the value (format_values)
+        return "{:,.1f} pp"
     if unit == "money":
         return "{:,.2f}"
     if unit == "count":
@@ -458,13 +474,20 @@ def format_values(
 
     Numbers in one column share a format (`fmt`, by default :func:`value_format`
     of `values`); text and flags are shown as they are; NaN and None as `missing`.
+    A negative number that rounds to zero is shown without its sign (``0.00``,
+    never ``-0.00``).
     """
     arr = _as_array(values)
     if arr.dtype.kind not in "iuf":
         return [missing if _is_missing(v) else str(v) for v in arr.tolist()]
     floats = arr.astype(float)
+    if unit == "pp":
+        floats = 100.0 * floats
     spec = fmt or _number_format(unit, floats)
     text = list(map(spec.format, floats.tolist()))
+    for i in np.flatnonzero(np.signbit(floats) & (floats > -1.0)).tolist():
+        if not any(c in "123456789" for c in text[i]):  # "-0.00", "-0.0%", "-0"
+            text[i] = text[i].replace("-", "", 1)
     for i in np.flatnonzero(~np.isfinite(floats)).tolist():
         text[i] = missing if math.isnan(floats[i]) else str(floats[i])
     return text
