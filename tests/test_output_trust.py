@@ -168,3 +168,47 @@ def test_compare_prints_and_writes_share_differences_in_pp(tmp_path, capsys) -> 
     assert cell.number_format == '0.0" pp"'
     expected = 100 * table.loc["solver_loss_share", "mean_diff"]
     assert cell.value == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- binding
+
+
+def test_binding_means_slack_within_two_standard_errors() -> None:
+    """A constraint that excludes a cheaper design but has slack far beyond its
+    standard errors does not bind: the optimum is not on its boundary."""
+    from fundflow.optimization import Search
+    from fundflow.sweeps import sweep
+
+    rate = "government.error_tolerance.rate"
+    base = fundflow.apply_overrides(
+        fundflow.load_scenario(CONFIG),
+        {"government.error_tolerance.cap": None, "government.matching.payee": "solver"},
+    )
+    levels = [0.0, 0.5, 1.0]
+    npv = sweep(base, {rate: levels}, runs=40, seed=3, progress=False).table["solver_npv_mean"]
+    bound = float(npv.iloc[0] + npv.iloc[1]) / 2  # excludes rate 0, the cheapest
+    res = fundflow.optimize(
+        base,
+        {rate: levels},
+        objective="gov_net_cost_mean",
+        constraints=[f"solver_npv_mean >= {bound}"],
+        runs=40,
+        seed=3,
+        search=Search(sampler="grid", refine=None),
+    )
+    row = res.constraints.iloc[0]
+    assert res.best[rate] == 0.5
+    assert row["objective_if_relaxed"] < res.objective  # relaxing it would pay less...
+    assert row["se"] > 0 and abs(row["slack"]) > 2 * row["se"]  # ...but it is far from 0
+    assert not row["binding"]
+
+    tight = fundflow.optimize(
+        base,
+        {rate: levels},
+        objective="gov_net_cost_mean",
+        constraints=[f"solver_npv_mean >= {float(npv.iloc[1]) - row['se']}"],
+        runs=40,
+        seed=3,
+        search=Search(sampler="grid", refine=None),
+    )
+    assert tight.best[rate] == 0.5 and tight.constraints.iloc[0]["binding"]  # slack = 1 se
