@@ -212,3 +212,99 @@ def test_binding_means_slack_within_two_standard_errors() -> None:
         search=Search(sampler="grid", refine=None),
     )
     assert tight.best[rate] == 0.5 and tight.constraints.iloc[0]["binding"]  # slack = 1 se
+
+
+# --------------------------------------------------------------------------- Chinese
+
+
+def test_run_lang_zh_prints_every_line_in_chinese(tmp_path, capsys) -> None:
+    args = ["run", str(CONFIG), "--runs", "20", "--out", str(tmp_path), "--lang", "zh"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    header = r"20 次模拟，随机种子 \d+（新生成；用 --seed 复现），1 个进程，用时 .* 秒"
+    assert re.fullmatch(header, lines[1]), lines[1]
+    assert "个指标在每次模拟中均为零或无定义：政府已承诺未支付资金" in out
+    assert re.search(r"^已写入 \d+ 个文件到 .*：ledger_0000\.csv", out, flags=re.M)
+    for english in ("replications", "worker", "wrote", "measures zero", "fresh"):
+        assert english not in out
+
+
+def test_compare_lang_zh_prints_chinese(capsys) -> None:
+    assert main(["compare", str(CONFIG), str(UPFRONT), *SMALL, "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "每个情景 20 次模拟，使用共同随机数，随机种子 1；差值为 A − B" in out
+    assert re.search(r"^政府净成本：A − B = .* 百万元（相对 B [-+]", out, flags=re.M)
+    for english in ("replications", "of B", "differences are", "zero or undefined"):
+        assert english not in out
+
+
+def _cjk_font_dir() -> Path:
+    import pylopdf_fonts_zh_cn
+
+    return Path(pylopdf_fonts_zh_cn.__file__).resolve().parent
+
+
+def _texts(fig: Any) -> list[Any]:
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_text()]
+
+
+@pytest.mark.parametrize("figure", ["loss", "exceedance", "fan", "paired"])
+def test_chinese_figures_find_every_glyph_in_the_installed_font(result, figure) -> None:
+    import warnings
+    from io import BytesIO
+
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from fundflow import plots
+
+    make = {
+        "loss": lambda: plots.loss_distribution(result, "gov_net_cost", lang="zh"),
+        "exceedance": lambda: plots.exceedance_curve(result, lang="zh"),
+        "fan": lambda: plots.exposure_fan(result, lang="zh"),
+        "paired": lambda: plots.paired_comparison(result, result, "solver_loss", lang="zh"),
+    }[figure]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = make()
+        fig.savefig(BytesIO(), format="png")
+    assert not [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    chinese = [t for t in _texts(fig) if re.search(r"[\u4e00-\u9fff]", t.get_text())]
+    assert len(chinese) >= 3, [t.get_text() for t in _texts(fig)]
+    english = ("replications", "Distribution", "percentile", "Exceedance", "Paired", "values in")
+    assert not [t.get_text() for t in _texts(fig) if any(e in t.get_text() for e in english)]
+    for t in chinese:
+        path = Path(font_manager.findfont(t.get_fontproperties(), fallback_to_default=False))
+        assert path.resolve().parent == _cjk_font_dir()  # the font the install brings
+        font = FT2Font(str(path))
+        missing = [ch for ch in t.get_text() if ord(ch) > 127 and not font.get_char_index(ord(ch))]
+        assert not missing, (t.get_text(), missing)
+
+
+def test_chinese_figures_leave_matplotlib_settings_alone(result) -> None:
+    import matplotlib as mpl
+
+    from fundflow import plots
+
+    before = list(mpl.rcParams["font.family"])
+    plots.loss_distribution(result, lang="zh")
+    assert mpl.rcParams["font.family"] == before
+    english = plots.loss_distribution(result)
+    assert english.axes[0].get_title().startswith("Distribution of government net cost")
+
+
+def test_run_plots_in_chinese(result, tmp_path) -> None:
+    from PIL import Image
+
+    from fundflow.plots import write_run_plots
+
+    paths = write_run_plots(result, tmp_path, lang="zh")
+    assert [p.name for p in paths][:1] == ["loss_gov_net_cost.png"]
+    for p in paths:
+        with Image.open(p) as im:
+            assert im.size[0] > 500
+    with pytest.raises(fundflow.ConfigError, match="lang"):
+        write_run_plots(result, tmp_path, lang="fr")

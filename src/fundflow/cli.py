@@ -121,7 +121,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         default="csv",
         help="comma-separated table formats: csv, xlsx, parquet, md, tex (default csv)",
     )
-    p.add_argument("--lang", metavar="LANG", default="en", help="labels: en or zh (default en)")
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        default="en",
+        help="language of labels, notes and figures: en or zh (default en)",
+    )
     p.add_argument(
         "--quiet", action="store_true", help="no progress bar and no list of files written"
     )
@@ -258,6 +263,13 @@ def _shown(table: pd.DataFrame, columns: Sequence[str]) -> tuple[list[str], list
     return keep, dropped
 
 
+def _names(measures: Sequence[str], lang: str) -> str:
+    """Measures in a note: code names in English, labels in Chinese."""
+    if lang == "en":
+        return ", ".join(measures)
+    return "、".join(lb.label(m, lang) for m in measures)
+
+
 # --------------------------------------------------------------------------- run
 
 
@@ -298,8 +310,8 @@ def _summary_text(result: Any, lang: str) -> str:
         )
     text = _render(headers, rows)
     if dropped:
-        text += f"\n({len(dropped)} measures zero or undefined in every replication: "
-        text += ", ".join(dropped) + ")"
+        names = _names(dropped, lang)
+        text += "\n" + lb.text("msg_dropped", lang, count=len(dropped), names=names)
     return text
 
 
@@ -323,28 +335,40 @@ def _party_text(result: Any, lang: str) -> str:
     return _render(headers, rows)
 
 
-def _header_lines(result: Any, seed_note: str) -> list[str]:
-    runs = len(result)
+def _header_lines(result: Any, seed_note: str, lang: str = "en") -> list[str]:
     workers = result.workers
-    lines = [
-        result.scenario.describe(),
-        f"{runs:,} replications, seed {result.entropy}{seed_note}, "
-        f"{workers} worker{'s' if workers != 1 else ''}, {result.elapsed:.1f} s",
+    parts = [
+        lb.text("msg_replications", lang, runs=len(result)),
+        lb.text("msg_seed", lang, seed=result.entropy) + seed_note,
+        lb.text("msg_workers", lang, workers=workers),
+        lb.text("msg_seconds", lang, seconds=result.elapsed),
     ]
+    if lang == "en":
+        parts[2] = parts[2].replace("(s)", "s" if workers != 1 else "")
+    lines = [result.scenario.describe(), lb.text("msg_list_sep", lang).join(parts)]
     conv = result.convergence
     if conv:
         target, achieved = conv["target_relative_se"], conv["achieved_relative_se"]
         if conv["converged"]:
             lines.append(
-                f"converged: relative SE of the government net cost {achieved:.4g} < "
-                f"target {target:g} after {conv['runs']:,} replications"
+                lb.text("msg_converged", lang, achieved=achieved, target=target, runs=conv["runs"])
             )
         else:
             lines.append(
-                f"not converged: hit --max-runs {conv['max_runs']:,} with relative SE "
-                f"{achieved:.4g} (target {target:g})"
+                lb.text(
+                    "msg_not_converged",
+                    lang,
+                    achieved=achieved,
+                    target=target,
+                    max_runs=conv["max_runs"],
+                )
             )
     return lines
+
+
+def _wrote(written: Sequence[Path], out: Any, lang: str) -> str:
+    names = ", ".join(p.name for p in written)
+    return "\n" + lb.text("msg_wrote", lang, count=len(written), out=out, names=names)
 
 
 def _run_run(args: argparse.Namespace) -> int:
@@ -371,8 +395,8 @@ def _run_run(args: argparse.Namespace) -> int:
     scenario = _load(args.config, args.set)
     with _out_dir(args.out) as out:
         result = _simulate(scenario, runs, max_runs, target, seed, workers, args.quiet)
-        seed_note = "" if seed is not None else " (fresh; pass --seed to repeat)"
-        _emit("\n".join(_header_lines(result, seed_note)))
+        seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
+        _emit("\n".join(_header_lines(result, seed_note, lang)))
         _emit()
         _emit(_summary_text(result, lang))
         _emit()
@@ -380,7 +404,7 @@ def _run_run(args: argparse.Namespace) -> int:
         if out is None:
             return 0
         provenance = {"command": args.argv, "overrides": list(args.set)}
-        figures = _plots(result, out) if args.plots else []
+        figures = _plots(result, out, lang) if args.plots else []
         written = export_result(
             result,
             out,
@@ -392,7 +416,7 @@ def _run_run(args: argparse.Namespace) -> int:
             tables=tables,
         )
     if not args.quiet:
-        _emit(f"\nwrote {len(written)} files to {out}: {', '.join(p.name for p in written)}")
+        _emit(_wrote(written, out, lang))
     return 0
 
 
@@ -415,10 +439,10 @@ def _simulate(
     return simulate(scenario, runs, seed=seed, workers=workers, progress=progress)
 
 
-def _plots(result: Any, out: Path) -> list[Path]:
+def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:
     from .plots import write_run_plots
 
-    return list(write_run_plots(result, out))
+    return list(write_run_plots(result, out, lang=lang))
 
 
 # --------------------------------------------------------------------------- compare
@@ -454,7 +478,8 @@ def _compare_text(cmp: Any, lang: str) -> str:
         )  # fmt: skip
     parts = [_render(headers, rows)]
     if dropped:
-        parts.append(f"({len(dropped)} measures zero or undefined in both: {', '.join(dropped)})")
+        names = _names(dropped, lang)
+        parts.append(lb.text("msg_dropped_both", lang, count=len(dropped), names=names))
     tail = [
         m for m in keep if "cvar95_a" in table.columns and math.isfinite(table.loc[m, "cvar95_a"])
     ]
@@ -491,10 +516,18 @@ def _compare_headline(cmp: Any, lang: str) -> list[str]:
         r = cmp.table.loc[m]
         tail = r["cvar95_diff"] / r["cvar95_b"] if r["cvar95_b"] else math.nan
         out.append(
-            f"{lb.label(m, lang)}: A − B = {r['mean_diff']:,.2f} {money} "
-            f"({r['rel_diff']:+.1%} of B; 95% CI {r['ci_low']:,.2f} to {r['ci_high']:,.2f}); "
-            f"CVaR 95% A − B = {r['cvar95_diff']:,.2f} "
-            f"({tail:+.1%} of B)"
+            lb.text(
+                "msg_headline",
+                lang,
+                measure=lb.label(m, lang),
+                diff=f"{r['mean_diff']:,.2f}",
+                money=lb.unit_text("money", lang, money),
+                rel=f"{r['rel_diff']:+.1%}",
+                low=f"{r['ci_low']:,.2f}",
+                high=f"{r['ci_high']:,.2f}",
+                tail_diff=f"{r['cvar95_diff']:,.2f}",
+                tail_rel=f"{tail:+.1%}",
+            )
         )
     return out
 
@@ -512,12 +545,9 @@ def _run_compare(args: argparse.Namespace) -> int:
     b = _load(args.config_b)
     with _out_dir(args.out) as out:
         cmp = compare(a, b, runs, seed, workers, progress=_progress(args.quiet))
-        seed_note = "" if seed is not None else " (fresh; pass --seed to repeat)"
+        seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit(f"A: {a.describe()}\nB: {b.describe()}")
-        _emit(
-            f"{runs:,} replications of each on common random numbers, seed {cmp.entropy}"
-            f"{seed_note}; differences are A − B, CI width ratio = paired / unpaired"
-        )
+        _emit(lb.text("msg_compare_runs", lang, runs=runs, seed=cmp.entropy, note=seed_note))
         _emit()
         _emit(_compare_text(cmp, lang))
         _emit()
@@ -543,7 +573,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         }
         written.append(write_manifest(out, content, written))
     if not args.quiet:
-        _emit(f"\nwrote {len(written)} files to {out}: {', '.join(p.name for p in written)}")
+        _emit(_wrote(written, out, lang))
     return 0
 
 

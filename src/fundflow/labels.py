@@ -1,7 +1,8 @@
 """Readable labels and units, in English and Chinese: one table for the whole package.
 
 Every measure of the ``runs`` and ``routes`` tables, every column of a summary or
-a comparison, every party and every route status has one row in :data:`LABELS`:
+a comparison, every party, every route status and every sentence the command
+line prints or a figure shows (kind ``"text"``) has one row in :data:`LABELS`:
 its English and Chinese label and its unit. Units are kinds, not strings:
 
 * ``"money"`` -- the scenario's ``money_unit`` (``"CNY million"``; in Chinese a
@@ -45,6 +46,7 @@ __all__ = [
     "label",
     "relabel_columns",
     "relabel_summary",
+    "text",
     "unit_of",
     "unit_text",
     "value_format",
@@ -272,6 +274,103 @@ _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("eliminated", "status", None, "eliminated", "被淘汰"),
     ("financing_failure", "status", None, "financing failure", "资金链断裂"),
     ("not_started", "status", None, "not started", "未启动"),
+    # --- sentences of the command line and the figures (kind "text"; fields in braces,
+    #     filled by text())
+    ("msg_replications", "text", None, "{runs:,} replications", "{runs:,} 次模拟"),
+    ("msg_seed", "text", None, "seed {seed}", "随机种子 {seed}"),
+    (
+        "msg_fresh_seed",
+        "text",
+        None,
+        " (fresh; pass --seed to repeat)",
+        "（新生成；用 --seed 复现）",
+    ),
+    ("msg_workers", "text", None, "{workers} worker(s)", "{workers} 个进程"),
+    ("msg_seconds", "text", None, "{seconds:.1f} s", "用时 {seconds:.1f} 秒"),
+    ("msg_list_sep", "text", None, ", ", "，"),
+    (
+        "msg_converged",
+        "text",
+        None,
+        "converged: relative SE of the government net cost {achieved:.4g} < target {target:g} "
+        "after {runs:,} replications",
+        "已收敛：{runs:,} 次模拟后政府净成本的相对标准误为 {achieved:.4g}，低于目标 {target:g}",
+    ),
+    (
+        "msg_not_converged",
+        "text",
+        None,
+        "not converged: hit --max-runs {max_runs:,} with relative SE {achieved:.4g} "
+        "(target {target:g})",
+        "未收敛：已达 --max-runs {max_runs:,} 次模拟，相对标准误 {achieved:.4g}（目标 {target:g}）",
+    ),
+    (
+        "msg_dropped",
+        "text",
+        None,
+        "({count} measures zero or undefined in every replication: {names})",
+        "（{count} 个指标在每次模拟中均为零或无定义：{names}）",
+    ),
+    (
+        "msg_dropped_both",
+        "text",
+        None,
+        "({count} measures zero or undefined in both: {names})",
+        "（{count} 个指标在两个情景中均为零或无定义：{names}）",
+    ),
+    (
+        "msg_wrote",
+        "text",
+        None,
+        "wrote {count} files to {out}: {names}",
+        "已写入 {count} 个文件到 {out}：{names}",
+    ),
+    (
+        "msg_compare_runs",
+        "text",
+        None,
+        "{runs:,} replications of each on common random numbers, seed {seed}{note}; "
+        "differences are A − B, CI width ratio = paired / unpaired",
+        "每个情景 {runs:,} 次模拟，使用共同随机数，随机种子 {seed}{note}；"
+        "差值为 A − B，置信区间宽度比 = 配对 / 非配对",
+    ),
+    (
+        "msg_headline",
+        "text",
+        None,
+        "{measure}: A − B = {diff} {money} ({rel} of B; 95% CI {low} to {high}); "
+        "CVaR 95% A − B = {tail_diff} ({tail_rel} of B)",
+        "{measure}：A − B = {diff} {money}（相对 B {rel}；95%置信区间 {low} 至 {high}）；"
+        "95% CVaR A − B = {tail_diff}（相对 B {tail_rel}）",
+    ),
+    ("fig_replications", "text", None, "replications", "模拟"),
+    ("fig_replications_count", "text", None, "Replications (count)", "模拟次数（个）"),
+    ("fig_subtitle", "text", None, "{name}, {n:,} replications", "{name}，{n:,} 次模拟"),
+    ("fig_mean_is", "text", None, "mean = {value}", "均值 = {value}"),
+    ("fig_values_in", "text", None, "values in {unit}", "单位：{unit}"),
+    ("fig_distribution", "text", None, "Distribution of {measure}", "{measure}的分布"),
+    ("fig_loss", "text", None, "Loss", "损失"),
+    ("fig_exceedance", "text", None, "Exceedance probability P(X > x)", "超越概率 P(X > x)"),
+    ("fig_exceedance_title", "text", None, "Exceedance curves", "超越概率曲线"),
+    ("fig_band", "text", None, "{lo}th–{hi}th percentile", "第 {lo}–{hi} 百分位"),
+    ("fig_median", "text", None, "median", "中位数"),
+    ("fig_mean", "text", None, "mean", "均值"),
+    ("fig_time", "text", None, "Time (years)", "时间（年）"),
+    ("fig_outflow", "text", None, "Cumulative net outflow ({unit})", "累计净流出（{unit}）"),
+    ("fig_exposure_title", "text", None, "Government exposure over time", "政府风险敞口随时间变化"),
+    ("fig_no_difference", "text", None, "no difference", "无差异"),
+    ("fig_ci", "text", None, "95% CI [{low}, {high}]", "95%置信区间 [{low}, {high}]"),
+    ("fig_paired", "text", None, "Paired difference in {measure}", "{measure}的配对差值"),
+    ("fig_pairs", "text", None, "{n:,} pairs", "{n:,} 对"),
+    (
+        "fig_higher",
+        "text",
+        None,
+        "replications ({a} higher in {share})",
+        "模拟（{a} 更高的占 {share}）",
+    ),
+    ("fig_versus", "text", None, "{measure}: {b} vs {a}", "{measure}：{b} 对 {a}"),
+    ("fig_same_replications", "text", None, "same replications", "相同的模拟"),
 )
 
 #: Every label by name.
@@ -313,6 +412,17 @@ def label(name: str, lang: str = "en") -> str:
     if row is None:
         return str(name)
     return row.zh if lang == "zh" else row.en
+
+
+def text(name: str, lang: str = "en", /, **fields: object) -> str:
+    """A sentence of the command line or of a figure in `lang`, `fields` filled in.
+
+    Examples
+    --------
+    >>> text("msg_replications", "zh", runs=10000)
+    '10,000 次模拟'
+    """
+    return label(name, lang).format(**fields)
 
 
 def unit_of(name: str) -> str | None:
