@@ -251,7 +251,24 @@ def _texts(fig: Any) -> list[Any]:
     return [t for t in fig.findobj(Text) if t.get_text()]
 
 
-@pytest.mark.parametrize("figure", ["loss", "exceedance", "fan", "paired"])
+def _design_frames() -> dict[str, pd.DataFrame]:
+    sweep = pd.DataFrame(
+        {
+            "government.matching.ratio": [0.1, 0.2, 0.3],
+            "gov_net_cost_mean": [1.0, 2.0, 3.5],
+            "gov_net_cost_se": [0.1, 0.2, 0.1],
+            "solver_loss_share_mean": [0.9, 0.7, 0.65],
+        }
+    )
+    sweep.attrs["money_unit"] = "CNY million"
+    tornado = pd.DataFrame({"input": ["a", "b"], "ST": [0.3, 0.6], "ST_conf": [0.05, 0.1]})
+    return {"sweep": sweep, "tornado": tornado}
+
+
+FIGURES = ["loss", "exceedance", "fan", "paired", "sweep", "tornado", "pareto"]
+
+
+@pytest.mark.parametrize("figure", FIGURES)
 def test_chinese_figures_find_every_glyph_in_the_installed_font(result, figure) -> None:
     import warnings
     from io import BytesIO
@@ -261,12 +278,21 @@ def test_chinese_figures_find_every_glyph_in_the_installed_font(result, figure) 
 
     from fundflow import plots
 
+    frames = _design_frames()
     make = {
         "loss": lambda: plots.loss_distribution(result, "gov_net_cost", lang="zh"),
         "exceedance": lambda: plots.exceedance_curve(result, lang="zh"),
         "fan": lambda: plots.exposure_fan(result, lang="zh"),
         "paired": lambda: plots.paired_comparison(result, result, "solver_loss", lang="zh"),
-    }[figure]
+        "sweep": lambda: plots.sweep_response(
+            frames["sweep"], "government.matching.ratio", "gov_net_cost_mean",
+            err="gov_net_cost_se", lang="zh",
+        ),
+        "tornado": lambda: plots.tornado(frames["tornado"], "gov_net_cost", lang="zh"),
+        "pareto": lambda: plots.pareto_front(
+            frames["sweep"], "gov_net_cost_mean", "solver_loss_share_mean", lang="zh"
+        ),
+    }[figure]  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig = make()
@@ -275,6 +301,7 @@ def test_chinese_figures_find_every_glyph_in_the_installed_font(result, figure) 
     chinese = [t for t in _texts(fig) if re.search(r"[\u4e00-\u9fff]", t.get_text())]
     assert len(chinese) >= 3, [t.get_text() for t in _texts(fig)]
     english = ("replications", "Distribution", "percentile", "Exceedance", "Paired", "values in")
+    english += ("design points", "Sensitivity", "Input", "Pareto", "dominated", "bars")
     assert not [t.get_text() for t in _texts(fig) if any(e in t.get_text() for e in english)]
     for t in chinese:
         path = Path(font_manager.findfont(t.get_fontproperties(), fallback_to_default=False))

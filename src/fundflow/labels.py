@@ -371,6 +371,33 @@ _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ),
     ("fig_versus", "text", None, "{measure}: {b} vs {a}", "{measure}：{b} 对 {a}"),
     ("fig_same_replications", "text", None, "same replications", "相同的模拟"),
+    ("fig_response", "text", None, "{measure} vs {lever}", "{measure}随 {lever} 的变化"),
+    ("fig_design_points", "text", None, "{n:,} design points", "{n:,} 个设计点"),
+    ("fig_error_bars", "text", None, "bars ± {k} × {err}", "误差棒 ± {k} × {err}"),
+    ("fig_morris", "text", None, "Morris elementary effect ({unit})", "Morris 基本效应（{unit}）"),
+    ("fig_output_unit", "text", None, "unit of the output", "输出的单位"),
+    (
+        "fig_sobol",
+        "text",
+        None,
+        "Sobol index (share of output variance)",
+        "Sobol 指数（占输出方差的比例）",
+    ),
+    ("fig_input", "text", None, "Input", "输入参数"),
+    ("fig_inputs", "text", None, "{n} inputs", "{n} 个输入参数"),
+    ("fig_sensitivity", "text", None, "Sensitivity of {output}", "{output}的敏感性"),
+    ("fig_whiskers", "text", None, "whiskers: 95% confidence", "须线：95%置信区间"),
+    ("fig_dominated", "text", None, "dominated", "被占优"),
+    ("fig_dominated_inf", "text", None, "dominated, infeasible", "被占优，不可行"),
+    ("fig_efficient", "text", None, "Pareto-efficient", "帕累托有效"),
+    ("fig_efficient_inf", "text", None, "Pareto-efficient, infeasible", "帕累托有效，不可行"),
+    (
+        "fig_pareto",
+        "text",
+        None,
+        "Pareto front: government vs solver risk",
+        "帕累托前沿：政府风险与揭榜方风险",
+    ),
 )
 
 #: Every label by name.

@@ -160,12 +160,12 @@ def _table_of(data: Any) -> tuple[pd.DataFrame, str | None]:
 
 
 def _column_unit(
-    column: str, units: Mapping[str, str] | None, money_unit: str | None
+    column: str, units: Mapping[str, str] | None, money_unit: str | None, lang: str = "en"
 ) -> str | None:
     """Unit of a column: `units` first (money unit under ``"money"``), else from the labels."""
     if units and column in units:
         return units[column]
-    return _unit(column, (units or {}).get("money") or money_unit)
+    return _unit(column, (units or {}).get("money") or money_unit, lang)
 
 
 def _legend_outside(ax: Axes, title: str | None) -> None:
