@@ -86,7 +86,8 @@ def test_run_prints_a_readable_summary(capsys) -> None:
 def test_run_writes_all_formats(tmp_path, capsys) -> None:
     out = tmp_path / "out"
     fmt = "csv,xlsx,parquet,md,tex"
-    assert main(["run", CONFIG, *SMALL, "--out", str(out), "--format", fmt]) == 0
+    args = ["run", CONFIG, *SMALL, "--out", str(out), "--format", fmt, "--tables", "runs,routes"]
+    assert main(args) == 0
     names = {p.name for p in out.iterdir()}
     expected = {
         f"{t}.{f}"
@@ -227,7 +228,8 @@ def test_interrupt_during_export_leaves_no_half_written_table(tmp_path, capsys, 
         real(table, path, fmt, lang, money_unit)
 
     monkeypatch.setattr(export, "_write_text", interrupted)
-    assert main(["run", CONFIG, *SMALL, "--out", str(tmp_path), "--format", "csv,md"]) == 130
+    args = ["run", CONFIG, *SMALL, "--out", str(tmp_path), "--format", "csv,md"]
+    assert main([*args, "--tables", "runs,routes"]) == 130
     names = sorted(p.name for p in tmp_path.iterdir())
     assert "runs.md" not in names and "routes.md" not in names and "manifest.json" not in names
     assert not [n for n in names if n.startswith(".")]  # temporaries removed

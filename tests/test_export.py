@@ -104,9 +104,16 @@ def test_export_writes_every_format_and_a_manifest(result, tmp_path) -> None:
     out = tmp_path / "new" / "dir"  # created, parents too
     written = export.export_result(result, out, ALL, scenario_file=CONFIG)
     names = {p.name for p in written}
-    for table in ("summary", "runs", "routes", "challenges"):
-        for fmt in ("csv", "parquet", "md", "tex"):
+    for table, fmts in (
+        ("summary", ("csv", "parquet", "md", "tex")),
+        ("challenges", ("csv", "parquet", "md", "tex")),
+        ("runs", ("csv", "parquet")),
+        ("routes", ("csv", "parquet")),
+    ):
+        for fmt in fmts:
             assert f"{table}.{fmt}" in names
+    assert {"summary.md", "summary.tex"} <= names
+    assert not {"runs.md", "routes.md", "runs.tex", "routes.tex"} & names  # data, not reading
     assert {"results.xlsx", "ledger_0000.csv", "party_totals.csv"} <= names
     assert written[-1].name == "manifest.json"
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temporary left over
@@ -166,7 +173,7 @@ def test_manifest_content(result, tmp_path) -> None:
 
 
 def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) -> None:
-    export.export_result(result, tmp_path, ("xlsx",))
+    export.export_result(result, tmp_path, ("xlsx",), tables="runs,routes")
     wb = openpyxl.load_workbook(tmp_path / "results.xlsx")
     assert wb.sheetnames == ["summary", "runs", "routes", "challenges"]
     summary, runs, routes = wb["summary"], wb["runs"], wb["routes"]
@@ -201,7 +208,7 @@ def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) 
 
 
 def test_zh_labels_in_every_readable_format(result, tmp_path) -> None:
-    export.export_result(result, tmp_path, ("csv", "xlsx", "md"), lang="zh")
+    export.export_result(result, tmp_path, ("csv", "xlsx", "md"), lang="zh", tables=["routes"])
     summary = pd.read_csv(tmp_path / "summary.csv", index_col="measure")
     assert summary.loc["gov_net_cost", "label"] == "政府净成本"
     assert summary.loc["gov_net_cost", "unit"] == "百万元"
@@ -242,7 +249,7 @@ def test_interrupted_export_leaves_no_partial_table(result, tmp_path, monkeypatc
 
     monkeypatch.setattr(export, "_write_text", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        export.export_result(result, tmp_path, ("csv", "md"))
+        export.export_result(result, tmp_path, ("csv", "md"), tables=("runs", "routes"))
     names = sorted(p.name for p in tmp_path.iterdir())
     assert "runs.md" not in names and "routes.md" not in names
     assert "manifest.json" not in names  # written last: its absence marks the export unfinished
@@ -256,7 +263,7 @@ def test_interrupted_excel_leaves_no_workbook(result, tmp_path, monkeypatch) -> 
 
     monkeypatch.setattr(_xlsx, "_bulk_rows", boom)
     with pytest.raises(KeyboardInterrupt):
-        export.export_result(result, tmp_path, ("xlsx",))
+        export.export_result(result, tmp_path, ("xlsx",), tables="runs")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger_0000.csv", "party_totals.csv"]
 
 

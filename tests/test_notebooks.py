@@ -15,6 +15,7 @@ The committed notebooks are kept small (outputs cleared or small).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,10 +70,12 @@ def test_notebook_is_small_and_clean(path: Path) -> None:
     nbformat.validate(nbformat.reads(text, as_version=4))
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
-def test_notebook_runs(path: Path, kernel: KernelManager, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CI", "true")  # the kernel inherits it: small runs
-    before = _files()
+# What a tqdm bar leaves in a cell's output, as text or as a widget's fallback:
+# "replications:  45%|####5     | 90/200 [00:01<00:01, 80.1run/s]".
+TQDM_BAR = re.compile(r"\d+%\|.*\|\s*\d+/\d+|\[\d\d:\d\d<|run/s\]|tqdm")
+
+
+def _execute(path: Path, kernel: KernelManager) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb, km=kernel, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(NOTEBOOKS)}}
@@ -80,6 +83,24 @@ def test_notebook_runs(path: Path, kernel: KernelManager, monkeypatch: pytest.Mo
     started = time.perf_counter()
     client.execute()  # raises CellExecutionError at the first cell that fails
     print(f"{path.name}: {time.perf_counter() - started:.1f} s")
+    return nb
+
+
+def _progress_bars(nb: nbformat.NotebookNode) -> list[str]:
+    """Outputs that hold a progress bar (a frozen one, once the notebook is saved)."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            texts = [output.get("text", ""), *output.get("data", {}).values()]
+            found += [str(t)[:200] for t in texts if TQDM_BAR.search(str(t))]
+    return found
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_runs(path: Path, kernel: KernelManager, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")  # the kernel inherits it: small runs
+    before = _files()
+    nb = _execute(path, kernel)
 
     assert _files() == before, f"{path.name} left files in notebooks/"
     outputs = json.dumps([cell.get("outputs", []) for cell in nb.cells])
@@ -87,3 +108,14 @@ def test_notebook_runs(path: Path, kernel: KernelManager, monkeypatch: pytest.Mo
     for cell in nb.cells:
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    assert not _progress_bars(nb), f"{path.name} keeps a progress bar"
+
+
+def test_an_executed_notebook_keeps_no_progress_bar(
+    kernel: KernelManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Executed as a reader would (no CI: full-size runs, seconds long), the quick start
+    saves no progress bar, which would stay frozen in the file."""
+    monkeypatch.delenv("CI", raising=False)
+    nb = _execute(NOTEBOOKS / "01_quickstart.ipynb", kernel)
+    assert not _progress_bars(nb)

@@ -34,11 +34,14 @@ class _Table:
     units: list[str | None]  # per column
     keys: int  # leading key columns (frozen in Excel)
     row_units: list[str | None] | None = None  # summary: the unit of each row's measure
+    differences: frozenset[str] = frozenset()  # columns of differences (shares in pp)
 
     def cell_unit(self, row: int, col: int) -> str | None:
         unit = self.units[col]
         if unit == "same" and self.row_units is not None:
-            return self.row_units[row]
+            unit = self.row_units[row]
+            if self.frame.columns[col] in self.differences:
+                return lb.difference_unit(unit)
         return unit
 
     def headers(self, lang: str, money_unit: str) -> list[str]:
@@ -75,6 +78,9 @@ def _translated(column: pd.Series, lang: str) -> np.ndarray:
 
 
 def _summary_table(summary: pd.DataFrame, lang: str, money_unit: str, name: str) -> _Table:
+    """A summary or comparison; ``summary.attrs["differences"]`` names the columns
+    that hold differences of the row's measure (shown in percentage points for shares)."""
+    differences = frozenset(summary.attrs.get("differences", ()))
     frame = summary.copy()
     codes = [str(m) for m in frame.index]
     frame.insert(0, "code", codes)
@@ -82,7 +88,7 @@ def _summary_table(summary: pd.DataFrame, lang: str, money_unit: str, name: str)
     frame = frame.reset_index(drop=True)
     units = [lb.unit_of(c) for c in frame.columns]
     row_units = [lb.unit_of(m) for m in codes]
-    return _Table(name, frame, units, 2, row_units)
+    return _Table(name, frame, units, 2, row_units, differences)
 
 
 def _plain_table(frame: pd.DataFrame, name: str) -> _Table:

@@ -34,6 +34,7 @@ _EXCEL_ROWS = 1_048_576  # rows per sheet, header included
 _EXCEL_FORMATS = {
     "money": "#,##0.00",
     "share": "0.0%",
+    "pp": '0.0" pp"',  # a difference of shares, written as 100 x the fraction
     "count": "#,##0",
     "count_mean": "#,##0.00",
     "years": "0.00",
@@ -62,13 +63,16 @@ def _column_width(header: str, column: pd.Series, unit: str | None) -> float:
     return float(min(45, max(10, widest + 2, words + 2, math.ceil(_display_width(header) / 3))))
 
 
-def _excel_value(value: Any) -> Any:
+def _excel_value(value: Any, unit: str | None = None) -> Any:
+    """A cell value: finite floats (-0.0 as 0.0), None for NaN; pp as percentage points."""
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        return (100.0 * float(value) if unit == "pp" else float(value)) + 0.0
     return value
 
 
@@ -91,8 +95,8 @@ def _layout_sheet(ws: Any, table: _Table, frame: pd.DataFrame, lang: str, money_
     n_rows = len(frame) if table.row_units is not None else min(len(frame), 1)
     for i in range(n_rows):
         for j, value in enumerate(frame.iloc[i].tolist(), start=1):
-            cell = ws.cell(row=i + 2, column=j, value=_excel_value(value))
             unit = table.cell_unit(i, j - 1)
+            cell = ws.cell(row=i + 2, column=j, value=_excel_value(value, unit))
             column = frame.iloc[:, j - 1] if table.row_units is None else pd.Series([value])
             number_format = _excel_format(unit, column)
             if number_format:
@@ -117,6 +121,8 @@ def _cell_field(
         return f'<c r="{letter}{{0}}"{s} t="b"><v>{{{field}}}</v></c>', values.astype(int).tolist()
     if kind in "iu":
         return f'<c r="{letter}{{0}}"{s}><v>{{{field}}}</v></c>', values.tolist()
+    if kind == "f":
+        values = values + 0.0  # -0.0 becomes 0.0
     if kind == "f" and np.all(np.isfinite(values)):
         return f'<c r="{letter}{{0}}"{s}><v>{{{field}!r}}</v></c>', values.tolist()
     cells = []

@@ -6,6 +6,7 @@ Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
     fundflow run CONFIG [--runs N] [--seed S] [--workers W] [--out DIR]
                  [--format csv,xlsx,parquet,md,tex] [--lang en|zh] [--quiet]
                  [--target-se X [--max-runs M]] [--set PATH=VALUE ...] [--plots]
+                 [--tables runs,routes]
     fundflow compare A B [--runs N] [--seed S] [--workers W] [--out DIR]
                  [--format ...] [--lang en|zh] [--quiet]
     fundflow examples
@@ -84,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-runs", metavar="M", help="upper bound with --target-se (default 100000)")
     _add_set(p)
     p.add_argument("--plots", action="store_true", help="also write PNG figures into --out")
+    p.add_argument(
+        "--tables",
+        metavar="LIST",
+        default="",
+        help="per-replication tables to write in xlsx, md and tex too: runs, routes "
+        "(default none: they go to csv and parquet only)",
+    )
     p.set_defaults(handler=_run_run)
 
     p = sub.add_parser(
@@ -118,7 +126,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         default="csv",
         help="comma-separated table formats: csv, xlsx, parquet, md, tex (default csv)",
     )
-    p.add_argument("--lang", metavar="LANG", default="en", help="labels: en or zh (default en)")
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        default="en",
+        help="language of labels, notes and figures: en or zh (default en)",
+    )
     p.add_argument(
         "--quiet", action="store_true", help="no progress bar and no list of files written"
     )
@@ -255,6 +268,13 @@ def _shown(table: pd.DataFrame, columns: Sequence[str]) -> tuple[list[str], list
     return keep, dropped
 
 
+def _names(measures: Sequence[str], lang: str) -> str:
+    """Measures in a note: code names in English, labels in Chinese."""
+    if lang == "en":
+        return ", ".join(measures)
+    return "、".join(lb.label(m, lang) for m in measures)
+
+
 # --------------------------------------------------------------------------- run
 
 
@@ -295,8 +315,8 @@ def _summary_text(result: Any, lang: str) -> str:
         )
     text = _render(headers, rows)
     if dropped:
-        text += f"\n({len(dropped)} measures zero or undefined in every replication: "
-        text += ", ".join(dropped) + ")"
+        names = _names(dropped, lang)
+        text += "\n" + lb.text("msg_dropped", lang, count=len(dropped), names=names)
     return text
 
 
@@ -356,32 +376,44 @@ def _challenges_text(result: Any, lang: str) -> str:
     return caption + "\n" + _render(headers, rows)
 
 
-def _header_lines(result: Any, seed_note: str) -> list[str]:
-    runs = len(result)
+def _header_lines(result: Any, seed_note: str, lang: str = "en") -> list[str]:
     workers = result.workers
-    lines = [
-        result.scenario.describe(),
-        f"{runs:,} replications, seed {result.entropy}{seed_note}, "
-        f"{workers} worker{'s' if workers != 1 else ''}, {result.elapsed:.1f} s",
+    parts = [
+        lb.text("msg_replications", lang, runs=len(result)),
+        lb.text("msg_seed", lang, seed=result.entropy) + seed_note,
+        lb.text("msg_workers", lang, workers=workers),
+        lb.text("msg_seconds", lang, seconds=result.elapsed),
     ]
+    if lang == "en":
+        parts[2] = parts[2].replace("(s)", "s" if workers != 1 else "")
+    lines = [result.scenario.describe(), lb.text("msg_list_sep", lang).join(parts)]
     conv = result.convergence
     if conv:
         target, achieved = conv["target_relative_se"], conv["achieved_relative_se"]
         if conv["converged"]:
             lines.append(
-                f"converged: relative SE of the government net cost {achieved:.4g} < "
-                f"target {target:g} after {conv['runs']:,} replications"
+                lb.text("msg_converged", lang, achieved=achieved, target=target, runs=conv["runs"])
             )
         else:
             lines.append(
-                f"not converged: hit --max-runs {conv['max_runs']:,} with relative SE "
-                f"{achieved:.4g} (target {target:g})"
+                lb.text(
+                    "msg_not_converged",
+                    lang,
+                    achieved=achieved,
+                    target=target,
+                    max_runs=conv["max_runs"],
+                )
             )
     return lines
 
 
+def _wrote(written: Sequence[Path], out: Any, lang: str) -> str:
+    names = ", ".join(p.name for p in written)
+    return "\n" + lb.text("msg_wrote", lang, count=len(written), out=out, names=names)
+
+
 def _run_run(args: argparse.Namespace) -> int:
-    from .export import export_result, parse_formats
+    from .export import export_result, parse_formats, parse_tables
 
     target = _positive("--target-se", args.target_se)
     if target is None and args.max_runs is not None:
@@ -395,6 +427,7 @@ def _run_run(args: argparse.Namespace) -> int:
     workers = _workers(args.workers, max_runs if target is not None else runs)
     seed = _seed(args.seed)
     formats = parse_formats(args.format, option="--format")
+    tables = parse_tables(args.tables, option="--tables")
     lang = lb.check_lang(args.lang, option="--lang")
     if args.plots and args.out is None:
         raise ConfigError(
@@ -403,8 +436,8 @@ def _run_run(args: argparse.Namespace) -> int:
     scenario = _load(args.config, args.set)
     with _out_dir(args.out) as out:
         result = _simulate(scenario, runs, max_runs, target, seed, workers, args.quiet)
-        seed_note = "" if seed is not None else " (fresh; pass --seed to repeat)"
-        _emit("\n".join(_header_lines(result, seed_note)))
+        seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
+        _emit("\n".join(_header_lines(result, seed_note, lang)))
         _emit()
         _emit(_summary_text(result, lang))
         _emit()
@@ -414,7 +447,7 @@ def _run_run(args: argparse.Namespace) -> int:
         if out is None:
             return 0
         provenance = {"command": args.argv, "overrides": list(args.set)}
-        figures = _plots(result, out) if args.plots else []
+        figures = _plots(result, out, lang) if args.plots else []
         written = export_result(
             result,
             out,
@@ -423,9 +456,10 @@ def _run_run(args: argparse.Namespace) -> int:
             scenario_file=args.config,
             provenance=provenance,
             extra_files=figures,
+            tables=tables,
         )
     if not args.quiet:
-        _emit(f"\nwrote {len(written)} files to {out}: {', '.join(p.name for p in written)}")
+        _emit(_wrote(written, out, lang))
     return 0
 
 
@@ -448,10 +482,10 @@ def _simulate(
     return simulate(scenario, runs, seed=seed, workers=workers, progress=progress)
 
 
-def _plots(result: Any, out: Path) -> list[Path]:
+def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:
     from .plots import write_run_plots
 
-    return list(write_run_plots(result, out))
+    return list(write_run_plots(result, out, lang=lang))
 
 
 # --------------------------------------------------------------------------- compare
@@ -465,6 +499,9 @@ def _compare_text(cmp: Any, lang: str) -> str:
     def f(m: str, x: float) -> str:
         return lb.format_number(x, lb.unit_of(m), missing="")
 
+    def d(m: str, x: float) -> str:  # a difference A − B: shares in percentage points
+        return lb.format_number(x, lb.difference_unit(lb.unit_of(m)), missing="")
+
     headers = [
         lb.label("measure", lang),
         lb.label("mean_a", lang),
@@ -476,15 +513,16 @@ def _compare_text(cmp: Any, lang: str) -> str:
     rows = []
     for m in keep:
         r = table.loc[m]
-        ci = f"[{f(m, r['ci_low'])}, {f(m, r['ci_high'])}]" if math.isfinite(r["ci_low"]) else ""
+        ci = f"[{d(m, r['ci_low'])}, {d(m, r['ci_high'])}]" if math.isfinite(r["ci_low"]) else ""
         ratio = f"{r['ci_width_ratio']:.2f}" if math.isfinite(r["ci_width_ratio"]) else ""
         rows.append(
             [lb.header(m, lang, money), f(m, r["mean_a"]), f(m, r["mean_b"]),
-             f(m, r["mean_diff"]), ci, ratio]
+             d(m, r["mean_diff"]), ci, ratio]
         )  # fmt: skip
     parts = [_render(headers, rows)]
     if dropped:
-        parts.append(f"({len(dropped)} measures zero or undefined in both: {', '.join(dropped)})")
+        names = _names(dropped, lang)
+        parts.append(lb.text("msg_dropped_both", lang, count=len(dropped), names=names))
     tail = [
         m for m in keep if "cvar95_a" in table.columns and math.isfinite(table.loc[m, "cvar95_a"])
     ]
@@ -501,9 +539,9 @@ def _compare_text(cmp: Any, lang: str) -> str:
                 lb.header(m, lang, money),
                 f(m, table.loc[m, "cvar95_a"]),
                 f(m, table.loc[m, "cvar95_b"]),
-                f(m, table.loc[m, "cvar95_diff"]),
-                f"[{f(m, table.loc[m, 'cvar95_diff_ci_low'])}, "
-                f"{f(m, table.loc[m, 'cvar95_diff_ci_high'])}]",
+                d(m, table.loc[m, "cvar95_diff"]),
+                f"[{d(m, table.loc[m, 'cvar95_diff_ci_low'])}, "
+                f"{d(m, table.loc[m, 'cvar95_diff_ci_high'])}]",
             ]
             for m in tail
         ]
@@ -521,10 +559,18 @@ def _compare_headline(cmp: Any, lang: str) -> list[str]:
         r = cmp.table.loc[m]
         tail = r["cvar95_diff"] / r["cvar95_b"] if r["cvar95_b"] else math.nan
         out.append(
-            f"{lb.label(m, lang)}: A − B = {r['mean_diff']:,.2f} {money} "
-            f"({r['rel_diff']:+.1%} of B; 95% CI {r['ci_low']:,.2f} to {r['ci_high']:,.2f}); "
-            f"CVaR 95% A − B = {r['cvar95_diff']:,.2f} "
-            f"({tail:+.1%} of B)"
+            lb.text(
+                "msg_headline",
+                lang,
+                measure=lb.label(m, lang),
+                diff=f"{r['mean_diff']:,.2f}",
+                money=lb.unit_text("money", lang, money),
+                rel=f"{r['rel_diff']:+.1%}",
+                low=f"{r['ci_low']:,.2f}",
+                high=f"{r['ci_high']:,.2f}",
+                tail_diff=f"{r['cvar95_diff']:,.2f}",
+                tail_rel=f"{tail:+.1%}",
+            )
         )
     return out
 
@@ -542,12 +588,9 @@ def _run_compare(args: argparse.Namespace) -> int:
     b = _load(args.config_b)
     with _out_dir(args.out) as out:
         cmp = compare(a, b, runs, seed, workers, progress=_progress(args.quiet))
-        seed_note = "" if seed is not None else " (fresh; pass --seed to repeat)"
+        seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit(f"A: {a.describe()}\nB: {b.describe()}")
-        _emit(
-            f"{runs:,} replications of each on common random numbers, seed {cmp.entropy}"
-            f"{seed_note}; differences are A − B, CI width ratio = paired / unpaired"
-        )
+        _emit(lb.text("msg_compare_runs", lang, runs=runs, seed=cmp.entropy, note=seed_note))
         _emit()
         _emit(_compare_text(cmp, lang))
         _emit()
@@ -573,7 +616,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         }
         written.append(write_manifest(out, content, written))
     if not args.quiet:
-        _emit(f"\nwrote {len(written)} files to {out}: {', '.join(p.name for p in written)}")
+        _emit(_wrote(written, out, lang))
     return 0
 
 

@@ -36,6 +36,19 @@ __all__ = ["CompareResult", "compare"]
 #: government's gross outlay.
 TAIL_MEASURES: tuple[str, ...] = ("gov_gross_outlay", *LOSS_MEASURES)
 
+#: Columns of the comparison table that are differences A − B (or their standard
+#: errors): for a share they are in percentage points, not a relative change.
+DIFFERENCE_COLUMNS: tuple[str, ...] = (
+    "mean_diff",
+    "ci_low",
+    "ci_high",
+    "se",
+    "unpaired_se",
+    "cvar95_diff",
+    "cvar95_diff_ci_low",
+    "cvar95_diff_ci_high",
+)
+
 _BOOTSTRAP = 1000
 _ALPHA = 0.95
 
@@ -60,6 +73,10 @@ class CompareResult:
         :data:`TAIL_MEASURES` also ``cvar95_a``, ``cvar95_b``, ``cvar95_diff`` and a
         paired-bootstrap 95% interval of the CVaR difference
         (``cvar95_diff_ci_low``, ``cvar95_diff_ci_high``).
+        ``table.attrs["differences"]`` lists the columns that are differences
+        (:data:`DIFFERENCE_COLUMNS`): for a share measure they are differences of
+        probabilities, which the exports and ``fundflow compare`` show in
+        percentage points (``-1.6 pp``); ``rel_diff`` is a relative change (%).
     entropy : int
         The root seed both runs used.
     """
@@ -196,6 +213,7 @@ def paired_table(a: SimulationResult, b: SimulationResult, entropy: int) -> pd.D
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["n"] = table["n"].astype(np.int64)
     table.index.name = "measure"
+    table.attrs["differences"] = [c for c in DIFFERENCE_COLUMNS if c in table.columns]
     return table
 
 

@@ -3,13 +3,19 @@
 Layout of ``export_result(result, "out/", formats=("csv", "xlsx", "md"))``::
 
     out/
-      summary.csv  runs.csv  routes.csv      one file per table and text format
-      challenges.csv                         one row per challenge (participation)
-      results.xlsx                           sheets summary, runs, routes, challenges
-      summary.parquet ...                    (parquet, md, tex likewise)
+      summary.csv  runs.csv  routes.csv      every table in the machine formats
+      summary.md  challenges.md              summary and challenges in the readable formats
+      results.xlsx                           sheets summary, challenges
       party_totals.csv                       net cash by party, one row per replication
       ledger_0000.csv                        every payment of the first replication
       manifest.json                          what produced the files (written last)
+
+* The per-replication tables ``runs`` (one row per replication) and ``routes``
+  (one per replication and route: 440,000 rows for 10,000 replications of the
+  shipped program) are data, not reading: they go to CSV and Parquet only,
+  unless ``tables=("runs", "routes")`` (``--tables runs,routes``) asks for them
+  in Excel, Markdown and LaTeX too. The summary (and a per-challenge table, when
+  the result has one) goes to every format.
 
 * CSV and Parquet are for programs: columns keep their code names
   (``gov_net_cost``), and the summary gains ``label`` and ``unit`` columns in the
@@ -51,16 +57,25 @@ from ._xlsx import _write_xlsx
 from .errors import ConfigError
 
 __all__ = [
+    "DETAIL_TABLES",
     "FORMATS",
+    "READABLE_FORMATS",
     "atomic_path",
     "export_result",
     "parse_formats",
+    "parse_tables",
     "prepare_directory",
     "write_table",
 ]
 
 #: Table formats, in the order files are written.
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet", "md", "tex")
+
+#: Formats for people; the per-replication tables go there only when asked for.
+READABLE_FORMATS: tuple[str, ...] = ("xlsx", "md", "tex")
+
+#: Per-replication tables: always in CSV and Parquet, in the readable formats on request.
+DETAIL_TABLES: tuple[str, ...] = ("runs", "routes")
 
 
 # --------------------------------------------------------------------------- checks
@@ -84,6 +99,30 @@ def parse_formats(formats: str | Iterable[str], option: str = "formats") -> tupl
             out.append(fmt)
     if not out:
         raise ConfigError(option, formats, f"must name at least one of {', '.join(FORMATS)}")
+    return tuple(out)
+
+
+def parse_tables(tables: str | Iterable[str], option: str = "tables") -> tuple[str, ...]:
+    """Validate per-replication tables given as ``"runs,routes"`` or a sequence.
+
+    An empty string or sequence means none.
+
+    Raises
+    ------
+    ConfigError
+        Naming `option` and listing the allowed tables.
+    """
+    items = tables.split(",") if isinstance(tables, str) else list(tables)
+    out: list[str] = []
+    for item in items:
+        name = str(item).strip().lower()
+        if not name:
+            continue
+        if name not in DETAIL_TABLES:
+            allowed = ", ".join(DETAIL_TABLES)
+            raise ConfigError(option, item, f"must be one or more of {allowed}")
+        if name not in out:
+            out.append(name)
     return tuple(out)
 
 
@@ -148,21 +187,30 @@ def _machine_frame(table: _Table, lang: str, money_unit: str) -> pd.DataFrame:
     return frame
 
 
+def _plain_values(frame: pd.DataFrame, categories_as_text: bool = True) -> pd.DataFrame:
+    """A shallow copy with every -0.0 as 0.0 (never ``-0`` in a file), categories as text."""
+    plain = frame.copy(deep=False)
+    for name in plain.columns:
+        column = plain[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            if categories_as_text:
+                plain[name] = column.astype(str)
+        elif column.dtype.kind == "f":
+            plain[name] = column + 0.0  # IEEE: -0.0 + 0.0 == +0.0, NaN stays NaN
+    return plain
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """UTF-8 CSV through Arrow's writer (shortest round-trip floats, ten times pandas' speed)."""
     import pyarrow as pa
     from pyarrow import csv
 
-    plain = frame.copy(deep=False)
-    for name in plain.columns:
-        if isinstance(plain[name].dtype, pd.CategoricalDtype):
-            plain[name] = plain[name].astype(str)
-    table = pa.Table.from_pandas(plain, preserve_index=False)
+    table = pa.Table.from_pandas(_plain_values(frame), preserve_index=False)
     csv.write_csv(table, path, write_options=csv.WriteOptions(quoting_style="needed"))
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_parquet(path, index=False)
+    _plain_values(frame, categories_as_text=False).to_parquet(path, index=False)
 
 
 # --------------------------------------------------------------------------- public
@@ -202,6 +250,14 @@ def _write(table: _Table, directory: Path, fmt: str, lang: str, money_unit: str)
         else:
             _write_text(table, tmp, fmt, lang, money_unit)
     return final
+
+
+def _challenges(result: Any) -> pd.DataFrame | None:
+    """The result's per-challenge table (attribute or method ``challenges``), if it has one."""
+    table = getattr(result, "challenges", None)
+    if callable(table):
+        table = table()
+    return table if isinstance(table, pd.DataFrame) else None
 
 
 def _sha256(path: Path) -> str:
@@ -270,9 +326,15 @@ def export_result(
     scenario_file: str | os.PathLike[str] | None = None,
     provenance: Mapping[str, Any] | None = None,
     extra_files: Sequence[str | os.PathLike[str]] = (),
+    tables: str | Iterable[str] = (),
 ) -> list[Path]:
     """Write a run's summary, runs, routes and challenges tables, party totals, a ledger
     and a manifest.
+
+    The summary (and a per-challenge table, when the result has a ``challenges``
+    table) is written in every format; the per-replication ``runs`` and
+    ``routes`` tables in CSV and Parquet, and in Excel, Markdown and LaTeX only
+    when named in `tables`.
 
     Parameters
     ----------
@@ -290,6 +352,11 @@ def export_result(
         Extra entries for the manifest (e.g. the command line and ``--set`` overrides).
     extra_files : sequence of paths, default ()
         Files already written into `directory` (figures) to list in the manifest.
+    tables : str or iterable of str, default ()
+        Per-replication tables (``runs``, ``routes``) to write in the readable
+        formats (xlsx, md, tex) as well; they always go to csv and parquet. An
+        Excel sheet holds at most 1,048,576 rows: a longer table continues on
+        sheets ``routes_2``, ``routes_3``...
 
     Returns
     -------
@@ -299,8 +366,8 @@ def export_result(
     Raises
     ------
     ConfigError
-        For an unknown format or language, or a directory that cannot be written;
-        checked before anything is written.
+        For an unknown format, table or language, or a directory that cannot be
+        written; checked before anything is written.
 
     Examples
     --------
@@ -308,15 +375,15 @@ def export_result(
     >>> export_result(res, "out", formats="csv,xlsx", lang="zh")  # doctest: +SKIP
     """
     fmts = parse_formats(formats)
+    detail = parse_tables(tables)
     lb.check_lang(lang)
     out = prepare_directory(directory)
     money = result.money_unit
-    tables = [
-        _summary_table(result.summary(), lang, money, "summary"),
-        _plain_table(result.runs, "runs"),
-        _plain_table(result.routes, "routes"),
-        _plain_table(result.challenges, "challenges"),
-    ]
+    readable = [_summary_table(result.summary(), lang, money, "summary")]
+    challenges = _challenges(result)
+    if challenges is not None:
+        readable.append(_plain_table(challenges, "challenges"))
+    per_replication = [_plain_table(result.runs, "runs"), _plain_table(result.routes, "routes")]
     first = int(result.replications[0])
     written: list[Path] = []
     with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
@@ -326,12 +393,15 @@ def export_result(
         _write_csv(result.party_totals().reset_index(), tmp)
     written.append(out / "party_totals.csv")
     for fmt in fmts:
+        chosen = readable + [
+            t for t in per_replication if fmt not in READABLE_FORMATS or t.name in detail
+        ]
         if fmt == "xlsx":
             with atomic_path(out / "results.xlsx") as tmp:
-                _write_xlsx(tables, tmp, lang, money)
+                _write_xlsx(chosen, tmp, lang, money)
             written.append(out / "results.xlsx")
         else:
-            written.extend(_write(t, out, fmt, lang, money) for t in tables)
+            written.extend(_write(t, out, fmt, lang, money) for t in chosen)
     content = {
         "fundflow_version": result.version,
         "scenario": scenario_record(result.scenario, scenario_file),
@@ -341,6 +411,7 @@ def export_result(
         "elapsed_seconds": round(float(result.elapsed), 3),
         "convergence": getattr(result, "convergence", None),
         "formats": list(fmts),
+        "tables_in_readable_formats": ["summary", *[t.name for t in readable[1:]], *detail],
         "lang": lang,
         "money_unit": money,
         **dict(provenance or {}),

@@ -1,13 +1,17 @@
 """Readable labels and units, in English and Chinese: one table for the whole package.
 
 Every measure of the ``runs`` and ``routes`` tables, every column of a summary or
-a comparison, every party and every route status has one row in :data:`LABELS`:
+a comparison, every party, every route status and every sentence the command
+line prints or a figure shows (kind ``"text"``) has one row in :data:`LABELS`:
 its English and Chinese label and its unit. Units are kinds, not strings:
 
 * ``"money"`` -- the scenario's ``money_unit`` (``"CNY million"``; in Chinese a
   known unit is translated, ``"百万元"``);
 * ``"years"``, ``"count"``, ``"share"`` (a fraction in [0, 1], shown as a
   percentage), ``"ratio"`` (a multiple);
+* ``"pp"`` -- a difference of two shares, kept as a fraction and shown in
+  percentage points (``-0.016`` -> ``-1.6 pp``), so that it is never read as a
+  relative change (:func:`difference_unit`);
 * ``"same"`` -- a summary statistic in the unit of the measure it describes (mean,
   percentiles, VaR...);
 * ``None`` -- no unit (identifiers, names, flags).
@@ -35,12 +39,14 @@ __all__ = [
     "UNITS",
     "Label",
     "check_lang",
+    "difference_unit",
     "format_number",
     "format_values",
     "header",
     "label",
     "relabel_columns",
     "relabel_summary",
+    "text",
     "unit_of",
     "unit_text",
     "value_format",
@@ -50,7 +56,7 @@ __all__ = [
 LANGS: tuple[str, ...] = ("en", "zh")
 
 #: Unit kinds a label may carry (``None``: no unit).
-UNITS: tuple[str, ...] = ("money", "years", "count", "share", "ratio", "same")
+UNITS: tuple[str, ...] = ("money", "years", "count", "share", "ratio", "pp", "same")
 
 
 @dataclass(frozen=True)
@@ -382,6 +388,130 @@ _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("eliminated", "status", None, "eliminated", "被淘汰"),
     ("financing_failure", "status", None, "financing failure", "资金链断裂"),
     ("not_started", "status", None, "not started", "未启动"),
+    # --- sentences of the command line and the figures (kind "text"; fields in braces,
+    #     filled by text())
+    ("msg_replications", "text", None, "{runs:,} replications", "{runs:,} 次模拟"),
+    ("msg_seed", "text", None, "seed {seed}", "随机种子 {seed}"),
+    (
+        "msg_fresh_seed",
+        "text",
+        None,
+        " (fresh; pass --seed to repeat)",
+        "（新生成；用 --seed 复现）",
+    ),
+    ("msg_workers", "text", None, "{workers} worker(s)", "{workers} 个进程"),
+    ("msg_seconds", "text", None, "{seconds:.1f} s", "用时 {seconds:.1f} 秒"),
+    ("msg_list_sep", "text", None, ", ", "，"),
+    (
+        "msg_converged",
+        "text",
+        None,
+        "converged: relative SE of the government net cost {achieved:.4g} < target {target:g} "
+        "after {runs:,} replications",
+        "已收敛：{runs:,} 次模拟后政府净成本的相对标准误为 {achieved:.4g}，低于目标 {target:g}",
+    ),
+    (
+        "msg_not_converged",
+        "text",
+        None,
+        "not converged: hit --max-runs {max_runs:,} with relative SE {achieved:.4g} "
+        "(target {target:g})",
+        "未收敛：已达 --max-runs {max_runs:,} 次模拟，相对标准误 {achieved:.4g}（目标 {target:g}）",
+    ),
+    (
+        "msg_dropped",
+        "text",
+        None,
+        "({count} measures zero or undefined in every replication: {names})",
+        "（{count} 个指标在每次模拟中均为零或无定义：{names}）",
+    ),
+    (
+        "msg_dropped_both",
+        "text",
+        None,
+        "({count} measures zero or undefined in both: {names})",
+        "（{count} 个指标在两个情景中均为零或无定义：{names}）",
+    ),
+    (
+        "msg_wrote",
+        "text",
+        None,
+        "wrote {count} files to {out}: {names}",
+        "已写入 {count} 个文件到 {out}：{names}",
+    ),
+    (
+        "msg_compare_runs",
+        "text",
+        None,
+        "{runs:,} replications of each on common random numbers, seed {seed}{note}; "
+        "differences are A − B, CI width ratio = paired / unpaired",
+        "每个情景 {runs:,} 次模拟，使用共同随机数，随机种子 {seed}{note}；"
+        "差值为 A − B，置信区间宽度比 = 配对 / 非配对",
+    ),
+    (
+        "msg_headline",
+        "text",
+        None,
+        "{measure}: A − B = {diff} {money} ({rel} of B; 95% CI {low} to {high}); "
+        "CVaR 95% A − B = {tail_diff} ({tail_rel} of B)",
+        "{measure}：A − B = {diff} {money}（相对 B {rel}；95%置信区间 {low} 至 {high}）；"
+        "95% CVaR A − B = {tail_diff}（相对 B {tail_rel}）",
+    ),
+    ("fig_replications", "text", None, "replications", "模拟"),
+    ("fig_replications_count", "text", None, "Replications (count)", "模拟次数（个）"),
+    ("fig_subtitle", "text", None, "{name}, {n:,} replications", "{name}，{n:,} 次模拟"),
+    ("fig_mean_is", "text", None, "mean = {value}", "均值 = {value}"),
+    ("fig_values_in", "text", None, "values in {unit}", "单位：{unit}"),
+    ("fig_distribution", "text", None, "Distribution of {measure}", "{measure}的分布"),
+    ("fig_loss", "text", None, "Loss", "损失"),
+    ("fig_exceedance", "text", None, "Exceedance probability P(X > x)", "超越概率 P(X > x)"),
+    ("fig_exceedance_title", "text", None, "Exceedance curves", "超越概率曲线"),
+    ("fig_band", "text", None, "{lo}th–{hi}th percentile", "第 {lo}–{hi} 百分位"),
+    ("fig_median", "text", None, "median", "中位数"),
+    ("fig_mean", "text", None, "mean", "均值"),
+    ("fig_time", "text", None, "Time (years)", "时间（年）"),
+    ("fig_outflow", "text", None, "Cumulative net outflow ({unit})", "累计净流出（{unit}）"),
+    ("fig_exposure_title", "text", None, "Government exposure over time", "政府风险敞口随时间变化"),
+    ("fig_no_difference", "text", None, "no difference", "无差异"),
+    ("fig_ci", "text", None, "95% CI [{low}, {high}]", "95%置信区间 [{low}, {high}]"),
+    ("fig_paired", "text", None, "Paired difference in {measure}", "{measure}的配对差值"),
+    ("fig_pairs", "text", None, "{n:,} pairs", "{n:,} 对"),
+    (
+        "fig_higher",
+        "text",
+        None,
+        "replications ({a} higher in {share})",
+        "模拟（{a} 更高的占 {share}）",
+    ),
+    ("fig_versus", "text", None, "{measure}: {b} vs {a}", "{measure}：{b} 对 {a}"),
+    ("fig_same_replications", "text", None, "same replications", "相同的模拟"),
+    ("fig_response", "text", None, "{measure} vs {lever}", "{measure}随 {lever} 的变化"),
+    ("fig_design_points", "text", None, "{n:,} design points", "{n:,} 个设计点"),
+    ("fig_error_bars", "text", None, "bars ± {k} × {err}", "误差棒 ± {k} × {err}"),
+    ("fig_morris", "text", None, "Morris elementary effect ({unit})", "Morris 基本效应（{unit}）"),
+    ("fig_output_unit", "text", None, "unit of the output", "输出的单位"),
+    (
+        "fig_sobol",
+        "text",
+        None,
+        "Sobol index (share of output variance)",
+        "Sobol 指数（占输出方差的比例）",
+    ),
+    ("fig_input", "text", None, "Input", "输入参数"),
+    ("fig_inputs", "text", None, "{n} inputs", "{n} 个输入参数"),
+    ("fig_sensitivity", "text", None, "Sensitivity of {output}", "{output}的敏感性"),
+    ("fig_whiskers", "text", None, "whiskers: 95% confidence", "须线：95%置信区间"),
+    ("fig_dominated", "text", None, "dominated", "被占优"),
+    ("fig_dominated_inf", "text", None, "dominated, infeasible", "被占优，不可行"),
+    ("fig_efficient", "text", None, "Pareto-efficient", "帕累托有效"),
+    ("fig_efficient_inf", "text", None, "Pareto-efficient, infeasible", "帕累托有效，不可行"),
+    (
+        "fig_pareto",
+        "text",
+        None,
+        "Pareto front: government vs solver risk",
+        "帕累托前沿：政府风险与揭榜方风险",
+    ),
 )
 
 #: Every label by name.
@@ -392,6 +522,7 @@ _UNIT_TEXT: dict[str, tuple[str, str]] = {
     "count": ("count", "个"),
     "share": ("share", "比例"),
     "ratio": ("ratio", "倍"),
+    "pp": ("percentage points", "百分点"),
 }
 
 # Money units with a usual Chinese name; others are shown as written.
@@ -424,6 +555,17 @@ def label(name: str, lang: str = "en") -> str:
     return row.zh if lang == "zh" else row.en
 
 
+def text(name: str, lang: str = "en", /, **fields: object) -> str:
+    """A sentence of the command line or of a figure in `lang`, `fields` filled in.
+
+    Examples
+    --------
+    >>> text("msg_replications", "zh", runs=10000)
+    '10,000 次模拟'
+    """
+    return label(name, lang).format(**fields)
+
+
 def unit_of(name: str) -> str | None:
     """The unit kind of `name` (``None`` for unknown names and unitless columns)."""
     row = LABELS.get(str(name))
@@ -439,6 +581,15 @@ def unit_text(unit: str | None, lang: str = "en", money_unit: str = "CNY million
         return _MONEY_ZH.get(money_unit, money_unit) if lang == "zh" else money_unit
     en, zh = _UNIT_TEXT[unit]
     return zh if lang == "zh" else en
+
+
+def difference_unit(unit: str | None) -> str | None:
+    """The unit of a difference of two values in `unit`: shares differ in percentage points.
+
+    A change from 12.0% to 10.4% is ``-1.6 pp``; ``-1.6%`` would read as a relative
+    change. Other units are unchanged.
+    """
+    return "pp" if unit == "share" else unit
 
 
 def header(
@@ -533,6 +684,8 @@ def _number_format(unit: str | None, values: np.ndarray) -> str:
     finite = values[np.isfinite(values)]
     if unit == "share":
         return "{:.1%}"
+    if unit == "pp":  # applied to 100 x the value (format_values)
+        return "{:,.1f} pp"
     if unit == "money":
         return "{:,.2f}"
     if unit == "count":
@@ -572,13 +725,20 @@ def format_values(
 
     Numbers in one column share a format (`fmt`, by default :func:`value_format`
     of `values`); text and flags are shown as they are; NaN and None as `missing`.
+    A negative number that rounds to zero is shown without its sign (``0.00``,
+    never ``-0.00``).
     """
     arr = _as_array(values)
     if arr.dtype.kind not in "iuf":
         return [missing if _is_missing(v) else str(v) for v in arr.tolist()]
     floats = arr.astype(float)
+    if unit == "pp":
+        floats = 100.0 * floats
     spec = fmt or _number_format(unit, floats)
     text = list(map(spec.format, floats.tolist()))
+    for i in np.flatnonzero(np.signbit(floats) & (floats > -1.0)).tolist():
+        if not any(c in "123456789" for c in text[i]):  # "-0.00", "-0.0%", "-0"
+            text[i] = text[i].replace("-", "", 1)
     for i in np.flatnonzero(~np.isfinite(floats)).tolist():
         text[i] = missing if math.isnan(floats[i]) else str(floats[i])
     return text

@@ -132,7 +132,9 @@ class OptimizeResult:
         One row per constraint: ``constraint``, ``value`` at the best design, its
         Monte Carlo ``se`` (for ``{measure}_mean`` and ``solver_npv_min``
         left-hand sides), ``bound``,
-        ``slack`` (>= 0 satisfied; 0 means on the boundary), ``binding``, and
+        ``slack`` (>= 0 satisfied; 0 means on the boundary), ``binding`` (``|slack|``
+        within :data:`BINDING_SE` = 2 standard errors; without a positive standard
+        error, slack 0 or an objective that relaxing it alone would improve), and
         ``objective_if_relaxed``: the best objective among the evaluated designs
         that satisfy every *other* constraint (how much this one costs).
     pareto : pandas.DataFrame
@@ -430,6 +432,25 @@ def _pareto(table: pd.DataFrame, measures: tuple[str, str], levers: list[str]) -
     return front
 
 
+#: A constraint binds when its slack is within this many Monte Carlo standard errors of 0.
+BINDING_SE = 2.0
+
+
+def _binding(slack: float, se: float, limiting: bool, bound: float) -> bool:
+    """Whether a constraint binds at the best design.
+
+    With a positive standard error (a ``{measure}_mean`` left-hand side that
+    varies across replications): ``|slack| <=`` :data:`BINDING_SE` standard
+    errors, i.e. the design sits on the boundary as far as the Monte Carlo
+    estimate can tell. Without one (no noise to measure the slack against): the
+    slack is zero up to rounding, or `limiting` (relaxing this constraint alone
+    would improve the objective; for an infeasible design, it is violated).
+    """
+    if math.isfinite(se) and se > 0:
+        return bool(abs(slack) <= BINDING_SE * se)
+    return bool(abs(slack) <= 1e-9 * max(1.0, abs(bound)) or limiting)
+
+
 def _constraint_table(
     table: pd.DataFrame, constraints: list[Constraint], best: int, feasible: bool
 ) -> pd.DataFrame:
@@ -444,17 +465,21 @@ def _constraint_table(
                 others &= ok
         relaxed = float(objective[others].min()) if others.any() else math.nan
         se_col = c.lhs[: -len("_mean")] + "_se" if c.lhs.endswith("_mean") else c.lhs + "_se"
+        se = float(table[se_col].iloc[best]) if se_col in table.columns else math.nan
         here = float(objective[best])
         gain = here - relaxed if math.isfinite(relaxed) else math.nan
         rows.append(
             {
                 "constraint": str(c),
                 "value": float(_column(table, c.lhs)[best]),
-                "se": float(table[se_col].iloc[best]) if se_col in table.columns else math.nan,
+                "se": se,
                 "bound": c.bound,
                 "slack": float(slacks[i][best]),
-                "binding": bool(
-                    (gain > 1e-9 * max(1.0, abs(here))) if feasible else not oks[i][best]
+                "binding": _binding(
+                    float(slacks[i][best]),
+                    se,
+                    gain > 1e-9 * max(1.0, abs(here)) if feasible else not oks[i][best],
+                    c.bound,
                 ),
                 "objective_if_relaxed": relaxed,
             }

@@ -8,9 +8,11 @@ package's own (:mod:`fundflow.labels`), extended to sweep columns such as
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -67,30 +69,78 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _label(name: str, *, capital: bool = True) -> str:
+def _label(name: str, *, capital: bool = True, lang: str = "en") -> str:
     """The package's label of a measure (:mod:`fundflow.labels`), or of a sweep column.
 
     ``gov_net_cost`` -> ``Government net cost``; ``gov_net_cost_cvar95`` ->
     ``Government net cost, CVaR 95%``; names without a label are kept as they are.
     """
     base, stat = _split(str(name))
-    text = _labels.label(base)
+    text = _labels.label(base, lang)
+    if lang != "en":
+        return text if stat is None else f"{text}，{_labels.label(stat, lang)}"
     if stat is not None:
         text = f"{text}, {_lower_first(_labels.label(stat))}"
     return text if capital else _lower_first(text)
 
 
-def _unit(name: str, money_unit: str | None) -> str | None:
+def _unit(name: str, money_unit: str | None, lang: str = "en") -> str | None:
     """The unit shown for a measure or sweep column; None when unitless or unknown."""
     base, stat = _split(str(name))
     kind = _labels.unit_of(stat or base)
     if kind == "same":
         kind = _labels.unit_of(base)
-    return _labels.unit_text(kind, money_unit=money_unit or "money") or None
+    return _labels.unit_text(kind, lang, money_unit=money_unit or "money") or None
 
 
-def _axis_label(name: str, unit: str | None) -> str:
-    return f"{_label(name)} ({unit})" if unit else _label(name)
+def _axis_label(name: str, unit: str | None, lang: str = "en") -> str:
+    if not unit:
+        return _label(name, lang=lang)
+    return f"{_label(name, lang=lang)}（{unit}）" if lang == "zh" else f"{_label(name)} ({unit})"
+
+
+@functools.cache
+def _cjk_family() -> str:
+    """Register the bundled Chinese font with matplotlib (once) and return its family.
+
+    The font is Noto Sans SC (SIL Open Font License 1.1) from the
+    ``pylopdf-fonts-zh-cn`` package, a dependency of fundflow, so Chinese figures
+    never depend on the fonts of the machine and never show empty boxes.
+    """
+    from matplotlib import font_manager
+
+    try:
+        from pylopdf_fonts_zh_cn import sans_path
+    except ImportError as exc:  # an installation without fundflow's dependencies
+        raise ImportError(
+            "Chinese figures need the font package pylopdf-fonts-zh-cn "
+            "(pip install pylopdf-fonts-zh-cn)"
+        ) from exc
+    path = str(sans_path())
+    font_manager.fontManager.addfont(path)
+    return str(font_manager.FontProperties(fname=path).get_name())
+
+
+@contextlib.contextmanager
+def _language(lang: str) -> Iterator[None]:
+    """Draw in `lang`: for Chinese, text made inside the block uses the bundled CJK font.
+
+    Latin letters and digits too; tick labels made when the figure is drawn later
+    keep matplotlib's default font. The font is set through
+    :func:`matplotlib.rc_context`, so matplotlib's global settings are as they were
+    after the block.
+    """
+    _labels.check_lang(lang)
+    if lang != "zh":
+        yield
+        return
+    import matplotlib as mpl
+
+    # Concrete family names, not "sans-serif": a text keeps them, so a figure drawn
+    # after the block (in a notebook) still finds the font; DejaVu Sans, which
+    # matplotlib ships, for any glyph the CJK font lacks.
+    with mpl.rc_context({"font.family": [_cjk_family(), "DejaVu Sans"]}):
+        yield
 
 
 def _table_of(data: Any) -> tuple[pd.DataFrame, str | None]:
@@ -110,12 +160,12 @@ def _table_of(data: Any) -> tuple[pd.DataFrame, str | None]:
 
 
 def _column_unit(
-    column: str, units: Mapping[str, str] | None, money_unit: str | None
+    column: str, units: Mapping[str, str] | None, money_unit: str | None, lang: str = "en"
 ) -> str | None:
     """Unit of a column: `units` first (money unit under ``"money"``), else from the labels."""
     if units and column in units:
         return units[column]
-    return _unit(column, (units or {}).get("money") or money_unit)
+    return _unit(column, (units or {}).get("money") or money_unit, lang)
 
 
 def _legend_outside(ax: Axes, title: str | None) -> None:

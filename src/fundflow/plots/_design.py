@@ -10,11 +10,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..labels import check_lang, text
 from ._axes import (
     _axis_label,
     _column_unit,
     _figure_of,
     _label,
+    _language,
     _new_axes,
     _require_columns,
     _table_of,
@@ -26,12 +28,23 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 _INDEX_NAMES = {
-    "S1": "first-order Sobol index S1",
-    "ST": "total-order Sobol index ST",
-    "mu_star": "Morris μ*",
-    "mu": "Morris μ",
-    "sigma": "Morris σ",
+    "S1": ("first-order Sobol index S1", "一阶 Sobol 指数 S1"),
+    "ST": ("total-order Sobol index ST", "总效应 Sobol 指数 ST"),
+    "mu_star": ("Morris μ*", "Morris μ*"),
+    "mu": ("Morris μ", "Morris μ"),
+    "sigma": ("Morris σ", "Morris σ"),
 }
+
+
+def _index_name(name: str, lang: str) -> str:
+    pair = _INDEX_NAMES.get(name)
+    return name if pair is None else pair[lang == "zh"]
+
+
+def _with_unit(label: str, unit: str | None, lang: str) -> str:
+    if not unit:
+        return label
+    return f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
 
 
 def sweep_response(
@@ -44,6 +57,7 @@ def sweep_response(
     *,
     units: Mapping[str, str] | None = None,
     err_multiplier: float = 1.96,
+    lang: str = "en",
 ) -> Figure:
     """Response curve of a summary measure against a lever, from a sweep's table.
 
@@ -75,6 +89,8 @@ def sweep_response(
         take theirs from :mod:`fundflow.labels`.
     err_multiplier : float, default 1.96
         1.96 turns a standard error into a 95% interval; 1 draws the column as is.
+    lang : {"en", "zh"}, default "en"
+        Language of the titles, axis labels and legend.
 
     Returns
     -------
@@ -87,34 +103,38 @@ def sweep_response(
     ValueError
         If a named column is missing or the table is empty.
     """
+    check_lang(lang)
     table, money_unit = _table_of(table)
     _require_columns(table, [c for c in (lever, measure, err, hue) if c is not None], "column")
     if table.empty:
         raise ValueError("the sweep table is empty.")
-    ax = _new_axes(ax)
-    groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=True))
-    for k, (key, rows) in enumerate(groups):
-        rows = rows.sort_values(lever)
-        joined = not rows[lever].duplicated().any()
-        bars = ax.errorbar(
-            rows[lever].to_numpy(),
-            rows[measure].to_numpy(dtype=float),
-            yerr=None if err is None else err_multiplier * rows[err].to_numpy(dtype=float),
-            fmt="o-" if joined else "o",
-            color=f"C{k}",
-            ms=4,
-            capsize=3,
-            label=_label(measure) if hue is None else str(key),
-        )
-        bars.lines[0].set_gid("response" if hue is None else f"{hue}={key!s}")
-    lever_unit = _column_unit(lever, units, money_unit)
-    ax.set_xlabel(f"{lever} ({lever_unit})" if lever_unit else lever)
-    ax.set_ylabel(_axis_label(measure, _column_unit(measure, units, money_unit)))
-    ax.set_title(f"{_label(measure)} vs {lever}\n{len(table):,} design points")
-    title = None if hue is None else hue
-    if err is not None:
-        title = (title + "; " if title else "") + f"bars ± {err_multiplier:g} × {err}"
-    ax.legend(title=title, fontsize="small", title_fontsize="small")
+    with _language(lang):
+        ax = _new_axes(ax)
+        groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=True))
+        for k, (key, rows) in enumerate(groups):
+            rows = rows.sort_values(lever)
+            joined = not rows[lever].duplicated().any()
+            bars = ax.errorbar(
+                rows[lever].to_numpy(),
+                rows[measure].to_numpy(dtype=float),
+                yerr=None if err is None else err_multiplier * rows[err].to_numpy(dtype=float),
+                fmt="o-" if joined else "o",
+                color=f"C{k}",
+                ms=4,
+                capsize=3,
+                label=_label(measure, lang=lang) if hue is None else str(key),
+            )
+            bars.lines[0].set_gid("response" if hue is None else f"{hue}={key!s}")
+        lever_unit = _column_unit(lever, units, money_unit, lang)
+        ax.set_xlabel(_with_unit(lever, lever_unit, lang))
+        ax.set_ylabel(_axis_label(measure, _column_unit(measure, units, money_unit, lang), lang))
+        head = text("fig_response", lang, measure=_label(measure, lang=lang), lever=lever)
+        ax.set_title(f"{head}\n{text('fig_design_points', lang, n=len(table))}")
+        title = None if hue is None else hue
+        if err is not None:
+            bars_text = text("fig_error_bars", lang, k=f"{err_multiplier:g}", err=err)
+            title = (title + "; " if title else "") + bars_text
+        ax.legend(title=title, fontsize="small", title_fontsize="small")
     return _figure_of(ax)
 
 
@@ -125,6 +145,7 @@ def tornado(
     index: str | Sequence[str] = "ST",
     *,
     unit: str | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Horizontal bar chart of sensitivity indices per input, largest at the top.
 
@@ -146,6 +167,8 @@ def tornado(
         by default from :mod:`fundflow.labels`, money in
         ``sensitivity_frame.attrs["money_unit"]`` when set.
         Sobol indices are shares of the output's variance.
+    lang : {"en", "zh"}, default "en"
+        Language of the titles, axis labels and legend.
 
     Returns
     -------
@@ -157,6 +180,7 @@ def tornado(
     ValueError
         If a column is missing or no row has this output.
     """
+    check_lang(lang)
     names = [index] if isinstance(index, str) else list(index)
     _require_columns(sensitivity_frame, ["input", *names], "column")
     rows = sensitivity_frame
@@ -166,37 +190,40 @@ def tornado(
             outputs = sorted(map(str, sensitivity_frame["output"].unique()))
             raise ValueError(f"output {output!r} has no rows; outputs are {outputs}.")
     rows = rows.sort_values(names[0], ascending=True, na_position="first")
-    ax = _new_axes(ax, figsize=(8.0, max(3.0, 1.4 + 0.45 * len(rows) * len(names))))
-    y = np.arange(len(rows), dtype=float)
-    height = 0.8 / len(names)
-    for k, name in enumerate(names):
-        conf = f"{name}_conf"
-        ax.barh(
-            y + (len(names) - 1 - 2 * k) * height / 2,
-            rows[name].to_numpy(dtype=float),
-            height=height,
-            xerr=rows[conf].to_numpy(dtype=float) if conf in rows.columns else None,
-            color=f"C{k}",
-            capsize=3,
-            gid=name,
-            label=_INDEX_NAMES.get(name, name),
+    with _language(lang):
+        ax = _new_axes(ax, figsize=(8.0, max(3.0, 1.4 + 0.45 * len(rows) * len(names))))
+        y = np.arange(len(rows), dtype=float)
+        height = 0.8 / len(names)
+        for k, name in enumerate(names):
+            conf = f"{name}_conf"
+            ax.barh(
+                y + (len(names) - 1 - 2 * k) * height / 2,
+                rows[name].to_numpy(dtype=float),
+                height=height,
+                xerr=rows[conf].to_numpy(dtype=float) if conf in rows.columns else None,
+                color=f"C{k}",
+                capsize=3,
+                gid=name,
+                label=_index_name(name, lang),
+            )
+        ax.axvline(0.0, color="0.3", lw=0.8)
+        ax.set_yticks(y, [str(v) for v in rows["input"]])
+        if all(n.startswith(("mu", "sigma")) for n in names):
+            unit = unit or _unit(output, sensitivity_frame.attrs.get("money_unit"), lang)
+            ax.set_xlabel(text("fig_morris", lang, unit=unit or text("fig_output_unit", lang)))
+        else:
+            ax.set_xlabel(text("fig_sobol", lang))
+        ax.set_ylabel(text("fig_input", lang))
+        name = _label(output, capital=False, lang=lang)
+        title = textwrap.fill(text("fig_sensitivity", lang, output=name), 60)
+        ax.set_title(f"{title}\n{text('fig_inputs', lang, n=len(rows))}")
+        whiskers = any(f"{n}_conf" in rows for n in names)
+        ax.legend(
+            title=text("fig_whiskers", lang) if whiskers else None,
+            fontsize="small",
+            title_fontsize="small",
+            loc="lower right",
         )
-    ax.axvline(0.0, color="0.3", lw=0.8)
-    ax.set_yticks(y, [str(v) for v in rows["input"]])
-    if all(n.startswith(("mu", "sigma")) for n in names):
-        unit = unit or _unit(output, sensitivity_frame.attrs.get("money_unit"))
-        ax.set_xlabel(f"Morris elementary effect ({unit or 'unit of the output'})")
-    else:
-        ax.set_xlabel("Sobol index (share of output variance)")
-    ax.set_ylabel("Input")
-    title = textwrap.fill(f"Sensitivity of {_label(output, capital=False)}", 60)
-    ax.set_title(f"{title}\n{len(rows)} inputs")
-    ax.legend(
-        title="whiskers: 95% confidence" if any(f"{n}_conf" in rows for n in names) else None,
-        fontsize="small",
-        title_fontsize="small",
-        loc="lower right",
-    )
     return _figure_of(ax)
 
 
@@ -230,6 +257,7 @@ def pareto_front(
     *,
     feasible: npt.ArrayLike | str | None = None,
     units: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Design points in (government risk, solver risk), the Pareto-efficient ones joined.
 
@@ -253,6 +281,8 @@ def pareto_front(
         optimisation's ``"feasible"``); infeasible ones are drawn hollow.
     units : mapping of str to str, optional
         Units by column name, and the money unit under ``"money"``.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
 
     Returns
     -------
@@ -267,6 +297,7 @@ def pareto_front(
     ValueError
         If a column is missing or a mask has the wrong length.
     """
+    check_lang(lang)
     points, money_unit = _table_of(points)
     _require_columns(points, [x, y], "column")
     if front_mask is None:
@@ -274,28 +305,30 @@ def pareto_front(
     else:
         mask = _row_mask(points, front_mask, "front_mask")
     ok = np.ones(len(points), bool) if feasible is None else _row_mask(points, feasible, "feasible")
-    ax = _new_axes(ax)
-    front = points[mask].sort_values([x, y])
-    ax.plot(front[x], front[y], color="tab:red", lw=1.2, gid="front_line")
-    styles = (
-        ("points", ~mask & ok, "0.6", 18, "dominated"),
-        ("points_infeasible", ~mask & ~ok, "0.6", 18, "dominated, infeasible"),
-        ("front", mask & ok, "tab:red", 36, "Pareto-efficient"),
-        ("front_infeasible", mask & ~ok, "tab:red", 36, "Pareto-efficient, infeasible"),
-    )
-    for gid, rows, color, size, label in styles:
-        if not rows.any():
-            continue
-        hollow = gid.endswith("_infeasible")
-        ax.scatter(
-            points.loc[rows, x], points.loc[rows, y], s=size, zorder=3, gid=gid,
-            label=f"{label} ({int(rows.sum())})",
-            facecolors="none" if hollow else color, edgecolors=color,
-        )  # fmt: skip
-    ax.set_xlabel(_axis_label(x, _column_unit(x, units, money_unit)))
-    ax.set_ylabel(_axis_label(y, _column_unit(y, units, money_unit)))
-    ax.set_title(f"Pareto front: government vs solver risk\n{len(points):,} design points")
-    ax.legend(fontsize="small")
+    with _language(lang):
+        ax = _new_axes(ax)
+        front = points[mask].sort_values([x, y])
+        ax.plot(front[x], front[y], color="tab:red", lw=1.2, gid="front_line")
+        styles = (
+            ("points", ~mask & ok, "0.6", 18, text("fig_dominated", lang)),
+            ("points_infeasible", ~mask & ~ok, "0.6", 18, text("fig_dominated_inf", lang)),
+            ("front", mask & ok, "tab:red", 36, text("fig_efficient", lang)),
+            ("front_infeasible", mask & ~ok, "tab:red", 36, text("fig_efficient_inf", lang)),
+        )
+        for gid, rows, color, size, label in styles:
+            if not rows.any():
+                continue
+            hollow = gid.endswith("_infeasible")
+            ax.scatter(
+                points.loc[rows, x], points.loc[rows, y], s=size, zorder=3, gid=gid,
+                label=f"{label} ({int(rows.sum())})",
+                facecolors="none" if hollow else color, edgecolors=color,
+            )  # fmt: skip
+        ax.set_xlabel(_axis_label(x, _column_unit(x, units, money_unit, lang), lang))
+        ax.set_ylabel(_axis_label(y, _column_unit(y, units, money_unit, lang), lang))
+        head = text("fig_pareto", lang)
+        ax.set_title(f"{head}\n{text('fig_design_points', lang, n=len(points))}")
+        ax.legend(fontsize="small")
     return _figure_of(ax)
 
 

@@ -7,6 +7,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..labels import check_lang
+from ._axes import _language
 from ._risk import exceedance_curve, exposure_fan, loss_distribution
 
 if TYPE_CHECKING:
@@ -18,15 +20,15 @@ if TYPE_CHECKING:
 DPI = 120
 
 
-def _save_png(fig: Figure, path: Path) -> Path:
+def _save_png(fig: Figure, path: Path, lang: str = "en") -> Path:
     """Write `fig` to `path` through the Agg canvas, via a temporary file in the same directory."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with open(tmp, "xb") as fh:  # a fresh name, created with the usual permissions
-            fig.savefig(fh, format="png", dpi=DPI)
+        with open(tmp, "xb") as fh, _language(lang):  # a fresh name, the usual permissions
+            fig.savefig(fh, format="png", dpi=DPI)  # tick labels are made here, in `lang`
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -35,7 +37,11 @@ def _save_png(fig: Figure, path: Path) -> Path:
 
 
 def write_run_plots(
-    result: SimulationResult, directory: str | os.PathLike[str], *, prefix: str = ""
+    result: SimulationResult,
+    directory: str | os.PathLike[str],
+    *,
+    prefix: str = "",
+    lang: str = "en",
 ) -> list[Path]:
     """Write the standard PNGs of a run into `directory` (created if missing).
 
@@ -54,18 +60,22 @@ def write_run_plots(
         Where to write.
     prefix : str, default ""
         Prepended to every file name (e.g. ``"baseline_"``).
+    lang : {"en", "zh"}, default "en"
+        Language of the figures' text; Chinese is set in Noto Sans SC, a font
+        that fundflow installs (``pylopdf-fonts-zh-cn``), never in empty boxes.
 
     Returns
     -------
     list of pathlib.Path
         The files written, in the order above.
     """
+    check_lang(lang)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     figures = {
-        "loss_gov_net_cost": lambda: loss_distribution(result, "gov_net_cost"),
-        "loss_solver_loss": lambda: loss_distribution(result, "solver_loss"),
-        "exceedance": lambda: exceedance_curve(result),
-        "exposure_fan": lambda: exposure_fan(result),
+        "loss_gov_net_cost": lambda: loss_distribution(result, "gov_net_cost", lang=lang),
+        "loss_solver_loss": lambda: loss_distribution(result, "solver_loss", lang=lang),
+        "exceedance": lambda: exceedance_curve(result, lang=lang),
+        "exposure_fan": lambda: exposure_fan(result, lang=lang),
     }
-    return [_save_png(make(), out / f"{prefix}{name}.png") for name, make in figures.items()]
+    return [_save_png(make(), out / f"{prefix}{name}.png", lang) for name, make in figures.items()]

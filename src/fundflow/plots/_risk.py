@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .. import metrics
+from ..labels import text
 from ._axes import (
     _alpha_label,
     _axis_label,
@@ -23,6 +24,7 @@ from ._axes import (
     _figure_of,
     _fmt,
     _label,
+    _language,
     _legend_outside,
     _new_axes,
     _panel_axes,
@@ -52,8 +54,10 @@ def _values(result: SimulationResult, measure: str) -> npt.NDArray[np.float64]:
     return x
 
 
-def _subtitle(result: SimulationResult, n: int) -> str:
-    return f"{result.scenario.name}, {n:,} replication{'' if n == 1 else 's'}"
+def _subtitle(result: SimulationResult, n: int, lang: str = "en") -> str:
+    if lang == "en":
+        return f"{result.scenario.name}, {n:,} replication{'' if n == 1 else 's'}"
+    return text("fig_subtitle", lang, name=result.scenario.name, n=n)
 
 
 def _mark_var_cvar(
@@ -111,6 +115,7 @@ def loss_distribution(
     ax: Axes | None = None,
     *,
     alphas: Sequence[float] = (0.95, 0.99),
+    lang: str = "en",
 ) -> Figure:
     """Histogram of a runs measure with its mean, VaR and CVaR marked.
 
@@ -125,6 +130,8 @@ def loss_distribution(
         Where to draw; a new Figure by default.
     alphas : sequence of float, default (0.95, 0.99)
         Confidence levels of the VaR (dashed) and CVaR (dotted) lines.
+    lang : {"en", "zh"}, default "en"
+        Language of the titles, axis labels and legend (Chinese in a bundled CJK font).
 
     Returns
     -------
@@ -138,16 +145,21 @@ def loss_distribution(
         If `measure` is not a runs column or has no value.
     """
     x = _values(result, measure)
-    unit = _unit(measure, result.money_unit)
-    ax = _new_axes(ax)
-    ax.hist(x, bins=_bins(x.size), color="tab:blue", alpha=0.6, label="replications")
-    mean = float(x.mean())
-    ax.axvline(mean, color="tab:gray", lw=1.5, gid="mean", label=f"mean = {_fmt(mean)}")
-    _mark_var_cvar(ax, x, alphas, lw=1.8)
-    ax.set_xlabel(_axis_label(measure, unit))
-    ax.set_ylabel("Replications (count)")
-    ax.set_title(f"Distribution of {_label(measure, capital=False)}\n{_subtitle(result, x.size)}")
-    _legend_outside(ax, title=f"values in {unit}" if unit else None)
+    unit = _unit(measure, result.money_unit, lang)
+    with _language(lang):
+        ax = _new_axes(ax)
+        label = text("fig_replications", lang)
+        ax.hist(x, bins=_bins(x.size), color="tab:blue", alpha=0.6, label=label)
+        mean = float(x.mean())
+        label = text("fig_mean_is", lang, value=_fmt(mean))
+        ax.axvline(mean, color="tab:gray", lw=1.5, gid="mean", label=label)
+        _mark_var_cvar(ax, x, alphas, lw=1.8)
+        ax.set_xlabel(_axis_label(measure, unit, lang))
+        ax.set_ylabel(text("fig_replications_count", lang))
+        name = _label(measure, capital=False, lang=lang)
+        title = text("fig_distribution", lang, measure=name)
+        ax.set_title(f"{title}\n{_subtitle(result, x.size, lang)}")
+        _legend_outside(ax, title=text("fig_values_in", lang, unit=unit) if unit else None)
     return _figure_of(ax)
 
 
@@ -157,6 +169,7 @@ def exceedance_curve(
     ax: Axes | None = None,
     *,
     alphas: Sequence[float] = (0.95,),
+    lang: str = "en",
 ) -> Figure:
     """Empirical exceedance probability P(X > x) of loss measures, VaR and CVaR marked.
 
@@ -175,6 +188,8 @@ def exceedance_curve(
     alphas : sequence of float, default (0.95,)
         Confidence levels of the VaR (dashed) and CVaR (dotted) lines, drawn in
         the colour of their curve.
+    lang : {"en", "zh"}, default "en"
+        Language of the titles, axis labels and legend.
 
     Returns
     -------
@@ -188,11 +203,24 @@ def exceedance_curve(
         If a measure is not a runs column, has no value, or the measures are
         in different units.
     """
-    units = {_unit(m, result.money_unit) for m in measures}
+    units = {_unit(m, result.money_unit, lang) for m in measures}
     if len(units) > 1:
         raise ValueError(f"measures {list(measures)} are in different units {units}.")
     unit = units.pop() if units else None
-    ax = _new_axes(ax)
+    with _language(lang):
+        ax = _new_axes(ax)
+        _draw_exceedance(ax, result, measures, alphas, unit, lang)
+    return _figure_of(ax)
+
+
+def _draw_exceedance(
+    ax: Axes,
+    result: SimulationResult,
+    measures: Sequence[str],
+    alphas: Sequence[float],
+    unit: str | None,
+    lang: str,
+) -> None:
     n_max = 1
     for k, measure in enumerate(measures):
         x = np.sort(_values(result, measure))
@@ -206,24 +234,27 @@ def exceedance_curve(
             color=color,
             lw=1.8,
             gid=measure,
-            label=_label(measure),
+            label=_label(measure, lang=lang),
         )
         _mark_var_cvar(ax, x, alphas, color=color, gid_prefix=f"{measure}:", indent="  ")
     for alpha in alphas:
         _mark_level(ax, 1.0 - alpha)
     ax.set_yscale("log", nonpositive="mask")
     ax.set_ylim(0.5 * min([1.0 / n_max, *(1.0 - a for a in alphas)]), 1.05)
-    ax.set_xlabel(f"Loss ({unit})" if unit else "Loss")
-    ax.set_ylabel("Exceedance probability P(X > x)")
-    ax.set_title(f"Exceedance curves\n{_subtitle(result, n_max)}")
-    ax.legend(title=f"values in {unit}" if unit else None, fontsize="small")
-    return _figure_of(ax)
+    loss = text("fig_loss", lang)
+    ax.set_xlabel((f"{loss}（{unit}）" if lang == "zh" else f"{loss} ({unit})") if unit else loss)
+    ax.set_ylabel(text("fig_exceedance", lang))
+    ax.set_title(f"{text('fig_exceedance_title', lang)}\n{_subtitle(result, n_max, lang)}")
+    title = text("fig_values_in", lang, unit=unit) if unit else None
+    ax.legend(title=title, fontsize="small")
 
 
 def exposure_fan(
     result: SimulationResult,
     ax: Axes | None = None,
     bands: Sequence[float] = (5, 25, 50, 75, 95),
+    *,
+    lang: str = "en",
 ) -> Figure:
     """Fan chart of the government's cumulative net outflow over time.
 
@@ -241,6 +272,8 @@ def exposure_fan(
     bands : sequence of float, default (5, 25, 50, 75, 95)
         Percentiles in [0, 100]; paired from the outside in (lowest with
         highest).
+    lang : {"en", "zh"}, default "en"
+        Language of the titles, axis labels and legend.
 
     Returns
     -------
@@ -260,7 +293,21 @@ def exposure_fan(
     times = paths.columns.to_numpy(dtype=float)
     values = paths.to_numpy(dtype=float)
     pct = dict(zip(q.tolist(), np.nanpercentile(values, q, axis=0), strict=True))
-    ax = _new_axes(ax)
+    with _language(lang):
+        ax = _new_axes(ax)
+        _draw_fan(ax, result, times, values, pct, q, lang)
+    return _figure_of(ax)
+
+
+def _draw_fan(
+    ax: Axes,
+    result: SimulationResult,
+    times: np.ndarray,
+    values: np.ndarray,
+    pct: dict[float, np.ndarray],
+    q: np.ndarray,
+    lang: str,
+) -> None:
     lows = [p for p in q if p < 50]
     highs = [p for p in q[::-1] if p > 50]
     for depth, (lo, hi) in enumerate(zip(lows, highs, strict=False)):
@@ -272,17 +319,20 @@ def exposure_fan(
             alpha=0.18 + 0.17 * depth,
             lw=0,
             gid=f"p{lo:g}-p{hi:g}",
-            label=f"{lo:g}th–{hi:g}th percentile",
+            label=text("fig_band", lang, lo=f"{lo:g}", hi=f"{hi:g}"),
         )
     if 50.0 in pct:
-        ax.plot(times, pct[50.0], color="navy", lw=2, gid="p50", label="median")
-    ax.plot(times, np.nanmean(values, axis=0), "k--", lw=1.2, gid="mean", label="mean")
+        median = text("fig_median", lang)
+        ax.plot(times, pct[50.0], color="navy", lw=2, gid="p50", label=median)
+    mean = text("fig_mean", lang)
+    ax.plot(times, np.nanmean(values, axis=0), "k--", lw=1.2, gid="mean", label=mean)
     ax.set_xlim(times[0], times[-1])
-    ax.set_xlabel("Time (years)")
-    ax.set_ylabel(f"Cumulative net outflow ({result.money_unit})")
-    ax.set_title(f"Government exposure over time\n{_subtitle(result, len(paths))}")
+    ax.set_xlabel(text("fig_time", lang))
+    money = _unit("gov_net_cost", result.money_unit, lang)
+    ax.set_ylabel(text("fig_outflow", lang, unit=money))
+    title = text("fig_exposure_title", lang)
+    ax.set_title(f"{title}\n{_subtitle(result, len(values), lang)}")
     ax.legend(loc="lower right", fontsize="small")
-    return _figure_of(ax)
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -297,6 +347,7 @@ def paired_comparison(
     *,
     kind: Literal["both", "difference", "scatter"] = "both",
     unit: str | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Paired comparison of one measure in two scenarios run on common random numbers.
 
@@ -322,6 +373,8 @@ def paired_comparison(
     unit : str, optional
         Unit of the measure; inferred from the measure's name and the runs'
         money unit by default.
+    lang : {"en", "zh"}, default "en"
+        Language of the titles, axis labels and legend.
 
     Returns
     -------
@@ -347,21 +400,35 @@ def paired_comparison(
     a, b = col_a[keep].to_numpy(dtype=float), col_b[keep].to_numpy(dtype=float)
     if a.size == 0:
         raise ValueError("the two runs share no replication with a value of the measure.")
-    unit = unit or _unit(measure, money_a or money_b)
-    axes = _panel_axes(ax, len(panels))
-    draw = {"difference": _draw_difference, "scatter": _draw_scatter}
-    for panel, axis in zip(panels, axes, strict=True):
-        draw[panel](axis, a, b, measure, labels, unit)
+    unit = unit or _unit(measure, money_a or money_b, lang)
+    with _language(lang):
+        axes = _panel_axes(ax, len(panels))
+        draw = {"difference": _draw_difference, "scatter": _draw_scatter}
+        for panel, axis in zip(panels, axes, strict=True):
+            draw[panel](axis, a, b, measure, labels, unit, lang)
     return _figure_of(axes[0])
 
 
+def _in_unit(text_: str, unit: str | None, lang: str) -> str:
+    if not unit:
+        return text_
+    return f"{text_}（{unit}）" if lang == "zh" else f"{text_} ({unit})"
+
+
 def _draw_difference(
-    ax: Axes, a: np.ndarray, b: np.ndarray, measure: str, labels: tuple[str, str], unit: str | None
+    ax: Axes,
+    a: np.ndarray,
+    b: np.ndarray,
+    measure: str,
+    labels: tuple[str, str],
+    unit: str | None,
+    lang: str = "en",
 ) -> None:
     d = metrics.paired_difference(a, b)
     diff = a - b
-    ax.hist(diff, bins=_bins(diff.size), color="tab:blue", alpha=0.6, label="replications")
-    ax.axvline(0.0, color="0.4", lw=1, gid="zero", label="no difference")
+    label = text("fig_replications", lang)
+    ax.hist(diff, bins=_bins(diff.size), color="tab:blue", alpha=0.6, label=label)
+    ax.axvline(0.0, color="0.4", lw=1, gid="zero", label=text("fig_no_difference", lang))
     if math.isfinite(d["ci_low"]):
         ax.axvspan(
             d["ci_low"],
@@ -369,26 +436,34 @@ def _draw_difference(
             color="tab:red",
             alpha=0.2,
             gid="ci",
-            label=f"95% CI [{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]",
+            label=text("fig_ci", lang, low=_fmt(d["ci_low"]), high=_fmt(d["ci_high"])),
         )
     ax.axvline(
         d["mean_diff"],
         color="tab:red",
         lw=2,
         gid="mean_diff",
-        label=f"mean = {_fmt(d['mean_diff'])}",
+        label=text("fig_mean_is", lang, value=_fmt(d["mean_diff"])),
     )
-    ax.set_xlabel(f"{labels[0]} − {labels[1]}" + (f" ({unit})" if unit else ""))
-    ax.set_ylabel("Replications (count)")
-    ax.set_title(f"Paired difference in {_label(measure, capital=False)}\n{d['n']:,} pairs")
-    _legend_outside(ax, title=f"values in {unit}" if unit else None)
+    ax.set_xlabel(_in_unit(f"{labels[0]} − {labels[1]}", unit, lang))
+    ax.set_ylabel(text("fig_replications_count", lang))
+    title = text("fig_paired", lang, measure=_label(measure, capital=False, lang=lang))
+    ax.set_title(f"{title}\n{text('fig_pairs', lang, n=d['n'])}")
+    _legend_outside(ax, title=text("fig_values_in", lang, unit=unit) if unit else None)
 
 
 def _draw_scatter(
-    ax: Axes, a: np.ndarray, b: np.ndarray, measure: str, labels: tuple[str, str], unit: str | None
+    ax: Axes,
+    a: np.ndarray,
+    b: np.ndarray,
+    measure: str,
+    labels: tuple[str, str],
+    unit: str | None,
+    lang: str = "en",
 ) -> None:
     share = float(np.mean(a > b))
-    ax.scatter(a, b, s=12, alpha=0.6, label=f"replications ({labels[0]} higher in {share:.0%})")
+    label = text("fig_higher", lang, a=labels[0], share=f"{share:.0%}")
+    ax.scatter(a, b, s=12, alpha=0.6, label=label)
     lo, hi = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
     pad = 0.05 * (hi - lo) or 1.0
     ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="0.4", lw=1, gid="diagonal")
@@ -396,8 +471,8 @@ def _draw_scatter(
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_aspect("equal", adjustable="box")
-    suffix = f" ({unit})" if unit else ""
-    ax.set_xlabel(f"{labels[0]}{suffix}")
-    ax.set_ylabel(f"{labels[1]}{suffix}")
-    ax.set_title(f"{_label(measure)}: {labels[1]} vs {labels[0]}\nsame replications")
+    ax.set_xlabel(_in_unit(labels[0], unit, lang))
+    ax.set_ylabel(_in_unit(labels[1], unit, lang))
+    title = text("fig_versus", lang, measure=_label(measure, lang=lang), a=labels[0], b=labels[1])
+    ax.set_title(f"{title}\n{text('fig_same_replications', lang)}")
     ax.legend(fontsize="small", loc="upper left")
