@@ -138,8 +138,10 @@ def test_run_target_se_converges(capsys) -> None:
 
 def test_run_target_se_hits_max_runs(tmp_path, capsys) -> None:
     args = ["run", CONFIG, "--target-se", "1e-6", "--max-runs", "30", "--seed", "1"]
-    assert main([*args, "--out", str(tmp_path), "--quiet"]) == 0
-    assert "not converged: hit --max-runs 30" in capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path), "--quiet"]) == 3  # not a success
+    captured = capsys.readouterr()
+    assert "not converged: hit --max-runs 30" in captured.out
+    assert "not converged" in captured.err and "exit status 3" in captured.err
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["convergence"]["converged"] is False and manifest["runs"] == 30
 

@@ -92,7 +92,13 @@ def run(args: argparse.Namespace) -> int:
     scenario = cli._load(args.config)
     points = n if args.sampler != "grid" and n is not None else 1
     workers = cli._workers(args.workers, runs * max(points, len(levers)))
-    with cli._out_dir(args.out) as out:
+    cli._sized(args, [scenario], runs, workers)  # refuses a design point too big to run
+    from ._outdir import run_key
+
+    key = run_key(
+        "sweep", [scenario], seed, runs=runs, levers=list(args.lever), sampler=args.sampler, n=n
+    )
+    with cli._out_dir(args.out, key, args.overwrite) as out:
         result = sweep(
             scenario,
             levers,
@@ -128,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             "formats": list(formats),
             "lang": lang,
             "money_unit": scenario.money_unit,
+            "run_key": key,
         }
         written.append(write_manifest(out, content, written))
     if not args.quiet:

@@ -1,4 +1,10 @@
-"""A small validating reader for nested scenario mappings.
+"""Reading scenario files: a guarded YAML loader and a validating reader of mappings.
+
+:func:`load_yaml` reads YAML with PyYAML's safe loader, refusing what a scenario
+never needs and what would exhaust the reader: nesting deeper than
+:data:`MAX_DEPTH`, documents larger than :data:`MAX_NODES` nodes once aliases are
+expanded (an "alias bomb"), aliases that refer to a node containing them, and
+duplicate keys in a mapping. Numbers in exponent notation (``1e12``) are numbers.
 
 Each :class:`Section` wraps one mapping and a dotted path. Reading a key both
 validates it and marks it known; :meth:`Section.finish` then rejects any key that
@@ -9,13 +15,146 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from .distributions import Dist, parse_dist
 from .errors import ConfigError
 
-__all__ = ["REQUIRED", "Section"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "REQUIRED", "Section", "load_yaml"]
+
+#: Deepest nesting of lists and mappings accepted (a scenario needs about 6).
+MAX_DEPTH = 64
+#: Most nodes (scalars, lists, mappings) in a document, counting each alias as a
+#: copy of what it refers to.
+MAX_NODES = 500_000
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A document the guarded loader will not build: `problem` at `mark`."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(None, None, problem, mark)
+
+
+if yaml.__with_libyaml__:  # libyaml's parser: linear in the nesting depth
+    from yaml._yaml import CParser
+
+    class _Parser(CParser):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+
+
+class _Loader(Composer, _Parser, SafeConstructor, Resolver):
+    """A safe loader (safe constructor, YAML 1.1 resolver) with limits and no duplicate keys.
+
+    The events come from libyaml when PyYAML has it; the nodes are composed here
+    (PyYAML's composer, with the checks added), then built by the safe constructor.
+    """
+
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> its size with aliases expanded
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event: Any = self.peek_event()
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self._sizes:
+                what = f"the alias *{event.anchor} refers to a node containing it"
+                raise _Refused(what, event.start_mark)
+            return super().compose_node(parent, index)  # type: ignore[return-value]
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            what = f"nested more than {MAX_DEPTH} levels deep"
+            raise _Refused(what, event.start_mark)
+        node: Any = super().compose_node(parent, index)
+        self._depth -= 1
+        size = 1 + sum(self._sizes[id(child)] for child in _children(node))
+        if size > MAX_NODES:
+            what = f"more than {MAX_NODES:,} values once aliases are expanded"
+            raise _Refused(what, event.start_mark)
+        self._sizes[id(node)] = size
+        if isinstance(node, MappingNode):
+            _check_unique_keys(node)
+        return node  # type: ignore[no-any-return]
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_unique_keys(node: MappingNode) -> None:
+    seen: dict[tuple[str, Any], Any] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        first: Any = seen.setdefault((key.tag, key.value), key.start_mark)
+        if first is not key.start_mark:
+            what = (
+                f"the key {key.value!r} appears twice in one mapping, at lines "
+                f"{first.line + 1} and {key.start_mark.line + 1}; keep one"
+            )
+            raise _Refused(what, key.start_mark)
+
+
+# YAML 1.1 reads 1e12 and 1.5e3 as text (its floats need a dot and a signed exponent).
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str, name: str) -> Any:
+    """Parse YAML `text` (the contents of file `name`) with the guarded safe loader.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the line and the problem: invalid YAML, a Python tag,
+        nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES` values
+        with aliases expanded, a self-referring alias, or a duplicate key.
+    """
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark: Any = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError("", name, f"not valid YAML{where}: {problem}", truncate=False) from None
+    except RecursionError:  # the limits above make this unreachable for scenario files
+        raise ConfigError("", name, "not valid YAML: nested too deeply", truncate=False) from None
+    finally:
+        loader.dispose()
 
 
 class _Required:
@@ -34,6 +173,13 @@ def _interval(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) 
     if hi is not None:
         return f"must be {'<' if hi_open else '<='} {hi:g}"
     return "must be a finite number"
+
+
+def _finite(allowed: str) -> str:
+    """``'must be > 0'`` -> ``'must be a finite number > 0'``."""
+    if "finite" in allowed:
+        return allowed
+    return allowed.replace("must be", "must be a finite number", 1)
 
 
 class Section:
@@ -104,10 +250,10 @@ class Section:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(self.at(key), value, "must be a number; " + allowed)
         v = float(value)
-        bad = (
-            not math.isfinite(v)
-            or (lo is not None and (v <= lo if lo_open else v < lo))
-            or (hi is not None and (v >= hi if hi_open else v > hi))
+        if not math.isfinite(v):
+            raise ConfigError(self.at(key), value, _finite(allowed))
+        bad = (lo is not None and (v <= lo if lo_open else v < lo)) or (
+            hi is not None and (v >= hi if hi_open else v > hi)
         )
         if bad:
             raise ConfigError(self.at(key), value, allowed)

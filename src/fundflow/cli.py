@@ -15,10 +15,12 @@ Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
 CONFIG, A and B are scenario files or names of shipped examples (``fundflow examples``).
 
 As in SALib's command line, :func:`build_parser` only describes the arguments and
-each ``_run_*`` handler turns them into library calls. Exit codes: 0 success,
-2 bad input (one ``error: ...`` line on stderr, nothing written under a final file
-name), 130 interrupted (Ctrl-C; no half-written table), 1 an unexpected failure to
-write a file.
+each ``_run_*`` handler turns them into library calls. Exit codes (:data:`EXIT_CODES`):
+0 success; 2 bad input, a run too big for this machine, an ``--out`` holding another
+run, or a full disk (one ``error: ...`` line on stderr, nothing written); 3
+``--target-se`` not reached within ``--max-runs`` (results printed and written);
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM), both with no file left
+half-written; 1 an unexpected failure.
 """
 
 from __future__ import annotations
@@ -41,7 +43,16 @@ from . import __version__
 from . import labels as lb
 from .errors import ConfigError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["EXIT_CODES", "build_parser", "main"]
+
+#: The exit statuses of the ``fundflow`` command (also in ``fundflow run --help``).
+EXIT_CODES = (
+    "exit status: 0 success; 2 bad input, a run too big for this machine's memory, an "
+    "--out folder holding another run, or a full disk (one 'error:' line, nothing "
+    "written); 3 --target-se not reached within --max-runs (the results are still "
+    "printed and written); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), with no "
+    "file left half-written; 1 an unexpected failure"
+)
 
 _AUTO_PARALLEL_RUNS = 2000
 _DEFAULT_RUNS = 1000
@@ -71,9 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario file and print a one-line summary")
     p.add_argument("config", metavar="CONFIG", help="scenario YAML file")
     _add_set(p)
+    _add_size_limit(p)
     p.set_defaults(handler=_run_validate)
 
-    p = sub.add_parser("run", help="simulate a scenario and report its risk summary")
+    p = sub.add_parser(
+        "run", help="simulate a scenario and report its risk summary", epilog=EXIT_CODES
+    )
     p.add_argument("config", metavar="CONFIG", help="scenario YAML file")
     _add_common(p)
     p.add_argument(
@@ -133,7 +147,23 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="language of labels, notes and figures: en or zh (default en)",
     )
     p.add_argument(
-        "--quiet", action="store_true", help="no progress bar and no list of files written"
+        "--quiet",
+        action="store_true",
+        help="no size estimate, no progress bar and no list of files written",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the results of another run found in --out (and remove its files)",
+    )
+    _add_size_limit(p)
+
+
+def _add_size_limit(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-size-limit",
+        action="store_true",
+        help="go ahead even if the run's estimated memory exceeds 3/4 of this machine's",
     )
 
 
@@ -164,7 +194,13 @@ def _workers(text: str | None, runs: int) -> int:
     """--workers: a whole number, or 'auto' (all cores for long runs, where a pool pays)."""
     if text is None or text == "auto":
         return max(1, os.cpu_count() or 1) if runs >= _AUTO_PARALLEL_RUNS else 1
-    return _whole("--workers", text, 1, 1)
+    workers = _whole("--workers", text, 1, 1)
+    from ._guard import check_workers
+
+    note = check_workers(workers)
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
+    return workers
 
 
 def _seed(text: str | None) -> int | None:
@@ -204,25 +240,26 @@ def _load(path: str, assignments: Sequence[str] = ()) -> Any:
 
 
 @contextmanager
-def _out_dir(directory: str | None) -> Iterator[Path | None]:
-    """Prepare ``--out`` before the work starts; remove what was created if it fails."""
-    if directory is None:
-        yield None
-        return
-    from .export import prepare_directory
+def _out_dir(
+    directory: str | None, run_key: dict[str, Any] | None = None, overwrite: bool = False
+) -> Iterator[Path | None]:
+    """Prepare ``--out`` before the work starts (see :mod:`fundflow._outdir`)."""
+    from ._outdir import out_dir
 
-    path = Path(directory)
-    missing = [p for p in (path, *path.parents) if not p.exists()]
-    prepared = prepare_directory(path, option="--out")
-    try:
-        yield prepared
-    except BaseException:
-        for p in missing:  # deepest first; only directories this run made, if still empty
-            try:
-                p.rmdir()
-            except OSError:
-                break
-        raise
+    with out_dir(directory, run_key or {}, overwrite=overwrite) as path:
+        yield path
+
+
+def _sized(args: argparse.Namespace, scenarios: list[Any], runs: int, workers: int) -> list[str]:
+    """The run's size and estimate (printed once it starts); refuses one too big."""
+    from ._guard import size_lines
+
+    return size_lines(scenarios, runs, workers, allow=args.no_size_limit)
+
+
+def _note(args: argparse.Namespace, lines: list[str]) -> None:
+    if not args.quiet:
+        print("\n".join(lines), file=sys.stderr, flush=True)
 
 
 def _emit(text: str = "") -> None:
@@ -434,7 +471,15 @@ def _run_run(args: argparse.Namespace) -> int:
             "--plots", None, "needs --out DIR to write the figures into", show_value=False
         )
     scenario = _load(args.config, args.set)
-    with _out_dir(args.out) as out:
+    size = _sized(args, [scenario], max_runs if target is not None else runs, workers)
+    from ._outdir import run_key
+
+    key = run_key(
+        "run", [scenario], seed, runs=None if target else runs, target_se=target,
+        max_runs=max_runs if target else None, plots=bool(args.plots),
+    )  # fmt: skip
+    with _out_dir(args.out, key, args.overwrite) as out:
+        _note(args, size)
         result = _simulate(scenario, runs, max_runs, target, seed, workers, args.quiet)
         seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit("\n".join(_header_lines(result, seed_note, lang)))
@@ -446,7 +491,7 @@ def _run_run(args: argparse.Namespace) -> int:
         _emit(_party_text(result, lang))
         if out is None:
             return 0
-        provenance = {"command": args.argv, "overrides": list(args.set)}
+        provenance = {"command": args.argv, "overrides": list(args.set), "run_key": key}
         figures = _plots(result, out, lang) if args.plots else []
         written = export_result(
             result,
@@ -460,7 +505,22 @@ def _run_run(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         _emit(_wrote(written, out, lang))
-    return 0
+    return _converged(result)
+
+
+def _converged(result: Any) -> int:
+    """Exit status 3, with a line on stderr, when --target-se stopped at --max-runs."""
+    conv = result.convergence
+    if not conv or conv["converged"]:
+        return 0
+    print(
+        f"not converged: the relative SE of the government net cost is "
+        f"{conv['achieved_relative_se']:.4g} after {conv['runs']:,} replications "
+        f"(--max-runs), above --target-se {conv['target_relative_se']:g}; raise --max-runs "
+        "or the target (exit status 3)",
+        file=sys.stderr,
+    )
+    return 3
 
 
 def _simulate(
@@ -586,7 +646,12 @@ def _run_compare(args: argparse.Namespace) -> int:
     lang = lb.check_lang(args.lang, option="--lang")
     a = _load(args.config_a)
     b = _load(args.config_b)
-    with _out_dir(args.out) as out:
+    size = _sized(args, [a, b], runs, workers)
+    from ._outdir import run_key
+
+    key = run_key("compare", [a, b], seed, runs=runs)
+    with _out_dir(args.out, key, args.overwrite) as out:
+        _note(args, size)
         cmp = compare(a, b, runs, seed, workers, progress=_progress(args.quiet))
         seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit(f"A: {a.describe()}\nB: {b.describe()}")
@@ -613,6 +678,7 @@ def _run_compare(args: argparse.Namespace) -> int:
             "formats": list(formats),
             "lang": lang,
             "money_unit": cmp.money_unit,
+            "run_key": key,
         }
         written.append(write_manifest(out, content, written))
     if not args.quiet:
@@ -624,7 +690,12 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    _emit(_load(args.config, args.set).describe())
+    from ._guard import validate_lines
+
+    scenario = _load(args.config, args.set)
+    size = validate_lines(scenario, _DEFAULT_RUNS, allow=args.no_size_limit)
+    _emit(scenario.describe())
+    print("\n".join(size), file=sys.stderr)
     return 0
 
 
@@ -649,19 +720,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     args.argv = ["fundflow", *(sys.argv[1:] if argv is None else argv)]
     handler: Callable[[argparse.Namespace], int] = args.handler
+    from ._outdir import is_environment_error
+    from ._signals import Terminated, terminate_as_interrupt
+
     try:
         from ._cli_examples import resolve_examples
 
-        return handler(resolve_examples(args))
+        with terminate_as_interrupt():
+            return handler(resolve_examples(args))
     except ConfigError as exc:
         return _fail(str(exc))
+    except Terminated:
+        print("\nterminated: no table was left half-written", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("\ninterrupted: no table was left half-written", file=sys.stderr)
         return 130
     except ImportError as exc:  # an optional module (plots, overrides) is missing
         return _fail(f"this installation lacks a module the command needs: {exc}", code=1)
-    except OSError as exc:
-        return _fail(f"cannot write: {exc}", code=1)
+    except OSError as exc:  # a full disk is the user's to fix (2); anything else is ours (1)
+        return _fail(f"cannot write: {exc}", code=2 if is_environment_error(exc) else 1)
 
 
 def _fail(message: str, code: int = 2) -> int:

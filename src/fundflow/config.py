@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ._reader import Section
+from ._reader import Section, load_yaml
 from .distributions import Dist
 from .errors import ConfigError
 
@@ -405,13 +403,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ConfigError(
             "", str(p), f"cannot be read ({exc.__class__.__name__}: {exc})", truncate=False
         ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError("", str(p), f"not valid YAML{where}: {problem}", truncate=False) from None
+    data = load_yaml(text, str(p))
     if not isinstance(data, Mapping):
         raise ConfigError(
             "", str(p), "the file must hold a mapping (name:, challenges:, ...)", truncate=False

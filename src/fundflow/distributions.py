@@ -273,7 +273,9 @@ def parse_dist(
         )
     if not isinstance(raw, Mapping):
         value = float(raw)
-        if not math.isfinite(value) or not low <= value <= high:
+        if not math.isfinite(value):
+            raise ConfigError(path, raw, f"must be a finite number ({rng_text})")
+        if not low <= value <= high:
             raise ConfigError(path, raw, rng_text)
         return Dist.fixed(value)
     spec = dict(raw)

@@ -15,8 +15,10 @@ import importlib.util
 import multiprocessing
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import numpy as np
 
 from . import __version__
 from ._engine_des import Outcome, gc_paused, run_replication
+from ._spawn import GUARD_ADVICE, InProcessPool, unguarded_caller, warn_in_process
 from .config import Scenario, load_scenario
 from .draws import draw
 from .errors import ConfigError
@@ -153,7 +156,15 @@ def _progress(total: int, enabled: bool | None) -> Any:
 
 
 def spawn_pool(processes: int) -> ProcessPoolExecutor:
-    """A process pool started with an explicit ``spawn`` context (no global side effects)."""
+    """A process pool started with an explicit ``spawn`` context (no global side effects).
+
+    Called from the unguarded top level of a script (which each spawned process
+    would re-run), it warns and returns a pool that runs the tasks in this process.
+    """
+    where = unguarded_caller()
+    if where is not None:
+        warn_in_process(where, processes)
+        return InProcessPool()
     return ProcessPoolExecutor(
         max_workers=processes, mp_context=multiprocessing.get_context("spawn")
     )
@@ -184,6 +195,7 @@ class _Runner:
         self.keep = keep
         self.pool = pool  # a pool passed in is used but not shut down
         self.own_pool = False
+        self.broken = False  # the pool broke; blocks run here
 
     def __enter__(self) -> _Runner:
         if self.workers > 1 and self.pool is None:
@@ -197,6 +209,25 @@ class _Runner:
 
     def _here(self, reps: range) -> _Block:
         return _run_block(self.scenario, self.entropy, reps, self.keep)
+
+    def _result(self, future: Future[_Block], reps: range) -> _Block:
+        """A block from the pool; if the pool broke, computed here (same numbers)."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._broke()
+            return self._here(reps)
+
+    def _broke(self) -> None:
+        if not self.broken:
+            self.broken = True
+            warnings.warn(
+                "the worker processes stopped (killed, out of memory, or started from "
+                f"a script without the guard: {GUARD_ADVICE}); the remaining "
+                "replications run in this process, with the same results",
+                RuntimeWarning,
+                stacklevel=5,
+            )
 
     def run(self, blocks: list[range], tick: Callable[[int], Any] | None) -> Iterator[_Block]:
         if self.pool is None:
@@ -213,18 +244,29 @@ class _Runner:
 
         def top_up() -> None:
             nonlocal after
-            while after < len(blocks) and sum(not f.done() for f in sent.values()) < ahead:
+            while (
+                not self.broken
+                and after < len(blocks)
+                and sum(not f.done() for f in sent.values()) < ahead
+            ):
                 b = blocks[after]
-                sent[after] = pool.submit(_run_block, self.scenario, self.entropy, b, self.keep)
+                try:
+                    sent[after] = pool.submit(_run_block, self.scenario, self.entropy, b, self.keep)
+                except BrokenProcessPool:
+                    self._broke()
+                    return
                 after += 1
 
         for k in range(len(blocks)):
             top_up()
+            while k not in done_here and k not in sent:  # the pool broke: run here
+                done_here[after] = self._here(blocks[after])
+                after += 1
             while k not in done_here and not sent[k].done() and after < len(blocks):
                 done_here[after] = self._here(blocks[after])
                 after += 1
                 top_up()
-            block = done_here.pop(k) if k in done_here else sent.pop(k).result()
+            block = done_here.pop(k) if k in done_here else self._result(sent.pop(k), blocks[k])
             if tick:
                 tick(len(block.replications))
             yield block
