@@ -99,7 +99,7 @@ def test_run_writes_all_formats(tmp_path, capsys) -> None:
     assert names == expected
     assert "wrote 20 files" in capsys.readouterr().out
     wb = openpyxl.load_workbook(out / "results.xlsx")
-    assert wb.sheetnames == ["summary", "runs", "routes", "challenges"]
+    assert wb.sheetnames == ["summary", "challenges", "runs", "routes"]
     assert wb["runs"].freeze_panes == "B2"
     assert wb["runs"]["B1"].value == "Government gross outlay (CNY million)"
     assert wb["runs"]["B2"].number_format == "#,##0.00"

@@ -44,7 +44,7 @@ def test_per_replication_tables_are_not_written_for_reading_by_default(result, t
     assert {"runs.csv", "routes.csv", "runs.parquet", "routes.parquet"} <= names
     assert {"summary.md", "summary.tex", "summary.csv", "results.xlsx"} <= names
     assert not {"runs.md", "routes.md", "runs.tex", "routes.tex"} & names
-    assert openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames == ["summary"]
+    assert openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames == ["summary", "challenges"]
 
 
 def test_cli_tables_option_adds_them_to_the_readable_formats(tmp_path, capsys) -> None:
@@ -53,7 +53,11 @@ def test_cli_tables_option_adds_them_to_the_readable_formats(tmp_path, capsys) -
     assert main([*args, "--tables", "routes"]) == 0
     names = {p.name for p in out.iterdir()}
     assert "routes.md" in names and "runs.md" not in names
-    assert openpyxl.load_workbook(out / "results.xlsx").sheetnames == ["summary", "routes"]
+    assert openpyxl.load_workbook(out / "results.xlsx").sheetnames == [
+        "summary",
+        "challenges",
+        "routes",
+    ]
 
 
 def test_cli_unknown_table_is_one_error_line(tmp_path, capsys) -> None:
@@ -224,9 +228,10 @@ def test_run_lang_zh_prints_every_line_in_chinese(tmp_path, capsys) -> None:
     lines = out.splitlines()
     header = r"20 次模拟，随机种子 \d+（新生成；用 --seed 复现），1 个进程，用时 .* 秒"
     assert re.fullmatch(header, lines[1]), lines[1]
+    assert re.fullmatch(r".*：30 个榜单，44 条路线，配套比例 0\.25（two_phase），.*", lines[0])
     assert "个指标在每次模拟中均为零或无定义：政府已承诺未支付资金" in out
     assert re.search(r"^已写入 \d+ 个文件到 .*：ledger_0000\.csv", out, flags=re.M)
-    for english in ("replications", "worker", "wrote", "measures zero", "fresh"):
+    for english in ("replications", "worker", "wrote", "measures zero", "fresh", "challenges,"):
         assert english not in out
 
 
@@ -234,6 +239,7 @@ def test_compare_lang_zh_prints_chinese(capsys) -> None:
     assert main(["compare", str(CONFIG), str(UPFRONT), *SMALL, "--lang", "zh"]) == 0
     out = capsys.readouterr().out
     assert "每个情景 20 次模拟，使用共同随机数，随机种子 1；差值为 A − B" in out
+    assert re.search(r"^A: .*：30 个榜单，44 条路线", out, flags=re.M)
     assert re.search(r"^政府净成本：A − B = .* 百万元（相对 B [-+]", out, flags=re.M)
     for english in ("replications", "of B", "differences are", "zero or undefined"):
         assert english not in out

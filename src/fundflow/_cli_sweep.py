@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         }
         written.append(write_manifest(out, content, written))
     if not args.quiet:
-        cli._emit(f"\nwrote {len(written)} files to {out}: {', '.join(p.name for p in written)}")
+        cli._emit(cli._wrote(written, out, lang))
     return 0
 
 

@@ -423,7 +423,7 @@ def _header_lines(result: Any, seed_note: str, lang: str = "en") -> list[str]:
     ]
     if lang == "en":
         parts[2] = parts[2].replace("(s)", "s" if workers != 1 else "")
-    lines = [result.scenario.describe(), lb.text("msg_list_sep", lang).join(parts)]
+    lines = [_describe(result.scenario, lang), lb.text("msg_list_sep", lang).join(parts)]
     conv = result.convergence
     if conv:
         target, achieved = conv["target_relative_se"], conv["achieved_relative_se"]
@@ -442,6 +442,26 @@ def _header_lines(result: Any, seed_note: str, lang: str = "en") -> list[str]:
                 )
             )
     return lines
+
+
+def _describe(scenario: Any, lang: str) -> str:
+    """``Scenario.describe()`` in ``lang``."""
+    g = scenario.government.matching
+    parts = (("msg_with_fund", scenario.guided_fund), ("msg_with_credit", scenario.credit))
+    extras = [lb.text(key, lang) for key, on in parts if on]
+    tail = (lb.text("msg_list_sep", lang) + lb.text("msg_and", lang).join(extras)) if extras else ""
+    return lb.text(
+        "msg_describe",
+        lang,
+        name=scenario.name,
+        challenges=scenario.n_challenges,
+        routes=scenario.n_routes,
+        ratio=f"{g.ratio:g}",
+        mode=g.mode,
+        horizon=f"{scenario.horizon:g}",
+        unit=scenario.money_unit,
+        extras=tail,
+    )
 
 
 def _wrote(written: Sequence[Path], out: Any, lang: str) -> str:
@@ -654,7 +674,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         _note(args, size)
         cmp = compare(a, b, runs, seed, workers, progress=_progress(args.quiet))
         seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
-        _emit(f"A: {a.describe()}\nB: {b.describe()}")
+        _emit(f"A: {_describe(a, lang)}\nB: {_describe(b, lang)}")
         _emit(lb.text("msg_compare_runs", lang, runs=runs, seed=cmp.entropy, note=seed_note))
         _emit()
         _emit(_compare_text(cmp, lang))

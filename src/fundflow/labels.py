@@ -403,6 +403,18 @@ _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("msg_seconds", "text", None, "{seconds:.1f} s", "用时 {seconds:.1f} 秒"),
     ("msg_list_sep", "text", None, ", ", "，"),
     (
+        "msg_describe",
+        "text",
+        None,
+        "{name}: {challenges} challenges, {routes} routes, matching {ratio} ({mode}), "
+        "horizon {horizon} years, money in {unit}{extras}",
+        "{name}：{challenges} 个榜单，{routes} 条路线，配套比例 {ratio}（{mode}），"
+        "模拟期 {horizon} 年，金额单位 {unit}{extras}",
+    ),
+    ("msg_with_fund", "text", None, "guided fund", "政府引导基金"),
+    ("msg_with_credit", "text", None, "credit", "政银担信贷"),
+    ("msg_and", "text", None, " and ", "和"),
+    (
         "msg_converged",
         "text",
         None,
