@@ -134,3 +134,12 @@ def make_scenario(**overrides: Any) -> dict[str, Any]:
         "solver": {"reserve": o["reserve"]},
         "challenges": [challenge],
     }
+
+
+def one_error_line(err: str) -> str:
+    """The one ``error:`` line a bad input must give (and no traceback)."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import one_error_line
 from fundflow.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,14 +34,6 @@ EXPECTED = {
 }
 
 
-def _one_error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[0]
-
-
 def test_the_corpus_is_large_enough() -> None:
     assert len(BROKEN) >= 40
     assert set(EXPECTED) <= {p.stem for p in BROKEN}
@@ -57,7 +50,7 @@ def test_broken_scenario_file(
         argv += ["--runs", "5", "--seed", "1", "--out", str(out), "--format", "csv,xlsx"]
     assert main(argv) == 2
     captured = capsys.readouterr()
-    line = _one_error_line(captured.err)
+    line = one_error_line(captured.err)
     assert captured.out == ""
     assert path.stem not in EXPECTED or EXPECTED[path.stem] in line, line
     assert not out.exists()
@@ -117,7 +110,7 @@ def test_bad_command_line(
     code = main(with_out)
     captured = capsys.readouterr()
     assert code == 2, captured
-    line = _one_error_line(captured.err)
+    line = one_error_line(captured.err)
     assert expected in line, line
     assert captured.out == ""
     assert not out.exists()

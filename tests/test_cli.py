@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import fundflow
+from conftest import one_error_line
 from fundflow import export, montecarlo
 from fundflow.cli import main
 
@@ -20,14 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = str(ROOT / "configs" / "open_competition.yaml")
 UPFRONT = str(ROOT / "configs" / "upfront_grant.yaml")
 SMALL = ["--runs", "20", "--seed", "1"]
-
-
-def _one_error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 # --------------------------------------------------------------------------- validate
@@ -57,13 +50,13 @@ def test_validate_bad(tmp_path, capsys, text, expected) -> None:
     path.write_text(text, encoding="utf-8")
     assert main(["validate", str(path)]) == 2
     captured = capsys.readouterr()
-    assert expected in _one_error_line(captured.err)
+    assert expected in one_error_line(captured.err)
     assert captured.out == ""
 
 
 def test_validate_missing_file(tmp_path, capsys) -> None:
     assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
-    assert "file not found" in _one_error_line(capsys.readouterr().err)
+    assert "file not found" in one_error_line(capsys.readouterr().err)
 
 
 # --------------------------------------------------------------------------- run
@@ -178,14 +171,14 @@ def test_run_bad_input_exit_2_and_nothing_written(tmp_path, capsys, extra, expec
     out = tmp_path / "out"
     assert main(["run", CONFIG, "--out", str(out), *extra]) == 2
     captured = capsys.readouterr()
-    assert expected in _one_error_line(captured.err)
+    assert expected in one_error_line(captured.err)
     assert captured.out == ""
     assert not out.exists()
 
 
 def test_run_plots_need_out(capsys) -> None:
     assert main(["run", CONFIG, *SMALL, "--plots"]) == 2
-    assert "--plots: needs --out" in _one_error_line(capsys.readouterr().err)
+    assert "--plots: needs --out" in one_error_line(capsys.readouterr().err)
 
 
 def test_run_bad_config_writes_nothing(tmp_path, capsys) -> None:
@@ -193,10 +186,10 @@ def test_run_bad_config_writes_nothing(tmp_path, capsys) -> None:
     bad.write_text("name: x\nchallenges: []\n", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["run", str(bad), "--out", str(out)]) == 2
-    assert "challenges" in _one_error_line(capsys.readouterr().err)
+    assert "challenges" in one_error_line(capsys.readouterr().err)
     assert not out.exists()
     assert main(["run", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
-    assert "file not found" in _one_error_line(capsys.readouterr().err)
+    assert "file not found" in one_error_line(capsys.readouterr().err)
     assert not out.exists()
 
 
@@ -204,7 +197,7 @@ def test_run_unwritable_out_dir(tmp_path, capsys) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     assert main(["run", CONFIG, *SMALL, "--out", str(blocker / "out")]) == 2
-    line = _one_error_line(capsys.readouterr().err)
+    line = one_error_line(capsys.readouterr().err)
     assert line.startswith("error: --out = ") and "cannot be written" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
@@ -260,9 +253,9 @@ def test_compare_prints_paired_differences(tmp_path, capsys) -> None:
 
 def test_compare_bad_input(tmp_path, capsys) -> None:
     assert main(["compare", CONFIG, UPFRONT, "--runs", "0", "--out", str(tmp_path / "o")]) == 2
-    assert "--runs" in _one_error_line(capsys.readouterr().err)
+    assert "--runs" in one_error_line(capsys.readouterr().err)
     assert main(["compare", CONFIG]) == 2
-    assert "required" in _one_error_line(capsys.readouterr().err)
+    assert "required" in one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
 
 
@@ -293,5 +286,5 @@ def test_installed_console_script(tmp_path) -> None:
         check=False,
     )
     assert bad.returncode == 2
-    assert _one_error_line(bad.stderr) == "error: --runs = 0: must be a whole number >= 1"
+    assert one_error_line(bad.stderr) == "error: --runs = 0: must be a whole number >= 1"
     assert not (tmp_path / "o").exists()

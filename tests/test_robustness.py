@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 import fundflow
+from conftest import one_error_line
 from fundflow import _guard, export
 from fundflow.cli import build_parser, main
 
@@ -31,14 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = str(ROOT / "configs" / "open_competition.yaml")
 BENCHMARK = str(ROOT / "configs" / "benchmark_100.yaml")
 SMALL = ["--runs", "12", "--seed", "1"]
-
-
-def _one_error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 def _files(path: Path) -> dict[str, int]:
@@ -123,7 +116,7 @@ def test_another_run_is_refused_without_overwrite(tmp_path, capsys, other) -> No
     capsys.readouterr()
     assert main(["run", CONFIG, *other, "--out", str(tmp_path)]) == 2
     captured = capsys.readouterr()
-    line = _one_error_line(captured.err)
+    line = one_error_line(captured.err)
     assert "holds the results of another run" in line
     assert "--overwrite" in line and "another --out" in line
     assert captured.out == ""
@@ -150,7 +143,7 @@ def test_overwrite_replaces_and_removes_the_old_runs_files(tmp_path, capsys) -> 
 def test_results_without_a_manifest_are_refused(tmp_path, capsys) -> None:
     (tmp_path / "summary.csv").write_text("measure,mean\n", encoding="utf-8")
     assert main(["run", CONFIG, *SMALL, "--out", str(tmp_path)]) == 2
-    line = _one_error_line(capsys.readouterr().err)
+    line = one_error_line(capsys.readouterr().err)
     assert "without a manifest.json" in line and "summary.csv" in line and "--overwrite" in line
 
 
@@ -180,7 +173,7 @@ def test_full_disk_exits_2_with_one_line_and_leaves_nothing(tmp_path, capsys, mo
     monkeypatch.setattr(export, "_write_csv", full)
     out = tmp_path / "out"
     assert main(["run", CONFIG, *SMALL, "--out", str(out), "--quiet"]) == 2
-    line = _one_error_line(capsys.readouterr().err)
+    line = one_error_line(capsys.readouterr().err)
     assert line.startswith("error: cannot write:") and os.strerror(code) in line
     assert not out.exists()
 
@@ -191,7 +184,7 @@ def test_an_unexpected_write_failure_still_exits_1(tmp_path, capsys, monkeypatch
 
     monkeypatch.setattr(export, "_write_csv", broken)
     assert main(["run", CONFIG, *SMALL, "--out", str(tmp_path / "o"), "--quiet"]) == 1
-    assert _one_error_line(capsys.readouterr().err).startswith("error: cannot write:")
+    assert one_error_line(capsys.readouterr().err).startswith("error: cannot write:")
 
 
 # --------------------------------------------------------------------------- size
@@ -219,7 +212,7 @@ def test_ten_million_challenges_are_refused_at_once(tmp_path, capsys, command) -
     started = time.perf_counter()
     assert main(argv) == 2
     assert time.perf_counter() - started < 0.5
-    line = _one_error_line(capsys.readouterr().err)
+    line = one_error_line(capsys.readouterr().err)
     assert "10,000,000 challenges, 10,000,000 routes" in line
     assert "of memory" in line and "--no-size-limit" in line
     assert not out.exists()

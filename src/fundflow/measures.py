@@ -71,7 +71,7 @@ LOSS_MEASURES: tuple[str, ...] = (
 )
 
 #: Program ratios reported as ratios of means, name -> (numerator, denominator)
-#: columns of the runs table (MODEL.md section 9).
+#: columns of the runs table (docs/model.md, "What is reported").
 RATIO_MEASURES: dict[str, tuple[str, str]] = {
     "gov_cost_per_success": ("gov_net_cost", "challenges_succeeded"),
     "leverage": ("nongov_funding", "gov_net_cost"),
