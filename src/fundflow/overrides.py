@@ -15,13 +15,11 @@ Which paths exist
 A path is valid when it is present in the scenario's mapping, or when it names a
 key the schema knows but this file leaves out (``government.annual_budget`` in a
 file that does not mention it: setting it is allowed). The keys the schema knows
-come from :data:`SCHEMA`, a documented copy of docs/scenario-reference.md and of the keys
-``config.py`` reads. A copy can fall behind the validator, so a path that is in
-neither the file nor :data:`SCHEMA` is not refused outright: it is *tried*, set
-on a copy and validated, and refused only if the validator does not accept it.
-The copy is used to suggest the nearest valid path (``difflib``) in error
-messages. A test checks that every path of :data:`SCHEMA` is one the validator
-reads.
+come from :data:`SCHEMA`, derived from the one declaration of the scenario keys
+(:mod:`fundflow.scenario_schema`) that the validator also reads. A path that is in
+neither the file nor :data:`SCHEMA` is still *tried*, set on a copy and validated,
+and refused with the validator's message if it is not accepted. :data:`SCHEMA` is
+used to suggest the nearest valid path (``difflib``) in error messages.
 
 Lists the file leaves out but the scenario fills with defaults (a challenge's
 ``phases`` or ``demander_installments``) are written out from the validated
@@ -44,6 +42,7 @@ import yaml
 from .config import Scenario
 from .distributions import Dist
 from .errors import ConfigError
+from .scenario_schema import INTEGER_KEYS, SCENARIO, override_tree
 
 __all__ = [
     "INTEGER_KEYS",
@@ -55,109 +54,11 @@ __all__ = [
     "resolve_path",
 ]
 
-#: A leaf of :data:`SCHEMA` (any value: number, text, distribution, list...).
-_LEAF = None
-#: In :data:`SCHEMA`, a mapping whose keys are free (``correlation``: group names).
+#: The keys of a scenario file, from the declaration in :mod:`fundflow.scenario_schema`.
+#: Mappings are sections, a one-item list is "a list of this", ``None`` a value and
+#: ``{"*": None}`` a mapping of free names (``correlation``: group names).
+SCHEMA: dict[str, Any] = override_tree(SCENARIO)
 _ANY_KEY = "*"
-
-_INSTALLMENT: dict[str, Any] = {"after": _LEAF, "share": _LEAF}
-
-#: The keys of a scenario file (docs/scenario-reference.md, and what ``config.py`` reads).
-#: Mappings are sections, a one-item list is "a list of this", ``None`` a value.
-SCHEMA: dict[str, Any] = {
-    "name": _LEAF,
-    "money_unit": _LEAF,
-    "horizon": _LEAF,
-    "discount_rate": _LEAF,
-    "government": {
-        "annual_budget": _LEAF,
-        "matching": {
-            "ratio": _LEAF,
-            "cap": _LEAF,
-            "mode": _LEAF,
-            "first_share": _LEAF,
-            "tranches": [_INSTALLMENT],
-            "payment_lag": _LEAF,
-            "payee": _LEAF,
-        },
-        "error_tolerance": {
-            "enabled": _LEAF,
-            "rate": _LEAF,
-            "base": _LEAF,
-            "cap": _LEAF,
-            "misconduct_probability": _LEAF,
-        },
-        "clawback_without_tolerance": _LEAF,
-        "tax": {
-            "rd_super_deduction": _LEAF,
-            "arrangement": _LEAF,
-            "corporate_tax_rate": {"demander": _LEAF, "solver": _LEAF},
-            "usable_share": {"demander": _LEAF, "solver": _LEAF},
-        },
-        "success_award": {"share": _LEAF, "cap": _LEAF},
-    },
-    "solver": {"reserve": _LEAF, "required_npv": _LEAF},
-    "challenges": [
-        {
-            "name": _LEAF,
-            "count": _LEAF,
-            "group": _LEAF,
-            "category": _LEAF,
-            "start": _LEAF,
-            "selection_time": _LEAF,
-            "total_investment": _LEAF,
-            "demander_share": _LEAF,
-            "demander_installments": [_INSTALLMENT],
-            "solvers": _LEAF,
-            "race": {"select_after": _LEAF, "keep": _LEAF, "compensate_eliminated": _LEAF},
-            "overrun": _LEAF,
-            "booking_period": _LEAF,
-            "phases": [
-                {"name": _LEAF, "duration": _LEAF, "cost_share": _LEAF, "pass_probability": _LEAF}
-            ],
-            "value_on_success": _LEAF,
-            "value_lag": _LEAF,
-            "solver_value_on_success": _LEAF,
-        }
-    ],
-    "correlation": {_ANY_KEY: _LEAF},
-    "guided_fund": {
-        "enabled": _LEAF,
-        "size": _LEAF,
-        "government_share": _LEAF,
-        "start": _LEAF,
-        "life": _LEAF,
-        "invest_years": _LEAF,
-        "ticket": _LEAF,
-        "invest_lag": _LEAF,
-        "holding_period": _LEAF,
-        "exit_multiple": _LEAF,
-        "management_fee": _LEAF,
-        "hurdle": _LEAF,
-        "carry": _LEAF,
-        "government_concession": _LEAF,
-        "government_first_loss": _LEAF,
-        "early_exit": {"year": _LEAF, "rate": _LEAF},
-    },
-    "credit": {
-        "enabled": _LEAF,
-        "loan_share": _LEAF,
-        "interest_rate": _LEAF,
-        "guarantee_fee": _LEAF,
-        "default_probability_on_failure": _LEAF,
-        "default_probability_on_success": _LEAF,
-        "loss_given_default": _LEAF,
-        "risk_sharing": {
-            "guarantor": _LEAF,
-            "reguarantor": _LEAF,
-            "bank": _LEAF,
-            "government": _LEAF,
-        },
-    },
-}
-
-#: Keys whose values are whole numbers (sweeps round sampled values of these).
-INTEGER_KEYS: frozenset[str] = frozenset({"count", "solvers", "select_after", "keep", "after"})
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
