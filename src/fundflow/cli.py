@@ -116,10 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(handler=_run_compare)
 
-    from . import _cli_examples, _cli_sweep
+    from . import _cli_examples, _cli_schema, _cli_sweep
 
     _cli_sweep.add_parser(sub, _add_common)
     _cli_examples.add_parsers(sub)
+    _cli_schema.add_parser(sub)
     return parser
 
 

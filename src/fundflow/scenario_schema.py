@@ -263,7 +263,7 @@ DEFAULT_PHASES = (
 )
 
 _PHASE = (
-    Key("name", "text", "", DERIVED, default_doc="`phases[j]`"),
+    Key("name", "text", "shown in tables", DERIVED, default_doc="`phases[j]`"),
     _dist("duration", REQUIRED, "drawn per route and phase", "durations must be >= 0 years"),
     _prob(
         "cost_share",
@@ -301,7 +301,14 @@ _RACE = Key(
 _VALUE = "a value must be >= 0"
 
 _CHALLENGE = (
-    Key("name", "text", "", DERIVED, default_doc="`challenges[i]`", allowed_doc="unique text"),
+    Key(
+        "name",
+        "text",
+        "shown in tables and error messages; addresses the challenge in `--set`",
+        DERIVED,
+        default_doc="`challenges[i]`",
+        allowed_doc="unique text",
+    ),
     _int("count", 1, "identical challenges", lo=1),
     Key("group", "text", "correlation group; no group = independent", None, nullable=True),
     Key("category", "text", "free label carried into tables", "", nullable=True),

@@ -1,0 +1,223 @@
+"""The one declaration of the scenario keys, and what is derived from it.
+
+The validator, the override paths, docs/scenario-reference.md and
+docs/scenario.schema.json must all agree with :data:`fundflow.scenario_schema.SCENARIO`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from fundflow import config, scenario_docs
+from fundflow._reader import load_yaml
+from fundflow._schema_core import DERIVED, REQUIRED, Key
+from fundflow.cli import main
+from fundflow.errors import ConfigError
+from fundflow.overrides import INTEGER_KEYS, SCHEMA, apply_overrides, get_path
+from fundflow.scenario_schema import SCENARIO
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+MINIMAL = {"challenges": [{"name": "chip", "total_investment": 10}]}
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((DOCS / "scenario.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+# --- generated files are current -----------------------------------------------------------
+
+
+def test_reference_tables_are_current() -> None:
+    text = (DOCS / "scenario-reference.md").read_text(encoding="utf-8")
+    assert scenario_docs.render_reference(text) == text, (
+        "docs/scenario-reference.md is stale: run python -m fundflow.scenario_docs"
+    )
+
+
+def test_reference_keeps_its_prose() -> None:
+    text = (DOCS / "scenario-reference.md").read_text(encoding="utf-8")
+    assert text.startswith("# Scenario file reference")
+    assert "**Defaults are neutral, the shipped scenarios are calibrated.**" in text
+    assert text.rstrip().endswith("give worked numbers.")
+
+
+def test_reference_without_markers_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs the lines"):
+        scenario_docs.render_reference("# no markers here\n")
+
+
+def test_json_schema_file_is_current() -> None:
+    text = (DOCS / "scenario.schema.json").read_text(encoding="utf-8")
+    assert scenario_docs.json_text() == text, (
+        "docs/scenario.schema.json is stale: run python -m fundflow.scenario_docs"
+    )
+
+
+def test_schema_command_prints_the_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((DOCS / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert printed["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_every_key_is_documented() -> None:
+    text = (DOCS / "scenario-reference.md").read_text(encoding="utf-8")
+    for path, key in SCENARIO.walk():
+        shown = path.split("[i]", 1)[1].lstrip(".") if "challenges[i]" in path else path
+        top = path.split(".", 1)[0]
+        if top in ("government", "solver", "guided_fund", "credit") and "." in path:
+            shown = path.split(".", 1)[1]
+        if shown:
+            assert f"| `{shown.replace('[i]', '[j]')}` |" in text, path
+        assert key.doc, f"{path}: every key needs its one-line meaning"
+
+
+# --- the JSON Schema accepts what fundflow accepts ------------------------------------------
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_shipped_configs_validate_against_the_json_schema(path: Path) -> None:
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    errors = [e.message for e in _validator().iter_errors(data)]
+    assert not errors, errors
+    config.Scenario.from_dict(data)  # and fundflow agrees
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"horizon": "12"}, "is not of type 'number'"),
+        ({"horizon": 0}, "less than or equal to the minimum"),
+        ({"government": {"matching": {"rato": 0.3}}}, "'rato' was unexpected"),
+        ({"government": {"matching": {"mode": "two-phase"}}}, "is not one of"),
+        ({"government": {"tax": {"corporate_tax_rate": 0.15}}}, "is not of type"),
+        ({"correlation": {"g": 1.0}}, "greater than or equal to the maximum"),
+        ({"guided_fund": {"size": 100}}, "'ticket' is a required property"),
+        ({"credit": {"loan_share": 1.5}}, "greater than the maximum"),
+    ],
+)
+def test_json_schema_refuses_what_fundflow_refuses(change: dict[str, Any], needle: str) -> None:
+    data = {**MINIMAL, **change}
+    messages = [e.message for e in _validator().iter_errors(data)]
+    assert any(needle in m for m in messages), messages
+    with pytest.raises(ConfigError):
+        config.Scenario.from_dict(data)
+
+
+def test_json_schema_checks_challenge_items_and_distributions() -> None:
+    v = _validator()
+    good = {
+        "challenges": [{"total_investment": 5, "overrun": {"dist": "uniform", "low": 1, "high": 2}}]
+    }
+    assert not list(v.iter_errors(good))
+    assert list(v.iter_errors({"challenges": [{"total_investment": 5, "overrun": -1}]}))
+    assert list(v.iter_errors({"challenges": [{"total_investment": 5, "solvers": 0}]}))
+    assert list(v.iter_errors({"challenges": []}))
+    assert not list(v.iter_errors({"challenges": {"from": "list.xlsx", "sheet": "榜单"}}))
+
+
+# --- the validator reads what is declared ----------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    return value.to_plain() if hasattr(value, "to_plain") else value
+
+
+def _value_defaults() -> list[tuple[str, Key]]:
+    """Declared plain defaults that apply to MINIMAL (sections read with their defaults)."""
+    out = []
+    for path, key in SCENARIO.walk():
+        if not key.is_value or key.default in (REQUIRED, DERIVED):
+            continue
+        if path.startswith(("guided_fund", "credit", "government.success_award")):
+            continue
+        out.append((path.replace("challenges[i]", "challenges[0]"), key))
+    return out
+
+
+@pytest.mark.parametrize(("path", "key"), _value_defaults(), ids=lambda x: str(x)[:60])
+def test_declared_default_is_the_default_used(path: str, key: Key) -> None:
+    sc = config.Scenario.from_dict(MINIMAL)
+    got = _plain(get_path(sc, path))
+    if isinstance(got, dict):  # a distribution left out: its constant
+        got = got.get("value", got)
+    assert got == key.default, path
+
+
+def test_optional_sections_read_their_declared_defaults() -> None:
+    data = {**MINIMAL, "horizon": 20, "guided_fund": {"size": 100, "ticket": 5}, "credit": {}}
+    sc = config.Scenario.from_dict(data)
+    assert sc.guided_fund is not None and sc.credit is not None
+    for name, obj in (("guided_fund", sc.guided_fund), ("credit", sc.credit)):
+        for key in SCENARIO[name].children:
+            if key.is_value and key.default not in (REQUIRED, DERIVED) and key.name != "enabled":
+                assert _plain(getattr(obj, key.name)) in (key.default, {"value": key.default})
+
+
+@pytest.mark.parametrize(
+    ("cls", "section", "not_fields"),
+    [
+        (config.Scenario, SCENARIO, {"frozen_source"}),
+        (config.Government, SCENARIO["government"], set()),
+        (config.Matching, SCENARIO["government"]["matching"], set()),
+        (config.ErrorTolerance, SCENARIO["government"]["error_tolerance"], set()),
+        (config.Tax, SCENARIO["government"]["tax"], set()),
+        (config.SuccessAward, SCENARIO["government"]["success_award"], set()),
+        (config.SolverSettings, SCENARIO["solver"], set()),
+        (config.Challenge, SCENARIO["challenges"], set()),
+        (config.Race, SCENARIO["challenges"]["race"], set()),
+        (config.Phase, SCENARIO["challenges"]["phases"], set()),
+        (config.GuidedFund, SCENARIO["guided_fund"], {"enabled"}),
+        (config.EarlyExit, SCENARIO["guided_fund"]["early_exit"], set()),
+        (config.Credit, SCENARIO["credit"], {"enabled"}),
+    ],
+    ids=lambda x: getattr(x, "__name__", "") if isinstance(x, type) else "",
+)
+def test_dataclass_fields_match_the_declaration(
+    cls: type, section: Key, not_fields: set[str]
+) -> None:
+    fields = {f.name for f in dataclasses.fields(cls)} - {"frozen_source"}
+    keys = {k.name for k in section.children} - not_fields
+    assert fields == keys
+
+
+def test_integer_keys_are_the_whole_number_keys() -> None:
+    assert INTEGER_KEYS == {"count", "solvers", "select_after", "keep", "after"}
+    sc = config.Scenario.from_dict(MINIMAL)
+    for name in INTEGER_KEYS - {"after"}:
+        path = {"count": "challenges[0].count", "solvers": "challenges[0].solvers"}.get(
+            name, f"challenges[0].race.{name}"
+        )
+        with pytest.raises(ConfigError, match="whole number"):
+            apply_overrides(sc, {path: 1.5})
+
+
+def test_override_paths_follow_the_declaration() -> None:
+    def paths(tree: Any, prefix: str = "") -> set[str]:
+        out: set[str] = set()
+        items = tree[0] if isinstance(tree, list) else tree
+        for k, v in (items or {}).items():
+            p = f"{prefix}.{k}" if prefix else k
+            p_in = f"{p}[i]" if isinstance(v, list) else p
+            out |= {p} | (paths(v, p_in) if v is not None else set())
+        return out
+
+    declared = {p for p, k in SCENARIO.walk()} | {"correlation.*"}
+    assert paths(SCHEMA) == declared
+
+
+def test_a_bad_declaration_is_refused() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        Key("x", "float")
+    with pytest.raises(ValueError, match="duplicate"):
+        Key("s", "section", children=(Key("a", "number"), Key("a", "text")))
