@@ -221,3 +221,11 @@ def test_a_bad_declaration_is_refused() -> None:
         Key("x", "float")
     with pytest.raises(ValueError, match="duplicate"):
         Key("s", "section", children=(Key("a", "number"), Key("a", "text")))
+
+
+def test_challenge_keys_carry_the_chinese_names_of_the_sheet_columns() -> None:
+    from fundflow._sheet_columns import KEYS
+
+    for path, key in SCENARIO["challenges"].walk():
+        assert key.label_zh, path
+        assert KEYS[key.name][0] == key.label_zh, path

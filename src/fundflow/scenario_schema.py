@@ -13,11 +13,18 @@ engine, then regenerate the documents with ``python -m fundflow.scenario_docs``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ._schema_core import DERIVED, REQUIRED, Key, integer_keys, override_tree
 
-__all__ = ["INTEGER_KEYS", "SCENARIO", "default_installments", "override_tree"]
+__all__ = [
+    "CHALLENGE_LABELS_ZH",
+    "INTEGER_KEYS",
+    "SCENARIO",
+    "default_installments",
+    "override_tree",
+]
 
 _NN = {"lo": 0.0}  # >= 0
 _POS = {"lo": 0.0, "lo_open": True}  # > 0
@@ -300,6 +307,44 @@ _RACE = Key(
 
 _VALUE = "a value must be >= 0"
 
+#: Chinese names of a challenge's keys (column headers of a challenge list).
+CHALLENGE_LABELS_ZH = {
+    "name": "名称",
+    "count": "数量",
+    "group": "相关组",
+    "category": "领域",
+    "start": "发布时间",
+    "selection_time": "遴选用时",
+    "total_investment": "总投资",
+    "demander_share": "发榜方出资比例",
+    "demander_installments": "发榜方分期",
+    "after": "里程碑",
+    "share": "比例",
+    "solvers": "揭榜方数量",
+    "race": "赛马",
+    "select_after": "选拔评审",
+    "keep": "保留数",
+    "compensate_eliminated": "补偿淘汰方",
+    "overrun": "超支系数",
+    "booking_period": "入账期",
+    "phases": "阶段",
+    "duration": "时长",
+    "cost_share": "成本占比",
+    "pass_probability": "通过概率",
+    "value_on_success": "成功价值",
+    "value_lag": "价值实现滞后",
+    "solver_value_on_success": "揭榜方成功收益",
+}
+
+
+def _labelled(keys: tuple[Key, ...]) -> tuple[Key, ...]:
+    """``keys`` (and the keys below them) with their Chinese names."""
+    return tuple(
+        replace(k, label_zh=CHALLENGE_LABELS_ZH[k.name], children=_labelled(k.children))
+        for k in keys
+    )
+
+
 _CHALLENGE = (
     Key(
         "name",
@@ -471,7 +516,7 @@ SCENARIO = Key(
             "[challenge-lists.md](challenge-lists.md))",
             REQUIRED,
             min_len=1,
-            children=_CHALLENGE,
+            children=_labelled(_CHALLENGE),
         ),
         Key(
             "correlation",
