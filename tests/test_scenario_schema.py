@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,49 @@ def test_challenge_keys_carry_the_chinese_names_of_the_sheet_columns() -> None:
     for path, key in SCENARIO["challenges"].walk():
         assert key.label_zh, path
         assert KEYS[key.name][0] == key.label_zh, path
+
+
+def _calibration_defaults() -> list[tuple[str, str]]:
+    """``(key path, first word of its package default)`` from docs/calibration.md's tables."""
+    rows: list[tuple[str, str]] = []
+    column = None
+    for line in (DOCS / "calibration.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or set(cells[0]) <= {"-"}:
+            column = None if not line.startswith("|") else column
+            continue
+        if "key" in cells and any("default" in c for c in cells):
+            key_at = cells.index("key")
+            column = (key_at, next(i for i, c in enumerate(cells) if "default" in c))
+            continue
+        if column is None:
+            continue
+        key, default = cells[column[0]], cells[column[1]]
+        if re.fullmatch(r"`[a-z_.\[\]]+`", key) and default:
+            rows.append((key.strip("`").replace("[]", "[i]"), default.split()[0].rstrip(",;")))
+    return rows
+
+
+def test_calibration_package_defaults_agree_with_the_declaration() -> None:
+    declared = dict(SCENARIO.walk())
+    rows = _calibration_defaults()
+    assert len(rows) >= 30  # the tables were found
+    checked = 0
+    for path, word in rows:
+        key = declared[path]  # every key the calibration names exists
+        if word == "required":
+            assert key.default is REQUIRED, path
+        elif word in ("null", "none", "absent"):
+            assert key.default is None, path
+        elif word in ("true", "false"):
+            assert key.default is (word == "true"), path
+        elif re.fullmatch(r"`\w+`", word):
+            assert key.default == word.strip("`"), path
+        elif re.fullmatch(r"-?\d+(\.\d+)?", word) and key.default not in (REQUIRED, DERIVED):
+            # a per-party section is documented by its first party's default
+            value = key.children[0].default if key.kind == "section" else key.default
+            assert float(value) == float(word), path
+        else:
+            continue
+        checked += 1
+    assert checked >= 30
