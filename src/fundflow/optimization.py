@@ -13,7 +13,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -21,8 +21,9 @@ from scipy.optimize import minimize
 
 from .config import Scenario
 from .errors import ConfigError
-from .montecarlo import _as_scenario, _check_positive_int, _entropy
+from .montecarlo import _as_scenario, _check_positive_int
 from .overrides import apply_overrides
+from .settings import RunOptions, RunSettings, resolve_settings
 from .sweeps import SAMPLERS, _Evaluator, _is_integer_lever, _number, _py, make_design, output_names
 
 __all__ = ["REFINERS", "Constraint", "OptimizeResult", "Search", "optimize"]
@@ -535,10 +536,9 @@ def optimize(
     constraints: str | Sequence[str | Sequence[Any] | Constraint] = (),
     *,
     pareto: tuple[str, str] = ("gov_net_cost_cvar95", "solver_loss_share_mean"),
-    runs: int = 100,
-    seed: int | None = None,
-    workers: int = 1,
     search: Search | None = None,
+    settings: RunSettings | None = None,
+    **options: Unpack[RunOptions],
 ) -> OptimizeResult:
     """Find the levers that minimise a government objective under solver constraints.
 
@@ -573,14 +573,16 @@ def optimize(
     pareto : tuple of two str
         A government risk measure and a solver risk measure, both minimised (write
         ``"-solver_npv_mean"`` for a measure to maximise).
-    runs : int
-        Replications per design.
-    seed : int, optional
-        Root entropy, shared by every design (and seeding the sampler).
-    workers : int
-        Processes (one pool for the whole search); results do not depend on it.
     search : Search, optional
         Sampler, number of points, refinement and its limits.
+    settings : RunSettings, optional
+        The run options together; keywords given as well override its fields.
+    **options
+        The fields of :class:`~fundflow.settings.RunSettings`: ``runs``
+        (replications per design, default 100); ``seed`` (root entropy, shared by
+        every design and seeding the sampler); ``workers`` (one runner, one pool
+        for the whole search), ``progress`` (default off), ``chunk_size``,
+        ``executor``: results do not depend on these four.
 
     Returns
     -------
@@ -669,16 +671,15 @@ def optimize(
     started = time.perf_counter()
     sc = _as_scenario(scenario)  # type: ignore[arg-type]
     s = _check_search(search)
-    runs = _check_positive_int("runs", runs)
-    workers = _check_positive_int("workers", workers)
-    entropy = _entropy(seed)
+    rs = resolve_settings(settings, options, "optimize", runs=100, workers=1, progress=False)
+    entropy = rs.entropy()
     n = s.n if s.n is not None or s.sampler == "grid" else 32
     design = make_design(sc, levers, sampler=s.sampler, n=n, entropy=entropy)
     paths = list(design.columns)
     objective, cons, measures = _check_measures(sc, paths, objective, constraints, pareto)
     # bounds of the refinement: the (low, high) range, or the listed grid values
     specs = {p: list(levers[p]) for p in paths}
-    with _Evaluator(sc, runs=runs, entropy=entropy, workers=workers, progress=False) as ev:
+    with _Evaluator(sc, rs, entropy) as ev:
         state = _State(ev, paths, objective, cons)
         state.evaluate(design, "search")
         if s.refine == "pattern":
@@ -709,6 +710,6 @@ def optimize(
         scenario=apply_overrides(sc, best),
         message=message,
         entropy=entropy,
-        runs=runs,
+        runs=ev.runs,
         elapsed=time.perf_counter() - started,
     )

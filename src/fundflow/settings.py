@@ -112,7 +112,7 @@ class RunSettings:
     >>> RunSettings(runs=0)
     Traceback (most recent call last):
     ...
-    fundflow.errors.ConfigError: runs: 0 must be a whole number >= 1
+    fundflow.errors.ConfigError: runs = 0: must be a whole number >= 1
     """
 
     runs: int | None = None

@@ -23,29 +23,22 @@ import difflib
 import itertools
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
 from . import __version__, metrics
+from ._blocks import _simulate_block
 from .config import Scenario
 from .errors import ConfigError
-from .layout import Layout
-from .measures import LOSS_MEASURES, RATIO_MEASURES, challenge_npv
-from .montecarlo import (
-    _as_scenario,
-    _check_positive_int,
-    _entropy,
-    _progress,
-    _run_block,
-    spawn_pool,
-)
+from .measures import LOSS_MEASURES, RATIO_MEASURES
+from .montecarlo import Runner, _as_scenario, _check_positive_int
 from .overrides import INTEGER_KEYS, _canonical, _tokens, apply_overrides
+from .settings import RunOptions, RunSettings, resolve_settings
 
 __all__ = ["SAMPLERS", "SweepResult", "make_design", "output_names", "run_design", "sweep"]
 
@@ -332,26 +325,6 @@ def _sampled(
 # --- evaluation ----------------------------------------------------------------------
 
 
-@dataclass
-class _Point:
-    """What a design point's block of replications gives: its runs-table columns and,
-    per replication and challenge name, the solver NPV summed over started routes and
-    the number of routes started (:func:`fundflow.measures.challenge_npv`)."""
-
-    runs: dict[str, np.ndarray]
-    npv: np.ndarray
-    started: np.ndarray
-
-
-def _simulate_block(scenario: Scenario, entropy: int, reps: range) -> _Point:
-    """Simulate and measure a block of replications (runs in a worker)."""
-    block = _run_block(scenario, entropy, reps, 0)
-    npv, started = challenge_npv(
-        Layout.of(scenario), block.routes["status"], block.routes["solver_npv"]
-    )
-    return _Point(block.runs, npv, started)
-
-
 def _participation(npv: np.ndarray, started: np.ndarray) -> dict[str, float]:
     """``solver_npv_min``: the lowest per-challenge expected solver NPV per route, and its SE.
 
@@ -396,28 +369,28 @@ def _summary(runs: pd.DataFrame) -> dict[str, float]:
 
 
 class _Evaluator:
-    """Simulates design points with common random numbers, through one pool."""
+    """Simulates design points with common random numbers, through one :class:`Runner`.
 
-    def __init__(
-        self, scenario: Scenario, *, runs: int, entropy: int, workers: int, progress: bool | None
-    ) -> None:
+    Every (design point, block of replications) is one task; the tasks of all the
+    points go through the same runner, so one pool serves a whole sweep (or a
+    whole optimisation).
+    """
+
+    def __init__(self, scenario: Scenario, settings: RunSettings, entropy: int) -> None:
+        assert settings.runs is not None
         self.scenario = scenario
-        self.runs = runs
+        self.settings = settings
+        self.runs: int = settings.runs
         self.entropy = entropy
-        self.workers = workers
-        self.progress = progress
-        self.pool: ProcessPoolExecutor | None = None
+        self.runner = Runner(settings)
         self.evaluated = 0
 
     def __enter__(self) -> _Evaluator:
-        if self.workers > 1:
-            self.pool = spawn_pool(self.workers)
+        self.runner.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        self.runner.__exit__(*exc)
 
     def scenarios(self, design: pd.DataFrame) -> list[Scenario]:
         """Each point's scenario, validated before anything runs."""
@@ -433,58 +406,30 @@ class _Evaluator:
         return out
 
     def _block_size(self, points: int) -> int:
-        if self.workers == 1:
+        if self.settings.chunk_size is not None:
+            return self.settings.chunk_size
+        workers = self.runner.workers
+        if workers == 1:
             return self.runs
-        return max(1, min(self.runs, -(-self.runs * points // (self.workers * 4))))
+        return max(1, min(self.runs, -(-self.runs * points // (workers * 4))))
 
     def run(self, design: pd.DataFrame) -> list[tuple[pd.DataFrame, dict[str, float]]]:
         """The runs table and the participation figures of every design point, in order."""
         scenarios = self.scenarios(design)
         size = self._block_size(len(scenarios))
         blocks = [range(a, min(a + size, self.runs)) for a in range(0, self.runs, size)]
-        bar = _progress(self.runs * len(scenarios), self.progress)
-        tick: Callable[[int], Any] | None = bar.update if bar is not None else None
-        try:
-            if self.pool is None:
-                parts = []
-                for sc in scenarios:
-                    cols = []
-                    for b in blocks:
-                        cols.append(_simulate_block(sc, self.entropy, b))
-                        if tick:
-                            tick(len(b))
-                    parts.append(cols)
-            else:
-                futures: list[list[Future[_Point]]] = [
-                    [self.pool.submit(_simulate_block, sc, self.entropy, b) for b in blocks]
-                    for sc in scenarios
-                ]
-                parts = []
-                for point in futures:
-                    cols = []
-                    for b, fut in zip(blocks, point, strict=True):
-                        cols.append(fut.result())
-                        if tick:
-                            tick(len(b))
-                    parts.append(cols)
-        finally:
-            if bar is not None:
-                bar.close()
+        tasks = [(sc, self.entropy, b) for sc in scenarios for b in blocks]
+        done = list(self.runner.map(_simulate_block, tasks, [len(t[2]) for t in tasks]))
         self.evaluated += len(scenarios)
         index = pd.Index(np.arange(self.runs), name="replication")
-        return [
-            (
-                pd.DataFrame(
-                    {k: np.concatenate([c.runs[k] for c in cols]) for k in cols[0].runs},
-                    index=index,
-                ),
-                _participation(
-                    np.concatenate([c.npv for c in cols]),
-                    np.concatenate([c.started for c in cols]),
-                ),
-            )
-            for cols in parts
-        ]
+        out = []
+        for k in range(len(scenarios)):
+            cols = done[k * len(blocks) : (k + 1) * len(blocks)]
+            runs = {c: np.concatenate([p.runs[c] for p in cols]) for c in cols[0].runs}
+            npv = np.concatenate([p.npv for p in cols])
+            started = np.concatenate([p.started for p in cols])
+            out.append((pd.DataFrame(runs, index=index), _participation(npv, started)))
+        return out
 
     def table(self, design: pd.DataFrame, keep: dict[int, pd.DataFrame] | None) -> pd.DataFrame:
         """Design columns + summary measures of every point (runs kept in ``keep``)."""
@@ -525,11 +470,9 @@ def run_design(
     scenario: Scenario | str | Mapping[str, Any],
     design: pd.DataFrame | Mapping[str, Sequence[Any]],
     *,
-    runs: int = 100,
-    seed: int | None = None,
-    workers: int = 1,
     keep_runs: bool = True,
-    progress: bool | None = None,
+    settings: RunSettings | None = None,
+    **options: Unpack[RunOptions],
 ) -> SweepResult:
     """Simulate given design points with common random numbers.
 
@@ -540,17 +483,16 @@ def run_design(
     design : DataFrame or mapping of path to list
         One column per lever path, one row per design point (e.g. read from a CSV
         or built by :func:`make_design`).
-    runs : int
-        Replications per design point.
-    seed : int, optional
-        Root entropy, shared by every point. ``None`` draws fresh entropy,
-        recorded in the result.
-    workers : int
-        Processes; results do not depend on it.
     keep_runs : bool
         Keep every point's runs table in ``result.results``.
-    progress : bool, optional
-        Progress bar (by default only in a terminal or notebook).
+    settings : RunSettings, optional
+        The run options together; keywords given as well override its fields.
+    **options
+        The fields of :class:`~fundflow.settings.RunSettings`: ``runs``
+        (replications per design point, default 100), ``seed`` (root entropy,
+        shared by every point; ``None`` draws fresh entropy, recorded in the
+        result), ``workers``, ``progress``, ``chunk_size``, ``executor``
+        (results do not depend on these four).
 
     Returns
     -------
@@ -570,40 +512,25 @@ def run_design(
     >>> res.table["gov_net_cost_mean"].round(3).tolist()
     [1.1, 1.65]
     """
+    s = resolve_settings(settings, options, "run_design", runs=100, workers=1)
     sc = _as_scenario(scenario)  # type: ignore[arg-type]
     frame = _check_design(design)
     levers = [str(c) for c in frame.columns]
     _check_levers(sc, {p: frame[p].tolist() for p in levers})
-    return _run(
-        sc,
-        frame,
-        "design",
-        runs=runs,
-        seed=seed,
-        workers=workers,
-        keep_runs=keep_runs,
-        progress=progress,
-    )
+    return _run(sc, frame, "design", s, s.entropy(), keep_runs)
 
 
 def _run(
     sc: Scenario,
     frame: pd.DataFrame,
     sampler: str,
-    *,
-    runs: int,
-    seed: int | None,
-    workers: int,
+    settings: RunSettings,
+    entropy: int,
     keep_runs: bool,
-    progress: bool | None,
-    entropy: int | None = None,
 ) -> SweepResult:
-    runs = _check_positive_int("runs", runs)
-    workers = _check_positive_int("workers", workers)
-    entropy = _entropy(seed) if entropy is None else entropy
     started = time.perf_counter()
     keep: dict[int, pd.DataFrame] = {}
-    with _Evaluator(sc, runs=runs, entropy=entropy, workers=workers, progress=progress) as ev:
+    with _Evaluator(sc, settings, entropy) as ev:
         table = ev.table(frame, keep if keep_runs else None)
     return SweepResult(
         table=table,
@@ -612,8 +539,8 @@ def _run(
         levers=tuple(str(c) for c in frame.columns),
         sampler=sampler,
         entropy=entropy,
-        runs=runs,
-        workers=workers,
+        runs=ev.runs,
+        workers=ev.runner.workers,
         elapsed=time.perf_counter() - started,
     )
 
@@ -622,13 +549,11 @@ def sweep(
     scenario: Scenario | str | Mapping[str, Any],
     levers: Levers,
     *,
-    runs: int = 100,
-    seed: int | None = None,
     sampler: str = "grid",
     n: int | None = None,
-    workers: int = 1,
     keep_runs: bool = True,
-    progress: bool | None = None,
+    settings: RunSettings | None = None,
+    **options: Unpack[RunOptions],
 ) -> SweepResult:
     """Run a scenario at many design points, with common random numbers.
 
@@ -642,24 +567,23 @@ def sweep(
         to the values to try. ``grid``: a list of values per lever (their
         cartesian product is swept), or with ``n`` a (low, high) range giving ``n``
         evenly spaced values. ``lhs`` / ``sobol``: a (low, high) range per lever.
-    runs : int
-        Replications per design point.
-    seed : int, optional
-        Root entropy: every design point uses the same replications' draws, and
-        the lhs / sobol points are drawn from it too (reproducible). ``None``
-        draws fresh entropy, recorded as ``result.entropy``.
     sampler : {"grid", "lhs", "sobol"}
         Full grid, Latin hypercube, or scrambled Sobol' points
         (:mod:`scipy.stats.qmc`; ``n`` a power of 2 keeps Sobol's balance).
     n : int, optional
         Points for lhs / sobol (required); values per lever for grid.
-    workers : int
-        Processes: every (point, block of replications) task runs in one pool.
-        Results do not depend on it.
     keep_runs : bool
         Keep each point's runs table in ``result.results`` (not the ledgers).
-    progress : bool, optional
-        Progress bar (by default only in a terminal or notebook).
+    settings : RunSettings, optional
+        The run options together; keywords given as well override its fields.
+    **options
+        The fields of :class:`~fundflow.settings.RunSettings`: ``runs``
+        (replications per design point, default 100); ``seed`` (root entropy:
+        every design point uses the same replications' draws, and the lhs /
+        sobol points are drawn from it too; ``None`` draws fresh entropy,
+        recorded as ``result.entropy``); ``workers`` (every (point, block of
+        replications) task goes through one runner, one pool), ``progress``,
+        ``chunk_size``, ``executor``: results do not depend on these four.
 
     Returns
     -------
@@ -686,17 +610,8 @@ def sweep(
     >>> res.results[0]["challenges_succeeded"].equals(res.results[1]["challenges_succeeded"])
     True
     """
+    s = resolve_settings(settings, options, "sweep", runs=100, workers=1)
     sc = _as_scenario(scenario)  # type: ignore[arg-type]
-    entropy = _entropy(seed)
+    entropy = s.entropy()
     frame = make_design(sc, levers, sampler=sampler, n=n, entropy=entropy)
-    return _run(
-        sc,
-        frame,
-        sampler,
-        runs=runs,
-        seed=seed,
-        workers=workers,
-        keep_runs=keep_runs,
-        progress=progress,
-        entropy=entropy,
-    )
+    return _run(sc, frame, sampler, s, entropy, keep_runs)
