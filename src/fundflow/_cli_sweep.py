@@ -12,7 +12,6 @@ from typing import Any
 
 import yaml
 
-from . import __version__
 from . import labels as lb
 from .errors import ConfigError
 
@@ -73,7 +72,7 @@ def _scalar(text: str, value: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from . import cli
-    from .export import parse_formats, scenario_record, write_manifest, write_table
+    from .export import parse_formats, write_manifest, write_table
     from .sweeps import sweep
 
     if not args.lever:
@@ -121,22 +120,21 @@ def run(args: argparse.Namespace) -> int:
         if out is None:
             return 0
         written = write_table(table, out, "sweep", formats, lang, scenario.money_unit)
-        content = {
-            "fundflow_version": __version__,
-            "command": args.argv,
-            "scenario": scenario_record(scenario, args.config),
-            "levers": {k: list(v) if isinstance(v, tuple) else v for k, v in levers.items()},
-            "sampler": args.sampler,
-            "points": len(table),
-            "seed_entropy": result.entropy,
-            "runs": runs,
-            "workers": workers,
-            "formats": list(formats),
-            "lang": lang,
-            "money_unit": scenario.money_unit,
-            "run_key": key,
-        }
-        written.append(write_manifest(out, content, written))
+        manifest = write_manifest(
+            out,
+            result.provenance,
+            written,
+            scenario_files=[args.config],
+            command=args.argv,
+            levers={k: list(v) if isinstance(v, tuple) else v for k, v in levers.items()},
+            sampler=args.sampler,
+            points=len(table),
+            formats=list(formats),
+            lang=lang,
+            money_unit=scenario.money_unit,
+            run_key=key,
+        )
+        written.append(manifest)
     if not args.quiet:
         cli._emit(cli._wrote(written, out, lang))
     return 0

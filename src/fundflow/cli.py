@@ -657,7 +657,7 @@ def _compare_headline(cmp: Any, lang: str) -> list[str]:
 
 def _run_compare(args: argparse.Namespace) -> int:
     from .comparison import compare
-    from .export import parse_formats, scenario_record, write_manifest, write_table
+    from .export import parse_formats, write_manifest, write_table
 
     runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)
     workers = _workers(args.workers, 2 * runs)
@@ -685,22 +685,19 @@ def _run_compare(args: argparse.Namespace) -> int:
         written = write_table(
             cmp.table, out, "comparison", formats, lang, cmp.money_unit, summary=True
         )
-        content = {
-            "fundflow_version": __version__,
-            "command": args.argv,
-            "comparison": "A - B on common random numbers",
-            "scenario_a": scenario_record(a, args.config_a),
-            "scenario_b": scenario_record(b, args.config_b),
-            "seed_entropy": cmp.entropy,
-            "runs": runs,
-            "workers": workers,
-            "elapsed_seconds": round(cmp.a.elapsed + cmp.b.elapsed, 3),
-            "formats": list(formats),
-            "lang": lang,
-            "money_unit": cmp.money_unit,
-            "run_key": key,
-        }
-        written.append(write_manifest(out, content, written))
+        manifest = write_manifest(
+            out,
+            cmp.provenance,
+            written,
+            scenario_files=[args.config_a, args.config_b],
+            command=args.argv,
+            comparison="A - B on common random numbers",
+            formats=list(formats),
+            lang=lang,
+            money_unit=cmp.money_unit,
+            run_key=key,
+        )
+        written.append(manifest)
     if not args.quiet:
         _emit(_wrote(written, out, lang))
     return 0

@@ -28,6 +28,7 @@ from .config import Scenario
 from .errors import ConfigError
 from .measures import LOSS_MEASURES, RATIO_MEASURES
 from .montecarlo import Runner, _as_scenario, run_scenario
+from .provenance import Provenance
 from .results import SimulationResult
 from .settings import ExecutionOptions, RunSettings, resolve_settings
 
@@ -80,6 +81,9 @@ class CompareResult:
         percentage points (``-1.6 pp``); ``rel_diff`` is a relative change (%).
     entropy : int
         The root seed both runs used.
+    provenance : Provenance
+        Both scenarios, their hashes, seed, runs, workers, time, version
+        (:mod:`fundflow.provenance`).
     """
 
     a: SimulationResult
@@ -98,6 +102,18 @@ class CompareResult:
     @property
     def names(self) -> tuple[str, str]:
         return self.a.scenario.name, self.b.scenario.name
+
+    @property
+    def provenance(self) -> Provenance:
+        """Both scenarios (A, B), their hashes, seed, runs of each, workers, time, version."""
+        return Provenance.of(
+            [self.a.scenario, self.b.scenario],
+            entropy=self.entropy,
+            runs=len(self.a),
+            workers=self.a.workers,
+            elapsed=self.a.elapsed + self.b.elapsed,
+            version=self.a.version,
+        )
 
 
 def _cvar_rows(x: np.ndarray, alpha: float) -> np.ndarray:

@@ -38,6 +38,7 @@ from .errors import ConfigError
 from .measures import LOSS_MEASURES, RATIO_MEASURES
 from .montecarlo import Runner, _as_scenario, _check_positive_int
 from .overrides import INTEGER_KEYS, _canonical, _tokens, apply_overrides
+from .provenance import Provenance
 from .settings import RunOptions, RunSettings, resolve_settings
 
 __all__ = ["SAMPLERS", "SweepResult", "make_design", "output_names", "run_design", "sweep"]
@@ -86,6 +87,9 @@ class SweepResult:
         Wall time in seconds.
     version : str
         fundflow version.
+    provenance : Provenance
+        The base scenario, its hash, seed, runs, workers, time, version, as
+        run and compare results carry them (:mod:`fundflow.provenance`).
     """
 
     table: pd.DataFrame
@@ -102,6 +106,18 @@ class SweepResult:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    @property
+    def provenance(self) -> Provenance:
+        """Base scenario, its hash, seed, runs per point, workers, time, version."""
+        return Provenance.of(
+            [self.scenario],
+            entropy=self.entropy,
+            runs=self.runs,
+            workers=self.workers,
+            elapsed=self.elapsed,
+            version=self.version,
+        )
 
     @property
     def design(self) -> pd.DataFrame:
