@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import inspect
 from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor
 from typing import Any
@@ -173,3 +175,10 @@ def test_every_entry_point_accepts_the_settings_object() -> None:
         params = inspect.signature(fn).parameters
         assert params["settings"].default is None, fn.__name__
         assert any(p.kind is p.VAR_KEYWORD for p in params.values()), fn.__name__
+
+
+@pytest.mark.parametrize("module", ["settings", "provenance", "design"])
+def test_doctests(module: str) -> None:
+    mod = importlib.import_module(f"fundflow.{module}")
+    result = doctest.testmod(mod)
+    assert result.failed == 0 and result.attempted > 0

@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 
 from .config import Scenario
+from .design import _check_levers, _is_integer_lever, _range, _whole
 from .errors import ConfigError
 from .montecarlo import _as_scenario, _check_positive_int
 from .settings import RunOptions, RunSettings, resolve_settings
-from .sweeps import _check_levers, _Evaluator, _is_integer_lever, _range, _whole, output_names
+from .sweeps import _Evaluator, output_names
 
 __all__ = ["DEFAULT_OUTPUTS", "METHODS", "output_names", "sensitivity"]
 
