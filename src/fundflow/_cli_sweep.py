@@ -98,16 +98,9 @@ def run(args: argparse.Namespace) -> int:
         "sweep", [scenario], seed, runs=runs, levers=list(args.lever), sampler=args.sampler, n=n
     )
     with cli._out_dir(args.out, key, args.overwrite) as out:
+        settings = cli._settings(runs, seed, workers, args.quiet)
         result = sweep(
-            scenario,
-            levers,
-            runs=runs,
-            seed=seed,
-            sampler=args.sampler,
-            n=n,
-            workers=workers,
-            keep_runs=False,
-            progress=cli._progress(args.quiet),
+            scenario, levers, sampler=args.sampler, n=n, keep_runs=False, settings=settings
         )
         table = result.table
         cli._emit(scenario.describe())

@@ -500,7 +500,8 @@ def _run_run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with _out_dir(args.out, key, args.overwrite) as out:
         _note(args, size)
-        result = _simulate(scenario, runs, max_runs, target, seed, workers, args.quiet)
+        settings = _settings(runs, seed, workers, args.quiet)
+        result = _simulate(scenario, settings, target, max_runs)
         seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit("\n".join(_header_lines(result, seed_note, lang)))
         _emit()
@@ -543,23 +544,19 @@ def _converged(result: Any) -> int:
     return 3
 
 
-def _simulate(
-    scenario: Any,
-    runs: int,
-    max_runs: int,
-    target: float | None,
-    seed: int | None,
-    workers: int,
-    quiet: bool,
-) -> Any:
+def _settings(runs: int, seed: int | None, workers: int, quiet: bool) -> Any:
+    """The run options of a command, together (a progress bar unless --quiet)."""
+    from .settings import RunSettings
+
+    return RunSettings(runs=runs, seed=seed, workers=workers, progress=_progress(quiet))
+
+
+def _simulate(scenario: Any, settings: Any, target: float | None, max_runs: int) -> Any:
     from .montecarlo import simulate, simulate_until
 
-    progress = _progress(quiet)
     if target is not None:
-        return simulate_until(
-            scenario, target, max_runs=max_runs, seed=seed, workers=workers, progress=progress
-        )
-    return simulate(scenario, runs, seed=seed, workers=workers, progress=progress)
+        return simulate_until(scenario, target, max_runs=max_runs, settings=settings)
+    return simulate(scenario, settings=settings)
 
 
 def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:
@@ -672,7 +669,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     key = run_key("compare", [a, b], seed, runs=runs)
     with _out_dir(args.out, key, args.overwrite) as out:
         _note(args, size)
-        cmp = compare(a, b, runs, seed, workers, progress=_progress(args.quiet))
+        cmp = compare(a, b, settings=_settings(runs, seed, workers, args.quiet))
         seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit(f"A: {_describe(a, lang)}\nB: {_describe(b, lang)}")
         _emit(lb.text("msg_compare_runs", lang, runs=runs, seed=cmp.entropy, note=seed_note))
