@@ -70,11 +70,8 @@ def _scalar(text: str, value: str) -> Any:
         raise ConfigError("--lever", text, f"cannot read the value {value.strip()!r}") from None
 
 
-def run(args: argparse.Namespace) -> int:
-    from . import cli
-    from .export import parse_formats, write_manifest, write_table
-    from .sweeps import sweep
-
+def _levers(args: argparse.Namespace) -> dict[str, Any]:
+    """The --lever options as a mapping of path to values or (low, high)."""
     if not args.lever:
         raise ConfigError(
             "--lever",
@@ -82,7 +79,16 @@ def run(args: argparse.Namespace) -> int:
             "an empty sweep: give at least one --lever PATH=VALUES",
             show_value=False,
         )
-    levers = dict(parse_lever(t) for t in args.lever)
+    return dict(parse_lever(t) for t in args.lever)
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import cli
+    from ._outdir import run_key
+    from .export import parse_formats, write_manifest, write_table
+    from .sweeps import sweep
+
+    levers = _levers(args)
     runs = cli._whole("--runs", args.runs, 200, 1)
     n = None if args.n is None else cli._whole("--n", args.n, 1, 1)
     seed = cli._seed(args.seed)
@@ -92,8 +98,6 @@ def run(args: argparse.Namespace) -> int:
     points = n if args.sampler != "grid" and n is not None else 1
     workers = cli._workers(args.workers, runs * max(points, len(levers)))
     cli._sized(args, [scenario], runs, workers)  # refuses a design point too big to run
-    from ._outdir import run_key
-
     key = run_key(
         "sweep", [scenario], seed, runs=runs, levers=list(args.lever), sampler=args.sampler, n=n
     )

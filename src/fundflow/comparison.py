@@ -282,7 +282,8 @@ def compare(
     s = resolve_settings(settings, given, "compare", runs=1000, workers=1)
     sc_a, sc_b = _as_scenario(a), _as_scenario(b)
     entropy = s.entropy()
-    with Runner(s) as runner:
+    assert s.runs is not None
+    with Runner(s, total=2 * s.runs) as runner:  # one progress bar for both runs
         res_a = run_scenario(runner, sc_a, entropy)
         res_b = run_scenario(runner, sc_b, entropy)
     return CompareResult(res_a, res_b, paired_table(res_a, res_b, entropy), entropy)
