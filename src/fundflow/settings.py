@@ -35,8 +35,9 @@ __all__ = [
 class ExecutorLike(Protocol):
     """What a task executor offers: ``concurrent.futures.Executor``'s ``submit``.
 
-    A ``ThreadPoolExecutor``, a ``ProcessPoolExecutor`` or a distributed client's
-    executor (e.g. ``dask.distributed.Client.get_executor()``) all fit.
+    A ``concurrent.futures.ThreadPoolExecutor`` or ``ProcessPoolExecutor`` fits, as
+    does any object with such a ``submit`` returning ``concurrent.futures.Future``
+    objects (the results must arrive unchanged: tasks are pure functions).
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]: ...
@@ -100,8 +101,8 @@ class RunSettings:
         pool of spawned processes, this process working alongside (from an
         unguarded script's top level: in this process, with a warning).
         ``None``: in this process. Any object with
-        ``submit(fn, *args) -> Future`` (a ``concurrent.futures.Executor``, a
-        Dask client's executor): the tasks go to it; it is not shut down.
+        ``submit(fn, *args) -> Future`` (a ``concurrent.futures.Executor``): the
+        tasks go to it; it is not shut down.
         Results are identical for any executor.
 
     Examples
