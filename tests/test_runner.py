@@ -5,7 +5,8 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
-from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -182,3 +183,16 @@ def test_doctests(module: str) -> None:
     mod = importlib.import_module(f"fundflow.{module}")
     result = doctest.testmod(mod)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_process_pool_given_is_used_and_left_running(sc: fundflow.Scenario) -> None:
+    ref = fundflow.simulate(sc, runs=16, seed=6, progress=False)
+    design = {"government.matching.ratio": [0.2, 0.3]}
+    ref_design = fundflow.run_design(sc, design, runs=16, seed=6)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        first = fundflow.simulate(sc, runs=16, seed=6, chunk_size=8, executor=pool)
+        # the first call left the pool running: the second uses it too
+        second = fundflow.run_design(sc, design, runs=16, seed=6, executor=pool)
+    assert_same_run(first, ref)
+    pd.testing.assert_frame_equal(second.table, ref_design.table, check_exact=True)
