@@ -460,10 +460,9 @@ class WarmPool:
         clock = Clock()
         before = proc_cpu(self.pids)
         with clock:
-            blocks = montecarlo._guided_blocks(0, runs, self.workers)
-            with montecarlo._Runner(sc, seed, self.workers, 1, pool=self.pool) as runner:
-                done = list(runner.run(blocks, None))
-            res = montecarlo._assemble(sc, seed, self.workers, done, 0.0)
+            settings = montecarlo.RunSettings(runs=runs, workers=self.workers, progress=False)
+            with montecarlo.Runner(settings, pool=self.pool) as runner:
+                res = montecarlo.run_scenario(runner, sc, seed)
         clock.cpu += proc_cpu(self.pids) - before
         return clock, res
 

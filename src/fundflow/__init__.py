@@ -36,7 +36,9 @@ _EXPORTS: dict[str, str] = {
     "apply_overrides": "overrides",
     "get_path": "overrides",
     "parse_assignment": "overrides",
+    "Provenance": "provenance",
     "SimulationResult": "results",
+    "RunSettings": "settings",
     "sensitivity": "sensitivity_analysis",
     "SweepResult": "sweeps",
     "run_design": "sweeps",
@@ -47,6 +49,8 @@ __all__ = [
     "CompareResult",
     "ConfigError",
     "OptimizeResult",
+    "Provenance",
+    "RunSettings",
     "Scenario",
     "Search",
     "SimulationResult",
@@ -72,8 +76,10 @@ if TYPE_CHECKING:
     from .montecarlo import simulate, simulate_until
     from .optimization import OptimizeResult, Search, optimize
     from .overrides import apply_overrides, get_path, parse_assignment
+    from .provenance import Provenance
     from .results import SimulationResult
     from .sensitivity_analysis import sensitivity
+    from .settings import RunSettings
     from .sweeps import SweepResult, run_design, sweep
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import yaml
 
-from . import __version__
 from . import labels as lb
 from .errors import ConfigError
 
@@ -71,11 +70,8 @@ def _scalar(text: str, value: str) -> Any:
         raise ConfigError("--lever", text, f"cannot read the value {value.strip()!r}") from None
 
 
-def run(args: argparse.Namespace) -> int:
-    from . import cli
-    from .export import parse_formats, scenario_record, write_manifest, write_table
-    from .sweeps import sweep
-
+def _levers(args: argparse.Namespace) -> dict[str, Any]:
+    """The --lever options as a mapping of path to values or (low, high)."""
     if not args.lever:
         raise ConfigError(
             "--lever",
@@ -83,7 +79,16 @@ def run(args: argparse.Namespace) -> int:
             "an empty sweep: give at least one --lever PATH=VALUES",
             show_value=False,
         )
-    levers = dict(parse_lever(t) for t in args.lever)
+    return dict(parse_lever(t) for t in args.lever)
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import cli
+    from ._outdir import run_key
+    from .export import parse_formats, write_manifest, write_table
+    from .sweeps import sweep
+
+    levers = _levers(args)
     runs = cli._whole("--runs", args.runs, 200, 1)
     n = None if args.n is None else cli._whole("--n", args.n, 1, 1)
     seed = cli._seed(args.seed)
@@ -93,22 +98,13 @@ def run(args: argparse.Namespace) -> int:
     points = n if args.sampler != "grid" and n is not None else 1
     workers = cli._workers(args.workers, runs * max(points, len(levers)))
     cli._sized(args, [scenario], runs, workers)  # refuses a design point too big to run
-    from ._outdir import run_key
-
     key = run_key(
         "sweep", [scenario], seed, runs=runs, levers=list(args.lever), sampler=args.sampler, n=n
     )
     with cli._out_dir(args.out, key, args.overwrite) as out:
+        settings = cli._settings(runs, seed, workers, args.quiet)
         result = sweep(
-            scenario,
-            levers,
-            runs=runs,
-            seed=seed,
-            sampler=args.sampler,
-            n=n,
-            workers=workers,
-            keep_runs=False,
-            progress=cli._progress(args.quiet),
+            scenario, levers, sampler=args.sampler, n=n, keep_runs=False, settings=settings
         )
         table = result.table
         cli._emit(scenario.describe())
@@ -121,22 +117,21 @@ def run(args: argparse.Namespace) -> int:
         if out is None:
             return 0
         written = write_table(table, out, "sweep", formats, lang, scenario.money_unit)
-        content = {
-            "fundflow_version": __version__,
-            "command": args.argv,
-            "scenario": scenario_record(scenario, args.config),
-            "levers": {k: list(v) if isinstance(v, tuple) else v for k, v in levers.items()},
-            "sampler": args.sampler,
-            "points": len(table),
-            "seed_entropy": result.entropy,
-            "runs": runs,
-            "workers": workers,
-            "formats": list(formats),
-            "lang": lang,
-            "money_unit": scenario.money_unit,
-            "run_key": key,
-        }
-        written.append(write_manifest(out, content, written))
+        manifest = write_manifest(
+            out,
+            result.provenance,
+            written,
+            scenario_files=[args.config],
+            command=args.argv,
+            levers={k: list(v) if isinstance(v, tuple) else v for k, v in levers.items()},
+            sampler=args.sampler,
+            points=len(table),
+            formats=list(formats),
+            lang=lang,
+            money_unit=scenario.money_unit,
+            run_key=key,
+        )
+        written.append(manifest)
     if not args.quiet:
         cli._emit(cli._wrote(written, out, lang))
     return 0

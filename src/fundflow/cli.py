@@ -501,7 +501,8 @@ def _run_run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with _out_dir(args.out, key, args.overwrite) as out:
         _note(args, size)
-        result = _simulate(scenario, runs, max_runs, target, seed, workers, args.quiet)
+        settings = _settings(runs, seed, workers, args.quiet)
+        result = _simulate(scenario, settings, target, max_runs)
         seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit("\n".join(_header_lines(result, seed_note, lang)))
         _emit()
@@ -544,23 +545,19 @@ def _converged(result: Any) -> int:
     return 3
 
 
-def _simulate(
-    scenario: Any,
-    runs: int,
-    max_runs: int,
-    target: float | None,
-    seed: int | None,
-    workers: int,
-    quiet: bool,
-) -> Any:
+def _settings(runs: int, seed: int | None, workers: int, quiet: bool) -> Any:
+    """The run options of a command, together (a progress bar unless --quiet)."""
+    from .settings import RunSettings
+
+    return RunSettings(runs=runs, seed=seed, workers=workers, progress=_progress(quiet))
+
+
+def _simulate(scenario: Any, settings: Any, target: float | None, max_runs: int) -> Any:
     from .montecarlo import simulate, simulate_until
 
-    progress = _progress(quiet)
     if target is not None:
-        return simulate_until(
-            scenario, target, max_runs=max_runs, seed=seed, workers=workers, progress=progress
-        )
-    return simulate(scenario, runs, seed=seed, workers=workers, progress=progress)
+        return simulate_until(scenario, target, max_runs=max_runs, settings=settings)
+    return simulate(scenario, settings=settings)
 
 
 def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:
@@ -658,7 +655,7 @@ def _compare_headline(cmp: Any, lang: str) -> list[str]:
 
 def _run_compare(args: argparse.Namespace) -> int:
     from .comparison import compare
-    from .export import parse_formats, scenario_record, write_manifest, write_table
+    from .export import parse_formats, write_manifest, write_table
 
     runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)
     workers = _workers(args.workers, 2 * runs)
@@ -673,7 +670,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     key = run_key("compare", [a, b], seed, runs=runs)
     with _out_dir(args.out, key, args.overwrite) as out:
         _note(args, size)
-        cmp = compare(a, b, runs, seed, workers, progress=_progress(args.quiet))
+        cmp = compare(a, b, settings=_settings(runs, seed, workers, args.quiet))
         seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit(f"A: {_describe(a, lang)}\nB: {_describe(b, lang)}")
         _emit(lb.text("msg_compare_runs", lang, runs=runs, seed=cmp.entropy, note=seed_note))
@@ -686,22 +683,19 @@ def _run_compare(args: argparse.Namespace) -> int:
         written = write_table(
             cmp.table, out, "comparison", formats, lang, cmp.money_unit, summary=True
         )
-        content = {
-            "fundflow_version": __version__,
-            "command": args.argv,
-            "comparison": "A - B on common random numbers",
-            "scenario_a": scenario_record(a, args.config_a),
-            "scenario_b": scenario_record(b, args.config_b),
-            "seed_entropy": cmp.entropy,
-            "runs": runs,
-            "workers": workers,
-            "elapsed_seconds": round(cmp.a.elapsed + cmp.b.elapsed, 3),
-            "formats": list(formats),
-            "lang": lang,
-            "money_unit": cmp.money_unit,
-            "run_key": key,
-        }
-        written.append(write_manifest(out, content, written))
+        manifest = write_manifest(
+            out,
+            cmp.provenance,
+            written,
+            scenario_files=[args.config_a, args.config_b],
+            command=args.argv,
+            comparison="A - B on common random numbers",
+            formats=list(formats),
+            lang=lang,
+            money_unit=cmp.money_unit,
+            run_key=key,
+        )
+        written.append(manifest)
     if not args.quiet:
         _emit(_wrote(written, out, lang))
     return 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,10 @@ from . import metrics
 from .config import Scenario
 from .errors import ConfigError
 from .measures import LOSS_MEASURES, RATIO_MEASURES
-from .montecarlo import simulate
+from .montecarlo import Runner, _as_scenario, run_scenario
+from .provenance import Provenance
 from .results import SimulationResult
+from .settings import ExecutionOptions, RunSettings, resolve_settings
 
 __all__ = ["CompareResult", "compare"]
 
@@ -79,6 +81,9 @@ class CompareResult:
         percentage points (``-1.6 pp``); ``rel_diff`` is a relative change (%).
     entropy : int
         The root seed both runs used.
+    provenance : Provenance
+        Both scenarios, their hashes, seed, runs, workers, time, version
+        (:mod:`fundflow.provenance`).
     """
 
     a: SimulationResult
@@ -97,6 +102,18 @@ class CompareResult:
     @property
     def names(self) -> tuple[str, str]:
         return self.a.scenario.name, self.b.scenario.name
+
+    @property
+    def provenance(self) -> Provenance:
+        """Both scenarios (A, B), their hashes, seed, runs of each, workers, time, version."""
+        return Provenance.of(
+            [self.a.scenario, self.b.scenario],
+            entropy=self.entropy,
+            runs=len(self.a),
+            workers=self.a.workers,
+            elapsed=self.a.elapsed + self.b.elapsed,
+            version=self.a.version,
+        )
 
 
 def _cvar_rows(x: np.ndarray, alpha: float) -> np.ndarray:
@@ -220,11 +237,12 @@ def paired_table(a: SimulationResult, b: SimulationResult, entropy: int) -> pd.D
 def compare(
     a: Scenario | str | Path | dict[str, Any],
     b: Scenario | str | Path | dict[str, Any],
-    runs: int = 1000,
+    runs: int | None = None,
     seed: int | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     *,
-    progress: bool | None = None,
+    settings: RunSettings | None = None,
+    **options: Unpack[ExecutionOptions],
 ) -> CompareResult:
     """Run two scenarios on common random numbers and tabulate their paired differences.
 
@@ -232,14 +250,16 @@ def compare(
     ----------
     a, b : Scenario, path or dict
         The scenarios; differences are ``a - b``.
-    runs : int
-        Replications of each (>= 1).
+    runs : int, optional
+        Replications of each (>= 1; default 1000).
     seed : int, optional
         Root entropy shared by both runs; ``None`` draws one (recorded in the result).
-    workers : int
-        Processes per run; results do not depend on it.
-    progress : bool, optional
-        Progress bars, as in :func:`fundflow.simulate`.
+    workers : int, optional
+        Processes (one pool for both runs; default 1); results do not depend on it.
+    settings : RunSettings, optional
+        The run options together; the arguments and keywords given override its fields.
+    **options
+        ``progress``, ``chunk_size``, ``executor``, as in :func:`fundflow.simulate`.
 
     Returns
     -------
@@ -256,8 +276,14 @@ def compare(
     ...               runs=2000, seed=1)  # doctest: +SKIP
     >>> cmp.table.loc["gov_gross_outlay", ["mean_diff", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
-    res_a = simulate(a, runs, seed=seed, workers=workers, progress=progress)
-    res_b = simulate(b, runs, seed=seed, workers=workers, progress=progress)
-    return CompareResult(res_a, res_b, paired_table(res_a, res_b, res_a.entropy), res_a.entropy)
+    positional = {"runs": runs, "seed": seed, "workers": workers}
+    given: dict[str, Any] = {k: v for k, v in positional.items() if v is not None}
+    given.update(options)
+    s = resolve_settings(settings, given, "compare", runs=1000, workers=1)
+    sc_a, sc_b = _as_scenario(a), _as_scenario(b)
+    entropy = s.entropy()
+    assert s.runs is not None
+    with Runner(s, total=2 * s.runs) as runner:  # one progress bar for both runs
+        res_a = run_scenario(runner, sc_a, entropy)
+        res_b = run_scenario(runner, sc_b, entropy)
+    return CompareResult(res_a, res_b, paired_table(res_a, res_b, entropy), entropy)

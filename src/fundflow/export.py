@@ -41,20 +41,20 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from . import labels as lb
 from ._text_tables import _plain_table, _summary_table, _Table, _write_text
 from ._xlsx import _write_xlsx
 from .errors import ConfigError
+from .provenance import Provenance, scenario_sha256
+from .provenance import jsonable as _jsonable
 
 __all__ = [
     "DETAIL_TABLES",
@@ -268,34 +268,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _jsonable(value: Any) -> Any:
-    """Plain JSON values: non-finite floats become None, unknown objects text."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
-
-
 def scenario_record(scenario: Any, scenario_file: str | os.PathLike[str] | None) -> dict[str, Any]:
     """Name, unit, file hash and the validated source mapping of a scenario, for a manifest."""
-    source = _jsonable(dict(scenario.source))
-    canonical = json.dumps(source, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     record: dict[str, Any] = {
         "name": scenario.name,
         "money_unit": scenario.money_unit,
         "file": None,
         "file_sha256": None,
-        "source_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
-        "source": source,
+        "source_sha256": scenario_sha256(scenario),
+        "source": _jsonable(dict(scenario.source)),
     }
     if scenario_file is not None:
         record["file"] = str(scenario_file)
@@ -303,9 +284,43 @@ def scenario_record(scenario: Any, scenario_file: str | os.PathLike[str] | None)
     return record
 
 
-def write_manifest(directory: Path, content: Mapping[str, Any], files: Sequence[Path]) -> Path:
-    """Write ``manifest.json`` (atomically) listing `files` with their sizes and hashes."""
-    record = dict(content)
+def write_manifest(
+    directory: Path,
+    provenance: Provenance,
+    files: Sequence[Path],
+    *,
+    scenario_files: Sequence[str | os.PathLike[str] | None] = (),
+    **entries: Any,
+) -> Path:
+    """Write ``manifest.json`` (atomically) for a run, a comparison or a sweep.
+
+    The manifest holds the result's provenance (``fundflow_version``,
+    ``engine``, ``seed_entropy``, ``runs``, ``workers``, ``elapsed_seconds``), a
+    record of each scenario (:func:`scenario_record`: ``scenario``, or
+    ``scenario_a`` and ``scenario_b`` for a comparison), the `entries` given
+    (command line, formats...), when it was written, and `files` with their
+    sizes and SHA-256.
+
+    Parameters
+    ----------
+    directory : Path
+    provenance : Provenance
+        ``result.provenance`` of a SimulationResult, CompareResult or SweepResult.
+    files : sequence of Path
+        The files written, to list.
+    scenario_files : sequence of path or None
+        The YAML file each scenario was read from, in order (their hashes are
+        recorded).
+    **entries
+        Further entries; they override the provenance's of the same name.
+    """
+    record = provenance.manifest()
+    scenarios = provenance.sources
+    keys = ["scenario"] if len(scenarios) == 1 else [f"scenario_{k}" for k in "ab"]
+    given = list(scenario_files) + [None] * len(scenarios)
+    for key, scenario, file in zip(keys, scenarios, given, strict=False):
+        record[key] = scenario_record(scenario, file)
+    record.update(entries)
     record["created"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     record["files"] = [
         {"name": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files
@@ -403,12 +418,6 @@ def export_result(
         else:
             written.extend(_write(t, out, fmt, lang, money) for t in chosen)
     content = {
-        "fundflow_version": result.version,
-        "scenario": scenario_record(result.scenario, scenario_file),
-        "seed_entropy": int(result.entropy),
-        "runs": len(result),
-        "workers": result.workers,
-        "elapsed_seconds": round(float(result.elapsed), 3),
         "convergence": getattr(result, "convergence", None),
         "formats": list(fmts),
         "tables_in_readable_formats": ["summary", *[t.name for t in readable[1:]], *detail],
@@ -417,5 +426,7 @@ def export_result(
         **dict(provenance or {}),
     }
     written += [Path(p) for p in extra_files]
-    written.append(write_manifest(out, content, written))
+    written.append(
+        write_manifest(out, result.provenance, written, scenario_files=[scenario_file], **content)
+    )
     return written

@@ -1,12 +1,14 @@
-"""Monte Carlo replications: blocks of replications, in-process or in a process pool.
+"""Monte Carlo replications: the runner every computation goes through, and simulate.
 
 Replication ``i``'s random inputs are a pure function of (entropy, ``i``, stream,
 identity) (:mod:`fundflow.draws`) and it is simulated alone, so results do not
-depend on the number of workers or on how the replications are cut into blocks.
-With ``workers=W`` the calling process and a ``ProcessPoolExecutor`` of ``W - 1``
-processes, started with an explicit ``spawn`` context, share the blocks (see
-``_Runner``): importing fundflow changes no global state. A block runs with
-Python's cyclic garbage collector paused (``gc_paused``).
+depend on the number of workers, on how the replications are cut into blocks,
+or on the executor that runs the blocks (:mod:`fundflow._blocks`). Every
+computation (:func:`simulate`, :func:`simulate_until`, :func:`fundflow.compare`,
+sweeps, sensitivity, optimisation) submits its blocks through one
+:class:`Runner`, whose executor is the one seam to plug a different one into
+(:class:`~fundflow.settings.RunSettings`). Process pools are started with an
+explicit ``spawn`` context: importing fundflow changes no global state.
 """
 
 from __future__ import annotations
@@ -17,60 +19,25 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
 import numpy as np
 
-from . import __version__
-from ._engine_des import Outcome, gc_paused, run_replication
+from ._blocks import _assemble, _Block, _run_block, exposure_grid, replicate
 from ._spawn import GUARD_ADVICE, InProcessPool, unguarded_caller, warn_in_process
 from .config import Scenario, load_scenario
-from .draws import draw
 from .errors import ConfigError
-from .layout import Layout
-from .ledger import PARTIES, Ledger
-from .measures import Measures, measure
-from .plan import EnginePlan
 from .results import SimulationResult
+from .settings import RunSettings, SeededOptions, resolve_settings
 
-__all__ = ["simulate", "simulate_until"]
+__all__ = ["RunSettings", "Runner", "simulate", "simulate_until"]
 
+# re-exported: the blocks' code lives in _blocks (benchmarks reach it through here)
+_REEXPORTED = (_assemble, _run_block, exposure_grid, replicate)
 
-@dataclass
-class _Block:
-    """Measures of a block of replications, as columns: what a worker sends back.
-
-    Filled replication by replication (:meth:`add`); :meth:`close` then makes one
-    array of each column. The routes table's ``route`` and ``challenge`` columns are the
-    same in every replication and are not sent; ``status`` travels as codes.
-    """
-
-    replications: list[int]
-    runs: dict[str, Any] = field(default_factory=dict)
-    routes: dict[str, Any] = field(default_factory=dict)
-    net_cash: Any = field(default_factory=list)
-    ledgers: dict[int, Ledger] = field(default_factory=dict)
-    exposure: Any = field(default_factory=list)
-
-    def add(self, m: Measures) -> None:
-        for key, value in m.row.items():
-            self.runs.setdefault(key, []).append(value)
-        for key, col in m.routes.items():
-            self.routes.setdefault(key, []).append(col)
-        self.net_cash.append(m.net_cash)
-        self.exposure.append(m.exposure)
-
-    def close(self) -> _Block:
-        """Turn the lists of the replications' values into one array per column."""
-        self.runs = {k: np.asarray(v) for k, v in self.runs.items()}
-        self.routes = {k: np.concatenate(v) for k, v in self.routes.items()}
-        self.net_cash = np.asarray(self.net_cash, dtype=float)
-        self.exposure = np.asarray(self.exposure, dtype=float)
-        return self
+T = TypeVar("T")
 
 
 def _as_scenario(scenario: Scenario | str | Path | dict[str, Any]) -> Scenario:
@@ -81,35 +48,6 @@ def _as_scenario(scenario: Scenario | str | Path | dict[str, Any]) -> Scenario:
     if isinstance(scenario, dict):
         return Scenario.from_dict(scenario)
     raise ConfigError("scenario", scenario, "must be a Scenario, a YAML file path or a dict")
-
-
-def replicate(plan: EnginePlan, entropy: int, replication: int) -> Outcome:
-    """Draw and simulate one replication on its own."""
-    return run_replication(plan, draw(plan.scenario, plan.layout, entropy, [replication]), 0)
-
-
-def _run_block(scenario: Scenario, entropy: int, reps: Sequence[int], keep: int) -> _Block:
-    """Draw, simulate and measure a block of replications (in this process or a worker)."""
-    with gc_paused():  # see gc_paused: the block leaves almost no cycles to collect
-        return _measure_block(scenario, entropy, reps, keep)
-
-
-def _measure_block(scenario: Scenario, entropy: int, reps: Sequence[int], keep: int) -> _Block:
-    plan = EnginePlan.of(scenario)
-    draws = draw(scenario, plan.layout, entropy, reps)
-    block = _Block(list(reps))
-    grid = exposure_grid(scenario)
-    for i, rep in enumerate(reps):
-        out = run_replication(plan, draws, i)
-        block.add(measure(plan, out, grid))
-        if rep < keep:
-            block.ledgers[rep] = out.ledger
-    return block.close()
-
-
-def exposure_grid(scenario: Scenario) -> np.ndarray:
-    """Quarterly times from 0 to the horizon at which exposure paths are recorded."""
-    return np.linspace(0.0, scenario.horizon, round(scenario.horizon * 4) + 1)
 
 
 def _check_positive_int(name: str, value: Any) -> int:
@@ -170,53 +108,126 @@ def spawn_pool(processes: int) -> ProcessPoolExecutor:
     )
 
 
-class _Runner:
-    """Runs blocks of replications in order: in this process, helped by a pool.
+class Runner:
+    """Runs tasks, blocks of replications, and gives their results back in order.
 
-    With ``workers > 1`` a spawn pool of ``workers - 1`` processes is started. Blocks
-    are handed out in order: each pool process has at most two blocks submitted and
-    not finished, and whenever this process would wait for a result it runs the
-    next block not yet handed out itself. So ``workers`` processes compute, this one
-    does not sit idle while the pool's processes start (spawning and importing
-    fundflow), and no process is left with much work when the others are done.
+    The one seam between fundflow's computations and where they run, set by
+    ``settings.executor`` (:class:`~fundflow.settings.RunSettings`):
+
+    * ``None``, or ``"processes"`` with one worker: each task runs here, in turn;
+    * ``"processes"`` with ``workers > 1``: a spawn pool of ``workers - 1``
+      processes (:func:`spawn_pool`). Tasks are handed out in order, each pool
+      process with at most two submitted and not finished, and whenever this
+      process would wait it runs the next task not yet handed out itself. So
+      ``workers`` processes compute, this one does not sit idle while the pool's
+      processes start, and none is left with much work when the others are done.
+      If the pool breaks, the remaining tasks run here (one warning);
+    * an executor object: tasks are submitted to it, up to ``2 * workers`` ahead;
+      it is used, not shut down.
+
+    Results come back in the order of the tasks, so they do not depend on the
+    executor. A progress bar (``settings.progress``) counts replications: of
+    `total`, or of the tasks mapped so far. `pool`, a process pool already
+    started with ``workers - 1`` processes, is used as ``"processes"`` would use
+    its own (benchmarks time a warm pool so).
     """
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        entropy: int,
-        workers: int,
-        keep: int,
-        pool: ProcessPoolExecutor | None = None,
-    ) -> None:
-        self.scenario = scenario
-        self.entropy = entropy
-        self.workers = workers
-        self.keep = keep
-        self.pool = pool  # a pool passed in is used but not shut down
+    def __init__(self, settings: RunSettings, total: int | None = None, pool: Any = None) -> None:
+        self.settings = settings
+        self.workers = settings.workers or 1
+        self.pool: Any = pool  # a pool of workers - 1 processes passed in: used, not shut down
+        self.slots = self.workers - 1 if pool is not None else self.workers  # tasks run at once
+        self.helps = pool is not None  # this process runs tasks while it waits
         self.own_pool = False
-        self.broken = False  # the pool broke; blocks run here
+        self.broken = False  # the pool broke; tasks run here
+        self.bar: Any = None if total is None else _progress(total, settings.progress)
+        self.total = total  # None: the bar counts what the tasks add up to
 
-    def __enter__(self) -> _Runner:
-        if self.workers > 1 and self.pool is None:
-            self.pool = spawn_pool(self.workers - 1)
-            self.own_pool = True
+    def __enter__(self) -> Runner:
+        executor = self.settings.executor
+        if self.pool is not None:
+            pass
+        elif executor == "processes":
+            if self.workers > 1:
+                self.pool = spawn_pool(self.workers - 1)
+                self.own_pool, self.helps, self.slots = True, True, self.workers - 1
+        elif executor is not None:
+            self.pool = executor
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
         if self.pool is not None and self.own_pool:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def _here(self, reps: range) -> _Block:
-        return _run_block(self.scenario, self.entropy, reps, self.keep)
+    def _expect(self, count: int) -> None:
+        if self.total is not None:
+            return
+        if self.bar is None:
+            self.bar = _progress(count, self.settings.progress)
+        else:
+            self.bar.total += count
+            self.bar.refresh()
 
-    def _result(self, future: Future[_Block], reps: range) -> _Block:
-        """A block from the pool; if the pool broke, computed here (same numbers)."""
+    def map(
+        self, fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]], sizes: Sequence[int]
+    ) -> Iterator[T]:
+        """``fn(*task)`` for every task, in order; ``sizes``: replications of each."""
+        self._expect(sum(sizes))
+        results = self._in_turn(fn, tasks) if self.pool is None else self._pooled(fn, tasks)
+        for size, result in zip(sizes, results, strict=True):
+            if self.bar is not None:
+                self.bar.update(size)
+            yield result
+
+    def _in_turn(self, fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]]) -> Iterator[T]:
+        for task in tasks:
+            yield fn(*task)
+
+    def _pooled(self, fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]]) -> Iterator[T]:
+        sent: dict[int, Future[T]] = {}  # submitted, not yet given back
+        done_here: dict[int, T] = {}
+        after = 0  # tasks before this one are handed out
+        for k in range(len(tasks)):
+            after = self._top_up(fn, tasks, sent, after)
+            while k not in done_here and k not in sent:  # the pool broke: run here
+                done_here[after] = fn(*tasks[after])
+                after += 1
+            while self.helps and k not in done_here and not sent[k].done() and after < len(tasks):
+                done_here[after] = fn(*tasks[after])
+                after = self._top_up(fn, tasks, sent, after + 1)
+            yield done_here.pop(k) if k in done_here else self._result(fn, tasks[k], sent.pop(k))
+
+    def _top_up(
+        self,
+        fn: Callable[..., T],
+        tasks: Sequence[tuple[Any, ...]],
+        sent: dict[int, Future[T]],
+        after: int,
+    ) -> int:
+        """Submit tasks in order while fewer than two per slot are unfinished."""
+        ahead = 2 * self.slots
+        while (
+            not self.broken
+            and after < len(tasks)
+            and sum(not f.done() for f in sent.values()) < ahead
+        ):
+            try:
+                sent[after] = self.pool.submit(fn, *tasks[after])
+            except BrokenExecutor:
+                self._broke()
+                break
+            after += 1
+        return after
+
+    def _result(self, fn: Callable[..., T], task: tuple[Any, ...], future: Future[T]) -> T:
+        """A task's result from the pool; if the pool broke, computed here (same numbers)."""
         try:
             return future.result()
-        except BrokenProcessPool:
+        except BrokenExecutor:
             self._broke()
-            return self._here(reps)
+            return fn(*task)
 
     def _broke(self) -> None:
         if not self.broken:
@@ -226,61 +237,17 @@ class _Runner:
                 f"a script without the guard: {GUARD_ADVICE}); the remaining "
                 "replications run in this process, with the same results",
                 RuntimeWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
-
-    def run(self, blocks: list[range], tick: Callable[[int], Any] | None) -> Iterator[_Block]:
-        if self.pool is None:
-            for b in blocks:
-                block = self._here(b)
-                if tick:
-                    tick(len(b))
-                yield block
-            return
-        pool, ahead = self.pool, 2 * (self.workers - 1)
-        sent: dict[int, Future[_Block]] = {}  # submitted, not yet yielded
-        done_here: dict[int, _Block] = {}
-        after = 0  # blocks before this one are handed out
-
-        def top_up() -> None:
-            nonlocal after
-            while (
-                not self.broken
-                and after < len(blocks)
-                and sum(not f.done() for f in sent.values()) < ahead
-            ):
-                b = blocks[after]
-                try:
-                    sent[after] = pool.submit(_run_block, self.scenario, self.entropy, b, self.keep)
-                except BrokenProcessPool:
-                    self._broke()
-                    return
-                after += 1
-
-        for k in range(len(blocks)):
-            top_up()
-            while k not in done_here and k not in sent:  # the pool broke: run here
-                done_here[after] = self._here(blocks[after])
-                after += 1
-            while k not in done_here and not sent[k].done() and after < len(blocks):
-                done_here[after] = self._here(blocks[after])
-                after += 1
-                top_up()
-            block = done_here.pop(k) if k in done_here else self._result(sent.pop(k), blocks[k])
-            if tick:
-                tick(len(block.replications))
-            yield block
 
 
 def simulate(
     scenario: Scenario | str | Path | dict[str, Any],
-    runs: int = 1,
+    runs: int | None = None,
     *,
-    seed: int | None = None,
-    workers: int = 1,
-    chunk_size: int | None = None,
     keep_ledgers: int = 1,
-    progress: bool | None = None,
+    settings: RunSettings | None = None,
+    **options: Unpack[SeededOptions],
 ) -> SimulationResult:
     """Run ``runs`` Monte Carlo replications of a scenario.
 
@@ -288,22 +255,21 @@ def simulate(
     ----------
     scenario : Scenario, path or dict
         A validated scenario, a YAML file, or a mapping for :meth:`Scenario.from_dict`.
-    runs : int
-        Number of replications (>= 1).
-    seed : int, optional
-        Root entropy. ``None`` draws fresh entropy, recorded in the result.
-    workers : int
-        Processes to use (>= 1): this one and a pool of ``workers - 1``. Results are
-        identical for any value.
-    chunk_size : int, optional
-        Replications per task; by default up to 200, fewer towards the end of a
-        run with several workers. Results are identical for any value.
+    runs : int, optional
+        Number of replications (>= 1; default 1).
     keep_ledgers : int
         Keep the ledgers of the first this many replications; others are
         re-simulated on demand by :meth:`SimulationResult.ledger`.
-    progress : bool, optional
-        Show a progress bar; by default only in a terminal or notebook, and only for
-        runs longer than a second.
+    settings : RunSettings, optional
+        The run options together; keywords given as well override its fields.
+    **options
+        The fields of :class:`~fundflow.settings.RunSettings`: ``seed`` (root
+        entropy; ``None`` draws fresh entropy, recorded in the result),
+        ``workers`` (processes: this one and a pool of ``workers - 1``),
+        ``progress`` (a progress bar; by default only in a terminal or notebook,
+        for runs longer than a second), ``chunk_size`` (replications per task; by
+        default up to 200, fewer towards the end of a run with several workers),
+        ``executor``. Results are identical for any workers, chunk size or executor.
 
     Returns
     -------
@@ -320,23 +286,27 @@ def simulate(
     >>> res = fundflow.simulate("configs/open_competition.yaml", runs=100, seed=1)  # doctest: +SKIP
     >>> res.summary().loc["gov_net_cost", ["mean", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
+    given = dict(options, **({} if runs is None else {"runs": runs}))
+    s = resolve_settings(settings, given, "simulate", runs=1, workers=1)
     sc = _as_scenario(scenario)
-    runs = _check_positive_int("runs", runs)
-    workers = _check_positive_int("workers", workers)
-    if chunk_size is None:
-        blocks = _guided_blocks(0, runs, workers)
+    with Runner(s) as runner:
+        return run_scenario(runner, sc, s.entropy(), keep_ledgers)
+
+
+def run_scenario(
+    runner: Runner, sc: Scenario, entropy: int, keep_ledgers: int = 1
+) -> SimulationResult:
+    """``runner.settings.runs`` replications of `sc` through `runner`, as one result."""
+    s = runner.settings
+    assert s.runs is not None
+    if s.chunk_size is None:
+        blocks = _guided_blocks(0, s.runs, runner.workers)
     else:
-        blocks = _blocks(0, runs, _check_positive_int("chunk_size", chunk_size))
-    entropy = _entropy(seed)
+        blocks = _blocks(0, s.runs, s.chunk_size)
     started = time.perf_counter()
-    bar = _progress(runs, progress)
-    try:
-        with _Runner(sc, entropy, workers, keep_ledgers) as runner:
-            done = list(runner.run(blocks, bar.update if bar else None))
-    finally:
-        if bar is not None:
-            bar.close()
-    return _assemble(sc, entropy, workers, done, time.perf_counter() - started)
+    tasks = [(sc, entropy, b, keep_ledgers) for b in blocks]
+    done = list(runner.map(_run_block, tasks, [len(b) for b in blocks]))
+    return _assemble(sc, entropy, runner.workers, done, time.perf_counter() - started)
 
 
 def simulate_until(
@@ -344,10 +314,8 @@ def simulate_until(
     target_se: float,
     *,
     max_runs: int = 100_000,
-    seed: int | None = None,
-    workers: int = 1,
-    chunk_size: int = 500,
-    progress: bool | None = None,
+    settings: RunSettings | None = None,
+    **options: Unpack[SeededOptions],
 ) -> SimulationResult:
     """Add replications in chunks until the government net cost is precise enough.
 
@@ -363,6 +331,12 @@ def simulate_until(
         Target relative standard error (> 0), e.g. 0.01 for 1%.
     max_runs : int
         Upper bound on replications.
+    settings : RunSettings, optional
+        As in :func:`simulate` (its ``runs`` is not used); ``chunk_size``
+        defaults to 500 here, and the run stops after a multiple of four chunks.
+    **options
+        ``seed``, ``workers``, ``progress``, ``chunk_size``, ``executor``, as in
+        :func:`simulate`.
     """
     sc = _as_scenario(scenario)
     if (
@@ -372,29 +346,16 @@ def simulate_until(
     ):
         raise ConfigError("target_se", target_se, "must be a number > 0")
     max_runs = _check_positive_int("max_runs", max_runs)
-    workers = _check_positive_int("workers", workers)
-    size = _check_positive_int("chunk_size", chunk_size)
-    entropy = _entropy(seed)
+    s = resolve_settings(
+        settings, options, "simulate_until", fixed=("runs",), workers=1, chunk_size=500
+    )
+    s = s.replace(runs=max_runs)
+    entropy = s.entropy()
     started = time.perf_counter()
-    blocks: list[_Block] = []
-    done, rel = 0, float("inf")
-    bar = _progress(max_runs, progress)
-    try:
-        with _Runner(sc, entropy, workers, 1) as runner:
-            while done < max_runs:
-                # a fixed step, so where the run stops does not depend on the workers
-                step = min(4 * size, max_runs - done)
-                blocks += runner.run(_blocks(done, done + step, size), bar.update if bar else None)
-                done += step
-                cost = np.concatenate([b.runs["gov_net_cost"] for b in blocks])
-                if cost.size > 1 and np.mean(cost) != 0:
-                    rel = float(np.std(cost, ddof=1) / np.sqrt(cost.size) / abs(np.mean(cost)))
-                if rel < target_se:
-                    break
-    finally:
-        if bar is not None:
-            bar.close()
-    result = _assemble(sc, entropy, workers, blocks, time.perf_counter() - started)
+    with Runner(s, total=max_runs) as runner:
+        blocks, rel = _until(runner, sc, entropy, float(target_se))
+    done = sum(len(b.replications) for b in blocks)
+    result = _assemble(sc, entropy, runner.workers, blocks, time.perf_counter() - started)
     result.convergence = {
         "target_relative_se": float(target_se),
         "achieved_relative_se": rel,
@@ -405,43 +366,28 @@ def simulate_until(
     return result
 
 
+def _until(runner: Runner, sc: Scenario, entropy: int, target: float) -> tuple[list[_Block], float]:
+    """Blocks of :func:`simulate_until`, four chunks at a time, and the relative SE reached."""
+    size, max_runs = runner.settings.chunk_size, runner.settings.runs
+    assert size is not None and max_runs is not None
+    blocks: list[_Block] = []
+    done, rel = 0, float("inf")
+    while done < max_runs:
+        # a fixed step, so where the run stops does not depend on the workers
+        step = min(4 * size, max_runs - done)
+        chunk = _blocks(done, done + step, size)
+        blocks += runner.map(
+            _run_block, [(sc, entropy, b, 1) for b in chunk], list(map(len, chunk))
+        )
+        done += step
+        cost = np.concatenate([b.runs["gov_net_cost"] for b in blocks])
+        if cost.size > 1 and np.mean(cost) != 0:
+            rel = float(np.std(cost, ddof=1) / np.sqrt(cost.size) / abs(np.mean(cost)))
+        if rel < target:
+            break
+    return blocks, rel
+
+
 def _entropy(seed: int | None) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError("seed", seed, "must be a whole number >= 0")
-    return int(seed)
-
-
-def _assemble(
-    sc: Scenario, entropy: int, workers: int, blocks: list[_Block], elapsed: float
-) -> SimulationResult:
-    reps = np.concatenate([np.asarray(b.replications, dtype=np.int64) for b in blocks])
-    runs = {k: np.concatenate([b.runs[k] for b in blocks]) for k in blocks[0].runs}
-    layout = Layout.of(sc)
-    routes = {
-        "route": np.tile(np.arange(layout.n_routes), reps.size),
-        "challenge": np.tile(layout.route_challenge, reps.size),
-    }
-    routes.update({k: np.concatenate([b.routes[k] for b in blocks]) for k in blocks[0].routes})
-    routes["end_review"] = routes["end_review"].astype(np.int64)
-    routes["replication"] = np.repeat(reps, layout.n_routes)
-    net_cash = np.concatenate([b.net_cash for b in blocks])
-    ledgers = {k: v for b in blocks for k, v in b.ledgers.items()}
-    exposure = np.concatenate([b.exposure for b in blocks])
-    return SimulationResult(
-        scenario=sc,
-        entropy=entropy,
-        replications=reps,
-        runs_columns=runs,
-        routes_columns=routes,
-        net_cash=net_cash,
-        parties=PARTIES,
-        ledgers=ledgers,
-        exposure=exposure,
-        exposure_times=exposure_grid(sc),
-        workers=workers,
-        elapsed=elapsed,
-        version=__version__,
-        rerun=lambda rep: replicate(EnginePlan.of(sc), entropy, rep).ledger,
-    )
+    """Root entropy of ``seed`` (validated), fresh when None."""
+    return RunSettings(seed=seed).entropy()

@@ -17,6 +17,8 @@ from .measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS, challenge_npv
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .provenance import Provenance
 # pandas is imported where a table is built, not here: a worker process imports this
 # module (through montecarlo) and never builds one.
 
@@ -38,6 +40,9 @@ class SimulationResult:
         Wall time of the run in seconds.
     version : str
         fundflow version that produced the result.
+    provenance : Provenance
+        All of these together with the scenario's hash, as compare and sweep
+        results carry them (:mod:`fundflow.provenance`).
     convergence : dict or None
         Set by :func:`fundflow.simulate_until`.
     """
@@ -65,6 +70,20 @@ class SimulationResult:
     @property
     def money_unit(self) -> str:
         return self.scenario.money_unit
+
+    @property
+    def provenance(self) -> Provenance:
+        """Scenario, its hash, seed, runs, workers, time, version: :class:`Provenance`."""
+        from .provenance import Provenance
+
+        return Provenance.of(
+            [self.scenario],
+            entropy=self.entropy,
+            runs=len(self),
+            workers=self.workers,
+            elapsed=self.elapsed,
+            version=self.version,
+        )
 
     @property
     def runs(self) -> pd.DataFrame:

@@ -26,15 +26,17 @@ import difflib
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
 from .config import Scenario
+from .design import _check_levers, _is_integer_lever, _range, _whole
 from .errors import ConfigError
-from .montecarlo import _as_scenario, _check_positive_int, _entropy
-from .sweeps import _check_levers, _Evaluator, _is_integer_lever, _range, _whole, output_names
+from .montecarlo import _as_scenario, _check_positive_int
+from .settings import RunOptions, RunSettings, resolve_settings
+from .sweeps import _Evaluator, output_names
 
 __all__ = ["DEFAULT_OUTPUTS", "METHODS", "output_names", "sensitivity"]
 
@@ -137,10 +139,8 @@ def sensitivity(
     *,
     method: str = "sobol",
     n: int = 64,
-    runs: int = 100,
-    seed: int | None = None,
-    workers: int = 1,
-    progress: bool | None = None,
+    settings: RunSettings | None = None,
+    **options: Unpack[RunOptions],
 ) -> pd.DataFrame:
     """Global sensitivity indices of outputs to inputs (SALib Sobol' or Morris).
 
@@ -161,15 +161,16 @@ def sensitivity(
     n : int
         Sobol': base sample size (a power of 2), ``n * (d + 2)`` points.
         Morris: trajectories, ``n * (d + 1)`` points.
-    runs : int
-        Replications per point (the same at every point: common random numbers).
-    seed : int, optional
-        Root entropy of the replications, also seeding SALib's sampler and
-        bootstrap. ``None`` draws fresh entropy (in ``result.attrs["entropy"]``).
-    workers : int
-        Processes (one pool for every point); results do not depend on it.
-    progress : bool, optional
-        Progress bar (by default only in a terminal or notebook).
+    settings : RunSettings, optional
+        The run options together; keywords given as well override its fields.
+    **options
+        The fields of :class:`~fundflow.settings.RunSettings`: ``runs``
+        (replications per point, default 100, the same at every point: common
+        random numbers); ``seed`` (root entropy of the replications, also seeding
+        SALib's sampler and bootstrap; ``None`` draws fresh entropy, in
+        ``result.attrs["entropy"]``); ``workers`` (one runner, one pool for every
+        point), ``progress``, ``chunk_size``, ``executor``: results do not depend
+        on these four.
 
     Returns
     -------
@@ -210,11 +211,10 @@ def sensitivity(
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ConfigError("method", method, f"{hint}must be one of " + " | ".join(METHODS))
     n = _check_positive_int("n", n)
-    runs = _check_positive_int("runs", runs)
-    workers = _check_positive_int("workers", workers)
+    s = resolve_settings(settings, options, "sensitivity", runs=100, workers=1)
     problem = _problem(sc, inputs)
     names = _check_outputs(sc, outputs)
-    entropy = _entropy(seed)
+    entropy = s.entropy()
     salib_seed = int(np.random.SeedSequence(entropy, spawn_key=_SALIB_STREAM).generate_state(1)[0])
     started = time.perf_counter()
     # SALib is imported here, not with fundflow (it pulls in multiprocess and dill)
@@ -227,7 +227,7 @@ def sensitivity(
 
         x = morris_sample.sample(problem, n, num_levels=_MORRIS_LEVELS, seed=salib_seed)
     design = _design(problem, x)
-    with _Evaluator(sc, runs=runs, entropy=entropy, workers=workers, progress=progress) as ev:
+    with _Evaluator(sc, s, entropy) as ev:
         table = ev.table(design, None)
     rows = []
     for output in names:
@@ -240,7 +240,7 @@ def sensitivity(
     frame.attrs.update(
         method=method,
         n=n,
-        runs=runs,
+        runs=s.runs,
         entropy=entropy,
         points=len(design),
         elapsed=time.perf_counter() - started,
