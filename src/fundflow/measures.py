@@ -41,8 +41,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import metrics
-from ._engine_des import ELIMINATED, FAILED, FINANCING, NOT_STARTED, STATUS, SUCCEEDED, Outcome
 from .ledger import KINDS, PARTIES, K, Ledger, P
+from .outcome import ELIMINATED, FAILED, FINANCING, NOT_STARTED, STATUS, SUCCEEDED, Outcome
 from .plan import EnginePlan
 
 __all__ = [
