@@ -42,6 +42,7 @@ import numpy as np
 
 from . import metrics
 from .ledger import KINDS, PARTIES, K, Ledger, P
+from .measure_catalogue import LOSS_MEASURES, RATIO_MEASURES
 from .outcome import ELIMINATED, FAILED, FINANCING, NOT_STARTED, STATUS, SUCCEEDED, Outcome
 from .plan import EnginePlan
 
@@ -57,25 +58,6 @@ __all__ = [
     "route_measures",
     "run_measures",
 ]
-
-#: Loss-like measures of the runs table (VaR, CVaR and loss probability reported).
-LOSS_MEASURES: tuple[str, ...] = (
-    "gov_net_cost",
-    "gov_npv_net_cost",
-    "gov_peak_exposure",
-    "solver_loss",
-    "demander_net_cost",
-    "bank_loss",
-    "guarantor_loss",
-    "reguarantor_loss",
-)
-
-#: Program ratios reported as ratios of means, name -> (numerator, denominator)
-#: columns of the runs table (docs/model.md, "What is reported").
-RATIO_MEASURES: dict[str, tuple[str, str]] = {
-    "gov_cost_per_success": ("gov_net_cost", "challenges_succeeded"),
-    "leverage": ("nongov_funding", "gov_net_cost"),
-}
 
 #: Realised value: kinds of payment from ``external`` that are value created by a
 #: success, not program money, with the party that realises it and its runs column.

@@ -60,6 +60,7 @@ __all__ = [
     "ratio_of_means",
     "summarize",
     "summarize_ratios",
+    "summary_statistics",
     "t_interval",
     "var",
     "yearly_buckets",
@@ -83,17 +84,18 @@ def _loss_columns(alphas: Sequence[float]) -> list[str]:
 def _by_slice(
     rows: npt.NDArray[np.float64], kernel: Callable[[npt.NDArray[np.float64], np.ndarray], Columns]
 ) -> Columns:
-    """Apply ``kernel(block, which)`` to the NaN-free rows of `rows` at once and to
-    each other row with its NaN dropped; ``which`` are the rows' indices."""
-    holes = np.isnan(rows).any(axis=1)
-    whole = np.flatnonzero(~holes)
-    parts = [(whole, kernel(rows[whole], whole))] if whole.size else []
-    for i in np.flatnonzero(holes):
-        row = rows[i]
-        parts.append((np.array([i]), kernel(row[~np.isnan(row)][None, :], np.array([i]))))
+    """Apply ``kernel(block, which)`` to the rows of `rows` with their NaN dropped;
+    ``which`` are the block's row indices. Rows keeping the same number of values
+    go in one block (each row's result depends on its own values only)."""
+    valid = ~np.isnan(rows)
+    count = valid.sum(axis=1)
     out: Columns = {}
-    for which, cols in parts:
-        for name, values in cols.items():
+    for size in np.unique(count).tolist():
+        which = np.flatnonzero(count == size)
+        block = rows[which]
+        if size < rows.shape[1]:
+            block = block[valid[which]].reshape(len(which), size)
+        for name, values in kernel(block, which).items():
             out.setdefault(name, np.full(len(rows), np.nan))[which] = values
     return out
 
@@ -210,11 +212,69 @@ def _summary_kernel(loss: np.ndarray, alphas: Sequence[float]) -> Callable[..., 
     return kernel
 
 
+def summary_statistics(
+    values: npt.ArrayLike,
+    axis: int = 0,
+    loss: bool | npt.ArrayLike = False,
+    alphas: Sequence[float] = (0.95, 0.99),
+) -> dict[str, npt.NDArray[np.float64]]:
+    """:func:`summarize`'s statistics of every column of a 2-D array, as arrays.
+
+    Parameters
+    ----------
+    values : array_like, shape (n, m) for ``axis=0``
+        One measure per column (``axis=0``) or row (``axis=1``), one value per
+        replication along `axis`. NaN values are dropped measure by measure.
+    axis : {0, 1}
+        The replications' axis.
+    loss : bool or array_like of bool
+        Which measures are losses (all or none, or one flag per measure): their
+        ``var``, ``cvar`` and ``prob_loss`` entries are computed, others are NaN.
+    alphas : sequence of float
+        Confidence levels of VaR and CVaR.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        :func:`summarize`'s columns (``mean``, ``se``, ..., ``n`` as floats,
+        ``var95``, ``cvar95``, ..., ``prob_loss``), one value per measure.
+
+    Examples
+    --------
+    >>> s = summary_statistics([[1.0, 10.0], [3.0, np.nan]], loss=[True, False])
+    >>> s["mean"].tolist(), s["cvar95"].tolist(), s["n"].tolist()
+    ([2.0, 10.0], [3.0, nan], [2.0, 1.0])
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2 or axis not in (0, 1):
+        raise ValueError(f"values must be two-dimensional with axis 0 or 1, got {arr.shape}.")
+    for alpha in alphas:
+        _check_alpha(alpha)
+    rows = np.ascontiguousarray(arr.T if axis == 0 else arr)
+    flags = np.broadcast_to(np.asarray(loss, dtype=bool), (len(rows),))
+    out = _by_slice(rows, _summary_kernel(flags, alphas))
+    order = [*_SUMMARY_COLUMNS, *_loss_columns(alphas), "prob_loss"]
+    return {c: out[c] if c in out else np.full(len(rows), np.nan) for c in order}
+
+
 def _numeric(name: str, column: npt.ArrayLike) -> npt.NDArray[np.float64]:
     raw = np.asarray(column)
     if raw.dtype.kind not in "biuf":
         raise TypeError(f"column {name!r} has dtype {raw.dtype}: must be numeric or boolean.")
     return _sample(raw, name)
+
+
+def _columns(
+    table: Mapping[str, npt.ArrayLike] | pd.DataFrame,
+) -> dict[str, npt.NDArray[np.float64]]:
+    """The table's columns as float arrays (a DataFrame's at once: a sweep has many)."""
+    import pandas as pd
+
+    if isinstance(table, pd.DataFrame) and all(d.kind in "biuf" for d in table.dtypes):
+        names = [str(c) for c in table.columns]
+        if len(set(names)) == len(names):
+            return dict(zip(names, table.to_numpy(dtype=np.float64).T, strict=True))
+    return {str(name): _numeric(str(name), column) for name, column in table.items()}
 
 
 def summarize(
@@ -274,7 +334,7 @@ def summarize(
     """
     import pandas as pd
 
-    columns = {str(name): _numeric(str(name), column) for name, column in table.items()}
+    columns = _columns(table)
     unknown = sorted(set(loss_measures) - set(columns))
     if unknown:
         raise ValueError(f"loss_measures {unknown} are not columns of the table.")
@@ -286,8 +346,8 @@ def summarize(
     loss = np.array([name in loss_measures for name in names], dtype=bool)
     for size in dict.fromkeys(v.size for v in columns.values()):  # usually one size
         which = np.array([i for i, v in enumerate(columns.values()) if v.size == size])
-        rows = np.stack([columns[names[i]] for i in which]).reshape(len(which), size)
-        for name, values in _by_slice(rows, _summary_kernel(loss[which], alphas)).items():
+        rows = np.stack([columns[names[i]] for i in which]).reshape(len(which), size)  # C order
+        for name, values in summary_statistics(rows, 1, loss[which], alphas).items():
             stats[name][which] = values
     result = pd.DataFrame(stats, index=pd.Index(names, name="measure"), columns=order)
     result["n"] = result["n"].astype(np.int64)
