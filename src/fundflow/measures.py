@@ -160,7 +160,7 @@ def measure(plan: EnginePlan, out: Outcome, grid: np.ndarray) -> Measures:
 def route_measures(plan: EnginePlan, out: Outcome) -> dict[str, np.ndarray]:
     """One entry per route: status code, costs, the solver's cash, NPV, loss and gap.
 
-    ``status`` holds codes of :data:`fundflow._engine_des.STATUS` (``int8``) and
+    ``status`` holds codes of :data:`fundflow.outcome.STATUS` (``int8``) and
     ``end_review`` is ``int8``: what travels back from a worker is kept small;
     :class:`~fundflow.results.SimulationResult` turns them into names and ``int64``.
     """
@@ -383,7 +383,7 @@ def challenge_npv(
     layout : Layout
         The scenario's layout (``route_spec`` maps a route to its challenge entry).
     status : ndarray
-        Route status codes (:data:`fundflow._engine_des.STATUS`) or names, replication
+        Route status codes (:data:`fundflow.outcome.STATUS`) or names, replication
         by replication (``layout.n_routes`` each).
     npv : ndarray
         The routes' solver NPV, in the same order.
