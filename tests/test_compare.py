@@ -12,7 +12,7 @@ import yaml
 import fundflow
 from conftest import make_scenario
 from fundflow import metrics
-from fundflow.comparison import TAIL_MEASURES, _cvar_rows, compare, paired_table
+from fundflow.comparison import TAIL_MEASURES, compare, paired_table
 from fundflow.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,15 +122,6 @@ def test_a_deterministic_side_gains_nothing_from_pairing() -> None:
     expected = 25 * 0.3 + 25 * 0.7 * 0.7 * 0.6
     row = t.loc["gov_gross_outlay"]
     assert abs(row["mean_a"] - expected) < 4 * row["se"]
-
-
-def test_vectorised_cvar_matches_metrics() -> None:
-    rng = np.random.default_rng(0)
-    for n in (1, 2, 19, 20, 21, 100, 1001):
-        x = rng.normal(size=(7, n))
-        x[:, : n // 3] = np.round(x[:, : n // 3])  # ties
-        expected = [metrics.cvar(row, 0.95) for row in x]
-        np.testing.assert_allclose(_cvar_rows(x, 0.95), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_runs_must_be_the_same_replications() -> None:

@@ -13,10 +13,10 @@ import pytest
 
 import fundflow
 from fundflow import _xlsx, export, labels
-from fundflow._engine_des import STATUS
 from fundflow.errors import ConfigError
 from fundflow.ledger import PARTIES
 from fundflow.measures import LOSS_MEASURES
+from fundflow.outcome import STATUS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "open_competition.yaml"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from fundflow.metrics import (
     cvar,
     irr,
+    mean_ci,
     npv,
     paired_difference,
     peak_exposure,
@@ -388,3 +389,45 @@ class TestPairedDifference:
     def test_length_mismatch(self) -> None:
         with pytest.raises(ValueError, match="same length"):
             paired_difference([1.0, 2.0], [1.0])
+
+
+# --------------------------------------------------------------------------- along an axis
+
+
+@pytest.mark.parametrize("n", [1, 2, 19, 20, 21, 40, 100, 1001])
+def test_statistics_along_an_axis_give_each_slice_its_own_bits(n: int) -> None:
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(7, n)) * rng.lognormal(0.0, 2.0, size=(7, n))
+    x[:, : n // 3] = np.round(x[:, : n // 3])  # ties
+    for alpha in (0.95, 0.99, 0.5):
+        for fn in (var, cvar):
+            got = fn(x, alpha, axis=1)
+            assert got.tolist() == [fn(row, alpha) for row in x]
+            assert fn(x.T, alpha, axis=0).tolist() == got.tolist()
+    assert prob_loss(x, axis=1).tolist() == [prob_loss(row) for row in x]
+    m = mean_ci(x.T, axis=0)
+    for i, row in enumerate(x):
+        assert tuple(float(v[i]) for v in m[:5]) == pytest.approx(mean_ci(row)[:5], nan_ok=True)
+        assert m.mean[i] == np.mean(row)
+
+
+def test_statistics_along_an_axis_drop_or_propagate_nan_per_slice() -> None:
+    x = np.array([[1.0, 2.0, np.nan, 4.0], [1.0, 2.0, 3.0, 4.0], [np.nan] * 4])
+    np.testing.assert_array_equal(cvar(x, 0.5, axis=1), [np.nan, 3.5, np.nan])
+    np.testing.assert_array_equal(prob_loss(x, axis=1), [np.nan, 1.0, np.nan])
+    m = mean_ci(x, axis=1)
+    np.testing.assert_array_equal(m.n, [3, 4, 0])
+    np.testing.assert_array_equal(m.mean, [7.0 / 3.0, 2.5, np.nan])
+    assert m.se[1] == pytest.approx(np.std([1.0, 2.0, 3.0, 4.0], ddof=1) / 2.0)
+    # the slice with a NaN gets exactly what its values alone give
+    assert m.se[0] == mean_ci([1.0, 2.0, 4.0]).se
+
+
+def test_summarize_gives_each_measure_the_bits_it_gets_alone() -> None:
+    rng = np.random.default_rng(3)
+    table = {"a": rng.normal(size=40), "b": rng.lognormal(size=40), "c": rng.normal(size=40)}
+    table["c"][[3, 17]] = np.nan
+    together = summarize(table, loss_measures=["a", "c"])
+    for name, column in table.items():
+        alone = summarize({name: column}, loss_measures=[name] if name != "b" else [])
+        pd.testing.assert_frame_equal(together.loc[[name]], alone, check_exact=True)

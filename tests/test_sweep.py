@@ -125,6 +125,36 @@ def test_a_point_equals_simulate_with_the_same_seed(sc: Scenario) -> None:
     )
 
 
+def test_a_point_has_the_numbers_of_its_summary_to_the_last_bit(sc: Scenario) -> None:
+    res = sweep(sc, {"government.matching.ratio": [0.2, 0.4]}, runs=30, seed=11)
+    summary = fundflow.simulate(res.scenario_at(1), runs=30, seed=11).summary()
+    pairs = [("mean", "mean"), ("se", "se"), ("cvar95", "cvar95"), ("prob_loss", "prob_loss")]
+    checked = 0
+    for measure in summary.index:
+        for column, stat in pairs:
+            name = f"{measure}_{column}"
+            if name in res.table.columns:
+                got, want = res.table.at[1, name], summary.at[measure, stat]
+                assert got == want or (np.isnan(got) and np.isnan(want)), name
+                checked += 1
+    assert checked > 2 * len(summary)
+
+
+def test_output_names_are_the_table_columns_without_simulating(
+    sc: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    res = sweep(sc, {"government.matching.ratio": [0.2]}, runs=3, seed=1)
+    import fundflow.sweeps as sweeps
+
+    def no_simulation(*args: object) -> None:
+        raise AssertionError("output_names simulated a replication")
+
+    monkeypatch.setattr(sweeps, "_simulate_block", no_simulation)
+    assert sweeps.output_names(sc) == [
+        c for c in res.table.columns if c != "government.matching.ratio"
+    ]
+
+
 def test_workers_do_not_change_results_and_one_pool_is_used(
     sc: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:

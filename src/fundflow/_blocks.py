@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from ._engine_des import Outcome, gc_paused, run_replication
+from ._engine_des import gc_paused, run_replication
 from .config import Scenario
 from .draws import draw
 from .layout import Layout
 from .ledger import PARTIES, Ledger
 from .measures import Measures, challenge_npv, measure
+from .outcome import Outcome
 from .plan import EnginePlan
 from .results import SimulationResult
 

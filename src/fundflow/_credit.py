@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from .config import Credit
+from .engine_hooks import EngineHooks
 from .ledger import K, P
-
-if TYPE_CHECKING:
-    from ._engine_des import _Run
+from .plan import EnginePlan
 
 BANK, GUARANTOR, SOL = P["bank"], P["guarantor"], P["solver"]
 
@@ -35,31 +34,35 @@ BANK, GUARANTOR, SOL = P["bank"], P["guarantor"], P["solver"]
 class CreditBook:
     """Loans of one replication, one per started route."""
 
-    def __init__(self, run: _Run, terms: Credit, default_u: list[float]) -> None:
-        self.run = run
+    def __init__(
+        self, books: EngineHooks, plan: EnginePlan, terms: Credit, default_u: list[float]
+    ) -> None:
+        self.books = books
+        self.plan = plan
         self.terms = terms
         self.default_u = default_u
         self.principal: dict[int, float] = {}
         self.interest_from: dict[int, float] = {}
+        self.defaulted: set[int] = set()
 
     def open(self, r: int) -> None:
         """The solver of route ``r`` borrows at its start."""
-        run = self.run
-        cp = run.plan.challenges[run.plan.route_challenge[r]]
+        books = self.books
+        cp = self.plan.challenges[self.plan.route_challenge[r]]
         need = max(0.0, cp.investment - cp.installments_total)
         amount = self.terms.loan_share * need
         if amount <= 0.0:
             return
         self.principal[r] = amount
-        self.interest_from[r] = run.env.now
-        run.solver_receives(r, BANK, amount, K["loan"])
-        run.env.process(self.service(r))
+        self.interest_from[r] = books.now()
+        books.solver_receives(r, BANK, amount, K["loan"])
+        books.process(self.service(r))
 
     def _pay(self, r: int, payee: int, amount: float, kind: int) -> None:
         """The solver pays; a running route that cannot within its reserve is abandoned
         (a financing failure), which closes the loan."""
-        if not self.run.solver_pays(r, payee, amount, kind):
-            self.run.abandon(r)
+        if not self.books.solver_pays(r, payee, amount, kind):
+            self.books.abandon(r)
 
     def service(self, r: int) -> Generator[simpy.Event, Any, None]:
         """Guarantee fee now and yearly, interest yearly, while the loan is open."""
@@ -68,11 +71,11 @@ class CreditBook:
             self._pay(r, GUARANTOR, self.terms.guarantee_fee * principal, K["guarantee_fee"])
             if r not in self.principal:
                 return
-            yield self.run.env.timeout(1.0)
+            yield self.books.timeout(1.0)
             if r not in self.principal:
                 return
             self._pay(r, BANK, self.terms.interest_rate * principal, K["interest"])
-            self.interest_from[r] = self.run.env.now
+            self.interest_from[r] = self.books.now()
 
     def close(self, r: int, succeeded: bool) -> None:
         """Repay, or default, when route ``r`` ends."""
@@ -88,16 +91,12 @@ class CreditBook:
         if self.default_u[r] < p:
             loss = terms.loss_given_default * principal
             self._pay(r, BANK, principal - loss, K["repayment"])
-            run = self.run
-            ch = run.plan.route_challenge[r]
             for party, share in terms.risk_sharing.items():
                 if party != "bank":
-                    run.ledger.add(
-                        run.env.now, P[party], BANK, share * loss, K["guarantee_payout"], ch, r
-                    )
-            run.defaulted[r] = True
+                    self.books.pay(P[party], BANK, share * loss, K["guarantee_payout"], r)
+            self.defaulted.add(r)
             return
-        accrued = terms.interest_rate * principal * (self.run.env.now - self.interest_from[r])
+        accrued = terms.interest_rate * principal * (self.books.now() - self.interest_from[r])
         self._pay(r, BANK, accrued, K["interest"])
         self._pay(r, BANK, principal, K["repayment"])
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import gc
 import math
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,61 +23,23 @@ import simpy
 from ._credit import CreditBook, loan_outstanding
 from ._fund import GuidedFundBook
 from .draws import Draws
-from .ledger import K, Ledger, LedgerWriter, P
+from .ledger import K, LedgerWriter, P
+from .outcome import (
+    ELIMINATED,
+    FAILED,
+    FINANCING,
+    NOT_STARTED,
+    RUNNING,
+    SUCCEEDED,
+    Outcome,
+)
 from .plan import EnginePlan
 
-__all__ = ["STATUS", "Outcome", "gc_paused", "run_replication"]
+__all__ = ["Outcome", "gc_paused", "run_replication"]
 
-#: Route end states, in code order.
-STATUS: tuple[str, ...] = (
-    "running",  # still running at the horizon
-    "succeeded",
-    "failed",  # failed a review (technical failure)
-    "eliminated",  # passed, but not kept by the horse race
-    "financing_failure",  # abandoned: its outflow would exceed the solver's reserve
-    "not_started",  # starts at or after the horizon
-)
-RUNNING, SUCCEEDED, FAILED, ELIMINATED, FINANCING, NOT_STARTED = range(6)
 _EPS = 1e-12
 
 GOV, DEM, SOL, EXT = P["government"], P["demander"], P["solver"], P["external"]
-
-
-@dataclass(frozen=True, eq=False)
-class Outcome:
-    """What one replication produced: its ledger and per-route facts the ledger lacks.
-
-    Attributes
-    ----------
-    ledger : Ledger
-    status : (R,) int8, codes of :data:`STATUS`
-    end_time : (R,) float, time the route ended (NaN if running / not started)
-    end_review : (R,) int8, the review at which it ended (0 if none)
-    misconduct : (R,) bool, the failure was misconduct
-    committed_unpaid : float
-        Government payments committed before the horizon but not paid by it.
-    delayed_payments : int
-        Government payments held back by the annual budget.
-    total_delay : float
-        Sum over delayed payments of the years they waited.
-    defaulted : (R,) bool, the route's loan defaulted
-    loans_outstanding : float
-        Principal still lent at the horizon.
-    fund_investments : int
-        Ventures the guided fund invested in.
-    """
-
-    ledger: Ledger
-    status: np.ndarray
-    end_time: np.ndarray
-    end_review: np.ndarray
-    misconduct: np.ndarray
-    committed_unpaid: float
-    delayed_payments: int
-    total_delay: float
-    defaulted: np.ndarray
-    loans_outstanding: float
-    fund_investments: int
 
 
 class _Due:
@@ -178,7 +139,6 @@ class _Run:
         self.end_time = [math.nan] * r
         self.end_review = [0] * r
         self.misconduct = [False] * r
-        self.defaulted = [False] * r
         self.cost_spent = [0.0] * r
         self.demander_paid = [0.0] * r
         self.net_outflow = [0.0] * r
@@ -207,7 +167,7 @@ class _Run:
         self.delayed = 0
         self.total_delay = 0.0
         self.credit = (
-            CreditBook(self, sc.credit, draws.default_u[i].tolist()) if sc.credit else None
+            CreditBook(self, plan, sc.credit, draws.default_u[i].tolist()) if sc.credit else None
         )
         self.fund = (
             GuidedFundBook(
@@ -219,6 +179,24 @@ class _Run:
             if sc.guided_fund
             else None
         )
+
+    # --- the hooks of the fund and credit books (EngineHooks) ---------------------
+
+    def now(self) -> float:
+        return self.env.now
+
+    def schedule(self, delay: float, callback: Callable[[], None]) -> None:
+        self.env.timeout(delay).callbacks.append(lambda _e: callback())
+
+    def timeout(self, delay: float) -> simpy.Event:
+        return self.env.timeout(delay)
+
+    def process(self, generator: Generator[simpy.Event, Any, None]) -> None:
+        self.env.process(generator)
+
+    def pay(self, payer: int, payee: int, amount: float, kind: int, route: int) -> None:
+        ch = self.plan.route_challenge[route] if route >= 0 else -1
+        self.ledger.add(self.env.now, payer, payee, amount, kind, ch, route)
 
     # --- money movements -------------------------------------------------------
 
@@ -519,6 +497,13 @@ class _Run:
         for year in sorted(self.own_funding_by_year.keys() | self.installments_by_year.keys()):
             self.settle_tax(year)
 
+    def defaults(self) -> np.ndarray:
+        """(R,) bool: the route's loan defaulted."""
+        defaulted = np.zeros(len(self.status), dtype=bool)
+        if self.credit is not None:
+            defaulted[sorted(self.credit.defaulted)] = True
+        return defaulted
+
     def run(self) -> Outcome:
         env = self.env
         for r in range(len(self.status)):
@@ -545,7 +530,7 @@ class _Run:
             committed_unpaid=self.unpaid if self.unpaid > 1e-9 else 0.0,
             delayed_payments=self.delayed,
             total_delay=self.total_delay,
-            defaulted=np.asarray(self.defaulted, dtype=bool),
+            defaulted=self.defaults(),
             loans_outstanding=loan_outstanding(self.credit),
             fund_investments=self.fund.investments if self.fund is not None else 0,
         )

@@ -27,16 +27,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from .config import GuidedFund
+from .engine_hooks import EngineHooks
 from .ledger import K, P
 from .waterfall import WaterfallTerms, distribute, early_exit_price
-
-if TYPE_CHECKING:
-    from ._engine_des import _Run
 
 FUND, GOV_LP, SOCIAL_LP = P["fund"], P["gov_lp"], P["social_lp"]
 MANAGER, VENTURE, EXT = P["fund_manager"], P["venture"], P["external"]
@@ -46,9 +44,9 @@ class GuidedFundBook:
     """The fund's account, commitments and holdings in one replication."""
 
     def __init__(
-        self, run: _Run, terms: GuidedFund, holding: list[float], multiple: list[float]
+        self, books: EngineHooks, terms: GuidedFund, holding: list[float], multiple: list[float]
     ) -> None:
-        self.run = run
+        self.books = books
         self.terms = terms
         self.holding = holding
         self.multiple = multiple
@@ -67,24 +65,23 @@ class GuidedFundBook:
         self.investments = 0
 
     def start(self) -> None:
-        env = self.run.env
-        env.process(self.charge_fees())
+        books = self.books
+        books.process(self.charge_fees())
         if self.terms.early_exit is not None:
-            env.process(self.sell_government_stake())
-        env.process(self.wind_up())
+            books.process(self.sell_government_stake())
+        books.process(self.wind_up())
 
     # --- cash movements ----------------------------------------------------------
 
     def _add(self, payer: int, payee: int, amount: float, kind: int, r: int = -1) -> None:
-        ch = self.run.plan.route_challenge[r] if r >= 0 else -1
-        self.run.ledger.add(self.run.env.now, payer, payee, amount, kind, ch, r)
+        self.books.pay(payer, payee, amount, kind, r)
 
     def call(self, amount: float) -> float:
         """Call ``amount`` (at most what is uncalled) pro rata; returns what came in."""
         amount = min(amount, self.uncalled)
         if amount <= 0.0:
             return 0.0
-        now = self.run.env.now
+        now = self.books.now()
         gov = 0.0 if self.gov_exited else self.gov_share * amount
         social = amount - gov
         if gov > 0.0:
@@ -100,22 +97,21 @@ class GuidedFundBook:
     # --- processes -------------------------------------------------------------
 
     def charge_fees(self) -> Generator[simpy.Event, Any, None]:
-        env = self.run.env
-        yield env.timeout(self.terms.start)
+        books = self.books
+        yield books.timeout(self.terms.start)
         for _ in range(self.fee_years):
             paid = self.call(min(self.fee, self.fees_left))
             self.fees_left -= paid
             self.cash -= paid
             self._add(FUND, MANAGER, paid, K["management_fee"])
-            yield env.timeout(1.0)
+            yield books.timeout(1.0)
 
     def on_success(self, r: int) -> None:
         """A route passed acceptance: invest in its venture after ``invest_lag``."""
-        event = self.run.env.timeout(self.terms.invest_lag)
-        event.callbacks.append(lambda _e: self.invest(r))
+        self.books.schedule(self.terms.invest_lag, lambda: self.invest(r))
 
     def invest(self, r: int) -> None:
-        now = self.run.env.now
+        now = self.books.now()
         t = self.terms
         if not t.start <= now < t.start + t.invest_years or now >= self.end:
             return
@@ -129,8 +125,7 @@ class GuidedFundBook:
         value = amount * self.multiple[r]
         exit_time = now + self.holding[r]
         if exit_time < self.end:
-            event = self.run.env.timeout(self.holding[r])
-            event.callbacks.append(lambda _e: self.exit(r, value))
+            self.books.schedule(self.holding[r], lambda: self.exit(r, value))
         else:
             self.pending_exits.append(value)
 
@@ -141,7 +136,7 @@ class GuidedFundBook:
     def sell_government_stake(self) -> Generator[simpy.Event, Any, None]:
         assert self.terms.early_exit is not None
         year, rate = self.terms.early_exit.year, self.terms.early_exit.rate
-        yield self.run.env.timeout(year)
+        yield self.books.timeout(year)
         if not self.gov_calls:
             self.gov_exited = True
             return
@@ -153,12 +148,12 @@ class GuidedFundBook:
 
     def wind_up(self) -> Generator[simpy.Event, Any, None]:
         """At the end of life: settle late exits, then distribute all cash."""
-        yield self.run.env.timeout(self.end)
+        yield self.books.timeout(self.end)
         self.settle()
 
     def settle_at_horizon(self) -> None:
         """A fund whose life ends exactly at the horizon winds up there."""
-        if not self.wound_up and self.end <= self.run.env.now + 1e-9:
+        if not self.wound_up and self.end <= self.books.now() + 1e-9:
             self.settle()
 
     def settle(self) -> None:

@@ -116,17 +116,6 @@ class CompareResult:
         )
 
 
-def _cvar_rows(x: np.ndarray, alpha: float) -> np.ndarray:
-    """:func:`fundflow.metrics.cvar` of each row of `x` (no NaN), vectorised."""
-    n = x.shape[1]
-    m = metrics._tail_size(alpha, n)
-    if m < 1.0:
-        return np.asarray(x.max(axis=1))
-    k = math.floor(m)
-    part = -np.partition(-x, k, axis=1)  # the k largest first, the (k+1)-th at k
-    return np.asarray((part[:, :k].sum(axis=1) + (m - k) * part[:, k]) / m)
-
-
 def _bootstrap_cvar_diff(
     x: np.ndarray, y: np.ndarray, rng: np.random.Generator
 ) -> tuple[float, float]:
@@ -138,7 +127,7 @@ def _bootstrap_cvar_diff(
     batch = max(1, min(_BOOTSTRAP, 2_000_000 // n))
     for start in range(0, _BOOTSTRAP, batch):
         idx = rng.integers(0, n, size=(min(batch, _BOOTSTRAP - start), n))
-        diffs.append(_cvar_rows(x[idx], _ALPHA) - _cvar_rows(y[idx], _ALPHA))
+        diffs.append(metrics.cvar(x[idx], _ALPHA, axis=1) - metrics.cvar(y[idx], _ALPHA, axis=1))
     low, high = np.quantile(np.concatenate(diffs), [0.025, 0.975])
     return float(low), float(high)
 

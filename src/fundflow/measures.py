@@ -41,8 +41,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import metrics
-from ._engine_des import ELIMINATED, FAILED, FINANCING, NOT_STARTED, STATUS, SUCCEEDED, Outcome
 from .ledger import KINDS, PARTIES, K, Ledger, P
+from .measure_catalogue import LOSS_MEASURES, RATIO_MEASURES
+from .outcome import ELIMINATED, FAILED, FINANCING, NOT_STARTED, STATUS, SUCCEEDED, Outcome
 from .plan import EnginePlan
 
 __all__ = [
@@ -57,25 +58,6 @@ __all__ = [
     "route_measures",
     "run_measures",
 ]
-
-#: Loss-like measures of the runs table (VaR, CVaR and loss probability reported).
-LOSS_MEASURES: tuple[str, ...] = (
-    "gov_net_cost",
-    "gov_npv_net_cost",
-    "gov_peak_exposure",
-    "solver_loss",
-    "demander_net_cost",
-    "bank_loss",
-    "guarantor_loss",
-    "reguarantor_loss",
-)
-
-#: Program ratios reported as ratios of means, name -> (numerator, denominator)
-#: columns of the runs table (docs/model.md, "What is reported").
-RATIO_MEASURES: dict[str, tuple[str, str]] = {
-    "gov_cost_per_success": ("gov_net_cost", "challenges_succeeded"),
-    "leverage": ("nongov_funding", "gov_net_cost"),
-}
 
 #: Realised value: kinds of payment from ``external`` that are value created by a
 #: success, not program money, with the party that realises it and its runs column.
@@ -178,7 +160,7 @@ def measure(plan: EnginePlan, out: Outcome, grid: np.ndarray) -> Measures:
 def route_measures(plan: EnginePlan, out: Outcome) -> dict[str, np.ndarray]:
     """One entry per route: status code, costs, the solver's cash, NPV, loss and gap.
 
-    ``status`` holds codes of :data:`fundflow._engine_des.STATUS` (``int8``) and
+    ``status`` holds codes of :data:`fundflow.outcome.STATUS` (``int8``) and
     ``end_review`` is ``int8``: what travels back from a worker is kept small;
     :class:`~fundflow.results.SimulationResult` turns them into names and ``int64``.
     """
@@ -401,7 +383,7 @@ def challenge_npv(
     layout : Layout
         The scenario's layout (``route_spec`` maps a route to its challenge entry).
     status : ndarray
-        Route status codes (:data:`fundflow._engine_des.STATUS`) or names, replication
+        Route status codes (:data:`fundflow.outcome.STATUS`) or names, replication
         by replication (``layout.n_routes`` each).
     npv : ndarray
         The routes' solver NPV, in the same order.

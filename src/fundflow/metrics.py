@@ -2,7 +2,10 @@
 
 Nothing here knows about SimPy, files or the ledger's layout. The functions
 take plain arrays (anything :func:`numpy.asarray` accepts) and return floats,
-arrays or, for :func:`summarize`, a :class:`pandas.DataFrame`.
+arrays or, for :func:`summarize`, a :class:`pandas.DataFrame`. The tail-risk
+functions live in :mod:`fundflow.tail_risk`, the cash-flow ones in
+:mod:`fundflow.cashflows`, the ratios of means in :mod:`fundflow.metrics_ratios`;
+all are importable from here.
 
 Sign conventions differ by function, on purpose, and each docstring says which
 one it uses:
@@ -16,21 +19,29 @@ one it uses:
 * :func:`peak_exposure`: the party's net *outflows*, positive = money out.
 * :func:`ratio_of_means`: no convention; a ratio of two per-replication totals.
 
+Statistics over replications take ``axis`` (:func:`var`, :func:`cvar`,
+:func:`prob_loss`, :func:`mean_ci`, :func:`ratio_of_means`) and are vectorised
+over the other axes; :func:`summarize` uses them for every measure at once, and
+the sweeps and comparisons use the same functions, so a statistic is computed
+one way everywhere.
+
 Missing values: :func:`var`, :func:`cvar` and :func:`prob_loss` return NaN when
-their sample holds a NaN (or is empty); :func:`summarize` and
+their sample holds a NaN (or is empty); :func:`mean_ci`, :func:`summarize` and
 :func:`paired_difference` drop NaN values before computing anything.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-import numpy_financial as npf
+
+from .cashflows import irr, npv, peak_exposure, yearly_buckets
+from .metrics_ratios import Ratio, ratio_of_means, t_interval
+from .tail_risk import _check_alpha, _sample, cvar, prob_loss, var
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,8 +51,11 @@ if TYPE_CHECKING:
 # then start without them.
 
 __all__ = [
+    "MeanCI",
+    "Ratio",
     "cvar",
     "irr",
+    "mean_ci",
     "npv",
     "paired_difference",
     "peak_exposure",
@@ -49,80 +63,16 @@ __all__ = [
     "ratio_of_means",
     "summarize",
     "summarize_ratios",
+    "summary_statistics",
+    "t_interval",
     "var",
     "yearly_buckets",
 ]
 
-# Relative distance within which ``(1 - alpha) * n`` is taken to be the nearest
-# integer: alpha = 0.95 is meant as 19/20, not as the binary float next to it.
-_M_SNAP_RTOL = 1e-9
-
 _SUMMARY_COLUMNS = ("mean", "se", "ci_low", "ci_high", "std", "p5", "p50", "p95", "n")
+_QUANTILES = (0.05, 0.50, 0.95)
 
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _sample(x: npt.ArrayLike, name: str = "x") -> npt.NDArray[np.float64]:
-    """Return `x` as a 1-D float array, or raise ``ValueError``."""
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}.")
-    return arr
-
-
-def _flows(
-    times: npt.ArrayLike, amounts: npt.ArrayLike
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Return `times` and `amounts` as matching 1-D float arrays, or raise."""
-    t = _sample(times, "times")
-    a = _sample(amounts, "amounts")
-    if t.shape != a.shape:
-        raise ValueError(f"times and amounts must have the same length, got {t.size} and {a.size}.")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("times must be finite.")
-    return t, a
-
-
-def _check_alpha(alpha: float) -> None:
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha(={alpha}) must be in (0, 1).")
-
-
-def _tail_size(alpha: float, n: int) -> float:
-    """Return ``m = (1 - alpha) * n``, snapped to an integer when within rounding.
-
-    The result stays below `n` (alpha > 0), so ``x_(floor(m) + 1)`` exists.
-    """
-    m = (1.0 - alpha) * n
-    nearest = round(m)
-    if 0 < nearest < n and abs(m - nearest) <= _M_SNAP_RTOL * nearest:
-        return float(nearest)
-    return m
-
-
-def _mean_ci(
-    values: npt.NDArray[np.float64], confidence: float = 0.95
-) -> tuple[float, float, float, float, float]:
-    """Return ``(mean, std, se, ci_low, ci_high)`` of a NaN-free sample.
-
-    ``std`` uses ``ddof=1``; ``se = std / sqrt(n)``; the interval is
-    ``mean ± t_{(1+confidence)/2, n-1} · se``. With ``n == 0`` everything is
-    NaN; with ``n == 1`` only the mean is defined.
-    """
-    n = values.size
-    nan = math.nan
-    if n == 0:
-        return nan, nan, nan, nan, nan
-    mean = float(np.mean(values))
-    if n == 1:
-        return mean, nan, nan, nan, nan
-    from scipy import stats
-
-    std = float(np.std(values, ddof=1))
-    se = std / math.sqrt(n)
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)) * se
-    return mean, std, se, mean - half, mean + half
+Columns = dict[str, npt.NDArray[np.float64]]
 
 
 def _alpha_label(alpha: float) -> str:
@@ -130,346 +80,204 @@ def _alpha_label(alpha: float) -> str:
     return f"{round(alpha * 100, 6):g}"
 
 
-# --------------------------------------------------------------------------- tail risk
+def _loss_columns(alphas: Sequence[float]) -> list[str]:
+    return [f"{kind}{_alpha_label(a)}" for a in alphas for kind in ("var", "cvar")]
 
 
-def var(x: npt.ArrayLike, alpha: float = 0.95) -> float:
-    """Value at Risk: the empirical `alpha`-quantile of a loss sample.
-
-    Uses ``np.quantile(x, alpha, method="inverted_cdf")``, the inverse of the
-    empirical distribution function: the smallest observation ``v`` with
-    ``F_n(v) >= alpha``. With the sample sorted ascending,
-    ``x_(1) <= ... <= x_(n)``, this is ``x_(ceil(alpha * n))``. It is always one
-    of the observations (no interpolation), so VaR is a loss that actually
-    occurred in the sample.
-
-    Parameters
-    ----------
-    x : array_like, shape (n,)
-        Losses, one per replication, positive = loss.
-    alpha : float, default 0.95
-        Confidence level, in (0, 1).
-
-    Returns
-    -------
-    float
-        The VaR; NaN if `x` is empty or holds a NaN.
-
-    Raises
-    ------
-    ValueError
-        If `alpha` is not in (0, 1) or `x` is not one-dimensional.
-
-    Examples
-    --------
-    >>> var(np.arange(1, 101), 0.95)
-    95.0
-    """
-    _check_alpha(alpha)
-    sample = _sample(x)
-    if sample.size == 0 or np.isnan(sample).any():
-        return math.nan
-    return float(np.quantile(sample, alpha, method="inverted_cdf"))
+def _by_slice(
+    rows: npt.NDArray[np.float64], kernel: Callable[[npt.NDArray[np.float64], np.ndarray], Columns]
+) -> Columns:
+    """Apply ``kernel(block, which)`` to the rows of `rows` with their NaN dropped;
+    ``which`` are the block's row indices. Rows keeping the same number of values
+    go in one block (each row's result depends on its own values only)."""
+    valid = ~np.isnan(rows)
+    count = valid.sum(axis=1)
+    out: Columns = {}
+    for size in np.unique(count).tolist():
+        which = np.flatnonzero(count == size)
+        block = rows[which]
+        if size < rows.shape[1]:
+            block = block[valid[which]].reshape(len(which), size)
+        for name, values in kernel(block, which).items():
+            out.setdefault(name, np.full(len(rows), np.nan))[which] = values
+    return out
 
 
-def cvar(x: npt.ArrayLike, alpha: float = 0.95) -> float:
-    """Expected shortfall (CVaR): the mean of the worst ``1 - alpha`` share of `x`.
+def _moments(block: npt.NDArray[np.float64], confidence: float) -> Columns:
+    """Mean, std, se and t-interval of every row of a NaN-free block."""
+    r, n = block.shape
+    nan = np.full(r, np.nan)
+    out = {"n": np.full(r, float(n))}
+    if n == 0:
+        return out | {"mean": nan, "std": nan, "se": nan, "ci_low": nan, "ci_high": nan}
+    mean = np.mean(block, axis=1)
+    if n == 1:
+        return out | {"mean": mean, "std": nan, "se": nan, "ci_low": nan, "ci_high": nan}
+    from scipy import stats
 
-    The tail holds ``m = (1 - alpha) * n`` observations, where ``m`` may be
-    fractional. With the sample sorted descending, ``y_1 >= y_2 >= ... >= y_n``,
-    and ``k = floor(m)``, the estimator (Acerbi & Tasche, 2002) is
+    std = np.std(block, axis=1, ddof=1)
+    se = std / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)) * se
+    return out | {"mean": mean, "std": std, "se": se, "ci_low": mean - half, "ci_high": mean + half}
 
-    .. math:: ES = \\frac{\\sum_{i=1}^{k} y_i + (m - k)\\, y_{k+1}}{m},
 
-    the mean of the ``k`` largest losses plus the fractional weight of the next
-    one. When ``m < 1`` the tail is a fraction of the single largest loss and
-    ES is ``max(x)``. Ties are handled naturally (a sample of equal values has
-    ES equal to that value), and ``var(x) <= cvar(x) <= max(x)`` always.
+class MeanCI(NamedTuple):
+    """Mean, spread and confidence interval of a sample (see :func:`mean_ci`)."""
 
-    It is computed as ``VaR + (weighted mean of the excesses over VaR)``, which
-    is the same number in exact arithmetic and keeps both bounds exact in
-    floating point. ``m`` is snapped to the nearest integer when it is within
-    ``1e-9`` (relative) of it, so that, e.g., ``alpha = 0.95`` with ``n = 100``
-    averages exactly the five largest losses.
+    mean: npt.NDArray[np.float64] | float
+    std: npt.NDArray[np.float64] | float
+    se: npt.NDArray[np.float64] | float
+    ci_low: npt.NDArray[np.float64] | float
+    ci_high: npt.NDArray[np.float64] | float
+    n: npt.NDArray[np.int64] | int
+
+
+def mean_ci(x: npt.ArrayLike, axis: int | None = None, confidence: float = 0.95) -> MeanCI:
+    """Mean, standard deviation, standard error and t-interval of the mean, NaN dropped.
+
+    ``std`` uses ``ddof=1``; ``se = std / sqrt(n)``; the interval is
+    ``mean ± t_{(1+confidence)/2, n-1} · se``, ``n`` the values used. With
+    ``n == 0`` everything but ``n`` is NaN; with ``n == 1`` only the mean is defined.
 
     Parameters
     ----------
-    x : array_like, shape (n,)
-        Losses, one per replication, positive = loss.
-    alpha : float, default 0.95
-        Confidence level, in (0, 1).
+    x : array_like
+        One value per replication along `axis`.
+    axis : int, optional
+        The replications' axis; ``None``: `x` is one-dimensional.
+    confidence : float, default 0.95
+        Level of the interval.
 
     Returns
     -------
-    float
-        The expected shortfall; NaN if `x` is empty or holds a NaN.
-
-    Raises
-    ------
-    ValueError
-        If `alpha` is not in (0, 1) or `x` is not one-dimensional.
-
-    References
-    ----------
-    C. Acerbi and D. Tasche, "On the coherence of expected shortfall",
-    Journal of Banking & Finance 26 (2002) 1487-1503.
+    MeanCI
+        ``(mean, std, se, ci_low, ci_high, n)``: floats (``n`` an int) for
+        ``axis=None``, arrays over the other axes otherwise. Every slice gives the
+        bits of the same sample alone.
 
     Examples
     --------
-    >>> cvar(np.arange(1, 101), 0.95)  # mean of 96..100
-    98.0
+    >>> m = mean_ci([1.0, 2.0, 3.0, np.nan])
+    >>> m.mean, round(m.se, 12), m.n
+    (2.0, 0.57735026919, 3)
+    >>> mean_ci([[1.0, 3.0], [2.0, 6.0]], axis=0).mean
+    array([1.5, 4.5])
     """
-    value_at_risk = var(x, alpha)
-    if math.isnan(value_at_risk):
-        return math.nan
-    desc = np.sort(_sample(x))[::-1]
-    top = float(desc[0])
-    m = _tail_size(alpha, desc.size)
-    if m < 1.0:
-        return top
-    k = math.floor(m)
-    # Every tail observation is >= VaR in exact arithmetic; the clip only
-    # guards against an index off by one from float rounding of alpha * n.
-    excess = np.clip(desc[: k + 1] - value_at_risk, 0.0, None)
-    weights = np.ones(k + 1)
-    weights[k] = m - k  # desc[k] exists: m < n because alpha > 0
-    shortfall = value_at_risk + float(np.dot(weights, excess)) / m
-    return min(shortfall, top)
-
-
-def prob_loss(x: npt.ArrayLike) -> float:
-    """Share of the sample that is a loss, i.e. strictly greater than zero.
-
-    Parameters
-    ----------
-    x : array_like, shape (n,)
-        Losses, positive = loss.
-
-    Returns
-    -------
-    float
-        ``mean(x > 0)``; NaN if `x` is empty or holds a NaN.
-
-    Examples
-    --------
-    >>> prob_loss([-1.0, 0.0, 2.0, 3.0])
-    0.5
-    """
-    sample = _sample(x)
-    if sample.size == 0 or np.isnan(sample).any():
-        return math.nan
-    return float(np.mean(sample > 0.0))
-
-
-# --------------------------------------------------------------------------- cash flows
-
-
-def npv(times: npt.ArrayLike, amounts: npt.ArrayLike, rate: float) -> float:
-    """Net present value at t = 0: ``sum(amounts / (1 + rate) ** times)``.
-
-    Parameters
-    ----------
-    times : array_like, shape (n,)
-        Times of the flows, in years from the start of the program (floats;
-        discounting is continuous in time, not by budget year).
-    amounts : array_like, shape (n,)
-        The flows, signs kept as given.
-    rate : float
-        Yearly discount rate, > -1.
-
-    Returns
-    -------
-    float
-        The NPV; 0.0 for no flows.
-
-    Raises
-    ------
-    ValueError
-        If the arrays differ in length, `times` is not finite, or ``rate <= -1``.
-
-    Examples
-    --------
-    >>> round(npv([0.0, 1.0, 2.0], [-100.0, 110.0, 121.0], 0.10), 9)
-    100.0
-    """
-    if not rate > -1.0:
-        raise ValueError(f"rate(={rate}) must be > -1.")
-    t, a = _flows(times, amounts)
-    return float(np.sum(a * np.power(1.0 + rate, -t)))
-
-
-def yearly_buckets(
-    times: npt.ArrayLike, amounts: npt.ArrayLike, n_years: int | None = None
-) -> npt.NDArray[np.float64]:
-    """Sum the flows per budget year ``[y, y + 1)``.
-
-    Parameters
-    ----------
-    times : array_like, shape (n,)
-        Times of the flows, in years, ``>= 0``.
-    amounts : array_like, shape (n,)
-        The flows, signs kept as given.
-    n_years : int, optional
-        Length of the result. By default ``floor(max(times)) + 1`` (and 0 for
-        no flows). Flows are never dropped: a flow in a year ``>= n_years`` is
-        an error.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n_years,)
-        Element ``y`` is the sum of the amounts with ``y <= time < y + 1``.
-
-    Raises
-    ------
-    ValueError
-        If a time is negative or not finite, the arrays differ in length, or a
-        flow falls after the last of `n_years` years.
-
-    Examples
-    --------
-    >>> yearly_buckets([0.0, 0.5, 1.5, 3.0], [-100.0, 10.0, 20.0, 30.0])
-    array([-90.,  20.,   0.,  30.])
-    """
-    t, a = _flows(times, amounts)
-    if np.any(t < 0.0):
-        raise ValueError(f"times must be >= 0, got min {t.min()}.")
-    if n_years is not None and n_years < 0:
-        raise ValueError(f"n_years(={n_years}) must be >= 0.")
-    year = np.floor(t).astype(np.int64)
-    last = int(year.max()) + 1 if year.size else 0
-    if n_years is None:
-        n_years = last
-    elif last > n_years:
-        raise ValueError(f"a flow falls in year {last - 1}, beyond n_years(={n_years}).")
-    return np.bincount(year, weights=a, minlength=n_years).astype(np.float64)
-
-
-def irr(times: npt.ArrayLike, amounts: npt.ArrayLike) -> float:
-    """Internal rate of return of the yearly buckets of a party's flows.
-
-    The flows are summed per budget year (:func:`yearly_buckets`) and passed to
-    :func:`numpy_financial.irr`, so the result is a yearly rate on year-end
-    (bucket) timing, not on the exact times.
-
-    Parameters
-    ----------
-    times : array_like, shape (n,)
-        Times of the flows, in years, ``>= 0``.
-    amounts : array_like, shape (n,)
-        The party's flows in numpy-financial's convention: money *received*
-        positive, money *paid out* negative.
-
-    Returns
-    -------
-    float
-        The IRR; NaN (never an exception or a warning) when it is undefined:
-        no flows, all buckets zero, all nonzero buckets of one sign, a
-        non-finite amount, or no real positive root (numpy-financial's NaN).
-        Where several rates solve the equation, numpy-financial's choice (the
-        one closest to zero) is returned.
-
-    Raises
-    ------
-    ValueError
-        If the arrays differ in length or a time is negative or not finite
-        (bad input, as opposed to an undefined IRR).
-
-    Examples
-    --------
-    >>> round(irr([0.0, 1.5], [-100.0, 110.0]), 12)  # buckets [-100, 110]
-    0.1
-    """
-    t, a = _flows(times, amounts)
-    if not np.all(np.isfinite(a)):
-        return math.nan
-    buckets = yearly_buckets(t, a)
-    if not (np.any(buckets > 0.0) and np.any(buckets < 0.0)):
-        return math.nan
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            rate = float(npf.irr(buckets))
-        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
-            return math.nan
-    return rate if math.isfinite(rate) else math.nan
-
-
-def peak_exposure(times: npt.ArrayLike, amounts: npt.ArrayLike) -> float:
-    """Largest cumulative net outflow of a party over time.
-
-    Flows at exactly the same time are netted first (a payment in and a
-    payment out at the same instant never create exposure), then the net flow
-    per time is accumulated in time order and the maximum is taken. The
-    exposure before the first flow is 0, so the result is never negative.
-
-    Parameters
-    ----------
-    times : array_like, shape (n,)
-        Times of the flows, in years (any order).
-    amounts : array_like, shape (n,)
-        The party's net *outflows*: positive = money out, negative = money in.
-        (The opposite sign of :func:`irr`'s input.)
-
-    Returns
-    -------
-    float
-        ``max(0, max_t cumulative outflow up to and including t)``; 0.0 for no
-        flows.
-
-    Raises
-    ------
-    ValueError
-        If the arrays differ in length or a time is not finite.
-
-    Examples
-    --------
-    >>> peak_exposure([0.0, 1.0, 2.0, 3.0], [5.0, 5.0, -8.0, 3.0])
-    10.0
-    >>> peak_exposure([0.0, 0.0], [10.0, -10.0])
-    0.0
-    """
-    t, a = _flows(times, amounts)
-    if t.size == 0:
-        return 0.0
-    if bool(np.all(t[1:] >= t[:-1])):  # already in time order (a ledger): no sort
-        group = np.empty(t.size, dtype=np.intp)
-        group[0] = 0
-        np.cumsum(t[1:] != t[:-1], out=group[1:])
+    if axis is None:
+        arr = _sample(x)
     else:
-        group = np.unique(t, return_inverse=True)[1].ravel()
-    # the same group numbers either way, and bincount adds each group's flows in
-    # input order, so both paths give the same bits
-    net_per_time = np.bincount(group, weights=a)
-    return max(0.0, float(np.max(np.cumsum(net_per_time))))
+        arr = np.moveaxis(np.asarray(x, dtype=np.float64), axis, -1)
+    shape = arr.shape[:-1]
+    rows = np.ascontiguousarray(arr.reshape(math.prod(shape), arr.shape[-1]))
+    cols = _by_slice(rows, lambda block, _which: _moments(block, confidence))
+    if not shape:
+        return MeanCI(
+            float(cols["mean"][0]),
+            float(cols["std"][0]),
+            float(cols["se"][0]),
+            float(cols["ci_low"][0]),
+            float(cols["ci_high"][0]),
+            int(cols["n"][0]),
+        )
+    return MeanCI(
+        cols["mean"].reshape(shape),
+        cols["std"].reshape(shape),
+        cols["se"].reshape(shape),
+        cols["ci_low"].reshape(shape),
+        cols["ci_high"].reshape(shape),
+        cols["n"].astype(np.int64).reshape(shape),
+    )
 
 
-# --------------------------------------------------------------------------- summaries
+def _summary_kernel(loss: np.ndarray, alphas: Sequence[float]) -> Callable[..., Columns]:
+    """The summary statistics of every row of a NaN-free block (loss rows: tail risk)."""
+
+    def kernel(block: npt.NDArray[np.float64], which: np.ndarray) -> Columns:
+        out = _moments(block, 0.95)
+        r = len(block)
+        if block.shape[1]:
+            for q, values in zip(
+                ("p5", "p50", "p95"), np.quantile(block, _QUANTILES, axis=1), strict=True
+            ):
+                out[q] = values
+        tail = np.flatnonzero(loss[which])
+        if tail.size == 0:
+            return out
+        for alpha in alphas:
+            label = _alpha_label(alpha)
+            for name, fn in (("var", var), ("cvar", cvar)):
+                out[f"{name}{label}"] = np.full(r, np.nan)
+                out[f"{name}{label}"][tail] = fn(block[tail], alpha, axis=1)
+        out["prob_loss"] = np.full(r, np.nan)
+        out["prob_loss"][tail] = prob_loss(block[tail], axis=1)
+        return out
+
+    return kernel
 
 
-def _summary_row(
-    values: npt.NDArray[np.float64], is_loss: bool, alphas: Sequence[float]
-) -> dict[str, float]:
-    """Return the summary statistics of one measure (NaN already dropped)."""
-    mean, std, se, ci_low, ci_high = _mean_ci(values)
-    row: dict[str, float] = {
-        "mean": mean,
-        "se": se,
-        "ci_low": ci_low,
-        "ci_high": ci_high,
-        "std": std,
-    }
-    if values.size:
-        p5, p50, p95 = np.quantile(values, [0.05, 0.50, 0.95])
-        row.update(p5=float(p5), p50=float(p50), p95=float(p95))
-    else:
-        row.update(p5=math.nan, p50=math.nan, p95=math.nan)
-    row["n"] = values.size
+def summary_statistics(
+    values: npt.ArrayLike,
+    axis: int = 0,
+    loss: bool | npt.ArrayLike = False,
+    alphas: Sequence[float] = (0.95, 0.99),
+) -> dict[str, npt.NDArray[np.float64]]:
+    """:func:`summarize`'s statistics of every column of a 2-D array, as arrays.
+
+    Parameters
+    ----------
+    values : array_like, shape (n, m) for ``axis=0``
+        One measure per column (``axis=0``) or row (``axis=1``), one value per
+        replication along `axis`. NaN values are dropped measure by measure.
+    axis : {0, 1}
+        The replications' axis.
+    loss : bool or array_like of bool
+        Which measures are losses (all or none, or one flag per measure): their
+        ``var``, ``cvar`` and ``prob_loss`` entries are computed, others are NaN.
+    alphas : sequence of float
+        Confidence levels of VaR and CVaR.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        :func:`summarize`'s columns (``mean``, ``se``, ..., ``n`` as floats,
+        ``var95``, ``cvar95``, ..., ``prob_loss``), one value per measure.
+
+    Examples
+    --------
+    >>> s = summary_statistics([[1.0, 10.0], [3.0, np.nan]], loss=[True, False])
+    >>> s["mean"].tolist(), s["cvar95"].tolist(), s["n"].tolist()
+    ([2.0, 10.0], [3.0, nan], [2.0, 1.0])
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2 or axis not in (0, 1):
+        raise ValueError(f"values must be two-dimensional with axis 0 or 1, got {arr.shape}.")
     for alpha in alphas:
-        label = _alpha_label(alpha)
-        row[f"var{label}"] = var(values, alpha) if is_loss else math.nan
-        row[f"cvar{label}"] = cvar(values, alpha) if is_loss else math.nan
-    row["prob_loss"] = prob_loss(values) if is_loss else math.nan
-    return row
+        _check_alpha(alpha)
+    rows = np.ascontiguousarray(arr.T if axis == 0 else arr)
+    flags = np.broadcast_to(np.asarray(loss, dtype=bool), (len(rows),))
+    out = _by_slice(rows, _summary_kernel(flags, alphas))
+    order = [*_SUMMARY_COLUMNS, *_loss_columns(alphas), "prob_loss"]
+    return {c: out[c] if c in out else np.full(len(rows), np.nan) for c in order}
+
+
+def _numeric(name: str, column: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    raw = np.asarray(column)
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"column {name!r} has dtype {raw.dtype}: must be numeric or boolean.")
+    return _sample(raw, name)
+
+
+def _columns(
+    table: Mapping[str, npt.ArrayLike] | pd.DataFrame,
+) -> dict[str, npt.NDArray[np.float64]]:
+    """The table's columns as float arrays (a DataFrame's at once: a sweep has many)."""
+    import pandas as pd
+
+    if isinstance(table, pd.DataFrame) and all(d.kind in "biuf" for d in table.dtypes):
+        names = [str(c) for c in table.columns]
+        if len(set(names)) == len(names):
+            return dict(zip(names, table.to_numpy(dtype=np.float64).T, strict=True))
+    return {str(name): _numeric(str(name), column) for name, column in table.items()}
 
 
 def summarize(
@@ -481,7 +289,9 @@ def summarize(
 
     NaN values are ignored measure by measure (e.g. an IRR that is undefined
     in some replications), and ``n`` counts the values used. ``±inf`` is not
-    dropped.
+    dropped. The measures are summarised together (:func:`mean_ci`, :func:`var`,
+    :func:`cvar`, :func:`prob_loss` along the replications), each with the bits
+    it would get alone.
 
     Parameters
     ----------
@@ -527,107 +337,24 @@ def summarize(
     """
     import pandas as pd
 
-    columns = {str(name): column for name, column in table.items()}
+    columns = _columns(table)
     unknown = sorted(set(loss_measures) - set(columns))
     if unknown:
         raise ValueError(f"loss_measures {unknown} are not columns of the table.")
     for alpha in alphas:
         _check_alpha(alpha)
-    rows = {}
-    for name, column in columns.items():
-        raw = np.asarray(column)
-        if raw.dtype.kind not in "biuf":
-            raise TypeError(f"column {name!r} has dtype {raw.dtype}: must be numeric or boolean.")
-        values = _sample(raw, name)
-        rows[name] = _summary_row(values[~np.isnan(values)], name in loss_measures, alphas)
-    loss_columns = [f"{kind}{_alpha_label(a)}" for a in alphas for kind in ("var", "cvar")]
-    result = pd.DataFrame.from_dict(rows, orient="index")
-    result = result.reindex(columns=[*_SUMMARY_COLUMNS, *loss_columns, "prob_loss"])
+    names = list(columns)
+    order = [*_SUMMARY_COLUMNS, *_loss_columns(alphas), "prob_loss"]
+    stats = {c: np.full(len(names), np.nan) for c in order}
+    loss = np.array([name in loss_measures for name in names], dtype=bool)
+    for size in dict.fromkeys(v.size for v in columns.values()):  # usually one size
+        which = np.array([i for i, v in enumerate(columns.values()) if v.size == size])
+        rows = np.stack([columns[names[i]] for i in which]).reshape(len(which), size)  # C order
+        for name, values in summary_statistics(rows, 1, loss[which], alphas).items():
+            stats[name][which] = values
+    result = pd.DataFrame(stats, index=pd.Index(names, name="measure"), columns=order)
     result["n"] = result["n"].astype(np.int64)
-    result.index.name = "measure"
     return result
-
-
-class Ratio(NamedTuple):
-    """A ratio of means and its delta-method standard error (see :func:`ratio_of_means`)."""
-
-    estimate: npt.NDArray[np.float64] | float
-    se: npt.NDArray[np.float64] | float
-
-
-def ratio_of_means(num: npt.ArrayLike, den: npt.ArrayLike, axis: int = 0) -> Ratio:
-    """``mean(num) / mean(den)`` with its delta-method standard error.
-
-    For a program ratio such as the government's net cost per succeeded challenge,
-    ``E[cost] / E[successes]`` is the quantity of interest; the mean of
-    per-replication ratios is biased and undefined wherever a replication's
-    denominator is zero. With ``R = mean(X) / mean(Y)`` over ``n`` replications,
-
-    .. math:: \\widehat{\\mathrm{Var}}(R) = \\frac{s_X^2 - 2 R\\, s_{XY} + R^2 s_Y^2}
-              {n\\, \\bar Y^2} = \\frac{s^2_{X - R Y}}{n\\, \\bar Y^2},
-
-    sample (co)variances with ``ddof=1``. Replications are the independent units,
-    so a ratio over several items per replication (routes of a challenge) gets an
-    SE clustered by replication when `num` and `den` are per-replication sums.
-
-    Parameters
-    ----------
-    num, den : array_like
-        Numerator and denominator, one value per replication along `axis`, of the
-        same shape. A NaN makes the result NaN (nothing is dropped).
-    axis : int, default 0
-        The replication axis.
-
-    Returns
-    -------
-    Ratio
-        ``(estimate, se)``: floats for 1-D input, arrays of the other axes
-        otherwise. The estimate is NaN where ``mean(den) == 0``; the SE is NaN
-        there and with fewer than two replications.
-
-    Raises
-    ------
-    ValueError
-        If `num` and `den` differ in shape.
-
-    Examples
-    --------
-    >>> r = ratio_of_means([2.0, 4.0, 0.0], [1.0, 1.0, 0.0])
-    >>> r.estimate  # 2 / (2/3), not the mean of 2, 4 and 0/0
-    3.0
-    >>> round(r.se, 12)  # residuals X - 3Y = -1, 1, 0: sqrt(1 / 3) / (2/3)
-    0.866025403784
-    """
-    x = np.asarray(num, dtype=np.float64)
-    y = np.asarray(den, dtype=np.float64)
-    if x.shape != y.shape:
-        raise ValueError(f"num and den must have the same shape, got {x.shape} and {y.shape}.")
-    n = x.shape[axis]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_y = np.mean(y, axis=axis)
-        ratio = np.mean(x, axis=axis) / np.where(mean_y == 0.0, np.nan, mean_y)
-        if n > 1:
-            resid = x - np.expand_dims(ratio, axis) * y
-            se = np.std(resid, axis=axis, ddof=1) / (math.sqrt(n) * np.abs(mean_y))
-        else:
-            se = np.full(np.shape(ratio), np.nan)
-    if np.ndim(ratio) == 0:
-        return Ratio(float(ratio), float(se))
-    return Ratio(np.asarray(ratio, dtype=np.float64), np.asarray(se, dtype=np.float64))
-
-
-def t_interval(
-    estimate: npt.ArrayLike, se: npt.ArrayLike, n: int, confidence: float = 0.95
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """``estimate ± t_{(1+confidence)/2, n-1} · se``, as in :func:`summarize` (NaN if n < 2)."""
-    est = np.asarray(estimate, dtype=np.float64)
-    if n < 2:
-        nan = np.full(est.shape, np.nan)
-        return nan, nan.copy()
-    from scipy import stats
-
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)) * np.asarray(se, dtype=np.float64)
-    return est - half, est + half
 
 
 def summarize_ratios(
@@ -664,8 +391,7 @@ def summarize_ratios(
     """
     import pandas as pd
 
-    loss_columns = [f"{kind}{_alpha_label(a)}" for a in alphas for kind in ("var", "cvar")]
-    columns = [*_SUMMARY_COLUMNS, *loss_columns, "prob_loss"]
+    columns = [*_SUMMARY_COLUMNS, *_loss_columns(alphas), "prob_loss"]
     rows = {}
     for name, (num, den) in ratios.items():
         x, y = _sample(table[num], num), _sample(table[den], den)
@@ -719,7 +445,8 @@ def paired_difference(a: npt.ArrayLike, b: npt.ArrayLike) -> dict[str, float]:
     keep = ~(np.isnan(x) | np.isnan(y))
     x, y = x[keep], y[keep]
     n = int(x.size)
-    mean_diff, _, se, ci_low, ci_high = _mean_ci(x - y)
+    m = mean_ci(x - y)
+    mean_diff, se, ci_low, ci_high = float(m.mean), float(m.se), float(m.ci_low), float(m.ci_high)
     unpaired_se = (
         math.sqrt((float(np.var(x, ddof=1)) + float(np.var(y, ddof=1))) / n) if n >= 2 else math.nan
     )

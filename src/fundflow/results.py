@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import metrics
-from ._engine_des import STATUS, SUCCEEDED
 from .config import Scenario
 from .layout import Layout
 from .ledger import Ledger
 from .measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS, challenge_npv
+from .outcome import STATUS, SUCCEEDED
 
 if TYPE_CHECKING:
     import pandas as pd

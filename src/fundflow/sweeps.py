@@ -34,6 +34,7 @@ from ._blocks import _simulate_block
 from .config import Scenario
 from .design import SAMPLERS, Levers, _check_levers, _records, make_design
 from .errors import ConfigError
+from .measure_catalogue import sweep_statistics
 from .measures import LOSS_MEASURES, RATIO_MEASURES
 from .montecarlo import Runner, _as_scenario
 from .overrides import apply_overrides
@@ -129,6 +130,10 @@ class SweepResult:
 # --- evaluation ----------------------------------------------------------------------
 
 
+#: The participation figures of a sweep table (:func:`_participation`).
+_PARTICIPATION: tuple[str, ...] = ("solver_npv_min", "solver_npv_min_se")
+
+
 def _participation(npv: np.ndarray, started: np.ndarray) -> dict[str, float]:
     """``solver_npv_min``: the lowest per-challenge expected solver NPV per route, and its SE.
 
@@ -145,26 +150,22 @@ def _participation(npv: np.ndarray, started: np.ndarray) -> dict[str, float]:
 
 def _summary(runs: pd.DataFrame) -> dict[str, float]:
     """Mean and SE of every measure; CVaR95 and loss probability of loss measures;
-    the program ratios as ratios of means."""
-    # As metrics.summarize (NaN dropped measure by measure), vectorised: a sweep
-    # summarises thousands of points.
-    values = runs.to_numpy(dtype=float)
-    ok = ~np.isnan(values)
-    count = ok.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.where(ok, values, 0.0).sum(axis=0)
-        mean = np.where(count > 0, total / count, np.nan)
-        dev = np.where(ok, values - mean, 0.0)
-        var = np.where(count > 1, (dev**2).sum(axis=0) / (count - 1), np.nan)
-        se = np.sqrt(var / count)
+    the program ratios as ratios of means: the numbers of the point's own summary
+    (:meth:`fundflow.SimulationResult.summary`), to the last bit."""
+    loss = [m in LOSS_MEASURES for m in runs.columns]
+    stats = metrics.summary_statistics(runs.to_numpy(dtype=float), 0, loss, alphas=(0.95,))
+    picked = zip(
+        stats["mean"].tolist(),
+        stats["se"].tolist(),
+        stats["cvar95"].tolist(),
+        stats["prob_loss"].tolist(),
+        strict=True,
+    )
     row: dict[str, float] = {}
-    for j, m in enumerate(runs.columns):
-        row[f"{m}_mean"] = float(mean[j])
-        row[f"{m}_se"] = float(se[j])
-        if m in LOSS_MEASURES:
-            sample = values[ok[:, j], j]
-            row[f"{m}_cvar95"] = metrics.cvar(sample, 0.95)
-            row[f"{m}_prob_loss"] = metrics.prob_loss(sample)
+    for m, is_loss, (mean, se, cvar95, prob_loss) in zip(runs.columns, loss, picked, strict=True):
+        row[f"{m}_mean"], row[f"{m}_se"] = mean, se
+        if is_loss:
+            row[f"{m}_cvar95"], row[f"{m}_prob_loss"] = cvar95, prob_loss
     for name, (num, den) in RATIO_MEASURES.items():
         if num in runs.columns and den in runs.columns:
             ratio = metrics.ratio_of_means(runs[num].to_numpy(float), runs[den].to_numpy(float))
@@ -248,14 +249,17 @@ class _Evaluator:
 def output_names(scenario: Scenario) -> list[str]:
     """The outputs a sweep table offers for ``scenario`` (``{measure}_{stat}``).
 
+    Read off the measure catalogue (:func:`fundflow.measure_catalogue.sweep_statistics`)
+    and the participation figures; nothing is simulated. Every scenario has the
+    same outputs (a measure of an instrument it lacks is zero or NaN).
+
     Examples
     --------
     >>> sc = Scenario.from_dict({"challenges": [{"name": "chip", "total_investment": 10}]})
     >>> "gov_net_cost_cvar95" in output_names(sc)
     True
     """
-    point = _simulate_block(scenario, 0, range(1))
-    return list(_summary(pd.DataFrame(point.runs)) | _participation(point.npv, point.started))
+    return [*sweep_statistics(), *_PARTICIPATION]
 
 
 def _check_design(design: Any) -> pd.DataFrame:
