@@ -1,7 +1,7 @@
 """Build hook: the scenarios of ``configs/`` become package data (``fundflow/examples``).
 
 ``configs/`` stays the one copy in the repository; a wheel carries it as
-``fundflow/examples/*.yaml`` (read by :mod:`fundflow.examples`). Everything else
+``fundflow/examples/*.yaml`` (read by :mod:`fundflow.scenario.examples`). Everything else
 about the build is in ``pyproject.toml``.
 """
 

@@ -25,9 +25,9 @@ import numpy as np
 from scipy.special import ndtr
 
 import fundflow
-from fundflow.config import Scenario
-from fundflow.draws import draw
-from fundflow.layout import Layout
+from fundflow.engine.draws import draw
+from fundflow.engine.layout import Layout
+from fundflow.scenario.config import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_STREAMS = (

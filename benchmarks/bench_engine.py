@@ -55,12 +55,12 @@ import numpy as np
 import simpy
 
 import fundflow
-from fundflow import montecarlo
-from fundflow._engine_des import run_replication
-from fundflow.config import Scenario
-from fundflow.distributions import Dist
-from fundflow.draws import draw
-from fundflow.plan import EnginePlan
+from fundflow.engine._engine_des import run_replication
+from fundflow.engine.draws import draw
+from fundflow.engine.plan import EnginePlan
+from fundflow.run import montecarlo
+from fundflow.scenario.config import Scenario
+from fundflow.scenario.distributions import Dist
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -29,12 +29,12 @@ import numpy as np
 import simpy
 
 import fundflow
-from fundflow import montecarlo
-from fundflow._engine_des import Outcome, _Run, run_replication
-from fundflow.draws import draw
-from fundflow.ledger import COLUMNS, LedgerWriter
-from fundflow.measures import measure
-from fundflow.plan import EnginePlan
+from fundflow.engine._engine_des import Outcome, _Run, run_replication
+from fundflow.engine.draws import draw
+from fundflow.engine.ledger import COLUMNS, LedgerWriter
+from fundflow.engine.plan import EnginePlan
+from fundflow.results.measures import measure
+from fundflow.run import montecarlo
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "configs" / "benchmark_100.yaml"

@@ -14,4 +14,7 @@ def test_public_api_is_complete_and_lazy() -> None:
     # importing the package does not import the analysis modules
     code = "import sys, fundflow; print(sorted(m for m in sys.modules if m.startswith('fundflow')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "fundflow.sweeps" not in out.stdout and "fundflow.optimization" not in out.stdout
+    assert (
+        "fundflow.analysis.sweeps" not in out.stdout
+        and "fundflow.analysis.optimization" not in out.stdout
+    )

@@ -11,8 +11,8 @@ import pytest
 
 import fundflow
 from conftest import make_scenario
-from fundflow import metrics
-from fundflow.export import export_result
+from fundflow.io.export import export_result
+from fundflow.results import metrics
 
 
 def two_challenges() -> dict:

@@ -14,8 +14,9 @@ import pytest
 
 import fundflow
 from conftest import one_error_line
-from fundflow import export, montecarlo
 from fundflow.cli import main
+from fundflow.io import export
+from fundflow.run import montecarlo
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = str(ROOT / "configs" / "open_competition.yaml")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fundflow._cli_sweep import parse_lever
 from fundflow.cli import main
+from fundflow.cli.sweep import parse_lever
 
 CONFIG = str(Path(__file__).resolve().parents[1] / "configs" / "open_competition.yaml")
 

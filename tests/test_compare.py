@@ -11,9 +11,9 @@ import yaml
 
 import fundflow
 from conftest import make_scenario
-from fundflow import metrics
-from fundflow.comparison import TAIL_MEASURES, compare, paired_table
+from fundflow.analysis.comparison import TAIL_MEASURES, compare, paired_table
 from fundflow.errors import ConfigError
+from fundflow.results import metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 MILESTONE = ROOT / "configs" / "open_competition.yaml"

@@ -12,10 +12,10 @@ from scipy.special import ndtr, ndtri
 
 import fundflow
 from conftest import make_scenario
-from fundflow.config import Scenario
-from fundflow.draws import STREAMS, Draws, draw, identity_hash, philox_key
+from fundflow.engine.draws import STREAMS, Draws, draw, identity_hash, philox_key
+from fundflow.engine.layout import Layout
 from fundflow.errors import ConfigError
-from fundflow.layout import Layout
+from fundflow.scenario.config import Scenario
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 FIELDS = [f for f in Draws.__dataclass_fields__ if f != "replications"]

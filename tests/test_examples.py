@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from fundflow import ConfigError, examples, load_scenario
+from fundflow import ConfigError, load_scenario
 from fundflow.cli import main
+from fundflow.scenario import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ("open_competition", "upfront_grant", "chain_leader", "national_major_project")

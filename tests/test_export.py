@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 import fundflow
-from fundflow import _xlsx, export, labels
+from fundflow.engine.ledger import PARTIES
+from fundflow.engine.outcome import STATUS
 from fundflow.errors import ConfigError
-from fundflow.ledger import PARTIES
-from fundflow.measures import LOSS_MEASURES
-from fundflow.outcome import STATUS
+from fundflow.io import _xlsx, export, labels
+from fundflow.results.measures import LOSS_MEASURES
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "open_competition.yaml"
@@ -39,7 +39,7 @@ def instruments() -> fundflow.SimulationResult:
 
 def _assert_labelled(names: list[str], what: str) -> None:
     missing = [n for n in names if n not in labels.LABELS]
-    assert not missing, f"{what} without a row in fundflow.labels: {missing}"
+    assert not missing, f"{what} without a row in fundflow.io.labels: {missing}"
     for name in names:
         row = labels.LABELS[name]
         assert row.en.strip() and row.zh.strip(), name

@@ -20,11 +20,11 @@ import pytest
 from scipy import stats
 
 import fundflow
-from fundflow import metrics
-from fundflow._engine_des import run_replication
-from fundflow.distributions import Dist, parse_dist
-from fundflow.draws import draw
-from fundflow.measures import (
+from fundflow.engine._engine_des import run_replication
+from fundflow.engine.draws import draw
+from fundflow.engine.plan import EnginePlan
+from fundflow.results import metrics
+from fundflow.results.measures import (
     _per_route_peak,
     exposure_path,
     measure,
@@ -32,8 +32,8 @@ from fundflow.measures import (
     route_measures,
     run_measures,
 )
-from fundflow.montecarlo import _guided_blocks, exposure_grid
-from fundflow.plan import EnginePlan
+from fundflow.run.montecarlo import _guided_blocks, exposure_grid
+from fundflow.scenario.distributions import Dist, parse_dist
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
 
@@ -150,7 +150,7 @@ def test_sort_free_paths_equal_the_general_ones() -> None:
 
 def test_a_simulating_worker_imports_neither_pandas_nor_scipy_stats() -> None:
     code = (
-        "import sys, fundflow.montecarlo; "
+        "import sys, fundflow.run.montecarlo; "
         "print(sorted(m for m in ('pandas', 'scipy.stats') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

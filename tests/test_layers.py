@@ -34,8 +34,8 @@ def test_module_does_not_import_the_simpy_engine(module: str) -> None:
 
 def test_results_and_measures_load_without_the_engine() -> None:
     code = (
-        "import sys, fundflow.results, fundflow.measures, fundflow.outcome;"
-        "print('fundflow._engine_des' in sys.modules, 'simpy' in sys.modules)"
+        "import sys, fundflow.results.result, fundflow.results.measures, fundflow.engine.outcome;"
+        "print('fundflow.engine._engine_des' in sys.modules, 'simpy' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -44,8 +44,8 @@ def test_results_and_measures_load_without_the_engine() -> None:
 
 
 def test_engine_implements_the_hooks_of_the_books() -> None:
-    from fundflow._engine_des import _Run
-    from fundflow.engine_hooks import EngineHooks
+    from fundflow.engine._engine_des import _Run
+    from fundflow.engine.hooks import EngineHooks
 
     wanted = {n for n in vars(EngineHooks) if not n.startswith("_")}
     assert wanted == {

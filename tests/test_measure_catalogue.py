@@ -6,8 +6,10 @@ import pytest
 
 import fundflow
 from conftest import make_scenario
-from fundflow import labels, measure_catalogue, measures
-from fundflow.measure_catalogue import LOSS_MEASURES, RATIOS, RUN_MEASURES, run_columns
+from fundflow.io import labels
+from fundflow.results import catalogue as measure_catalogue
+from fundflow.results import measures
+from fundflow.results.catalogue import LOSS_MEASURES, RATIOS, RUN_MEASURES, run_columns
 
 
 @pytest.fixture(scope="module")

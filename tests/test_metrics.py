@@ -1,4 +1,4 @@
-"""Tests of fundflow.metrics: hand-computed cases and properties."""
+"""Tests of fundflow.results.metrics: hand-computed cases and properties."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fundflow.metrics import (
+from fundflow.results.metrics import (
     cvar,
     irr,
     mean_ci,

@@ -31,9 +31,9 @@ import pandas as pd
 import pytest
 
 from fundflow import ConfigError, Scenario, simulate
-from fundflow.optimization import Constraint, Search, optimize
+from fundflow.analysis.optimization import Constraint, Search, optimize
 
-optimize_module = importlib.import_module("fundflow.optimization")
+optimize_module = importlib.import_module("fundflow.analysis.optimization")
 
 C_STAR = 1 - 2 / 6.5  # 9/13
 RATE = "government.error_tolerance.rate"

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 import fundflow
-from fundflow import _xlsx, export, labels
 from fundflow.cli import main
+from fundflow.io import _xlsx, export, labels
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "open_competition.yaml"
@@ -180,8 +180,8 @@ def test_compare_prints_and_writes_share_differences_in_pp(tmp_path, capsys) -> 
 def test_binding_means_slack_within_two_standard_errors() -> None:
     """A constraint that excludes a cheaper design but has slack far beyond its
     standard errors does not bind: the optimum is not on its boundary."""
-    from fundflow.optimization import Search
-    from fundflow.sweeps import sweep
+    from fundflow.analysis.optimization import Search
+    from fundflow.analysis.sweeps import sweep
 
     rate = "government.error_tolerance.rate"
     base = fundflow.apply_overrides(

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from fundflow import ConfigError, Scenario
-from fundflow.overrides import (
+from fundflow.scenario.overrides import (
     SCHEMA,
     apply_overrides,
     get_path,
@@ -22,7 +22,7 @@ from fundflow.overrides import (
     resolve_path,
 )
 
-overrides_module = importlib.import_module("fundflow.overrides")
+overrides_module = importlib.import_module("fundflow.scenario.overrides")
 
 
 def base() -> dict[str, Any]:
@@ -360,7 +360,7 @@ def test_a_key_the_validator_knows_but_schema_misses_is_tried(
 def _set(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     trial = copy.deepcopy(data)
     sc = Scenario.from_dict(data)
-    from fundflow.overrides import _tokens, _walk
+    from fundflow.scenario.overrides import _tokens, _walk
 
     node, last, _ = _walk(trial, _tokens(path), sc)
     node[last] = value

@@ -9,8 +9,8 @@ import pytest
 
 import fundflow
 from conftest import make_scenario
-from fundflow.optimization import Search
-from fundflow.sweeps import output_names, run_design
+from fundflow.analysis.optimization import Search
+from fundflow.analysis.sweeps import output_names, run_design
 
 
 def generous_and_lean() -> dict:

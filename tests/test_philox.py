@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fundflow._philox import CHUNK, philox4x64, uniform53
+from fundflow.engine._philox import CHUNK, philox4x64, uniform53
 
 MAX64 = (1 << 64) - 1
 

@@ -17,7 +17,8 @@ from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
 import fundflow
-from fundflow import metrics, plots
+from fundflow import plots
+from fundflow.results import metrics
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "open_competition.yaml"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -24,7 +24,7 @@ from scipy.stats import multivariate_normal, norm
 
 import fundflow
 from fundflow import ConfigError, Scenario
-from fundflow.metrics import cvar
+from fundflow.results.metrics import cvar
 
 RHOS = (0.0, 0.5, 0.9)
 N_ROUTES = 20

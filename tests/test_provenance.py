@@ -10,7 +10,7 @@ import pytest
 import fundflow
 from fundflow import Provenance
 from fundflow.cli import main
-from fundflow.provenance import scenario_sha256
+from fundflow.results.provenance import scenario_sha256
 
 CONFIG = "configs/open_competition.yaml"
 UPFRONT = "configs/upfront_grant.yaml"

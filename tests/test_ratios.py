@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import fundflow
-from fundflow import metrics
-from fundflow.comparison import paired_table
-from fundflow.measures import RATIO_MEASURES
+from fundflow.analysis.comparison import paired_table
+from fundflow.results import metrics
+from fundflow.results.measures import RATIO_MEASURES
 
 ROOT = Path(__file__).resolve().parents[1]
 

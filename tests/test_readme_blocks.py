@@ -83,8 +83,8 @@ def test_pool_broken_by_an_unguarded_script_falls_back_with_the_same_results(
     caller finishes the run itself."""
     code = (
         "import fundflow\n"
-        "import fundflow._spawn\n"
-        "fundflow._spawn._guarded_lines = lambda path: None  # as if the source were unreadable\n"
+        "import fundflow.run._spawn\n"
+        "fundflow.run._spawn._guarded_lines = lambda path: None  # source unreadable\n"
         "res = fundflow.simulate('configs/open_competition.yaml', runs=40, seed=3, workers=2,\n"
         "                        progress=False)\n"
         "print(repr(float(res.runs['gov_net_cost'].sum())))\n"

@@ -25,8 +25,8 @@ import pytest
 
 import fundflow
 from conftest import one_error_line
-from fundflow import _guard, export
-from fundflow.cli import build_parser, main
+from fundflow.cli import _guard, build_parser, main
+from fundflow.io import export
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = str(ROOT / "configs" / "open_competition.yaml")
@@ -61,7 +61,7 @@ def test_sigterm_while_writing_tables_cleans_up_and_exits_143(tmp_path, capsys, 
 
 
 def test_sigterm_during_xlsx_leaves_no_part_or_layout_file(tmp_path, capsys, monkeypatch):
-    from fundflow import _xlsx
+    from fundflow.io import _xlsx
 
     real = _xlsx._stream_rows
 
@@ -254,7 +254,7 @@ def test_the_benchmarks_large_runs_are_not_refused() -> None:
 
 
 def test_the_estimate_needs_no_per_route_arrays(monkeypatch) -> None:
-    from fundflow import layout
+    from fundflow.engine import layout
 
     def forbidden(*args, **kwargs):
         raise AssertionError("Layout built for an estimate")

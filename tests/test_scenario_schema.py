@@ -1,7 +1,7 @@
 """The one declaration of the scenario keys, and what is derived from it.
 
 The validator, the override paths, docs/scenario-reference.md and
-docs/scenario.schema.json must all agree with :data:`fundflow.scenario_schema.SCENARIO`.
+docs/scenario.schema.json must all agree with :data:`fundflow.scenario.schema.SCENARIO`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from fundflow import config, scenario_docs
-from fundflow._reader import load_yaml
-from fundflow._schema_core import DERIVED, REQUIRED, Key
 from fundflow.cli import main
 from fundflow.errors import ConfigError
-from fundflow.overrides import INTEGER_KEYS, SCHEMA, apply_overrides, get_path
-from fundflow.scenario_schema import SCENARIO
+from fundflow.scenario import config
+from fundflow.scenario import reference as scenario_docs
+from fundflow.scenario._reader import load_yaml
+from fundflow.scenario._schema_core import DERIVED, REQUIRED, Key
+from fundflow.scenario.overrides import INTEGER_KEYS, SCHEMA, apply_overrides, get_path
+from fundflow.scenario.schema import SCENARIO
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -41,7 +42,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 def test_reference_tables_are_current() -> None:
     text = (DOCS / "scenario-reference.md").read_text(encoding="utf-8")
     assert scenario_docs.render_reference(text) == text, (
-        "docs/scenario-reference.md is stale: run python -m fundflow.scenario_docs"
+        "docs/scenario-reference.md is stale: run python -m fundflow.scenario.reference"
     )
 
 
@@ -60,7 +61,7 @@ def test_reference_without_markers_is_refused() -> None:
 def test_json_schema_file_is_current() -> None:
     text = (DOCS / "scenario.schema.json").read_text(encoding="utf-8")
     assert scenario_docs.json_text() == text, (
-        "docs/scenario.schema.json is stale: run python -m fundflow.scenario_docs"
+        "docs/scenario.schema.json is stale: run python -m fundflow.scenario.reference"
     )
 
 
@@ -225,7 +226,7 @@ def test_a_bad_declaration_is_refused() -> None:
 
 
 def test_challenge_keys_carry_the_chinese_names_of_the_sheet_columns() -> None:
-    from fundflow._sheet_columns import KEYS
+    from fundflow.scenario._sheet_columns import KEYS
 
     for path, key in SCENARIO["challenges"].walk():
         assert key.label_zh, path

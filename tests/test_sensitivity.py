@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from fundflow import ConfigError, Scenario
-from fundflow.sensitivity_analysis import output_names, sensitivity
+from fundflow.analysis.sensitivity import output_names, sensitivity
 
-sensitivity_module = importlib.import_module("fundflow.sensitivity_analysis")
+sensitivity_module = importlib.import_module("fundflow.analysis.sensitivity")
 
 # The government's (undiscounted) net cost depends on the matching ratio, not on
 # the discount rate nor on when the demander's value arrives.

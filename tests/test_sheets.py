@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from fundflow import ConfigError, load_scenario
-from fundflow._sheet_columns import KEYS, header_of
 from fundflow.cli import main
+from fundflow.scenario._sheet_columns import KEYS, header_of
 
 ROOT = Path(__file__).resolve().parents[1]
 OPEN = ROOT / "configs" / "open_competition.yaml"
@@ -106,7 +106,7 @@ def test_sheet_gives_the_yaml_scenario(tmp_path, suffix, lang, dist_text) -> Non
 
 
 def test_chinese_headers_cover_every_key_of_the_template() -> None:
-    from fundflow._sheet_template import example_row
+    from fundflow.io._sheet_template import example_row
 
     values, _ = example_row()
     keys = {part.split("[")[0] for path in values for part in path.split(".")}

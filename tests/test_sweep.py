@@ -13,9 +13,9 @@ import pytest
 
 import fundflow
 from fundflow import ConfigError, Scenario
-from fundflow.sweeps import make_design, run_design, sweep
+from fundflow.analysis.sweeps import make_design, run_design, sweep
 
-sweep_module = importlib.import_module("fundflow.sweeps")
+sweep_module = importlib.import_module("fundflow.analysis.sweeps")
 
 
 def program() -> dict[str, Any]:
@@ -144,7 +144,7 @@ def test_output_names_are_the_table_columns_without_simulating(
     sc: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     res = sweep(sc, {"government.matching.ratio": [0.2]}, runs=3, seed=1)
-    import fundflow.sweeps as sweeps
+    import fundflow.analysis.sweeps as sweeps
 
     def no_simulation(*args: object) -> None:
         raise AssertionError("output_names simulated a replication")
@@ -159,7 +159,7 @@ def test_workers_do_not_change_results_and_one_pool_is_used(
     sc: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pools: list[int] = []
-    pool_module = importlib.import_module("fundflow.montecarlo")  # where pools are started
+    pool_module = importlib.import_module("fundflow.run.montecarlo")  # where pools are started
     real = pool_module.ProcessPoolExecutor
 
     class Counting(real):  # type: ignore[misc, valid-type]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fundflow.waterfall import WaterfallSplit, WaterfallTerms, distribute, early_exit_price
+from fundflow.engine.waterfall import WaterfallSplit, WaterfallTerms, distribute, early_exit_price
 
 GOV = [(0.0, 25.0)]  # C_g = 25, called at t = 0
 SOCIAL = [(0.0, 75.0)]  # C_s = 75, called at t = 0

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from fundflow import ConfigError, load_scenario
-from fundflow._reader import MAX_DEPTH, MAX_NODES, load_yaml
 from fundflow.cli import main
+from fundflow.scenario._reader import MAX_DEPTH, MAX_NODES, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "open_competition.yaml"

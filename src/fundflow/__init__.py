@@ -14,35 +14,35 @@ The public API:
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
-
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from fundflow._version import __version__
 
 # Public names and the module that defines each. They are imported on first use
 # (PEP 562), so a worker process that only simulates does not pay for the analysis
 # modules' imports.
 _EXPORTS: dict[str, str] = {
-    "CompareResult": "comparison",
-    "compare": "comparison",
-    "Scenario": "config",
-    "load_scenario": "config",
+    "CompareResult": "analysis.comparison",
+    "compare": "analysis.comparison",
+    "Scenario": "scenario.config",
+    "load_scenario": "scenario.config",
     "ConfigError": "errors",
-    "simulate": "montecarlo",
-    "simulate_until": "montecarlo",
-    "OptimizeResult": "optimization",
-    "Search": "optimization",
-    "optimize": "optimization",
-    "apply_overrides": "overrides",
-    "get_path": "overrides",
-    "parse_assignment": "overrides",
-    "Provenance": "provenance",
-    "SimulationResult": "results",
-    "RunSettings": "settings",
-    "sensitivity": "sensitivity_analysis",
-    "SweepResult": "sweeps",
-    "run_design": "sweeps",
-    "sweep": "sweeps",
+    "simulate": "run.montecarlo",
+    "simulate_until": "run.montecarlo",
+    "OptimizeResult": "analysis.optimization",
+    "Search": "analysis.optimization",
+    "optimize": "analysis.optimization",
+    "apply_overrides": "scenario.overrides",
+    "get_path": "scenario.overrides",
+    "parse_assignment": "scenario.overrides",
+    "Provenance": "results.provenance",
+    "SimulationResult": "results.result",
+    "RunSettings": "run.settings",
+    "sensitivity": "analysis.sensitivity",
+    "SweepResult": "analysis.sweeps",
+    "run_design": "analysis.sweeps",
+    "sweep": "analysis.sweeps",
 }
 
 __all__ = [
@@ -70,17 +70,17 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .comparison import CompareResult, compare
-    from .config import Scenario, load_scenario
-    from .errors import ConfigError
-    from .montecarlo import simulate, simulate_until
-    from .optimization import OptimizeResult, Search, optimize
-    from .overrides import apply_overrides, get_path, parse_assignment
-    from .provenance import Provenance
-    from .results import SimulationResult
-    from .sensitivity_analysis import sensitivity
-    from .settings import RunSettings
-    from .sweeps import SweepResult, run_design, sweep
+    from fundflow.analysis.comparison import CompareResult, compare
+    from fundflow.analysis.optimization import OptimizeResult, Search, optimize
+    from fundflow.analysis.sensitivity import sensitivity
+    from fundflow.analysis.sweeps import SweepResult, run_design, sweep
+    from fundflow.errors import ConfigError
+    from fundflow.results.provenance import Provenance
+    from fundflow.results.result import SimulationResult
+    from fundflow.run.montecarlo import simulate, simulate_until
+    from fundflow.run.settings import RunSettings
+    from fundflow.scenario.config import Scenario, load_scenario
+    from fundflow.scenario.overrides import apply_overrides, get_path, parse_assignment
 
 
 def __getattr__(name: str) -> Any:

@@ -8,8 +8,8 @@ itself is imported only when a figure is drawn. In a notebook, show a returned
 figure with ``display(fig)`` (or draw into ``plt.subplots()`` axes).
 
 Money is in the scenario's ``money_unit`` and time in years. Loss-like measures
-are read with losses positive, as :func:`fundflow.metrics.var` and
-:func:`fundflow.metrics.cvar` read them: VaR is the α-quantile, CVaR the mean of
+are read with losses positive, as :func:`fundflow.results.metrics.var` and
+:func:`fundflow.results.metrics.cvar` read them: VaR is the α-quantile, CVaR the mean of
 the worst ``1 - α`` share.
 
 Functions

@@ -2,7 +2,7 @@
 
 New Axes come from a :class:`matplotlib.figure.Figure` made without pyplot;
 matplotlib is imported only when one is made. Labels and units are the
-package's own (:mod:`fundflow.labels`), extended to sweep columns such as
+package's own (:mod:`fundflow.io.labels`), extended to sweep columns such as
 ``gov_net_cost_cvar95``.
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from .. import labels as _labels
+from fundflow.io import labels as _labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -70,7 +70,7 @@ def _lower_first(text: str) -> str:
 
 
 def _label(name: str, *, capital: bool = True, lang: str = "en") -> str:
-    """The package's label of a measure (:mod:`fundflow.labels`), or of a sweep column.
+    """The package's label of a measure (:mod:`fundflow.io.labels`), or of a sweep column.
 
     ``gov_net_cost`` -> ``Government net cost``; ``gov_net_cost_cvar95`` ->
     ``Government net cost, CVaR 95%``; names without a label are kept as they are.

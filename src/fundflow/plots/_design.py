@@ -10,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..labels import check_lang, text
+from fundflow.io.labels import check_lang, text
+
 from ._axes import (
     _axis_label,
     _column_unit,
@@ -86,7 +87,7 @@ def sweep_response(
     units : mapping of str to str, optional
         Units by column name (a lever's unit, say), and the money unit under
         ``"money"``; measures and ``{measure}_{statistic}`` columns otherwise
-        take theirs from :mod:`fundflow.labels`.
+        take theirs from :mod:`fundflow.io.labels`.
     err_multiplier : float, default 1.96
         1.96 turns a standard error into a 95% interval; 1 draws the column as is.
     lang : {"en", "zh"}, default "en"
@@ -164,7 +165,7 @@ def tornado(
         ``f"{index}_conf"`` columns, when present, are drawn as whiskers.
     unit : str, optional
         Unit of `output`, for Morris indices (which are in the output's unit);
-        by default from :mod:`fundflow.labels`, money in
+        by default from :mod:`fundflow.io.labels`, money in
         ``sensitivity_frame.attrs["money_unit"]`` when set.
         Sobol indices are shares of the output's variance.
     lang : {"en", "zh"}, default "en"

@@ -7,14 +7,15 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..labels import check_lang
+from fundflow.io.labels import check_lang
+
 from ._axes import _language
 from ._risk import exceedance_curve, exposure_fan, loss_distribution
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ..results import SimulationResult
+    from fundflow.results.result import SimulationResult
 
 #: Resolution of the PNGs written by :func:`write_run_plots`.
 DPI = 120

@@ -1,7 +1,7 @@
 """Risk figures of a run: loss histogram, exceedance curves, exposure fan, paired comparison.
 
-Loss-like measures are read with losses positive, as :func:`fundflow.metrics.var`
-and :func:`fundflow.metrics.cvar` read them: VaR is the α-quantile, CVaR the mean
+Loss-like measures are read with losses positive, as :func:`fundflow.results.metrics.var`
+and :func:`fundflow.results.metrics.cvar` read them: VaR is the α-quantile, CVaR the mean
 of the worst ``1 - α`` share.
 """
 
@@ -15,8 +15,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .. import metrics
-from ..labels import text
+from fundflow.io.labels import text
+from fundflow.results import metrics
+
 from ._axes import (
     _alpha_label,
     _axis_label,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ..results import SimulationResult
+    from fundflow.results.result import SimulationResult
 
 _STAT_COLORS = {"var": ("tab:orange", "tab:purple"), "cvar": ("tab:red", "black")}
 _STAT_STYLES = {"var": "--", "cvar": ":"}
@@ -354,7 +355,7 @@ def paired_comparison(
     Replications are paired by index (replication number); only those in both
     are used. The *difference* panel is a histogram of ``a - b`` per
     replication with the mean difference and its 95% confidence interval
-    (:func:`fundflow.metrics.paired_difference`); the *scatter* panel plots
+    (:func:`fundflow.results.metrics.paired_difference`); the *scatter* panel plots
     ``b`` against ``a`` with the diagonal ``b = a``.
 
     Parameters

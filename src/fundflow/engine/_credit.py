@@ -1,0 +1,106 @@
+"""Shared-risk bank credit (政银担) inside a replication (docs/model.md, "Credit with shared risk").
+
+Each route's solver borrows ``loan_share`` of its own funding need (the planned
+investment ``I`` less the demander's contribution ``D``) from the bank when the
+route starts. Every full year the loan is outstanding it pays ``interest_rate``
+of the principal to the bank; it pays the ``guarantee_fee`` to the guarantor at
+the start and on each anniversary. Both count against the solver's reserve: a
+running route that cannot pay them within it is abandoned (a financing failure).
+When the route ends it repays principal and
+interest accrued since the last anniversary, unless it defaults (probability
+``default_probability_on_failure`` or ``..._on_success``, one draw per route).
+On default the solver repays ``1 - loss_given_default`` of the principal; the
+loss is paid to the bank by the guarantor, reguarantor and government at their
+``risk_sharing`` shares (the bank bears its own share). A loan still outstanding
+at the horizon is neither repaid nor lost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from fundflow.engine.hooks import EngineHooks
+from fundflow.engine.ledger import K, P
+from fundflow.engine.plan import EnginePlan
+from fundflow.scenario.config import Credit
+
+BANK, GUARANTOR, SOL = P["bank"], P["guarantor"], P["solver"]
+
+
+class CreditBook:
+    """Loans of one replication, one per started route."""
+
+    def __init__(
+        self, books: EngineHooks, plan: EnginePlan, terms: Credit, default_u: list[float]
+    ) -> None:
+        self.books = books
+        self.plan = plan
+        self.terms = terms
+        self.default_u = default_u
+        self.principal: dict[int, float] = {}
+        self.interest_from: dict[int, float] = {}
+        self.defaulted: set[int] = set()
+
+    def open(self, r: int) -> None:
+        """The solver of route ``r`` borrows at its start."""
+        books = self.books
+        cp = self.plan.challenges[self.plan.route_challenge[r]]
+        need = max(0.0, cp.investment - cp.installments_total)
+        amount = self.terms.loan_share * need
+        if amount <= 0.0:
+            return
+        self.principal[r] = amount
+        self.interest_from[r] = books.now()
+        books.solver_receives(r, BANK, amount, K["loan"])
+        books.process(self.service(r))
+
+    def _pay(self, r: int, payee: int, amount: float, kind: int) -> None:
+        """The solver pays; a running route that cannot within its reserve is abandoned
+        (a financing failure), which closes the loan."""
+        if not self.books.solver_pays(r, payee, amount, kind):
+            self.books.abandon(r)
+
+    def service(self, r: int) -> Generator[simpy.Event, Any, None]:
+        """Guarantee fee now and yearly, interest yearly, while the loan is open."""
+        while r in self.principal:
+            principal = self.principal[r]
+            self._pay(r, GUARANTOR, self.terms.guarantee_fee * principal, K["guarantee_fee"])
+            if r not in self.principal:
+                return
+            yield self.books.timeout(1.0)
+            if r not in self.principal:
+                return
+            self._pay(r, BANK, self.terms.interest_rate * principal, K["interest"])
+            self.interest_from[r] = self.books.now()
+
+    def close(self, r: int, succeeded: bool) -> None:
+        """Repay, or default, when route ``r`` ends."""
+        principal = self.principal.pop(r, 0.0)
+        if principal <= 0.0:
+            return
+        terms = self.terms
+        p = (
+            terms.default_probability_on_success
+            if succeeded
+            else (terms.default_probability_on_failure)
+        )
+        if self.default_u[r] < p:
+            loss = terms.loss_given_default * principal
+            self._pay(r, BANK, principal - loss, K["repayment"])
+            for party, share in terms.risk_sharing.items():
+                if party != "bank":
+                    self.books.pay(P[party], BANK, share * loss, K["guarantee_payout"], r)
+            self.defaulted.add(r)
+            return
+        accrued = terms.interest_rate * principal * (self.books.now() - self.interest_from[r])
+        self._pay(r, BANK, accrued, K["interest"])
+        self._pay(r, BANK, principal, K["repayment"])
+
+
+def loan_outstanding(book: CreditBook | None) -> float:
+    """Principal still lent at the horizon."""
+    return math.fsum(book.principal.values()) if book is not None else 0.0

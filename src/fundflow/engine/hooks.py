@@ -1,0 +1,57 @@
+"""The narrow interface through which the fund and credit books reach the engine.
+
+A book (:class:`~fundflow.engine._fund.GuidedFundBook`,
+:class:`~fundflow.engine._credit.CreditBook`) keeps its own accounts and moves
+money only through :class:`EngineHooks`: the clock, scheduling, payments on the ledger and the solver's reserve check. Any
+engine that implements the protocol can host the books; the books import no
+engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any, Protocol
+
+import simpy
+
+__all__ = ["EngineHooks"]
+
+
+class EngineHooks(Protocol):
+    """What the fund and credit books may ask of the replication they run in."""
+
+    def now(self) -> float:
+        """The simulation time, in years."""
+        ...
+
+    def schedule(self, delay: float, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` ``delay`` years from now."""
+        ...
+
+    def timeout(self, delay: float) -> simpy.Event:
+        """An event a process may yield to wait ``delay`` years."""
+        ...
+
+    def process(self, generator: Generator[simpy.Event, Any, None]) -> None:
+        """Start a process (a generator yielding events)."""
+        ...
+
+    def pay(self, payer: int, payee: int, amount: float, kind: int, route: int) -> None:
+        """Book a payment between parties on the ledger; ``route`` -1 for none.
+
+        No reserve check and no solver bookkeeping: for payments the solver makes
+        or receives use :meth:`solver_pays` / :meth:`solver_receives`.
+        """
+        ...
+
+    def solver_receives(self, route: int, payer: int, amount: float, kind: int) -> None:
+        """The solver of ``route`` receives ``amount``."""
+        ...
+
+    def solver_pays(self, route: int, payee: int, amount: float, kind: int) -> bool:
+        """The solver of ``route`` pays; False, and nothing paid, if its reserve forbids."""
+        ...
+
+    def abandon(self, route: int) -> None:
+        """End ``route`` as a financing failure."""
+        ...

@@ -1,0 +1,432 @@
+"""Write a run's tables to a directory: CSV, Excel, Parquet, Markdown, LaTeX, a manifest.
+
+Layout of ``export_result(result, "out/", formats=("csv", "xlsx", "md"))``::
+
+    out/
+      summary.csv  runs.csv  routes.csv      every table in the machine formats
+      summary.md  challenges.md              summary and challenges in the readable formats
+      results.xlsx                           sheets summary, challenges
+      party_totals.csv                       net cash by party, one row per replication
+      ledger_0000.csv                        every payment of the first replication
+      manifest.json                          what produced the files (written last)
+
+* The per-replication tables ``runs`` (one row per replication) and ``routes``
+  (one per replication and route: 440,000 rows for 10,000 replications of the
+  shipped program) are data, not reading: they go to CSV and Parquet only,
+  unless ``tables=("runs", "routes")`` (``--tables runs,routes``) asks for them
+  in Excel, Markdown and LaTeX too. The summary (and a per-challenge table, when
+  the result has one) goes to every format.
+
+* CSV and Parquet are for programs: columns keep their code names
+  (``gov_net_cost``), and the summary gains ``label`` and ``unit`` columns in the
+  chosen language. Excel, Markdown and LaTeX are for people: headers are labels
+  with units (``Government net cost (CNY million)``), numbers are formatted
+  (money ``#,##0.00``, shares as percentages).
+* Every file is written to a hidden temporary name in the target directory and
+  renamed (:func:`os.replace`) when complete, so an error or Ctrl-C never leaves a
+  half-written file under a final name; ``manifest.json`` comes last, so a
+  directory without it holds an interrupted export.
+* This module chooses the formats and writes the files; the tables themselves
+  and their Markdown and LaTeX text come from :mod:`fundflow.io._text_tables`
+  (written there, not by pandas, which would need ``tabulate`` and ``jinja2``),
+  the Excel workbook from :mod:`fundflow.io._xlsx` (openpyxl lays out each sheet,
+  the bulk rows are streamed into its XML; a table longer than an Excel sheet
+  continues on ``routes_2``...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fundflow.errors import ConfigError
+from fundflow.io import labels as lb
+from fundflow.io._text_tables import _plain_table, _summary_table, _Table, _write_text
+from fundflow.io._xlsx import _write_xlsx
+from fundflow.results.provenance import Provenance, scenario_sha256
+from fundflow.results.provenance import jsonable as _jsonable
+
+__all__ = [
+    "DETAIL_TABLES",
+    "FORMATS",
+    "READABLE_FORMATS",
+    "atomic_path",
+    "export_result",
+    "parse_formats",
+    "parse_tables",
+    "prepare_directory",
+    "write_table",
+]
+
+#: Table formats, in the order files are written.
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet", "md", "tex")
+
+#: Formats for people; the per-replication tables go there only when asked for.
+READABLE_FORMATS: tuple[str, ...] = ("xlsx", "md", "tex")
+
+#: Per-replication tables: always in CSV and Parquet, in the readable formats on request.
+DETAIL_TABLES: tuple[str, ...] = ("runs", "routes")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def parse_formats(formats: str | Iterable[str], option: str = "formats") -> tuple[str, ...]:
+    """Validate formats given as ``"csv,xlsx"`` or a sequence; duplicates dropped.
+
+    Raises
+    ------
+    ConfigError
+        Naming `option` and listing the allowed formats.
+    """
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    out: list[str] = []
+    for item in items:
+        fmt = str(item).strip().lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise ConfigError(option, item, f"must be one or more of {', '.join(FORMATS)}")
+        if fmt not in out:
+            out.append(fmt)
+    if not out:
+        raise ConfigError(option, formats, f"must name at least one of {', '.join(FORMATS)}")
+    return tuple(out)
+
+
+def parse_tables(tables: str | Iterable[str], option: str = "tables") -> tuple[str, ...]:
+    """Validate per-replication tables given as ``"runs,routes"`` or a sequence.
+
+    An empty string or sequence means none.
+
+    Raises
+    ------
+    ConfigError
+        Naming `option` and listing the allowed tables.
+    """
+    items = tables.split(",") if isinstance(tables, str) else list(tables)
+    out: list[str] = []
+    for item in items:
+        name = str(item).strip().lower()
+        if not name:
+            continue
+        if name not in DETAIL_TABLES:
+            allowed = ", ".join(DETAIL_TABLES)
+            raise ConfigError(option, item, f"must be one or more of {allowed}")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def prepare_directory(directory: str | os.PathLike[str], option: str = "directory") -> Path:
+    """Create `directory` if missing and check that files can be written in it.
+
+    Raises
+    ------
+    ConfigError
+        Naming `option` (``"--out"`` from the command line) when the directory
+        cannot be created or written.
+    """
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".fundflow-probe.", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(option, str(path), f"cannot be written ({reason})") from None
+    return path
+
+
+@functools.cache
+def _file_mode() -> int:
+    """Permissions of a new file under the process umask (mkstemp makes 0600)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it to `path` when the block succeeds.
+
+    On any exception, KeyboardInterrupt included, the temporary file is removed and
+    `path` is left as it was.
+    """
+    final = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- CSV and Parquet
+
+
+def _machine_frame(table: _Table, lang: str, money_unit: str) -> pd.DataFrame:
+    """What CSV and Parquet get: code names; the summary with ``label`` and ``unit``."""
+    if table.row_units is None:
+        return table.frame
+    frame = table.frame.drop(columns="measure").rename(columns={"code": "measure"})
+    frame.insert(1, "label", [lb.label(m, lang) for m in frame["measure"]])
+    frame.insert(2, "unit", [lb.unit_text(u, lang, money_unit) for u in table.row_units])
+    return frame
+
+
+def _plain_values(frame: pd.DataFrame, categories_as_text: bool = True) -> pd.DataFrame:
+    """A shallow copy with every -0.0 as 0.0 (never ``-0`` in a file), categories as text."""
+    plain = frame.copy(deep=False)
+    for name in plain.columns:
+        column = plain[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            if categories_as_text:
+                plain[name] = column.astype(str)
+        elif column.dtype.kind == "f":
+            plain[name] = column + 0.0  # IEEE: -0.0 + 0.0 == +0.0, NaN stays NaN
+    return plain
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8 CSV through Arrow's writer (shortest round-trip floats, ten times pandas' speed)."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    table = pa.Table.from_pandas(_plain_values(frame), preserve_index=False)
+    csv.write_csv(table, path, write_options=csv.WriteOptions(quoting_style="needed"))
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    _plain_values(frame, categories_as_text=False).to_parquet(path, index=False)
+
+
+# --------------------------------------------------------------------------- public
+
+
+def write_table(
+    table: pd.DataFrame,
+    directory: str | os.PathLike[str],
+    name: str,
+    formats: Iterable[str] = ("csv",),
+    lang: str = "en",
+    money_unit: str = "CNY million",
+    *,
+    summary: bool = False,
+) -> list[Path]:
+    """Write one table as ``name.<format>`` files (``name.xlsx`` with one sheet).
+
+    `summary` marks a table whose rows are measures and columns statistics (a
+    summary or a comparison): its rows carry the units. Files are written
+    atomically into an existing directory.
+    """
+    lb.check_lang(lang)
+    fmts = parse_formats(formats)
+    spec = _summary_table(table, lang, money_unit, name) if summary else _plain_table(table, name)
+    return [_write(spec, Path(directory), fmt, lang, money_unit) for fmt in fmts]
+
+
+def _write(table: _Table, directory: Path, fmt: str, lang: str, money_unit: str) -> Path:
+    final = directory / f"{table.name}.{fmt}"
+    with atomic_path(final) as tmp:
+        if fmt == "csv":
+            _write_csv(_machine_frame(table, lang, money_unit), tmp)
+        elif fmt == "parquet":
+            _write_parquet(_machine_frame(table, lang, money_unit), tmp)
+        elif fmt == "xlsx":
+            _write_xlsx([table], tmp, lang, money_unit)
+        else:
+            _write_text(table, tmp, fmt, lang, money_unit)
+    return final
+
+
+def _challenges(result: Any) -> pd.DataFrame | None:
+    """The result's per-challenge table (attribute or method ``challenges``), if it has one."""
+    table = getattr(result, "challenges", None)
+    if callable(table):
+        table = table()
+    return table if isinstance(table, pd.DataFrame) else None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scenario_record(scenario: Any, scenario_file: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """Name, unit, file hash and the validated source mapping of a scenario, for a manifest."""
+    record: dict[str, Any] = {
+        "name": scenario.name,
+        "money_unit": scenario.money_unit,
+        "file": None,
+        "file_sha256": None,
+        "source_sha256": scenario_sha256(scenario),
+        "source": _jsonable(dict(scenario.source)),
+    }
+    if scenario_file is not None:
+        record["file"] = str(scenario_file)
+        record["file_sha256"] = _sha256(Path(scenario_file))
+    return record
+
+
+def write_manifest(
+    directory: Path,
+    provenance: Provenance,
+    files: Sequence[Path],
+    *,
+    scenario_files: Sequence[str | os.PathLike[str] | None] = (),
+    **entries: Any,
+) -> Path:
+    """Write ``manifest.json`` (atomically) for a run, a comparison or a sweep.
+
+    The manifest holds the result's provenance (``fundflow_version``,
+    ``engine``, ``seed_entropy``, ``runs``, ``workers``, ``elapsed_seconds``), a
+    record of each scenario (:func:`scenario_record`: ``scenario``, or
+    ``scenario_a`` and ``scenario_b`` for a comparison), the `entries` given
+    (command line, formats...), when it was written, and `files` with their
+    sizes and SHA-256.
+
+    Parameters
+    ----------
+    directory : Path
+    provenance : Provenance
+        ``result.provenance`` of a SimulationResult, CompareResult or SweepResult.
+    files : sequence of Path
+        The files written, to list.
+    scenario_files : sequence of path or None
+        The YAML file each scenario was read from, in order (their hashes are
+        recorded).
+    **entries
+        Further entries; they override the provenance's of the same name.
+    """
+    record = provenance.manifest()
+    scenarios = provenance.sources
+    keys = ["scenario"] if len(scenarios) == 1 else [f"scenario_{k}" for k in "ab"]
+    given = list(scenario_files) + [None] * len(scenarios)
+    for key, scenario, file in zip(keys, scenarios, given, strict=False):
+        record[key] = scenario_record(scenario, file)
+    record.update(entries)
+    record["created"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    record["files"] = [
+        {"name": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files
+    ]
+    final = directory / "manifest.json"
+    with atomic_path(final) as tmp:
+        text = json.dumps(_jsonable(record), indent=2, ensure_ascii=False, allow_nan=False)
+        tmp.write_text(text + "\n", encoding="utf-8")
+    return final
+
+
+def export_result(
+    result: Any,
+    directory: str | os.PathLike[str],
+    formats: str | Iterable[str] = ("csv",),
+    lang: str = "en",
+    *,
+    scenario_file: str | os.PathLike[str] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    extra_files: Sequence[str | os.PathLike[str]] = (),
+    tables: str | Iterable[str] = (),
+) -> list[Path]:
+    """Write a run's summary, runs, routes and challenges tables, party totals, a ledger
+    and a manifest.
+
+    The summary (and a per-challenge table, when the result has a ``challenges``
+    table) is written in every format; the per-replication ``runs`` and
+    ``routes`` tables in CSV and Parquet, and in Excel, Markdown and LaTeX only
+    when named in `tables`.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        What :func:`fundflow.simulate` returned.
+    directory : str or path-like
+        Created if missing.
+    formats : str or iterable of str, default ("csv",)
+        Any of ``csv, xlsx, parquet, md, tex`` (``"csv,xlsx"`` also accepted).
+    lang : {"en", "zh"}
+        Language of labels in the summary and of the readable formats' headers.
+    scenario_file : path, optional
+        The YAML file the scenario was read from; its SHA-256 goes into the manifest.
+    provenance : mapping, optional
+        Extra entries for the manifest (e.g. the command line and ``--set`` overrides).
+    extra_files : sequence of paths, default ()
+        Files already written into `directory` (figures) to list in the manifest.
+    tables : str or iterable of str, default ()
+        Per-replication tables (``runs``, ``routes``) to write in the readable
+        formats (xlsx, md, tex) as well; they always go to csv and parquet. An
+        Excel sheet holds at most 1,048,576 rows: a longer table continues on
+        sheets ``routes_2``, ``routes_3``...
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, ``manifest.json`` last.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown format, table or language, or a directory that cannot be
+        written; checked before anything is written.
+
+    Examples
+    --------
+    >>> res = fundflow.simulate("configs/open_competition.yaml", runs=200, seed=1)  # doctest: +SKIP
+    >>> export_result(res, "out", formats="csv,xlsx", lang="zh")  # doctest: +SKIP
+    """
+    fmts = parse_formats(formats)
+    detail = parse_tables(tables)
+    lb.check_lang(lang)
+    out = prepare_directory(directory)
+    money = result.money_unit
+    readable = [_summary_table(result.summary(), lang, money, "summary")]
+    challenges = _challenges(result)
+    if challenges is not None:
+        readable.append(_plain_table(challenges, "challenges"))
+    per_replication = [_plain_table(result.runs, "runs"), _plain_table(result.routes, "routes")]
+    first = int(result.replications[0])
+    written: list[Path] = []
+    with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
+        _write_csv(result.ledger(first), tmp)
+    written.append(out / f"ledger_{first:04d}.csv")
+    with atomic_path(out / "party_totals.csv") as tmp:
+        _write_csv(result.party_totals().reset_index(), tmp)
+    written.append(out / "party_totals.csv")
+    for fmt in fmts:
+        chosen = readable + [
+            t for t in per_replication if fmt not in READABLE_FORMATS or t.name in detail
+        ]
+        if fmt == "xlsx":
+            with atomic_path(out / "results.xlsx") as tmp:
+                _write_xlsx(chosen, tmp, lang, money)
+            written.append(out / "results.xlsx")
+        else:
+            written.extend(_write(t, out, fmt, lang, money) for t in chosen)
+    content = {
+        "convergence": getattr(result, "convergence", None),
+        "formats": list(fmts),
+        "tables_in_readable_formats": ["summary", *[t.name for t in readable[1:]], *detail],
+        "lang": lang,
+        "money_unit": money,
+        **dict(provenance or {}),
+    }
+    written += [Path(p) for p in extra_files]
+    written.append(
+        write_manifest(out, result.provenance, written, scenario_files=[scenario_file], **content)
+    )
+    return written

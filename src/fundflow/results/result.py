@@ -1,0 +1,327 @@
+"""A Monte Carlo run's tables: runs, routes, challenges, parties, ledgers, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from fundflow.engine.layout import Layout
+from fundflow.engine.ledger import Ledger
+from fundflow.engine.outcome import STATUS, SUCCEEDED
+from fundflow.results import metrics
+from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS, challenge_npv
+from fundflow.scenario.config import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fundflow.results.provenance import Provenance
+# pandas is imported where a table is built, not here: a worker process imports this
+# module (through montecarlo) and never builds one.
+
+__all__ = ["SimulationResult"]
+
+
+@dataclass(eq=False)
+class SimulationResult:
+    """What :func:`fundflow.simulate` returns.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    entropy : int
+        Root seed entropy; ``simulate(scenario, runs, seed=entropy)`` reproduces it.
+    replications : ndarray of int
+    workers : int
+    elapsed : float
+        Wall time of the run in seconds.
+    version : str
+        fundflow version that produced the result.
+    provenance : Provenance
+        All of these together with the scenario's hash, as compare and sweep
+        results carry them (:mod:`fundflow.results.provenance`).
+    convergence : dict or None
+        Set by :func:`fundflow.simulate_until`.
+    """
+
+    scenario: Scenario
+    entropy: int
+    replications: np.ndarray
+    runs_columns: Mapping[str, np.ndarray]
+    routes_columns: Mapping[str, np.ndarray]
+    net_cash: np.ndarray
+    parties: tuple[str, ...]
+    ledgers: dict[int, Ledger]
+    exposure: np.ndarray
+    exposure_times: np.ndarray
+    workers: int
+    elapsed: float
+    version: str
+    rerun: Callable[[int], Ledger] | None = None
+    convergence: dict[str, Any] | None = None
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return int(self.replications.shape[0])
+
+    @property
+    def money_unit(self) -> str:
+        return self.scenario.money_unit
+
+    @property
+    def provenance(self) -> Provenance:
+        """Scenario, its hash, seed, runs, workers, time, version: :class:`Provenance`."""
+        from fundflow.results.provenance import Provenance
+
+        return Provenance.of(
+            [self.scenario],
+            entropy=self.entropy,
+            runs=len(self),
+            workers=self.workers,
+            elapsed=self.elapsed,
+            version=self.version,
+        )
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """One row per replication (index ``replication``), the measures of docs/model.md."""
+        import pandas as pd
+
+        if "runs" not in self._cache:
+            frame = pd.DataFrame(
+                dict(self.runs_columns), index=pd.Index(self.replications, name="replication")
+            )
+            self._cache["runs"] = frame
+        return self._cache["runs"]
+
+    @property
+    def routes(self) -> pd.DataFrame:
+        """One row per replication x route (MultiIndex ``replication, route``)."""
+        import pandas as pd
+
+        if "routes" not in self._cache:
+            cols = dict(self.routes_columns)
+            if cols["status"].dtype.kind in "iu":  # codes, as simulate() sends them
+                cols["status"] = np.asarray(STATUS, dtype=object)[cols["status"]]
+            frame = pd.DataFrame(cols).set_index(["replication", "route"])
+            names = [c.name for c in self.scenario.challenges]
+            spec = [names[i] for i in _challenge_specs(self.scenario)]
+            frame.insert(
+                1, "challenge_name", np.asarray(spec, dtype=object)[frame["challenge"].to_numpy()]
+            )
+            self._cache["routes"] = frame
+        return self._cache["routes"]
+
+    def party_totals(self) -> pd.DataFrame:
+        """Net cash (received minus paid) by party, one row per replication.
+
+        Every row sums to zero: money is conserved.
+        """
+        import pandas as pd
+
+        return pd.DataFrame(
+            self.net_cash,
+            columns=pd.Index(self.parties, name="party"),
+            index=pd.Index(self.replications, name="replication"),
+        )
+
+    def ledger(self, replication: int = 0) -> pd.DataFrame:
+        """The ledger of one replication as a DataFrame.
+
+        Ledgers not kept during the run are re-simulated from the same draws.
+        """
+        rep = int(replication)
+        if rep in self.ledgers:
+            return self.ledgers[rep].to_frame()
+        if self.rerun is None or rep < 0:
+            raise KeyError(f"replication(={replication}) is not available")
+        return self.rerun(rep).to_frame()
+
+    def exposure_paths(self) -> pd.DataFrame:
+        """Government cumulative net outflow (money unit) at quarterly times.
+
+        One row per replication, one column per time in years (flows up to and
+        including that time; ``gov_lp`` included).
+        """
+        import pandas as pd
+
+        return pd.DataFrame(
+            self.exposure,
+            index=pd.Index(self.replications, name="replication"),
+            columns=pd.Index(self.exposure_times, name="time"),
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The runs table (one row per replication)."""
+        return self.runs
+
+    def export(self, directory: Any, formats: Any = ("csv",), lang: str = "en") -> list[Any]:
+        """Write the summary, runs and routes tables, a ledger and a manifest to `directory`.
+
+        See :func:`fundflow.io.export.export_result` for the layout and formats
+        (``csv, xlsx, parquet, md, tex``); returns the paths written.
+        """
+        from fundflow.io.export import export_result
+
+        return export_result(self, directory, formats, lang)
+
+    def summary(self, alphas: tuple[float, ...] = (0.95, 0.99)) -> pd.DataFrame:
+        """Mean, SE, 95% CI, std, percentiles; VaR/CVaR for loss-like measures.
+
+        Money in the scenario's ``money_unit``; counts and shares as numbers. The
+        program ratios of :data:`~fundflow.results.measures.RATIO_MEASURES`
+        (``gov_cost_per_success``, ``leverage``) follow ``gov_mean_delay``: their
+        ``mean`` is the ratio of means, ``se`` its delta-method standard error and
+        the interval ``mean ± t · se`` (:func:`fundflow.results.metrics.summarize_ratios`);
+        they have no percentiles.
+        """
+        import pandas as pd
+
+        losses = [m for m in LOSS_MEASURES if m in self.runs_columns]
+        table = metrics.summarize(self.runs, loss_measures=losses, alphas=alphas)
+        ratios = {k: v for k, v in RATIO_MEASURES.items() if set(v) <= set(self.runs_columns)}
+        rows = metrics.summarize_ratios(self.runs, ratios, alphas=alphas)
+        names = list(table.index)
+        at = names.index("gov_mean_delay") + 1 if "gov_mean_delay" in names else len(names)
+        return pd.concat([table.iloc[:at], rows, table.iloc[at:]])
+
+    def party_table(self) -> pd.DataFrame:
+        """Mean net cash by party, with program cash and realised value apart.
+
+        Net cash is received minus paid (+ = the party gains money). The
+        government is one party: ``government`` includes the guided fund's
+        government LP, so its ``net`` is minus the headline ``gov_net_cost``; the
+        row ``gov_lp_of_which`` shows the fund part alone (already included).
+        ``realised_value`` is value a success creates
+        (:data:`~fundflow.results.measures.VALUE_KINDS`: the demander's commercial value,
+        the solver's own value) and ``external`` (the rest of the economy) its
+        counterpart; ``program_cash`` is the rest, the program's money flows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``party``; columns ``program_cash``, ``realised_value``, ``net``
+            (their sum, means over replications), and ``p5``, ``p95`` of ``net``.
+            Each column sums to zero over the parties (money is conserved), the
+            ``gov_lp_of_which`` row left out.
+        """
+        import pandas as pd
+
+        net = {p: self.net_cash[:, i] for i, p in enumerate(self.parties)}
+        value = {p: np.zeros(len(self)) for p in self.parties}
+        for party, column in VALUE_KINDS.values():
+            if column in self.runs_columns:
+                value[party] = value[party] + np.asarray(self.runs_columns[column], dtype=float)
+                value["external"] = value["external"] - self.runs_columns[column]
+        fold = {"government": ("government", "gov_lp"), "gov_lp_of_which": ("gov_lp",)}
+        names = ["government", "gov_lp_of_which"]
+        names += [p for p in self.parties if p not in ("government", "gov_lp", "external")]
+        names.append("external")
+        rows = {}
+        for name in names:
+            parts = fold.get(name, (name,))
+            total = np.sum([net[p] for p in parts], axis=0)
+            realised = np.sum([value[p] for p in parts], axis=0)
+            p5, p95 = np.quantile(total, [0.05, 0.95])
+            rows[name] = {
+                "program_cash": float(np.mean(total - realised)),
+                "realised_value": float(np.mean(realised)),
+                "net": float(np.mean(total)),
+                "p5": float(p5),
+                "p95": float(p95),
+            }
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "party"
+        return frame
+
+    @property
+    def challenges(self) -> pd.DataFrame:
+        """One row per challenge name (copies pooled): participation and who pays.
+
+        Columns: ``copies``; ``routes_started`` (per copy, mean);
+        ``success_probability`` (share of copies x replications that succeeded);
+        ``solver_npv_per_route``: the solver's expected NPV (discounted to t = 0)
+        per route that started, ``E[NPV summed over started routes] / E[routes
+        started]`` over replications, with ``solver_npv_se`` (delta method,
+        clustered by replication) and ``solver_npv_ci_low``/``_high`` (95%);
+        ``required_npv`` (``solver.required_npv``) and ``clears_required_npv``
+        (``solver_npv_per_route >= required_npv``); ``gov_challenge_net_cost``, the
+        government's net cost of one copy (its routes' payments; the guided fund,
+        pooled over the program, is left out) and ``demander_npv`` (one copy), each
+        a mean over replications with its ``_se``.
+        """
+        import pandas as pd
+
+        if "challenges" in self._cache:
+            return self._cache["challenges"]
+        layout = Layout.of(self.scenario)
+        cols = self.routes_columns
+        reps, names = len(self), [c.name for c in self.scenario.challenges]
+        copies = np.bincount(layout.challenge_spec, minlength=len(names)).astype(float)
+        npv_sum, started = challenge_npv(layout, cols["status"], cols["solver_npv"])
+        est, se = metrics.ratio_of_means(npv_sum, started, axis=0)
+        low, high = metrics.t_interval(est, se, reps)
+        required = float(getattr(self.scenario.solver, "required_npv", 0.0) or 0.0)
+
+        def per_copy(column: str) -> tuple[np.ndarray, np.ndarray]:
+            sums = _by_name(layout, np.asarray(cols[column], dtype=float)) / copies
+            std = sums.std(axis=0, ddof=1) if reps > 1 else np.full(len(names), np.nan)
+            return sums.mean(axis=0), std / np.sqrt(reps)
+
+        gov, gov_se = per_copy("gov_net_cost")
+        dem, dem_se = per_copy("demander_npv")
+        frame = pd.DataFrame(
+            {
+                "copies": copies.astype(np.int64),
+                "routes_started": started.mean(axis=0) / copies,
+                "success_probability": _successes(layout, cols["status"]).sum(axis=0)
+                / (reps * copies),
+                "solver_npv_per_route": est,
+                "solver_npv_se": se,
+                "solver_npv_ci_low": low,
+                "solver_npv_ci_high": high,
+                "required_npv": required,
+                "clears_required_npv": np.asarray(est >= required),
+                "gov_challenge_net_cost": gov,
+                "gov_challenge_net_cost_se": gov_se,
+                "demander_npv": dem,
+                "demander_npv_se": dem_se,
+            },
+            index=pd.Index(names, name="challenge"),
+        )
+        self._cache["challenges"] = frame
+        return frame
+
+
+def _by_name(layout: Layout, values: np.ndarray) -> np.ndarray:
+    """Per-route values (replication by replication) summed per challenge name."""
+    n_names = int(layout.challenge_spec.max(initial=-1)) + 1
+    per_rep = values.reshape(-1, layout.n_routes)
+    out = np.zeros((per_rep.shape[0], n_names))
+    for spec in range(n_names):
+        out[:, spec] = per_rep[:, layout.route_spec == spec].sum(axis=1)
+    return out
+
+
+def _successes(layout: Layout, status: np.ndarray) -> np.ndarray:
+    """Per replication and challenge name: copies in which some route succeeded."""
+    codes = np.asarray(status)
+    if codes.dtype.kind not in "iu":
+        codes = np.asarray([STATUS.index(str(s)) for s in codes.tolist()])
+    won = (codes == SUCCEEDED).reshape(-1, layout.n_routes)
+    n_copies = layout.n_challenges
+    per_copy = np.zeros((won.shape[0], n_copies), dtype=bool)
+    for c in range(n_copies):
+        per_copy[:, c] = won[:, layout.route_challenge == c].any(axis=1)
+    n_names = int(layout.challenge_spec.max(initial=-1)) + 1
+    out = np.zeros((won.shape[0], n_names))
+    for spec in range(n_names):
+        out[:, spec] = per_copy[:, layout.challenge_spec == spec].sum(axis=1)
+    return out
+
+
+def _challenge_specs(scenario: Scenario) -> list[int]:
+    return [i for i, c in enumerate(scenario.challenges) for _ in range(c.count)]

@@ -1,0 +1,503 @@
+"""A scenario's challenge list read from a spreadsheet (.xlsx or .csv).
+
+``challenges: {from: list.xlsx, sheet: 榜单}`` in a scenario file takes the
+challenges from a sheet, one row per challenge, columns named by the challenge
+keys (:mod:`fundflow.scenario._sheet_columns`). The rows become the same list of mappings a
+YAML challenge list gives, so the usual validation applies; its errors are then
+mapped back to the cell they came from:
+``list.xlsx!榜单!D7 (challenges[5].total_investment) = -3: must be > 0``.
+
+Spreadsheets come from users and are not trusted: an .xlsx is opened in
+openpyxl's read-only mode (XML parsed by ``defusedxml``), its unpacked size and its
+row and column counts are bounded, and formulas are never evaluated (a cell that
+holds one is an error naming the cell).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fundflow.errors import ConfigError
+from fundflow.scenario._reader import Section
+from fundflow.scenario._sheet_columns import parse_header
+
+__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "SheetMap", "expand_challenges"]
+
+#: Largest unpacked .xlsx, or .csv, accepted (bytes).
+MAX_BYTES = 50_000_000
+#: Most rows and columns a challenge sheet may have.
+MAX_ROWS = 10_000
+MAX_COLUMNS = 500
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls files
+_INT = re.compile(r"[+-]?\d+")
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_DIST = re.compile(r"([A-Za-z_]\w*)\s*\((.*)\)")
+_INDEX = re.compile(r"\[(\d+)\]")
+_ABSENT: Any = object()
+
+
+class _Formula(str):
+    """The text of a cell that holds a formula (never evaluated)."""
+
+
+@dataclass
+class _Grid:
+    label: str  # what cell references start with: "list.xlsx!榜单" or "list.csv"
+    rows: list[list[Any]]  # rows[r - 1] is sheet row r
+    merged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SheetMap:
+    """Where each challenge and key of a sheet-based list came from."""
+
+    label: str
+    columns: list[tuple[str, str]]  # (column letter, dotted path) in sheet order
+    rows: list[int] = field(default_factory=list)  # sheet row of challenges[i]
+    filled: list[set[str]] = field(default_factory=list)  # paths given in challenges[i]
+
+    def cell(self, i: int, rest: str) -> str:
+        """The reference of the cell holding ``challenges[i].rest`` (or of its row)."""
+        row = self.rows[i]
+        letter = self._column(i, rest)
+        return f"{self.label}!{letter}{row}" if letter else f"{self.label} row {row}"
+
+    def _column(self, i: int, rest: str) -> str | None:
+        exact = [c for c, p in self.columns if p == rest]
+        if exact:
+            return exact[0]
+        below = [(c, p) for c, p in self.columns if p.startswith((rest + ".", rest + "["))]
+        if below:
+            given = [c for c, p in below if p in self.filled[i]]
+            return (given or [below[0][0]])[0]
+        above = [(c, p) for c, p in self.columns if rest.startswith((p + ".", p + "["))]
+        return max(above, key=lambda cp: len(cp[1]))[0] if above else None
+
+    def locate(self, exc: ConfigError) -> ConfigError:
+        """`exc` with the cell it concerns, if it concerns one challenge of the sheet."""
+        m = re.match(r"challenges\[(\d+)\]\.?(.*)", exc.path)
+        if m is None or int(m.group(1)) >= len(self.rows):
+            return exc
+        i, rest = int(m.group(1)), m.group(2)
+        shown = str(exc).startswith(f"{exc.path} = ")
+        allowed = exc.allowed
+        if self._column(i, rest) is None and allowed.startswith("missing"):
+            allowed += f" (the sheet has no column '{rest}')"
+        return ConfigError(
+            f"{self.cell(i, rest)} ({exc.path})", exc.value, allowed, show_value=shown
+        )
+
+
+def expand_challenges(
+    data: Mapping[str, Any], folder: Path
+) -> tuple[Mapping[str, Any], Callable[[ConfigError], ConfigError]]:
+    """Replace ``challenges: {from: FILE, ...}`` by the rows of that sheet.
+
+    Parameters
+    ----------
+    data : mapping
+        A scenario as read from YAML.
+    folder : Path
+        The scenario file's folder; a relative ``from:`` is resolved against it.
+
+    Returns
+    -------
+    data : mapping
+        `data` itself when its challenges are a list, else a copy with the sheet's.
+    locate : callable
+        Maps a :class:`ConfigError` of the scenario to the sheet's cell.
+    """
+    spec = data.get("challenges")
+    if not isinstance(spec, Mapping):
+        return data, lambda exc: exc
+    sec = Section(spec, "challenges")
+    name = sec.text("from")
+    sheet = sec.raw("sheet", None)
+    if sheet is not None and (not isinstance(sheet, str) or not sheet):
+        raise ConfigError(sec.at("sheet"), sheet, "must be the name of a sheet (text)")
+    sec.finish()
+    grid = _read(folder / name, name, sheet)
+    challenges, where = _challenges(grid)
+    return {**data, "challenges": challenges}, where.locate
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _read(file: Path, shown: str, sheet: str | None) -> _Grid:
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        if sheet is not None:
+            raise ConfigError("challenges.sheet", sheet, "applies only to .xlsx files")
+        return _read_csv(file, shown)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(file, shown, sheet)
+    raise ConfigError(
+        "challenges.from", shown, "must be an .xlsx or .csv file (save an .xls as .xlsx)"
+    )
+
+
+def _fail(shown: str, why: str) -> ConfigError:
+    return ConfigError("challenges.from", shown, why, truncate=False)
+
+
+def _head(file: Path, shown: str) -> bytes:
+    try:
+        with file.open("rb") as f:
+            return f.read(8)
+    except FileNotFoundError:
+        raise _fail(shown, f"file not found (looked for {file})") from None
+    except OSError as exc:
+        raise _fail(shown, f"cannot be read ({exc.strerror})") from None
+
+
+def _read_csv(file: Path, shown: str) -> _Grid:
+    _head(file, shown)
+    if file.stat().st_size > MAX_BYTES:
+        raise _fail(shown, f"larger than {MAX_BYTES // 10**6} MB: not a challenge list")
+    raw = file.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _fail(shown, "cannot be read: save it as UTF-8 text")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = [
+            [v if v.strip() else None for v in r] for r in csv.reader(io.StringIO(text), dialect)
+        ]
+    except csv.Error as exc:
+        raise _fail(shown, f"not valid CSV: {exc}") from None
+    _check_size(rows, shown)
+    return _Grid(shown, rows)
+
+
+def _check_size(rows: list[list[Any]], shown: str) -> None:
+    if len(rows) > MAX_ROWS:
+        raise _fail(shown, f"more than {MAX_ROWS:,} rows: not a challenge list")
+    wide = max((len(r) for r in rows), default=0)
+    if wide > MAX_COLUMNS:
+        raise _fail(shown, f"more than {MAX_COLUMNS} columns: not a challenge list")
+
+
+def _check_zip(file: Path, shown: str) -> None:
+    if _head(file, shown) == _OLE:
+        raise _fail(
+            shown,
+            "is password-protected or an Excel 97-2003 file: save it as an unprotected "
+            ".xlsx workbook (or as .csv)",
+        )
+    try:
+        with zipfile.ZipFile(file) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise _fail(shown, "cannot be read as an .xlsx workbook (not a zip archive)") from None
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_BYTES or len(members) > 10_000:
+        raise _fail(
+            shown,
+            f"unpacks to {unpacked / 1e6:,.0f} MB in {len(members)} parts: refused "
+            f"(more than {MAX_BYTES // 10**6} MB is no challenge list)",
+        )
+
+
+def _read_xlsx(file: Path, shown: str, sheet: str | None) -> _Grid:
+    _check_zip(file, shown)
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(file, read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # any failure to parse a user's file is one error
+        raise _fail(shown, f"cannot be read as an .xlsx workbook ({exc})") from None
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif sheet in wb.sheetnames:
+            ws = wb[sheet]
+        else:
+            raise ConfigError(
+                "challenges.sheet",
+                sheet,
+                f"no such sheet in {shown}; it has: " + ", ".join(wb.sheetnames),
+            )
+        label = f"{shown}!{ws.title}"
+        try:
+            return _Grid(label, _xlsx_rows(ws, shown), _merged(ws))
+        except ConfigError:
+            raise
+        except Exception as exc:  # a malformed sheet part
+            raise _fail(shown, f"cannot be read as an .xlsx workbook ({exc})") from None
+    finally:
+        wb.close()
+
+
+def _xlsx_rows(ws: Any, shown: str) -> list[list[Any]]:
+    ws.reset_dimensions()  # do not trust the file's stated size
+    rows: list[list[Any]] = []
+    for n, cells in enumerate(ws.iter_rows(), start=1):
+        values = [_formula_or_value(c) for c in cells]
+        if len(values) > MAX_COLUMNS:
+            if any(v is not None for v in values[MAX_COLUMNS:]):
+                raise _fail(shown, f"more than {MAX_COLUMNS} columns: not a challenge list")
+            values = values[:MAX_COLUMNS]
+        if n > MAX_ROWS:
+            if any(v is not None for v in values):
+                raise _fail(shown, f"more than {MAX_ROWS:,} rows: not a challenge list")
+            continue
+        rows.append(values)
+    return rows
+
+
+def _formula_or_value(cell: Any) -> Any:
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f" and value is not None:
+        return _Formula(str(value))
+    return value
+
+
+def _merged(ws: Any) -> list[str]:
+    """Merged ranges of a read-only sheet (its XML, parsed with defusedxml)."""
+    from defusedxml.ElementTree import iterparse
+
+    source = getattr(ws, "_get_source", None)
+    if source is None:
+        return []
+    out = []
+    with source() as f:
+        for _, element in iterparse(f):
+            if element.tag.endswith("}mergeCell"):
+                out.append(str(element.get("ref")))
+            element.clear()
+    return out
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _letter(j: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(j + 1))
+
+
+def _empty(row: list[Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+def _comment(row: list[Any]) -> bool:
+    first = next((v for v in row if v is not None and str(v).strip()), None)
+    return isinstance(first, str) and first.strip().startswith("#")
+
+
+def _challenges(grid: _Grid) -> tuple[list[dict[str, Any]], SheetMap]:
+    if grid.merged:
+        ref = grid.merged[0]
+        raise ConfigError(
+            f"{grid.label}!{ref}",
+            None,
+            "merged cells: unmerge them and write the value in every cell",
+            show_value=False,
+        )
+    numbered = [(r, row) for r, row in enumerate(grid.rows, start=1)]
+    body = [(r, row) for r, row in numbered if not _empty(row) and not _comment(row)]
+    if not body:
+        raise ConfigError(grid.label, None, "no header row: the sheet is empty", show_value=False)
+    header_row, header = body[0]
+    where = SheetMap(grid.label, _columns(grid.label, header_row, header))
+    paths = dict(where.columns)
+    out: list[dict[str, Any]] = []
+    gap: int | None = None
+    for r, row in numbered[header_row:]:
+        if _empty(row):
+            gap = gap or r
+            continue
+        if _comment(row):
+            continue
+        if gap is not None:
+            raise ConfigError(
+                f"{grid.label}!A{gap}",
+                None,
+                f"an empty row inside the list (challenges continue in row {r}): delete it",
+                show_value=False,
+            )
+        i = len(out)
+        item, filled = _challenge(grid.label, r, row, paths, i)
+        out.append(item)
+        where.rows.append(r)
+        where.filled.append(filled)
+    if not out:
+        raise ConfigError(
+            f"{grid.label}!A{header_row}",
+            None,
+            "no challenge rows under the header",
+            show_value=False,
+        )
+    return out, where
+
+
+def _columns(label: str, r: int, header: list[Any]) -> list[tuple[str, str]]:
+    columns: list[tuple[str, str]] = []
+    for j, text in enumerate(header):
+        if text is None or (isinstance(text, str) and not text.strip()):
+            continue
+        ref = f"{label}!{_letter(j)}{r}"
+        if not isinstance(text, str) or isinstance(text, _Formula):
+            raise ConfigError(ref, text, "a column header must be a challenge key (text)")
+        path = parse_header(text, ref)
+        for letter, other in columns:
+            if other == path:
+                raise ConfigError(
+                    ref, text, f"a second column for '{path}' (the first is {letter})"
+                )
+        columns.append((_letter(j), path))
+    return columns
+
+
+def _challenge(
+    label: str, r: int, row: list[Any], paths: dict[str, str], i: int
+) -> tuple[dict[str, Any], set[str]]:
+    tree: dict[Any, Any] = {}
+    filled: set[str] = set()
+    for j, raw in enumerate(row):
+        letter = _letter(j)
+        path = paths.get(letter)
+        ref = f"{label}!{letter}{r}" + (f" (challenges[{i}].{path})" if path else "")
+        value = _value(raw, ref)
+        if value is _ABSENT:
+            continue
+        if path is None:
+            raise ConfigError(ref, value, "a value in a column without a header")
+        for other in filled:  # e.g. value_on_success and value_on_success.median
+            if path.startswith((other + ".", other + "[")) or other.startswith(
+                (path + ".", path + "[")
+            ):
+                raise ConfigError(ref, value, f"'{other}' is given too: fill one or the other")
+        _put(tree, path, value)
+        filled.add(path)
+    try:
+        return _lists(tree, f"challenges[{i}]"), filled
+    except ConfigError as exc:
+        raise ConfigError(f"{label} row {r} ({exc.path})", exc.value, exc.allowed) from None
+
+
+def _put(tree: dict[Any, Any], path: str, value: Any) -> None:
+    keys: list[Any] = []
+    for part in path.split("."):
+        keys.append(_INDEX.sub("", part))
+        keys += [int(k) for k in _INDEX.findall(part)]
+    node = tree
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+def _lists(node: Any, path: str) -> Any:
+    """Nested dicts with whole-number keys become lists (items 0, 1, ... without gaps)."""
+    if not isinstance(node, dict):
+        return node
+    if node and all(isinstance(k, int) for k in node):
+        keys = sorted(node)
+        if keys != list(range(len(keys))):
+            raise ConfigError(
+                path,
+                keys,
+                "list items must be numbered 0, 1, 2, ... without gaps (columns "
+                f"{path}[{next(k for k in range(len(keys) + 1) if k not in node)}] are empty)",
+            )
+        return [_lists(node[k], f"{path}[{k}]") for k in keys]
+    return {k: _lists(v, f"{path}.{k}") for k, v in node.items()}
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _value(raw: Any, ref: str) -> Any:
+    """A cell's value as YAML would give it; `_ABSENT` when the cell is empty."""
+    if raw is None:
+        return _ABSENT
+    if isinstance(raw, _Formula) or (isinstance(raw, str) and raw.strip().startswith("=")):
+        raise ConfigError(
+            ref,
+            str(raw),
+            "a formula: fundflow never evaluates formulas; paste the value itself "
+            "(Paste Special > Values)",
+        )
+    if isinstance(raw, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        raise ConfigError(
+            ref,
+            str(raw),
+            "a date or time where a number or text belongs: times are years from the "
+            "program's start (format the cell as a number)",
+        )
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else raw
+    if isinstance(raw, int):
+        return raw
+    return _text(str(raw).strip(), ref)
+
+
+def _number(text: str) -> Any:
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if text.endswith("%") and _FLOAT.fullmatch(text[:-1].strip()):
+        return float(text[:-1]) / 100
+    return None
+
+
+def _text(text: str, ref: str) -> Any:
+    if not text:
+        return _ABSENT
+    number = _number(text)
+    if number is not None:
+        return number
+    lowered = text.lower()
+    if lowered in ("true", "是"):
+        return True
+    if lowered in ("false", "否"):
+        return False
+    if lowered in ("null", "~"):
+        return None
+    if text[0] in "{[":
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise ConfigError(ref, text, "not a valid YAML value") from None
+    m = _DIST.fullmatch(text)
+    if m:
+        return _dist(m.group(1), m.group(2), text, ref)
+    return text
+
+
+def _dist(family: str, args: str, text: str, ref: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {"dist": family}
+    for arg in filter(None, (a.strip() for a in args.split(","))):
+        key, eq, value = arg.partition("=")
+        number = _number(value.strip()) if eq else None
+        if number is None or not key.strip() or not math.isfinite(float(number)):
+            raise ConfigError(
+                ref, text, "a distribution is written as lognormal(median=40, sigma=1)"
+            )
+        spec[key.strip()] = number
+    return spec
