@@ -3,8 +3,8 @@
 A book (:class:`~fundflow.engine._fund.GuidedFundBook`,
 :class:`~fundflow.engine._credit.CreditBook`) keeps its own accounts and moves
 money only through :class:`EngineHooks`: the clock, scheduling, payments on the
-ledger and the solver's reserve check. Any engine that implements the protocol can host the books; the books import no
-engine.
+ledger and the solver's reserve check. Any engine that implements the protocol
+can host the books; the books import no engine.
 """
 
 from __future__ import annotations
