@@ -360,9 +360,9 @@ def test_a_key_the_validator_knows_but_schema_misses_is_tried(
 def _set(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     trial = copy.deepcopy(data)
     sc = Scenario.from_dict(data)
-    from fundflow.scenario.overrides import _tokens, _walk
+    from fundflow.scenario.overrides import _walk, path_tokens
 
-    node, last, _ = _walk(trial, _tokens(path), sc)
+    node, last, _ = _walk(trial, path_tokens(path), sc)
     node[last] = value
     return trial
 

@@ -149,7 +149,7 @@ def test_output_names_are_the_table_columns_without_simulating(
     def no_simulation(*args: object) -> None:
         raise AssertionError("output_names simulated a replication")
 
-    monkeypatch.setattr(sweeps, "_simulate_block", no_simulation)
+    monkeypatch.setattr(sweeps, "simulate_block", no_simulation)
     assert sweeps.output_names(sc) == [
         c for c in res.table.columns if c != "government.matching.ratio"
     ]

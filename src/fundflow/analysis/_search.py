@@ -20,7 +20,7 @@ from scipy.optimize import minimize
 from fundflow.analysis.design import _is_integer_lever, _number, _py
 
 if TYPE_CHECKING:
-    from fundflow.analysis.optimization import Constraint, Search
+    from fundflow.analysis.constraints import Constraint, Search
     from fundflow.analysis.sweeps import _Evaluator
 
 

@@ -27,7 +27,7 @@ from fundflow.errors import ConfigError
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES
 from fundflow.results.provenance import Provenance
 from fundflow.results.result import SimulationResult, metrics
-from fundflow.run.montecarlo import Runner, _as_scenario, run_scenario
+from fundflow.run.montecarlo import Runner, as_scenario, run_scenario
 from fundflow.run.settings import ExecutionOptions, RunSettings, resolve_settings
 from fundflow.scenario.config import Scenario
 
@@ -268,7 +268,7 @@ def compare(
     given: dict[str, Any] = {k: v for k, v in positional.items() if v is not None}
     given.update(options)
     s = resolve_settings(settings, given, "compare", runs=1000, workers=1)
-    sc_a, sc_b = _as_scenario(a), _as_scenario(b)
+    sc_a, sc_b = as_scenario(a), as_scenario(b)
     entropy = s.entropy()
     assert s.runs is not None
     with Runner(s, total=2 * s.runs) as runner:  # one progress bar for both runs

@@ -20,9 +20,9 @@ import pandas as pd
 from scipy.stats import qmc
 
 from fundflow.errors import ConfigError
-from fundflow.run.montecarlo import _check_positive_int
+from fundflow.run.montecarlo import check_positive_int
 from fundflow.scenario.config import Scenario
-from fundflow.scenario.overrides import INTEGER_KEYS, _canonical, _tokens
+from fundflow.scenario.overrides import INTEGER_KEYS, canonical_path, path_tokens
 
 __all__ = ["SAMPLERS", "Levers", "make_design"]
 
@@ -47,7 +47,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _is_integer_lever(path: str) -> bool:
-    last = [t for t in _tokens(path) if isinstance(t, str) and not t.isdigit()][-1]
+    last = [t for t in path_tokens(path) if isinstance(t, str) and not t.isdigit()][-1]
     return last in INTEGER_KEYS
 
 
@@ -124,7 +124,7 @@ def _check_levers(scenario: Scenario, levers: Any) -> list[str]:
     seen: dict[str, str] = {}
     for path, spec in levers.items():
         first = spec[0] if isinstance(spec, (Sequence, np.ndarray)) and len(spec) else spec
-        canonical = _canonical(scenario, path, _py(first))
+        canonical = canonical_path(scenario, path, _py(first))
         if canonical in seen:
             raise ConfigError(
                 f"levers[{path!r}]",
@@ -188,7 +188,7 @@ def make_design(
     sampler = _check_sampler(sampler)
     paths = _check_levers(scenario, levers)
     if n is not None:
-        n = _check_positive_int("n", n)
+        n = check_positive_int("n", n)
     if sampler == "grid":
         columns = _grid(paths, levers, n)
     elif n is None:

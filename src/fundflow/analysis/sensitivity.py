@@ -34,7 +34,7 @@ import pandas as pd
 from fundflow.analysis.design import _check_levers, _is_integer_lever, _range, _whole
 from fundflow.analysis.sweeps import _Evaluator, output_names
 from fundflow.errors import ConfigError
-from fundflow.run.montecarlo import _as_scenario, _check_positive_int
+from fundflow.run.montecarlo import as_scenario, check_positive_int
 from fundflow.run.settings import RunOptions, RunSettings, resolve_settings
 from fundflow.scenario.config import Scenario
 
@@ -205,12 +205,12 @@ def sensitivity(
     >>> idx[["input", "ST"]].round(2).values.tolist()
     [['government.matching.ratio', 0.91], ['discount_rate', 0.0]]
     """
-    sc = _as_scenario(scenario)  # type: ignore[arg-type]
+    sc = as_scenario(scenario)  # type: ignore[arg-type]
     if method not in METHODS:
         close = difflib.get_close_matches(str(method), METHODS, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ConfigError("method", method, f"{hint}must be one of " + " | ".join(METHODS))
-    n = _check_positive_int("n", n)
+    n = check_positive_int("n", n)
     s = resolve_settings(settings, options, "sensitivity", runs=100, workers=1)
     problem = _problem(sc, inputs)
     names = _check_outputs(sc, outputs)

@@ -36,8 +36,8 @@ from fundflow.results import metrics
 from fundflow.results.catalogue import sweep_statistics
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES
 from fundflow.results.provenance import Provenance
-from fundflow.run._blocks import _simulate_block
-from fundflow.run.montecarlo import Runner, _as_scenario
+from fundflow.run._blocks import simulate_block
+from fundflow.run.montecarlo import Runner, as_scenario
 from fundflow.run.settings import RunOptions, RunSettings, resolve_settings
 from fundflow.scenario.config import Scenario
 from fundflow.scenario.overrides import apply_overrides
@@ -225,7 +225,7 @@ class _Evaluator:
         size = self._block_size(len(scenarios))
         blocks = [range(a, min(a + size, self.runs)) for a in range(0, self.runs, size)]
         tasks = [(sc, self.entropy, b) for sc in scenarios for b in blocks]
-        done = list(self.runner.map(_simulate_block, tasks, [len(t[2]) for t in tasks]))
+        done = list(self.runner.map(simulate_block, tasks, [len(t[2]) for t in tasks]))
         self.evaluated += len(scenarios)
         index = pd.Index(np.arange(self.runs), name="replication")
         out = []
@@ -322,7 +322,7 @@ def run_design(
     [1.1, 1.65]
     """
     s = resolve_settings(settings, options, "run_design", runs=100, workers=1)
-    sc = _as_scenario(scenario)  # type: ignore[arg-type]
+    sc = as_scenario(scenario)  # type: ignore[arg-type]
     frame = _check_design(design)
     levers = [str(c) for c in frame.columns]
     _check_levers(sc, {p: frame[p].tolist() for p in levers})
@@ -420,7 +420,7 @@ def sweep(
     True
     """
     s = resolve_settings(settings, options, "sweep", runs=100, workers=1)
-    sc = _as_scenario(scenario)  # type: ignore[arg-type]
+    sc = as_scenario(scenario)  # type: ignore[arg-type]
     entropy = s.entropy()
     frame = make_design(sc, levers, sampler=sampler, n=n, entropy=entropy)
     return _run(sc, frame, sampler, s, entropy, keep_runs)

@@ -34,10 +34,15 @@ axes, labels and number formats they share in ``_axes``; import from
 
 from __future__ import annotations
 
-from ._design import pareto_front, pareto_mask, sweep_response, tornado
-from ._files import DPI as DPI  # the PNGs' resolution, outside __all__ as before
-from ._files import write_run_plots
-from ._risk import exceedance_curve, exposure_fan, loss_distribution, paired_comparison
+from fundflow.plots._design import pareto_front, pareto_mask, sweep_response, tornado
+from fundflow.plots._files import DPI as DPI  # the PNGs' resolution, outside __all__ as before
+from fundflow.plots._files import write_run_plots
+from fundflow.plots._risk import (
+    exceedance_curve,
+    exposure_fan,
+    loss_distribution,
+    paired_comparison,
+)
 
 __all__ = [
     "exceedance_curve",

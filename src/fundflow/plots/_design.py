@@ -11,8 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fundflow.io.labels import check_lang, text
-
-from ._axes import (
+from fundflow.plots._axes import (
     _axis_label,
     _column_unit,
     _figure_of,

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fundflow.io.labels import check_lang
-
-from ._axes import _language
-from ._risk import exceedance_curve, exposure_fan, loss_distribution
+from fundflow.plots._axes import _language
+from fundflow.plots._risk import exceedance_curve, exposure_fan, loss_distribution
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -16,9 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fundflow.io.labels import text
-from fundflow.results import metrics
-
-from ._axes import (
+from fundflow.plots._axes import (
     _alpha_label,
     _axis_label,
     _bins,
@@ -33,6 +31,7 @@ from ._axes import (
     _table_of,
     _unit,
 )
+from fundflow.results import metrics
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -101,7 +101,7 @@ class _Point:
     started: np.ndarray
 
 
-def _simulate_block(scenario: Scenario, entropy: int, reps: Sequence[int]) -> _Point:
+def simulate_block(scenario: Scenario, entropy: int, reps: Sequence[int]) -> _Point:
     """Simulate and measure a design point's block of replications (a sweep's task)."""
     block = _run_block(scenario, entropy, reps, 0)
     npv, started = challenge_npv(

@@ -40,7 +40,7 @@ _REEXPORTED = (_assemble, _run_block, exposure_grid, replicate)
 T = TypeVar("T")
 
 
-def _as_scenario(scenario: Scenario | str | Path | dict[str, Any]) -> Scenario:
+def as_scenario(scenario: Scenario | str | Path | dict[str, Any]) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
     if isinstance(scenario, (str, Path)):
@@ -50,7 +50,7 @@ def _as_scenario(scenario: Scenario | str | Path | dict[str, Any]) -> Scenario:
     raise ConfigError("scenario", scenario, "must be a Scenario, a YAML file path or a dict")
 
 
-def _check_positive_int(name: str, value: Any) -> int:
+def check_positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ConfigError(name, value, "must be a whole number >= 1")
     return int(value)
@@ -288,7 +288,7 @@ def simulate(
     """
     given = dict(options, **({} if runs is None else {"runs": runs}))
     s = resolve_settings(settings, given, "simulate", runs=1, workers=1)
-    sc = _as_scenario(scenario)
+    sc = as_scenario(scenario)
     with Runner(s) as runner:
         return run_scenario(runner, sc, s.entropy(), keep_ledgers)
 
@@ -338,14 +338,14 @@ def simulate_until(
         ``seed``, ``workers``, ``progress``, ``chunk_size``, ``executor``, as in
         :func:`simulate`.
     """
-    sc = _as_scenario(scenario)
+    sc = as_scenario(scenario)
     if (
         isinstance(target_se, bool)
         or not isinstance(target_se, (int, float))
         or not (target_se > 0)
     ):
         raise ConfigError("target_se", target_se, "must be a number > 0")
-    max_runs = _check_positive_int("max_runs", max_runs)
+    max_runs = check_positive_int("max_runs", max_runs)
     s = resolve_settings(
         settings, options, "simulate_until", fixed=("runs",), workers=1, chunk_size=500
     )

@@ -72,7 +72,7 @@ class _Name(str):
     """A bracketed selector that is not a number: the ``name`` of a list item."""
 
 
-def _tokens(path: str) -> list[Token]:
+def path_tokens(path: str) -> list[Token]:
     """Split a dotted path into keys (str), indices (int) and names (:class:`_Name`)."""
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(
@@ -167,7 +167,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
             "null, true, [1, 2], {dist: uniform, low: 1, high: 2})",
         )
     path, raw = (part.strip() for part in text.split("=", 1))
-    _tokens(path)  # a malformed path is an error here already
+    path_tokens(path)  # a malformed path is an error here already
     if not raw:
         raise ConfigError(
             path, None, "a value is needed after '=' (write null for none)", show_value=False
@@ -409,16 +409,16 @@ def resolve_path(scenario: Scenario, path: str) -> str:
     >>> resolve_path(sc, "challenges[chip].solvers")
     'challenges[0].solvers'
     """
-    return _canonical(scenario, path)
+    return canonical_path(scenario, path)
 
 
 _NOTHING: Any = object()
 
 
-def _canonical(scenario: Scenario, path: str, probe_value: Any = _NOTHING) -> str:
+def canonical_path(scenario: Scenario, path: str, probe_value: Any = _NOTHING) -> str:
     """:func:`resolve_path`; with ``probe_value``, a path outside SCHEMA is tried."""
     data = scenario.to_dict()
-    _, _, done = _walk(data, _tokens(path), scenario)
+    _, _, done = _walk(data, path_tokens(path), scenario)
     canonical = _join(done)
     probe = probe_value is not _NOTHING
     _check_exists(data, done, canonical, scenario, probe_value if probe else None, probe=probe)
@@ -526,7 +526,7 @@ def get_path(scenario: Scenario | Mapping[str, Any], path: str) -> Any:
     >>> get_path(sc, "government.annual_budget") is None  # absent: unlimited
     True
     """
-    tokens = _tokens(path)
+    tokens = path_tokens(path)
     if not isinstance(scenario, Scenario):
         if not isinstance(scenario, Mapping):
             raise ConfigError("scenario", scenario, "must be a Scenario or a mapping")
@@ -591,7 +591,7 @@ def apply_overrides(
         raise ConfigError("overrides", overrides, "must be a mapping of path to value")
     data = base.to_dict()
     for path, value in overrides.items():
-        container, last, done = _walk(data, _tokens(path), base)
+        container, last, done = _walk(data, path_tokens(path), base)
         _check_exists(data, done, _join(done), base, value, probe=True)
         container[last] = _native(value)
     return Scenario.from_dict(data)
