@@ -6,6 +6,7 @@ import doctest
 import importlib
 import inspect
 import multiprocessing
+import sys
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
@@ -178,7 +179,7 @@ def test_every_entry_point_accepts_the_settings_object() -> None:
         assert any(p.kind is p.VAR_KEYWORD for p in params.values()), fn.__name__
 
 
-@pytest.mark.parametrize("module", ["settings", "provenance", "design"])
+@pytest.mark.parametrize("module", ["run.settings", "results.provenance", "analysis.design"])
 def test_doctests(module: str) -> None:
     mod = importlib.import_module(f"fundflow.{module}")
     result = doctest.testmod(mod)
@@ -196,3 +197,15 @@ def test_a_process_pool_given_is_used_and_left_running(sc: fundflow.Scenario) ->
         second = fundflow.run_design(sc, design, runs=16, seed=6, executor=pool)
     assert_same_run(first, ref)
     pd.testing.assert_frame_equal(second.table, ref_design.table, check_exact=True)
+
+
+def test_no_progress_bar_in_a_process_that_merely_imported_ipykernel(monkeypatch) -> None:
+    """A test run or script that imported ipykernel is not a notebook: no bar appears
+    in its output (a doctest once failed on one)."""
+    import types
+
+    from fundflow.run import montecarlo
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    assert not montecarlo._in_notebook()
+    assert montecarlo._progress(10, None) is None

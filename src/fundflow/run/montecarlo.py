@@ -80,10 +80,22 @@ def _guided_blocks(start: int, stop: int, workers: int, largest: int = 200) -> l
     return blocks
 
 
+def _in_notebook() -> bool:
+    """Running inside a Jupyter kernel (not merely a process that imported ipykernel)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:  # an IPython too old or half-imported: no notebook to draw in
+        return False
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def _progress(total: int, enabled: bool | None) -> Any:
     if enabled is False:
         return None
-    in_notebook = "ipykernel" in sys.modules
+    in_notebook = _in_notebook()
     if enabled is None and not sys.stderr.isatty() and not in_notebook:
         return None
     if in_notebook and importlib.util.find_spec("ipywidgets") is not None:
