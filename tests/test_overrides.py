@@ -23,6 +23,7 @@ from fundflow.scenario.overrides import (
 )
 
 overrides_module = importlib.import_module("fundflow.scenario.overrides")
+paths_module = importlib.import_module("fundflow.scenario.paths")
 
 
 def base() -> dict[str, Any]:
@@ -348,7 +349,7 @@ def test_a_key_the_validator_knows_but_schema_misses_is_tried(
     # Simulate SCHEMA falling behind config.py: drop a key, it must still be settable.
     schema = copy.deepcopy(SCHEMA)
     del schema["government"]["annual_budget"]
-    monkeypatch.setattr(overrides_module, "SCHEMA", schema)
+    monkeypatch.setattr(paths_module, "SCHEMA", schema)
     assert apply_overrides(sc, {"government.annual_budget": 30}).government.annual_budget == 30
     with pytest.raises(ConfigError, match="no such key"):
         apply_overrides(sc, {"government.annual_budgt": 30})
@@ -360,7 +361,7 @@ def test_a_key_the_validator_knows_but_schema_misses_is_tried(
 def _set(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     trial = copy.deepcopy(data)
     sc = Scenario.from_dict(data)
-    from fundflow.scenario.overrides import _walk, path_tokens
+    from fundflow.scenario.paths import _walk, path_tokens
 
     node, last, _ = _walk(trial, path_tokens(path), sc)
     node[last] = value
@@ -418,3 +419,4 @@ def test_schema_knows_every_key_the_validator_reads(section: str) -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(overrides_module).failed == 0
+    assert doctest.testmod(paths_module).failed == 0

@@ -277,7 +277,6 @@ def _run_measures(
     dem_out = _signed(led.amount, led.payer == P["demander"], led.payee == P["demander"])
     value = rows.total("commercial_value")
     n_started = int(started.sum())
-    loss = routes["solver_loss"]
     row = {
         "gov_gross_outlay": outlay,
         "gov_recoveries": recoveries,
@@ -289,16 +288,7 @@ def _run_measures(
         "gov_delayed_payments": float(out.delayed_payments),
         "gov_mean_delay": out.total_delay / out.delayed_payments if out.delayed_payments else 0.0,
         "nongov_funding": rd + invested - net_cost,
-        "solver_net_cash": float(routes["solver_net_cash"].sum()),
-        "solver_npv": float(routes["solver_npv"].sum()),
-        "solver_mean_npv": float(routes["solver_npv"][started].mean()) if n_started else np.nan,
-        "solver_loss": float(loss.sum()),
-        "solver_loss_share": float((loss[started] > 0).mean()) if n_started else np.nan,
-        "solver_participation_share": (
-            float((routes["solver_npv"][started] >= 0).mean()) if n_started else np.nan
-        ),
-        "solver_peak_funding_gap": float(routes["solver_peak_funding_gap"].max(initial=0.0)),
-        "financing_failures": float((status == FINANCING).sum()),
+        **_solver_measures(routes, status),
         "demander_net_cost": float(dem_out.sum()) + value,
         "demander_value": value,
         "demander_npv": -float(np.sum(dem_out * rows.disc)),  # metrics.npv
@@ -310,6 +300,25 @@ def _run_measures(
     }
     row.update(_instrument_measures(rows, out, net))
     return row
+
+
+def _solver_measures(routes: dict[str, np.ndarray], status: np.ndarray) -> dict[str, float]:
+    """The solvers' measures of one run, from the per-route arrays."""
+    started = status != NOT_STARTED
+    n_started = int(started.sum())
+    loss = routes["solver_loss"]
+    return {
+        "solver_net_cash": float(routes["solver_net_cash"].sum()),
+        "solver_npv": float(routes["solver_npv"].sum()),
+        "solver_mean_npv": float(routes["solver_npv"][started].mean()) if n_started else np.nan,
+        "solver_loss": float(loss.sum()),
+        "solver_loss_share": float((loss[started] > 0).mean()) if n_started else np.nan,
+        "solver_participation_share": (
+            float((routes["solver_npv"][started] >= 0).mean()) if n_started else np.nan
+        ),
+        "solver_peak_funding_gap": float(routes["solver_peak_funding_gap"].max(initial=0.0)),
+        "financing_failures": float((status == FINANCING).sum()),
+    }
 
 
 def _lp_measures(led: Any, party: int) -> tuple[float, float, float]:

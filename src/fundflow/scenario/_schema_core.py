@@ -226,3 +226,26 @@ def override_tree(node: Key) -> dict[str, Any]:
 def integer_keys(root: Key) -> frozenset[str]:
     """Names of the keys under ``root`` whose values are whole numbers."""
     return frozenset(k.name for _, k in root.walk() if k.kind == "integer")
+
+
+# --- building blocks of the declaration ---------------------------------------------------
+
+_NN = {"lo": 0.0}  # >= 0
+_POS = {"lo": 0.0, "lo_open": True}  # > 0
+_UNIT = {"lo": 0.0, "hi": 1.0}  # [0, 1]
+
+
+def _num(name: str, default: Any, doc: str, **kw: Any) -> Key:
+    return Key(name, "number", doc, default, **kw)
+
+
+def _prob(name: str, default: Any, doc: str, **kw: Any) -> Key:
+    return Key(name, "probability", doc, default, lo=0.0, hi=1.0, **kw)
+
+
+def _int(name: str, default: Any, doc: str, lo: int, **kw: Any) -> Key:
+    return Key(name, "integer", doc, default, lo=lo, **kw)
+
+
+def _dist(name: str, default: Any, doc: str, what: str) -> Key:
+    return Key(name, "dist", doc, default, lo=0.0, what=what)

@@ -272,12 +272,7 @@ def parse_dist(
             "low: 1, mode: 2, high: 3}",
         )
     if not isinstance(raw, Mapping):
-        value = float(raw)
-        if not math.isfinite(value):
-            raise ConfigError(path, raw, f"must be a finite number ({rng_text})")
-        if not low <= value <= high:
-            raise ConfigError(path, raw, rng_text)
-        return Dist.fixed(value)
+        return _fixed(raw, path, low, high, rng_text)
     spec = dict(raw)
     family = spec.pop("dist", None)
     if not isinstance(family, str):
@@ -288,6 +283,33 @@ def parse_dist(
             + ", ".join(_NAMED)
             + " or a scipy.stats continuous family",
         )
+    params = _numbers(spec, path)
+    if family in _NAMED:
+        _check_named_keys(family, params, path)
+        _check_named(family, params, path)
+    else:
+        _check_scipy(family, params, path, raw)
+    dist = Dist(family, tuple(params.items()))
+    lo, hi = dist.support()
+    if lo < low or hi > high:
+        raise ConfigError(
+            path, raw, f"{rng_text}, but this distribution ranges over [{lo:g}, {hi:g}]"
+        )
+    return dist
+
+
+def _fixed(raw: float, path: str, low: float, high: float, rng_text: str) -> Dist:
+    """A plain number as a fixed distribution, checked to be finite and in range."""
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ConfigError(path, raw, f"must be a finite number ({rng_text})")
+    if not low <= value <= high:
+        raise ConfigError(path, raw, rng_text)
+    return Dist.fixed(value)
+
+
+def _numbers(spec: Mapping[Any, Any], path: str) -> dict[str, float]:
+    """A distribution's parameters, each checked to be a finite number."""
     params: dict[str, float] = {}
     for key, value in spec.items():
         if (
@@ -297,55 +319,54 @@ def parse_dist(
         ):
             raise ConfigError(f"{path}.{key}", value, "must be a finite number")
         params[str(key)] = float(value)
-    if family in _NAMED:
-        required = _NAMED[family]
-        allowed = set(required) | set(_OPTIONAL.get(family, {}))
-        for key in params:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise ConfigError(
-                    f"{path}.{key}",
-                    params[key],
-                    f"unknown parameter of {family}{hint} ({family} takes "
-                    + ", ".join(sorted(allowed))
-                    + ")",
-                )
-        for key in required:
-            if key not in params:
-                raise ConfigError(
-                    f"{path}.{key}",
-                    None,
-                    f"missing: {family} needs " + ", ".join(required),
-                    show_value=False,
-                )
-        _check_named(family, params, path)
-    else:
-        families = _scipy_continuous()
-        if family not in families:
-            close = difflib.get_close_matches(family, list(_NAMED), n=1, cutoff=0.6)
-            close = close or difflib.get_close_matches(family, families, n=1)
+    return params
+
+
+def _check_named_keys(family: str, params: dict[str, float], path: str) -> None:
+    """Raise on a parameter a named family does not take or one it needs but lacks."""
+    required = _NAMED[family]
+    allowed = set(required) | set(_OPTIONAL.get(family, {}))
+    for key in params:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ConfigError(
-                f"{path}.dist",
-                family,
-                "unknown distribution"
-                + hint
-                + " (use "
-                + ", ".join(_NAMED)
-                + " or a scipy.stats continuous family)",
+                f"{path}.{key}",
+                params[key],
+                f"unknown parameter of {family}{hint} ({family} takes "
+                + ", ".join(sorted(allowed))
+                + ")",
             )
-        try:
-            frozen = _freeze(family, params)
-            ok = bool(np.isfinite(frozen.mean()) or np.isfinite(frozen.ppf(0.5)))
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(path, raw, f"not a valid scipy.stats.{family}: {exc}") from None
-        if not ok:
-            raise ConfigError(path, raw, f"parameters out of range for scipy.stats.{family}")
-    dist = Dist(family, tuple(params.items()))
-    lo, hi = dist.support()
-    if lo < low or hi > high:
+    for key in required:
+        if key not in params:
+            raise ConfigError(
+                f"{path}.{key}",
+                None,
+                f"missing: {family} needs " + ", ".join(required),
+                show_value=False,
+            )
+
+
+def _check_scipy(family: str, params: dict[str, float], path: str, raw: Any) -> None:
+    """Raise unless ``family`` is a scipy.stats continuous family these parameters fit."""
+    families = _scipy_continuous()
+    if family not in families:
+        close = difflib.get_close_matches(family, list(_NAMED), n=1, cutoff=0.6)
+        close = close or difflib.get_close_matches(family, families, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
         raise ConfigError(
-            path, raw, f"{rng_text}, but this distribution ranges over [{lo:g}, {hi:g}]"
+            f"{path}.dist",
+            family,
+            "unknown distribution"
+            + hint
+            + " (use "
+            + ", ".join(_NAMED)
+            + " or a scipy.stats continuous family)",
         )
-    return dist
+    try:
+        frozen = _freeze(family, params)
+        ok = bool(np.isfinite(frozen.mean()) or np.isfinite(frozen.ppf(0.5)))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(path, raw, f"not a valid scipy.stats.{family}: {exc}") from None
+    if not ok:
+        raise ConfigError(path, raw, f"parameters out of range for scipy.stats.{family}")

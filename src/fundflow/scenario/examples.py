@@ -42,10 +42,10 @@ _ORDER = tuple(_ABOUT)
 
 def _folder() -> Path:
     """Where the examples are: in the package, or ``configs/`` of a source checkout."""
-    packaged = Path(__file__).with_name("examples")
+    packaged = Path(__file__).parents[1] / "examples"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "configs"
+    return Path(__file__).resolve().parents[3] / "configs"
 
 
 def names() -> list[str]:

@@ -6,6 +6,10 @@ default, bounds or choices and one-line meaning. The validator
 (:mod:`fundflow.scenario.overrides`), docs/scenario-reference.md and the JSON Schema that
 ``fundflow schema`` prints (docs/scenario.schema.json) all come from it.
 
+The declaration spans three modules: this one (the top level, ``government`` and
+``solver``), :mod:`fundflow.scenario._schema_challenge` (the keys of a challenge) and
+:mod:`fundflow.scenario._schema_instruments` (``guided_fund`` and ``credit``).
+
 Adding a scenario key: add a ``Key`` to the section it belongs to, give the
 dataclass in :mod:`fundflow.scenario.config` the field of the same name, use it in the
 engine, then regenerate the documents with ``python -m fundflow.scenario.reference``.
@@ -13,38 +17,36 @@ engine, then regenerate the documents with ``python -m fundflow.scenario.referen
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from fundflow.scenario._schema_core import DERIVED, REQUIRED, Key, integer_keys, override_tree
+from fundflow.scenario._schema_challenge import (
+    CHALLENGE,
+    CHALLENGE_LABELS_ZH,
+    DEFAULT_PHASES,
+    INSTALLMENT,
+)
+from fundflow.scenario._schema_core import (
+    _NN,
+    _POS,
+    _UNIT,
+    REQUIRED,
+    Key,
+    _num,
+    _prob,
+    integer_keys,
+    override_tree,
+)
+from fundflow.scenario._schema_instruments import CREDIT, DEFAULT_RISK_SHARING, GUIDED_FUND
 
 __all__ = [
     "CHALLENGE_LABELS_ZH",
+    "DEFAULT_PHASES",
+    "DEFAULT_RISK_SHARING",
     "INTEGER_KEYS",
     "SCENARIO",
     "default_installments",
     "override_tree",
 ]
-
-_NN = {"lo": 0.0}  # >= 0
-_POS = {"lo": 0.0, "lo_open": True}  # > 0
-_UNIT = {"lo": 0.0, "hi": 1.0}  # [0, 1]
-
-
-def _num(name: str, default: Any, doc: str, **kw: Any) -> Key:
-    return Key(name, "number", doc, default, **kw)
-
-
-def _prob(name: str, default: Any, doc: str, **kw: Any) -> Key:
-    return Key(name, "probability", doc, default, lo=0.0, hi=1.0, **kw)
-
-
-def _int(name: str, default: Any, doc: str, lo: int, **kw: Any) -> Key:
-    return Key(name, "integer", doc, default, lo=lo, **kw)
-
-
-def _dist(name: str, default: Any, doc: str, what: str) -> Key:
-    return Key(name, "dist", doc, default, lo=0.0, what=what)
 
 
 def default_installments(n_phases: int) -> list[dict[str, Any]]:
@@ -57,11 +59,6 @@ def default_installments(n_phases: int) -> list[dict[str, Any]]:
         {"after": n_phases, "share": 0.3},
     ]
 
-
-_INSTALLMENT = (
-    _int("after", REQUIRED, "milestone: 0 = contract start, j = passing review j", lo=0),
-    _prob("share", REQUIRED, "share of the payment due at that milestone"),
-)
 
 _MATCHING = Key(
     "matching",
@@ -97,7 +94,7 @@ _MATCHING = Key(
             "1; every milestone must exist in every challenge",
             None,
             min_len=1,
-            children=_INSTALLMENT,
+            children=INSTALLMENT,
             allowed_doc="list of `{after, share}`",
         ),
         _num(
@@ -263,240 +260,7 @@ _SOLVER = Key(
     ),
 )
 
-#: The phases of a challenge that gives none.
-DEFAULT_PHASES = (
-    {"name": "development", "duration": 1.0, "cost_share": 0.4, "pass_probability": 0.75},
-    {"name": "validation", "duration": 1.0, "cost_share": 0.6, "pass_probability": 0.67},
-)
 
-_PHASE = (
-    Key("name", "text", "shown in tables", DERIVED, default_doc="`phases[j]`"),
-    _dist("duration", REQUIRED, "drawn per route and phase", "durations must be >= 0 years"),
-    _prob(
-        "cost_share",
-        REQUIRED,
-        "share of `I` spent in the phase; the phases' shares sum to 1",
-        allowed_doc="[0, 1], summing to 1",
-    ),
-    _prob("pass_probability", REQUIRED, "the review at the end of the phase"),
-)
-
-_RACE = Key(
-    "race",
-    "section",
-    "a horse race among the `solvers` routes",
-    {},
-    children=(
-        _int(
-            "select_after",
-            1,
-            "review after which the race selects",
-            lo=1,
-            allowed_doc="1 .. phases − 1",
-        ),
-        _int("keep", 1, "routes kept (chosen at random among those that passed)", lo=1),
-        Key(
-            "compensate_eliminated",
-            "boolean",
-            "eliminated routes are compensated as diligent failures (rate, base and cap of "
-            "`error_tolerance`), whether or not error tolerance is on",
-            True,
-        ),
-    ),
-)
-
-_VALUE = "a value must be >= 0"
-
-#: Chinese names of a challenge's keys (column headers of a challenge list).
-CHALLENGE_LABELS_ZH = {
-    "name": "名称",
-    "count": "数量",
-    "group": "相关组",
-    "category": "领域",
-    "start": "发布时间",
-    "selection_time": "遴选用时",
-    "total_investment": "总投资",
-    "demander_share": "发榜方出资比例",
-    "demander_installments": "发榜方分期",
-    "after": "里程碑",
-    "share": "比例",
-    "solvers": "揭榜方数量",
-    "race": "赛马",
-    "select_after": "选拔评审",
-    "keep": "保留数",
-    "compensate_eliminated": "补偿淘汰方",
-    "overrun": "超支系数",
-    "booking_period": "入账期",
-    "phases": "阶段",
-    "duration": "时长",
-    "cost_share": "成本占比",
-    "pass_probability": "通过概率",
-    "value_on_success": "成功价值",
-    "value_lag": "价值实现滞后",
-    "solver_value_on_success": "揭榜方成功收益",
-}
-
-
-def _labelled(keys: tuple[Key, ...]) -> tuple[Key, ...]:
-    """``keys`` (and the keys below them) with their Chinese names."""
-    return tuple(
-        replace(k, label_zh=CHALLENGE_LABELS_ZH[k.name], children=_labelled(k.children))
-        for k in keys
-    )
-
-
-_CHALLENGE = (
-    Key(
-        "name",
-        "text",
-        "shown in tables and error messages; addresses the challenge in `--set`",
-        DERIVED,
-        default_doc="`challenges[i]`",
-        allowed_doc="unique text",
-    ),
-    _int("count", 1, "identical challenges", lo=1),
-    Key("group", "text", "correlation group; no group = independent", None, nullable=True),
-    Key("category", "text", "free label carried into tables", "", nullable=True),
-    _num("start", 0.0, "year the challenge is published", **_NN),
-    _num("selection_time", 0.0, "from publication to contract start", **_NN),
-    _num("total_investment", REQUIRED, "`I`, planned investment per route", **_POS),
-    _prob("demander_share", 0.5, "`D = demander_share × I`"),
-    Key(
-        "demander_installments",
-        "list",
-        "paid to the solver at each milestone; shares sum to 1",
-        DERIVED,
-        min_len=1,
-        children=_INSTALLMENT,
-        default_doc="0.3 at 0, 0.4 at 1, 0.3 at acceptance (one phase: 0.5 at 0 and 1)",
-        allowed_doc="list of `{after, share}` summing to 1",
-    ),
-    _int("solvers", 1, "parallel routes", lo=1),
-    _RACE,
-    _dist(
-        "overrun",
-        1.0,
-        "actual cost = `I × overrun`, drawn per route",
-        "an overrun factor must be >= 0",
-    ),
-    _num(
-        "booking_period",
-        None,
-        "null: one payment per phase at its start; else equal payments at the start of each period",
-        nullable=True,
-        **_POS,
-    ),
-    Key(
-        "phases",
-        "list",
-        "the stages of the work, each ending in a review",
-        list(DEFAULT_PHASES),
-        min_len=1,
-        children=_PHASE,
-        default_doc="development (1 y, 0.4, p 0.75), validation (1 y, 0.6, p 0.67)",
-    ),
-    _dist(
-        "value_on_success",
-        0.0,
-        "paid by `external` to the demander once per succeeded challenge",
-        _VALUE,
-    ),
-    _num("value_lag", 1.0, "years after acceptance", **_NN),
-    _dist(
-        "solver_value_on_success",
-        0.0,
-        "follow-on value (supply, licences, transfer) paid by `external` to each "
-        "succeeded route's solver `value_lag` after acceptance",
-        _VALUE,
-    ),
-)
-
-_GUIDED_FUND = Key(
-    "guided_fund",
-    "section",
-    "a government guided venture fund investing in succeeded routes",
-    None,
-    default_doc="off",
-    children=(
-        Key("enabled", "boolean", "false: the section is read and checked, then ignored", True),
-        _num("size", REQUIRED, "commitments", **_POS),
-        _prob("government_share", 0.25, "the government's commitment share (`gov_lp`)"),
-        _num("start", 0.0, "year the fund starts", **_NN),
-        _num(
-            "life",
-            10.0,
-            "years; a fund that would outlive the horizon is refused",
-            allowed_doc="> 0, ≥ invest_years; start + life ≤ horizon",
-            **_POS,
-        ),
-        _num("invest_years", 5.0, "years in which the fund invests", **_NN),
-        _num(
-            "ticket",
-            REQUIRED,
-            "investment per succeeded route's venture",
-            allowed_doc="(0, size]",
-            **_POS,
-        ),
-        _num("invest_lag", 0.5, "after acceptance", **_NN),
-        _dist("holding_period", 4.0, "drawn per venture", "must be >= 0 years"),
-        _dist("exit_multiple", 1.0, "drawn per venture", "a multiple must be >= 0"),
-        _num("management_fee", 0.015, "× size per year, called from the LPs", lo=0.0, hi=0.2),
-        _num("hurdle", 0.06, "European waterfall: the LPs' preferred return", **_UNIT),
-        _prob("carry", 0.2, "European waterfall: the GP's share of profit beyond the hurdle"),
-        _prob(
-            "government_concession",
-            0.0,
-            "share of the government's profit beyond capital and hurdle ceded to social LPs",
-        ),
-        _prob(
-            "government_first_loss",
-            0.0,
-            "share of its paid-in capital the government loses first",
-        ),
-        Key(
-            "early_exit",
-            "section",
-            "the government sells its stake at paid-in plus simple interest",
-            None,
-            allowed_doc="`{year, rate}`, year ≤ start + life",
-            children=(
-                _num("year", REQUIRED, "when the government sells", **_NN),
-                _num("rate", 0.03, "simple interest per year on paid-in capital", **_NN),
-            ),
-        ),
-    ),
-)
-
-#: Who bears a default's loss when ``credit.risk_sharing`` is left out.
-DEFAULT_RISK_SHARING = {"guarantor": 0.4, "reguarantor": 0.3, "bank": 0.2, "government": 0.1}
-
-_CREDIT = Key(
-    "credit",
-    "section",
-    "shared-risk loans to the solvers",
-    None,
-    default_doc="off",
-    children=(
-        Key("enabled", "boolean", "false: the section is read and checked, then ignored", True),
-        _prob("loan_share", 0.5, "of the solver's own funding need `I − D`"),
-        _num("interest_rate", 0.045, "per year on the principal", **_UNIT),
-        _num("guarantee_fee", 0.01, "per year on the principal", **_UNIT),
-        _prob("default_probability_on_failure", 0.5, "a failed route's loan defaults"),
-        _prob("default_probability_on_success", 0.02, "a succeeded route's loan defaults"),
-        _prob("loss_given_default", 0.6, "share of the principal lost in a default"),
-        Key(
-            "risk_sharing",
-            "section",
-            "who bears a default's loss; a party left out bears none",
-            None,
-            default_doc="guarantor 0.4, reguarantor 0.3, bank 0.2, government 0.1",
-            allowed_doc="shares summing to 1",
-            children=tuple(_prob(p, 0.0, f"the {p}'s share") for p in DEFAULT_RISK_SHARING),
-        ),
-    ),
-)
-
-#: The whole scenario file.
 SCENARIO = Key(
     "",
     "section",
@@ -516,7 +280,7 @@ SCENARIO = Key(
             "[challenge-lists.md](challenge-lists.md))",
             REQUIRED,
             min_len=1,
-            children=_labelled(_CHALLENGE),
+            children=CHALLENGE,
         ),
         Key(
             "correlation",
@@ -529,8 +293,8 @@ SCENARIO = Key(
             default_doc="none",
             allowed_doc="group → ρ in [0, 1)",
         ),
-        _GUIDED_FUND,
-        _CREDIT,
+        GUIDED_FUND,
+        CREDIT,
     ),
 )
 

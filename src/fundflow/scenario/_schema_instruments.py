@@ -1,0 +1,106 @@
+"""The scenario schema: the guided fund and shared-risk credit sections.
+
+Part of the one declaration of the scenario keys, :data:`fundflow.scenario.schema.SCENARIO`.
+"""
+
+from __future__ import annotations
+
+from fundflow.scenario._schema_core import (
+    _NN,
+    _POS,
+    _UNIT,
+    REQUIRED,
+    Key,
+    _dist,
+    _num,
+    _prob,
+)
+
+__all__ = ["CREDIT", "DEFAULT_RISK_SHARING", "GUIDED_FUND"]
+
+GUIDED_FUND = Key(
+    "guided_fund",
+    "section",
+    "a government guided venture fund investing in succeeded routes",
+    None,
+    default_doc="off",
+    children=(
+        Key("enabled", "boolean", "false: the section is read and checked, then ignored", True),
+        _num("size", REQUIRED, "commitments", **_POS),
+        _prob("government_share", 0.25, "the government's commitment share (`gov_lp`)"),
+        _num("start", 0.0, "year the fund starts", **_NN),
+        _num(
+            "life",
+            10.0,
+            "years; a fund that would outlive the horizon is refused",
+            allowed_doc="> 0, ≥ invest_years; start + life ≤ horizon",
+            **_POS,
+        ),
+        _num("invest_years", 5.0, "years in which the fund invests", **_NN),
+        _num(
+            "ticket",
+            REQUIRED,
+            "investment per succeeded route's venture",
+            allowed_doc="(0, size]",
+            **_POS,
+        ),
+        _num("invest_lag", 0.5, "after acceptance", **_NN),
+        _dist("holding_period", 4.0, "drawn per venture", "must be >= 0 years"),
+        _dist("exit_multiple", 1.0, "drawn per venture", "a multiple must be >= 0"),
+        _num("management_fee", 0.015, "× size per year, called from the LPs", lo=0.0, hi=0.2),
+        _num("hurdle", 0.06, "European waterfall: the LPs' preferred return", **_UNIT),
+        _prob("carry", 0.2, "European waterfall: the GP's share of profit beyond the hurdle"),
+        _prob(
+            "government_concession",
+            0.0,
+            "share of the government's profit beyond capital and hurdle ceded to social LPs",
+        ),
+        _prob(
+            "government_first_loss",
+            0.0,
+            "share of its paid-in capital the government loses first",
+        ),
+        Key(
+            "early_exit",
+            "section",
+            "the government sells its stake at paid-in plus simple interest",
+            None,
+            allowed_doc="`{year, rate}`, year ≤ start + life",
+            children=(
+                _num("year", REQUIRED, "when the government sells", **_NN),
+                _num("rate", 0.03, "simple interest per year on paid-in capital", **_NN),
+            ),
+        ),
+    ),
+)
+
+#: Who bears a default's loss when ``credit.risk_sharing`` is left out.
+DEFAULT_RISK_SHARING = {"guarantor": 0.4, "reguarantor": 0.3, "bank": 0.2, "government": 0.1}
+
+CREDIT = Key(
+    "credit",
+    "section",
+    "shared-risk loans to the solvers",
+    None,
+    default_doc="off",
+    children=(
+        Key("enabled", "boolean", "false: the section is read and checked, then ignored", True),
+        _prob("loan_share", 0.5, "of the solver's own funding need `I − D`"),
+        _num("interest_rate", 0.045, "per year on the principal", **_UNIT),
+        _num("guarantee_fee", 0.01, "per year on the principal", **_UNIT),
+        _prob("default_probability_on_failure", 0.5, "a failed route's loan defaults"),
+        _prob("default_probability_on_success", 0.02, "a succeeded route's loan defaults"),
+        _prob("loss_given_default", 0.6, "share of the principal lost in a default"),
+        Key(
+            "risk_sharing",
+            "section",
+            "who bears a default's loss; a party left out bears none",
+            None,
+            default_doc="guarantor 0.4, reguarantor 0.3, bank 0.2, government 0.1",
+            allowed_doc="shares summing to 1",
+            children=tuple(_prob(p, 0.0, f"the {p}'s share") for p in DEFAULT_RISK_SHARING),
+        ),
+    ),
+)
+
+#: The whole scenario file.
