@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import gc
 import math
-from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import simpy
 
-from fundflow.engine._credit import CreditBook, loan_outstanding
-from fundflow.engine._fund import GuidedFundBook
+from fundflow.engine._credit import loan_outstanding
+from fundflow.engine._payments import GovernmentPayments
+from fundflow.engine._state import DEM, EPS, EXT, GOV, SOL
+from fundflow.engine._tax import TaxSettlement
 from fundflow.engine.draws import Draws
-from fundflow.engine.ledger import K, LedgerWriter, P
+from fundflow.engine.ledger import K
 from fundflow.engine.outcome import (
     ELIMINATED,
     FAILED,
     FINANCING,
-    NOT_STARTED,
     RUNNING,
     SUCCEEDED,
     Outcome,
@@ -37,271 +37,20 @@ from fundflow.engine.plan import EnginePlan
 
 __all__ = ["Outcome", "gc_paused", "run_replication"]
 
-_EPS = 1e-12
 
-GOV, DEM, SOL, EXT = P["government"], P["demander"], P["solver"], P["external"]
-
-
-class _Due:
-    """A government payment committed and not yet (fully) paid."""
-
-    __slots__ = ("challenge", "due", "kind", "payee", "remaining", "route", "tranche")
-
-    def __init__(
-        self,
-        payee: int,
-        amount: float,
-        kind: int,
-        challenge: int,
-        route: int,
-        due: float,
-        tranche: bool,
-    ) -> None:
-        self.payee = payee
-        self.remaining = amount
-        self.kind = kind
-        self.challenge = challenge
-        self.route = route
-        self.due = due
-        self.tranche = tranche
-
-
-class _Race:
-    """Selection among a challenge's racing routes after review ``select_after``."""
-
-    __slots__ = ("env", "heard", "keep", "outstanding", "passed", "priority")
-
-    def __init__(
-        self, env: simpy.Environment, routes: int, keep: int, priority: list[float]
-    ) -> None:
-        self.env = env
-        self.outstanding = routes
-        self.keep = keep
-        self.passed: list[tuple[float, int, simpy.Event]] = []
-        self.priority = priority
-        self.heard: set[int] = set()
-
-    def report(self, route: int) -> simpy.Event:
-        """A route passed the selection review; the event's value says if it is kept."""
-        event = self.env.event()
-        self.passed.append((self.priority[route], route, event))
-        self._done(route)
-        return event
-
-    def withdraw(self, route: int) -> None:
-        """A route ended before the selection: it no longer counts or takes a place."""
-        if route not in self.heard:
-            self._done(route)
-        elif self.outstanding > 0:  # passed, then abandoned while waiting
-            self.passed = [x for x in self.passed if x[1] != route]
-
-    def _done(self, route: int) -> None:
-        self.heard.add(route)
-        self.outstanding -= 1
-        if self.outstanding == 0:
-            for rank, (_, _, event) in enumerate(sorted(self.passed, key=lambda x: x[:2])):
-                event.succeed(rank < self.keep)
-
-
-class _Run:
-    """State of one replication."""
+class _Run(GovernmentPayments, TaxSettlement):
+    """One replication: its state (:class:`~fundflow.engine._state.RunState`), the
+    government's payments, the tax settlement, the route events and processes."""
 
     def __init__(self, plan: EnginePlan, draws: Draws, i: int) -> None:
-        sc = plan.scenario
         lay = plan.layout
-        self.plan = plan
-        self.env = simpy.Environment()
-        self.ledger = LedgerWriter()
-        self.horizon = sc.horizon
-        gov = sc.government
-        self.lag = gov.matching.payment_lag
-        self.cap = gov.matching.cap
-        self.tol = gov.error_tolerance
-        self.clawback_share = gov.clawback_without_tolerance
-        self.budget = gov.annual_budget
-        self.reserve = sc.solver.reserve
-        self.match_payee = SOL if gov.matching.payee == "solver" else DEM
-        tax = gov.tax
-        self.tax_on = tax.rd_super_deduction > 0.0
-        self.solver_tax_rate = tax.rate("solver")
-        self.demander_tax_rate = tax.rate("demander") * tax.demander_deductible
-        r, c = lay.n_routes, lay.n_challenges
-        # draws of this replication, as Python lists
-        self.duration: list[list[float]] = draws.duration[i].tolist()
-        self.review_u: list[list[float]] = draws.review_u[i].tolist()
-        self.overrun: list[float] = draws.overrun[i].tolist()
-        self.misconduct_u: list[float] = draws.misconduct_u[i].tolist()
-        self.value: list[float] = draws.value[i].tolist()
-        self.solver_value: list[float] = draws.solver_value[i].tolist()
-        race_u: list[float] = draws.race_u[i].tolist()
-        # route state
-        self.status = [NOT_STARTED] * r
-        self.end_time = [math.nan] * r
-        self.end_review = [0] * r
-        self.misconduct = [False] * r
-        self.cost_spent = [0.0] * r
-        self.demander_paid = [0.0] * r
-        self.net_outflow = [0.0] * r
-        self.gov_earned = [0.0] * r  # matching earned (committed) for the route
-        self.gov_paid = [0.0] * r  # matching paid for the route
-        self.tranches_due = [0] * r  # tranches committed, not fully paid
-        self.settled: dict[int, simpy.Event] = {}
-        self.phase = [0] * r  # reviews passed so far
-        # tax: per budget year and route, the change of the solver's own funding and the
-        # demander's installments; per route, what has been recognised so far
-        self.own_funding_by_year: dict[int, dict[int, float]] = {}
-        self.installments_by_year: dict[int, dict[int, float]] = {}
-        self.own_funding = [0.0] * r
-        self.recognised = [0.0] * r
-        # challenge state
-        self.cap_left = [math.inf if self.cap is None else self.cap] * c
-        self.value_paid = [False] * c
-        self.races: dict[int, _Race] = {}
-        for ch, cp in enumerate(plan.challenges):
-            if cp.select_after:
-                self.races[ch] = _Race(self.env, cp.solvers, cp.keep, race_u)
-        # government payments
-        self.unpaid = 0.0
-        self.queue: deque[_Due] = deque()
-        self.spent_in_year: dict[int, float] = {}
-        self.delayed = 0
-        self.total_delay = 0.0
-        self.credit = (
-            CreditBook(self, plan, sc.credit, draws.default_u[i].tolist()) if sc.credit else None
-        )
-        self.fund = (
-            GuidedFundBook(
-                self,
-                sc.guided_fund,
-                draws.holding_period[i].tolist(),
-                draws.exit_multiple[i].tolist(),
-            )
-            if sc.guided_fund
-            else None
-        )
-
-    # --- the hooks of the fund and credit books (EngineHooks) ---------------------
-
-    def now(self) -> float:
-        return self.env.now
-
-    def schedule(self, delay: float, callback: Callable[[], None]) -> None:
-        self.env.timeout(delay).callbacks.append(lambda _e: callback())
-
-    def timeout(self, delay: float) -> simpy.Event:
-        return self.env.timeout(delay)
-
-    def process(self, generator: Generator[simpy.Event, Any, None]) -> None:
-        self.env.process(generator)
-
-    def pay(self, payer: int, payee: int, amount: float, kind: int, route: int) -> None:
-        ch = self.plan.route_challenge[route] if route >= 0 else -1
-        self.ledger.add(self.env.now, payer, payee, amount, kind, ch, route)
-
-    # --- money movements -------------------------------------------------------
-
-    def solver_receives(self, r: int, payer: int, amount: float, kind: int) -> None:
-        self.ledger.add(self.env.now, payer, SOL, amount, kind, self.plan.route_challenge[r], r)
-        self.net_outflow[r] -= amount
-
-    def solver_pays(self, r: int, payee: int, amount: float, kind: int) -> bool:
-        """The solver of a route pays; False, and nothing paid, if a running route's
-        cumulative net outflow would exceed its reserve (every outflow counts)."""
-        if (
-            self.reserve is not None
-            and self.status[r] == RUNNING
-            and self.env.now < self.horizon
-            and self.net_outflow[r] + amount > self.reserve + _EPS
-        ):
-            return False
-        self.ledger.add(self.env.now, SOL, payee, amount, kind, self.plan.route_challenge[r], r)
-        self.net_outflow[r] += amount
-        return True
-
-    def own_funding_changes(self, r: int, amount: float) -> None:
-        """Book a change of what the solver funds itself (for the super-deduction)."""
-        if self.tax_on:
-            year = self.own_funding_by_year.setdefault(int(self.env.now), {})
-            year[r] = year.get(r, 0.0) + amount
-
-    def spend(self, r: int, amount: float) -> bool:
-        """The solver pays R&D cost; False if that would exceed its reserve."""
-        if not self.solver_pays(r, EXT, amount, K["rd_spending"]):
-            return False
-        self.cost_spent[r] += amount
-        self.own_funding_changes(r, amount)
-        return True
-
-    def commit(
-        self, delay: float, payee: int, amount: float, kind: int, r: int, tranche: bool
-    ) -> None:
-        """Commit a government payment falling due ``delay`` years from now."""
-        if amount <= 0.0:
-            return
-        due = _Due(
-            payee, amount, kind, self.plan.route_challenge[r], r, self.env.now + delay, tranche
-        )
-        self.unpaid += amount
-        if tranche:
-            self.tranches_due[r] += 1
-        event = self.env.timeout(delay)
-        event.callbacks.append(lambda _e: self.fall_due(due))
-
-    def fall_due(self, due: _Due) -> None:
-        if self.budget is None:
-            self.pay_part(due, due.remaining)
-        elif self.queue:
-            self.queue.append(due)
-        else:
-            self.pay_part(due, min(due.remaining, self.room()))
-            if due.remaining > _EPS:
-                self.queue.append(due)
-
-    def room(self) -> float:
-        assert self.budget is not None
-        return max(0.0, self.budget - self.spent_in_year.get(int(self.env.now), 0.0))
-
-    def pay_part(self, due: _Due, amount: float) -> None:
-        if amount <= _EPS * max(1.0, due.remaining):
-            return
-        now = self.env.now
-        self.ledger.add(now, GOV, due.payee, amount, due.kind, due.challenge, due.route)
-        if due.payee == SOL:
-            self.net_outflow[due.route] -= amount
-            if due.kind == K["matching"]:
-                self.own_funding_changes(due.route, -amount)
-        year = int(now)
-        self.spent_in_year[year] = self.spent_in_year.get(year, 0.0) + amount
-        due.remaining -= amount
-        self.unpaid -= amount
-        r = due.route
-        if due.tranche:
-            self.gov_paid[r] += amount
-        if due.remaining <= _EPS * max(1.0, amount):
-            self.unpaid -= due.remaining
-            due.remaining = 0.0
-            if now > due.due + _EPS:
-                self.delayed += 1
-                self.total_delay += now - due.due
-            if due.tranche:
-                self.tranches_due[r] -= 1
-                if self.tranches_due[r] == 0 and r in self.settled:
-                    self.settled.pop(r).succeed()
-
-    def budget_clock(self) -> Generator[simpy.Event, Any, None]:
-        """At the start of each budget year, pay waiting government payments FIFO."""
-        year = 0
-        while True:
-            year += 1
-            yield self.env.timeout(year - self.env.now)
-            while self.queue:
-                room = self.room()
-                if room <= _EPS:
-                    break
-                head = self.queue[0]
-                self.pay_part(head, min(head.remaining, room))
-                if head.remaining <= _EPS:
-                    self.queue.popleft()
+        self._init_terms(plan)
+        race_u = self._init_draws(draws, i)
+        self._init_routes(lay.n_routes)
+        self._init_tax(lay.n_routes)
+        self._init_challenges(lay.n_challenges, race_u)
+        self._init_payments()
+        self._init_books(draws, i)
 
     # --- route events ----------------------------------------------------------
 
@@ -317,7 +66,7 @@ class _Run:
                 year = self.installments_by_year.setdefault(int(self.env.now), {})
                 year[r] = year.get(r, 0.0) + amount
         tranche = min(cp.tranches[m], self.cap_left[ch])
-        if tranche > _EPS * max(1.0, cp.tranches[m]):  # not the cap's rounding residue
+        if tranche > EPS * max(1.0, cp.tranches[m]):  # not the cap's rounding residue
             self.cap_left[ch] -= tranche
             self.gov_earned[r] += tranche
             self.commit(self.lag, self.match_payee, tranche, K["matching"], r, tranche=True)
@@ -455,47 +204,6 @@ class _Run:
                     self.eliminate(r, review)
                     return
         self.succeed(r, cp.n_phases)
-
-    def pay_tax(self) -> Generator[simpy.Event, Any, None]:
-        """At each budget year's end, the super-deduction's tax forgone (docs/model.md)."""
-        year = 0
-        while year + 1 < self.horizon:
-            yield self.env.timeout(year + 1 - self.env.now)
-            self.settle_tax(year)
-            year += 1
-
-    def settle_tax(self, year: int) -> None:
-        """Recognise one budget year's eligible R&D cost, route by route.
-
-        The solver's eligible cost is its cumulative own funding (R&D spent less
-        installments and match received), never below zero; an increase of it is tax
-        forgone paid to the solver, a decrease is paid back. The demander deducts its
-        share of the installments it paid in the year.
-        """
-        own = self.own_funding_by_year.pop(year, {})
-        paid = self.installments_by_year.pop(year, {})
-        for r in sorted(own.keys() | paid.keys()):
-            if r in own:
-                self.own_funding[r] += own[r]
-                change = max(0.0, self.own_funding[r]) - self.recognised[r]
-                amount = self.solver_tax_rate * abs(change)
-                if change > 0.0 and amount > 0.0:
-                    self.solver_receives(r, GOV, amount, K["tax_expenditure"])
-                    self.recognised[r] += change
-                elif change < 0.0 and amount > 0.0:
-                    if self.solver_pays(r, GOV, amount, K["tax_recapture"]):
-                        self.recognised[r] += change
-                    else:
-                        self.abandon(r)
-            if r in paid and self.demander_tax_rate > 0.0:
-                ch = self.plan.route_challenge[r]
-                amount = self.demander_tax_rate * paid[r]
-                self.ledger.add(self.env.now, GOV, DEM, amount, K["tax_expenditure"], ch, r)
-
-    def settle_tax_at_horizon(self) -> None:
-        """The year that the horizon cuts is settled at the horizon, never lost."""
-        for year in sorted(self.own_funding_by_year.keys() | self.installments_by_year.keys()):
-            self.settle_tax(year)
 
     def defaults(self) -> np.ndarray:
         """(R,) bool: the route's loan defaulted."""

@@ -1,0 +1,171 @@
+"""The state of one replication and the money movements every part of the engine uses.
+
+:class:`RunState` holds the scenario's terms, the replication's draws, the state of
+routes and challenges, the ledger and the fund and credit books; it implements the
+hooks through which the books reach the engine (:class:`~fundflow.engine.hooks.EngineHooks`)
+and the solver's payments with their reserve check. The government's payments
+(:mod:`fundflow.engine._payments`), the tax settlement (:mod:`fundflow.engine._tax`)
+and the route events (:mod:`fundflow.engine._engine_des`) build on it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from fundflow.engine._credit import CreditBook
+from fundflow.engine._fund import GuidedFundBook
+from fundflow.engine._race import Race
+from fundflow.engine.draws import Draws
+from fundflow.engine.ledger import K, LedgerWriter, P
+from fundflow.engine.outcome import NOT_STARTED, RUNNING
+from fundflow.engine.plan import EnginePlan
+
+__all__ = ["DEM", "EPS", "EXT", "GOV", "SOL", "RunState"]
+
+#: Tolerance of money comparisons.
+EPS = 1e-12
+
+GOV, DEM, SOL, EXT = P["government"], P["demander"], P["solver"], P["external"]
+
+
+class RunState:
+    """State of one replication, its hooks for the books and the solver's payments."""
+
+    # the solver's own funding and the demander's installments per budget year and
+    # route, booked here and recognised by the tax settlement (TaxSettlement._init_tax)
+    own_funding_by_year: dict[int, dict[int, float]]
+    installments_by_year: dict[int, dict[int, float]]
+
+    def _init_terms(self, plan: EnginePlan) -> None:
+        """The clock, the ledger and the scenario's terms."""
+        sc = plan.scenario
+        self.plan = plan
+        self.env = simpy.Environment()
+        self.ledger = LedgerWriter()
+        self.horizon = sc.horizon
+        gov = sc.government
+        self.lag = gov.matching.payment_lag
+        self.cap = gov.matching.cap
+        self.tol = gov.error_tolerance
+        self.clawback_share = gov.clawback_without_tolerance
+        self.budget = gov.annual_budget
+        self.reserve = sc.solver.reserve
+        self.match_payee = SOL if gov.matching.payee == "solver" else DEM
+        tax = gov.tax
+        self.tax_on = tax.rd_super_deduction > 0.0
+        self.solver_tax_rate = tax.rate("solver")
+        self.demander_tax_rate = tax.rate("demander") * tax.demander_deductible
+
+    def _init_draws(self, draws: Draws, i: int) -> list[float]:
+        """Replication ``i``'s draws as Python lists; returns the race's priorities."""
+        self.duration: list[list[float]] = draws.duration[i].tolist()
+        self.review_u: list[list[float]] = draws.review_u[i].tolist()
+        self.overrun: list[float] = draws.overrun[i].tolist()
+        self.misconduct_u: list[float] = draws.misconduct_u[i].tolist()
+        self.value: list[float] = draws.value[i].tolist()
+        self.solver_value: list[float] = draws.solver_value[i].tolist()
+        race_u: list[float] = draws.race_u[i].tolist()
+        return race_u
+
+    def _init_routes(self, r: int) -> None:
+        """The state of the ``r`` routes."""
+        self.status = [NOT_STARTED] * r
+        self.end_time = [math.nan] * r
+        self.end_review = [0] * r
+        self.misconduct = [False] * r
+        self.cost_spent = [0.0] * r
+        self.demander_paid = [0.0] * r
+        self.net_outflow = [0.0] * r
+        self.gov_earned = [0.0] * r  # matching earned (committed) for the route
+        self.gov_paid = [0.0] * r  # matching paid for the route
+        self.tranches_due = [0] * r  # tranches committed, not fully paid
+        self.settled: dict[int, simpy.Event] = {}
+        self.phase = [0] * r  # reviews passed so far
+
+    def _init_challenges(self, c: int, race_u: list[float]) -> None:
+        """The state of the ``c`` challenges and their races."""
+        self.cap_left = [math.inf if self.cap is None else self.cap] * c
+        self.value_paid = [False] * c
+        self.races: dict[int, Race] = {}
+        for ch, cp in enumerate(self.plan.challenges):
+            if cp.select_after:
+                self.races[ch] = Race(self.env, cp.solvers, cp.keep, race_u)
+
+    def _init_books(self, draws: Draws, i: int) -> None:
+        """The credit and guided-fund books, where the scenario has them."""
+        sc = self.plan.scenario
+        self.credit = (
+            CreditBook(self, self.plan, sc.credit, draws.default_u[i].tolist())
+            if sc.credit
+            else None
+        )
+        self.fund = (
+            GuidedFundBook(
+                self,
+                sc.guided_fund,
+                draws.holding_period[i].tolist(),
+                draws.exit_multiple[i].tolist(),
+            )
+            if sc.guided_fund
+            else None
+        )
+
+    # --- the hooks of the fund and credit books (EngineHooks) ---------------------
+
+    def now(self) -> float:
+        return self.env.now
+
+    def schedule(self, delay: float, callback: Callable[[], None]) -> None:
+        self.env.timeout(delay).callbacks.append(lambda _e: callback())
+
+    def timeout(self, delay: float) -> simpy.Event:
+        return self.env.timeout(delay)
+
+    def process(self, generator: Generator[simpy.Event, Any, None]) -> None:
+        self.env.process(generator)
+
+    def pay(self, payer: int, payee: int, amount: float, kind: int, route: int) -> None:
+        ch = self.plan.route_challenge[route] if route >= 0 else -1
+        self.ledger.add(self.env.now, payer, payee, amount, kind, ch, route)
+
+    def abandon(self, r: int, review: int | None = None) -> None:
+        """End route ``r`` as a financing failure (a route event of the engine)."""
+        raise NotImplementedError
+
+    # --- money movements -------------------------------------------------------
+
+    def solver_receives(self, r: int, payer: int, amount: float, kind: int) -> None:
+        self.ledger.add(self.env.now, payer, SOL, amount, kind, self.plan.route_challenge[r], r)
+        self.net_outflow[r] -= amount
+
+    def solver_pays(self, r: int, payee: int, amount: float, kind: int) -> bool:
+        """The solver of a route pays; False, and nothing paid, if a running route's
+        cumulative net outflow would exceed its reserve (every outflow counts)."""
+        if (
+            self.reserve is not None
+            and self.status[r] == RUNNING
+            and self.env.now < self.horizon
+            and self.net_outflow[r] + amount > self.reserve + EPS
+        ):
+            return False
+        self.ledger.add(self.env.now, SOL, payee, amount, kind, self.plan.route_challenge[r], r)
+        self.net_outflow[r] += amount
+        return True
+
+    def own_funding_changes(self, r: int, amount: float) -> None:
+        """Book a change of what the solver funds itself (for the super-deduction)."""
+        if self.tax_on:
+            year = self.own_funding_by_year.setdefault(int(self.env.now), {})
+            year[r] = year.get(r, 0.0) + amount
+
+    def spend(self, r: int, amount: float) -> bool:
+        """The solver pays R&D cost; False if that would exceed its reserve."""
+        if not self.solver_pays(r, EXT, amount, K["rd_spending"]):
+            return False
+        self.cost_spent[r] += amount
+        self.own_funding_changes(r, amount)
+        return True
