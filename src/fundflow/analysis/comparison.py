@@ -98,6 +98,22 @@ class CompareResult:
     def money_unit(self) -> str:
         return self.a.money_unit
 
+    def headline(self) -> pd.DataFrame:
+        """How much A changes the government's expected outlay and net cost, and their tails.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row for each of ``gov_gross_outlay`` and ``gov_net_cost`` found in
+            :attr:`table` (index ``measure``), with its columns ``mean_diff``,
+            ``rel_diff``, ``ci_low``, ``ci_high`` and ``cvar95_diff``, and
+            ``cvar95_rel_diff``: ``cvar95_diff / cvar95_b``, NaN where B's CVaR 95% is 0.
+        """
+        rows = [m for m in ("gov_gross_outlay", "gov_net_cost") if m in self.table.index]
+        out = self.table.loc[rows, ["mean_diff", "rel_diff", "ci_low", "ci_high", "cvar95_diff"]]
+        b = self.table.loc[rows, "cvar95_b"].astype(float)
+        return out.assign(cvar95_rel_diff=(out["cvar95_diff"] / b).where(b != 0, math.nan))
+
     @property
     def names(self) -> tuple[str, str]:
         return self.a.scenario.name, self.b.scenario.name

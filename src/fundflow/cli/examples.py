@@ -51,7 +51,7 @@ def resolve_examples(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def _run_examples(args: argparse.Namespace) -> int:
-    from fundflow.cli import _emit
+    from fundflow.cli._print import _emit
 
     names = examples.names()
     width = max(len(n) for n in names) + 2
@@ -61,7 +61,7 @@ def _run_examples(args: argparse.Namespace) -> int:
 
 
 def _run_init(args: argparse.Namespace) -> int:
-    from fundflow.cli import _emit
+    from fundflow.cli._print import _emit
 
     if args.list_file is not None:
         if args.name is not None:

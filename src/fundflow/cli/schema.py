@@ -18,7 +18,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _run_schema(args: argparse.Namespace) -> int:
-    from fundflow.cli import _emit
+    from fundflow.cli._print import _emit
     from fundflow.scenario.reference import json_text
 
     _emit(json_text().rstrip("\n"))

@@ -8,10 +8,13 @@ Each ``--lever`` names a scenario key by its dotted path and gives its values:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from fundflow.cli._common import _load, _out_dir, _seed, _settings, _sized, _whole, _workers
+from fundflow.cli._print import _emit, _render, _wrote
 from fundflow.errors import ConfigError
 from fundflow.io import labels as lb
 
@@ -83,63 +86,79 @@ def _levers(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fundflow import cli
     from fundflow.analysis.sweeps import sweep
     from fundflow.io._outdir import run_key
-    from fundflow.io.export import parse_formats, write_manifest, write_table
+    from fundflow.io.export import parse_formats
 
     levers = _levers(args)
-    runs = cli._whole("--runs", args.runs, 200, 1)
-    n = None if args.n is None else cli._whole("--n", args.n, 1, 1)
-    seed = cli._seed(args.seed)
+    runs = _whole("--runs", args.runs, 200, 1)
+    n = None if args.n is None else _whole("--n", args.n, 1, 1)
+    seed = _seed(args.seed)
     formats = parse_formats(args.format, option="--format")
     lang = lb.check_lang(args.lang, option="--lang")
-    scenario = cli._load(args.config)
+    scenario = _load(args.config)
     points = n if args.sampler != "grid" and n is not None else 1
-    workers = cli._workers(args.workers, runs * max(points, len(levers)))
-    cli._sized(args, [scenario], runs, workers)  # refuses a design point too big to run
+    workers = _workers(args.workers, runs * max(points, len(levers)))
+    _sized(args, [scenario], runs, workers)  # refuses a design point too big to run
     key = run_key(
         "sweep", [scenario], seed, runs=runs, levers=list(args.lever), sampler=args.sampler, n=n
     )
-    with cli._out_dir(args.out, key, args.overwrite) as out:
-        settings = cli._settings(runs, seed, workers, args.quiet)
+    with _out_dir(args.out, key, args.overwrite) as out:
+        settings = _settings(runs, seed, workers, args.quiet)
         result = sweep(
             scenario, levers, sampler=args.sampler, n=n, keep_runs=False, settings=settings
         )
         table = result.table
-        cli._emit(scenario.describe())
-        cli._emit(
+        _emit(scenario.describe())
+        _emit(
             f"{len(table)} design points x {runs:,} replications on common random "
             f"numbers, seed {result.entropy}, sampler {args.sampler}"
         )
-        cli._emit()
-        cli._emit(_text(table, list(levers), lang, scenario.money_unit))
+        _emit()
+        _emit(_text(table, list(levers), lang, scenario.money_unit))
         if out is None:
             return 0
-        written = write_table(table, out, "sweep", formats, lang, scenario.money_unit)
-        manifest = write_manifest(
-            out,
-            result.provenance,
-            written,
-            scenario_files=[args.config],
-            command=args.argv,
-            levers={k: list(v) if isinstance(v, tuple) else v for k, v in levers.items()},
-            sampler=args.sampler,
-            points=len(table),
-            formats=list(formats),
-            lang=lang,
-            money_unit=scenario.money_unit,
-            run_key=key,
-        )
-        written.append(manifest)
+        written = _write(args, out, result, levers, (formats, lang, scenario.money_unit), key)
     if not args.quiet:
-        cli._emit(cli._wrote(written, out, lang))
+        _emit(_wrote(written, out, lang))
     return 0
 
 
-def _text(table: Any, levers: list[str], lang: str, money_unit: str) -> str:
-    from fundflow.cli import _render
+def _write(
+    args: argparse.Namespace,
+    out: Path,
+    result: Any,
+    levers: dict[str, Any],
+    style: tuple[Any, str, str],
+    key: dict[str, Any],
+) -> list[Path]:
+    """Write the sweep table and its manifest into `out`; the files written.
 
+    `style` is (formats, language, money unit).
+    """
+    from fundflow.io.export import write_manifest, write_table
+
+    formats, lang, money_unit = style
+    table = result.table
+    written = write_table(table, out, "sweep", formats, lang, money_unit)
+    manifest = write_manifest(
+        out,
+        result.provenance,
+        written,
+        scenario_files=[args.config],
+        command=args.argv,
+        levers={k: list(v) if isinstance(v, tuple) else v for k, v in levers.items()},
+        sampler=args.sampler,
+        points=len(table),
+        formats=list(formats),
+        lang=lang,
+        money_unit=money_unit,
+        run_key=key,
+    )
+    return [*written, manifest]
+
+
+def _text(table: Any, levers: list[str], lang: str, money_unit: str) -> str:
     shown = [c for c in SHOWN if c in table.columns]
     headers = [*levers, *(lb.column_header(c, lang, money_unit) for c in shown)]
     rows = []

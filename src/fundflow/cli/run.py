@@ -1,0 +1,291 @@
+"""``fundflow run``: simulate a scenario and print its risk summary, challenges and parties.
+
+With ``--target-se X`` it adds replications until the government net cost's relative
+standard error is below X (exit status 3 if ``--max-runs`` comes first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fundflow.cli._common import (
+    _DEFAULT_RUNS,
+    EXIT_CODES,
+    _add_common,
+    _add_set,
+    _load,
+    _note,
+    _out_dir,
+    _positive,
+    _seed,
+    _settings,
+    _sized,
+    _whole,
+    _workers,
+)
+from fundflow.cli._print import _describe, _emit, _names, _render, _shown, _wrote
+from fundflow.errors import ConfigError
+from fundflow.io import labels as lb
+
+__all__ = ["add_parser"]
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``run`` subcommand to `sub`."""
+    p = sub.add_parser(
+        "run", help="simulate a scenario and report its risk summary", epilog=EXIT_CODES
+    )
+    p.add_argument("config", metavar="CONFIG", help="scenario YAML file")
+    _add_common(p)
+    p.add_argument(
+        "--target-se",
+        metavar="X",
+        help="add replications until the government net cost's relative standard "
+        "error is below X (e.g. 0.005), instead of a fixed --runs",
+    )
+    p.add_argument("--max-runs", metavar="M", help="upper bound with --target-se (default 100000)")
+    _add_set(p)
+    p.add_argument("--plots", action="store_true", help="also write PNG figures into --out")
+    p.add_argument(
+        "--tables",
+        metavar="LIST",
+        default="",
+        help="per-replication tables to write in xlsx, md and tex too: runs, routes "
+        "(default none: they go to csv and parquet only)",
+    )
+    p.set_defaults(handler=_run)
+
+
+def _summary_text(result: Any, lang: str) -> str:
+    summary = result.summary()
+    money = result.money_unit
+    keep, dropped = _shown(summary, ["mean", "std"])
+    headers = [
+        lb.label("measure", lang),
+        lb.label("mean", lang),
+        lb.label("ci95", lang),
+        "p5",
+        "p50",
+        "p95",
+        lb.label("var95", lang),
+        lb.label("cvar95", lang),
+    ]
+    rows = []
+    for m in keep:
+        r = summary.loc[m]
+        unit = lb.unit_of(m)
+
+        def f(x: float, unit: str | None = unit) -> str:
+            return lb.format_number(x, unit, missing="")
+
+        ci = f"[{f(r['ci_low'])}, {f(r['ci_high'])}]" if math.isfinite(r["ci_low"]) else ""
+        rows.append(
+            [
+                lb.header(m, lang, money),
+                f(r["mean"]),
+                ci,
+                f(r["p5"]),
+                f(r["p50"]),
+                f(r["p95"]),
+                f(r["var95"]),
+                f(r["cvar95"]),
+            ]
+        )
+    text = _render(headers, rows)
+    if dropped:
+        names = _names(dropped, lang)
+        text += "\n" + lb.text("msg_dropped", lang, count=len(dropped), names=names)
+    return text
+
+
+def _party_text(result: Any, lang: str) -> str:
+    """The party table (government as one party, realised value apart)."""
+    table = result.party_table()
+    money = result.money_unit
+    columns = ["program_cash", "realised_value", "net"]
+    rows = []
+    for party, r in table.iterrows():
+        if not np.any(r[[*columns, "p5", "p95"]].to_numpy(dtype=float) != 0):
+            continue
+        p5, p95 = (lb.format_number(r[c], "money") for c in ("p5", "p95"))
+        cells = [lb.format_number(r[c], "money") for c in columns]
+        rows.append([lb.label(str(party), lang), *cells, f"{p5} – {p95}"])
+    headers = [
+        lb.header("party_net_cash_sign", lang, money),
+        *(lb.label(c, lang) for c in columns),
+        lb.label("p5_p95", lang),
+    ]
+    return _render(headers, rows)
+
+
+def _challenges_text(result: Any, lang: str) -> str:
+    """Per challenge: success, the solver's expected NPV per route and its bar, who pays."""
+    table = result.challenges
+    money = result.money_unit
+    rows = []
+    for name, r in table.iterrows():
+        low, high = r["solver_npv_ci_low"], r["solver_npv_ci_high"]
+        ci = (
+            f"[{lb.format_number(low, 'money')}, {lb.format_number(high, 'money')}]"
+            if math.isfinite(low)
+            else ""
+        )
+        rows.append(
+            [
+                str(name),
+                lb.format_number(r["success_probability"], "share"),
+                lb.format_number(r["solver_npv_per_route"], "money"),
+                ci,
+                lb.label("yes" if r["clears_required_npv"] else "no", lang),
+                lb.format_number(r["gov_challenge_net_cost"], "money"),
+                lb.format_number(r["demander_npv"], "money"),
+            ]
+        )
+    headers = [
+        lb.label("challenge", lang),
+        *(lb.label(k, lang) for k in ("success_short", "solver_npv_short", "ci95", "clears_short")),
+        lb.label("gov_cost_short", lang),
+        lb.label("demander_npv_short", lang),
+    ]
+    required = lb.format_number(float(table["required_npv"].iloc[0]), "money")
+    caption = lb.label("challenges_caption", lang).format(
+        money=lb.unit_text("money", lang, money), required=required
+    )
+    return caption + "\n" + _render(headers, rows)
+
+
+def _header_lines(result: Any, seed_note: str, lang: str = "en") -> list[str]:
+    workers = result.workers
+    parts = [
+        lb.text("msg_replications", lang, runs=len(result)),
+        lb.text("msg_seed", lang, seed=result.entropy) + seed_note,
+        lb.text("msg_workers", lang, workers=workers),
+        lb.text("msg_seconds", lang, seconds=result.elapsed),
+    ]
+    if lang == "en":
+        parts[2] = parts[2].replace("(s)", "s" if workers != 1 else "")
+    lines = [_describe(result.scenario, lang), lb.text("msg_list_sep", lang).join(parts)]
+    conv = result.convergence
+    if conv:
+        target, achieved = conv["target_relative_se"], conv["achieved_relative_se"]
+        if conv["converged"]:
+            lines.append(
+                lb.text("msg_converged", lang, achieved=achieved, target=target, runs=conv["runs"])
+            )
+        else:
+            lines.append(
+                lb.text(
+                    "msg_not_converged",
+                    lang,
+                    achieved=achieved,
+                    target=target,
+                    max_runs=conv["max_runs"],
+                )
+            )
+    return lines
+
+
+def _run(args: argparse.Namespace) -> int:
+    from fundflow.io.export import export_result, parse_formats, parse_tables
+
+    target = _target(args)
+    runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)
+    max_runs = _whole("--max-runs", args.max_runs, 100_000, 1)
+    workers = _workers(args.workers, max_runs if target is not None else runs)
+    seed = _seed(args.seed)
+    formats = parse_formats(args.format, option="--format")
+    tables = parse_tables(args.tables, option="--tables")
+    lang = lb.check_lang(args.lang, option="--lang")
+    if args.plots and args.out is None:
+        raise ConfigError(
+            "--plots", None, "needs --out DIR to write the figures into", show_value=False
+        )
+    scenario = _load(args.config, args.set)
+    size = _sized(args, [scenario], max_runs if target is not None else runs, workers)
+    from fundflow.io._outdir import run_key
+
+    key = run_key(
+        "run", [scenario], seed, runs=None if target else runs, target_se=target,
+        max_runs=max_runs if target else None, plots=bool(args.plots),
+    )  # fmt: skip
+    with _out_dir(args.out, key, args.overwrite) as out:
+        _note(args, size)
+        settings = _settings(runs, seed, workers, args.quiet)
+        result = _simulate(scenario, settings, target, max_runs)
+        _report(result, seed, lang)
+        if out is None:
+            return 0
+        provenance = {"command": args.argv, "overrides": list(args.set), "run_key": key}
+        figures = _plots(result, out, lang) if args.plots else []
+        written = export_result(
+            result,
+            out,
+            formats,
+            lang,
+            scenario_file=args.config,
+            provenance=provenance,
+            extra_files=figures,
+            tables=tables,
+        )
+    if not args.quiet:
+        _emit(_wrote(written, out, lang))
+    return _converged(result)
+
+
+def _target(args: argparse.Namespace) -> float | None:
+    """--target-se, checked against --max-runs and --runs."""
+    target = _positive("--target-se", args.target_se)
+    if target is None and args.max_runs is not None:
+        raise ConfigError("--max-runs", None, "applies only with --target-se", show_value=False)
+    if target is not None and args.runs is not None:
+        raise ConfigError(
+            "--runs", args.runs, "not with --target-se (bound that run with --max-runs)"
+        )
+    return target
+
+
+def _report(result: Any, seed: int | None, lang: str) -> None:
+    """Print the run: its header, risk summary, challenges and party table."""
+    seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
+    _emit("\n".join(_header_lines(result, seed_note, lang)))
+    _emit()
+    _emit(_summary_text(result, lang))
+    _emit()
+    _emit(_challenges_text(result, lang))
+    _emit()
+    _emit(_party_text(result, lang))
+
+
+def _converged(result: Any) -> int:
+    """Exit status 3, with a line on stderr, when --target-se stopped at --max-runs."""
+    conv = result.convergence
+    if not conv or conv["converged"]:
+        return 0
+    print(
+        f"not converged: the relative SE of the government net cost is "
+        f"{conv['achieved_relative_se']:.4g} after {conv['runs']:,} replications "
+        f"(--max-runs), above --target-se {conv['target_relative_se']:g}; raise --max-runs "
+        "or the target (exit status 3)",
+        file=sys.stderr,
+    )
+    return 3
+
+
+def _simulate(scenario: Any, settings: Any, target: float | None, max_runs: int) -> Any:
+    from fundflow.run.montecarlo import simulate, simulate_until
+
+    if target is not None:
+        return simulate_until(scenario, target, max_runs=max_runs, settings=settings)
+    return simulate(scenario, settings=settings)
+
+
+def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:
+    from fundflow.plots import write_run_plots
+
+    return list(write_run_plots(result, out, lang=lang))

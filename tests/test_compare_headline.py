@@ -1,0 +1,32 @@
+"""CompareResult.headline: the numbers ``fundflow compare`` closes with."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from fundflow.analysis.comparison import compare
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def test_headline_is_the_government_rows_and_their_relative_tail_change() -> None:
+    cmp = compare(
+        CONFIGS / "open_competition.yaml",
+        CONFIGS / "chain_leader.yaml",
+        runs=30,
+        seed=4,
+        progress=False,
+    )
+    head = cmp.headline()
+    assert list(head.index) == ["gov_gross_outlay", "gov_net_cost"]
+    for m, r in head.iterrows():
+        row = cmp.table.loc[m]
+        for c in ("mean_diff", "rel_diff", "ci_low", "ci_high", "cvar95_diff"):
+            assert r[c] == row[c]
+        assert math.isclose(r["cvar95_rel_diff"], row["cvar95_diff"] / row["cvar95_b"])
+    # the same table with B's tail at zero: no relative change
+    cmp.table.loc["gov_net_cost", "cvar95_b"] = 0.0
+    assert np.isnan(cmp.headline().loc["gov_net_cost", "cvar95_rel_diff"])
