@@ -420,3 +420,12 @@ def test_schema_knows_every_key_the_validator_reads(section: str) -> None:
 def test_doctests() -> None:
     assert doctest.testmod(overrides_module).failed == 0
     assert doctest.testmod(paths_module).failed == 0
+
+
+def test_exponent_numbers_inside_a_set_value_are_numbers() -> None:
+    # YAML 1.1 reads a bare 1e3 as text; --set reads values like a scenario file does
+    path, value = parse_assignment(
+        "challenges[0].overrun={dist: lognormal, median: 1e0, sigma: 2.5e-1}"
+    )
+    assert path == "challenges[0].overrun"
+    assert value == {"dist": "lognormal", "median": 1.0, "sigma": 0.25}

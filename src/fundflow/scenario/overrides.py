@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import yaml
 
 from fundflow.errors import ConfigError
+from fundflow.scenario._reader import load_yaml
 from fundflow.scenario.config import Scenario
 from fundflow.scenario.paths import (
     SCHEMA,
@@ -55,7 +55,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Split ``"path=value"`` into the path and the value parsed as YAML.
 
-    The value is read with ``yaml.safe_load``, so ``null``, ``true``, ``[1, 2]``
+    The value is read as YAML, like a scenario file, so ``null``, ``true``, ``[1, 2]``
     and ``{dist: uniform, low: 1, high: 2}`` work as in a scenario file. A bare
     number in exponent form (``1e3``, which YAML 1.1 reads as text) is taken as a
     number.
@@ -99,11 +99,10 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         raise ConfigError(
             path, None, "a value is needed after '=' (write null for none)", show_value=False
         )
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(path, raw, f"the value is not valid YAML: {problem}") from None
+    try:  # the scenario files' guarded loader: exponent numbers, depth and size limits
+        value = load_yaml(raw, "--set")
+    except ConfigError as exc:
+        raise ConfigError(path, raw, f"the value is {exc.allowed}") from None
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         value = float(value)
     return path, value
