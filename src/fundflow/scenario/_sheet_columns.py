@@ -14,43 +14,47 @@ import re
 import unicodedata
 
 from fundflow.errors import ConfigError
+from fundflow.scenario._schema_challenge import CHALLENGE_LABELS_ZH
 
 __all__ = ["KEYS", "header_of", "parse_header"]
 
-# key: Chinese name, unit kind (labels.UNITS), allowed values (English, Chinese).
-# Keys missing here are written and read in English only.
+# key: unit kind (labels.UNITS), allowed values (English, Chinese). The Chinese name of a
+# challenge key is declared with the key (scenario.schema); keys missing here are written
+# and read in English only.
+_HINTS: dict[str, tuple[str | None, str, str]] = {
+    "name": (None, "text, unique in the list", "文本，不可重复"),
+    "count": ("count", "whole number >= 1", "整数，≥1"),
+    "group": (None, "text (challenges of a group fail together)", "文本（同组相关）"),
+    "category": (None, "text", "文本"),
+    "start": ("years", ">= 0", "≥0"),
+    "selection_time": ("years", ">= 0", "≥0"),
+    "total_investment": ("money", "> 0", ">0"),
+    "demander_share": ("share", "0–1", "0–1"),
+    "demander_installments": (None, "", ""),
+    "after": ("count", "0 = contract, j = review j", "0 = 签约，j = 第j次评审"),
+    "share": ("share", "0–1, the shares sum to 1", "0–1，合计为1"),
+    "solvers": ("count", "whole number >= 1", "整数，≥1"),
+    "race": (None, "", ""),
+    "select_after": ("count", "a review before acceptance", "验收前的某次评审"),
+    "keep": ("count", "whole number >= 1", "整数，≥1"),
+    "compensate_eliminated": (None, "true | false", "true | false"),
+    "overrun": ("ratio", ">= 0, or a distribution", "≥0，或分布"),
+    "booking_period": ("years", "> 0, or empty", ">0，或留空"),
+    "phases": (None, "", ""),
+    "duration": ("years", ">= 0, or a distribution", "≥0，或分布"),
+    "cost_share": ("share", "0–1, the phases' sum to 1", "0–1，各阶段合计为1"),
+    "pass_probability": ("share", "0–1", "0–1"),
+    "value_on_success": ("money", ">= 0, or a distribution", "≥0，或分布"),
+    "value_lag": ("years", ">= 0", "≥0"),
+    "solver_value_on_success": ("money", ">= 0, or a distribution", "≥0，或分布"),
+}
+#: Chinese names of the parts of a header that are not challenge keys.
+_OTHER_ZH = {"dist": "分布"}
+
+# key: Chinese name, unit kind, allowed values (English, Chinese)
 KEYS: dict[str, tuple[str, str | None, str, str]] = {
-    "name": ("名称", None, "text, unique in the list", "文本，不可重复"),
-    "count": ("数量", "count", "whole number >= 1", "整数，≥1"),
-    "group": ("相关组", None, "text (challenges of a group fail together)", "文本（同组相关）"),
-    "category": ("领域", None, "text", "文本"),
-    "start": ("发布时间", "years", ">= 0", "≥0"),
-    "selection_time": ("遴选用时", "years", ">= 0", "≥0"),
-    "total_investment": ("总投资", "money", "> 0", ">0"),
-    "demander_share": ("发榜方出资比例", "share", "0–1", "0–1"),
-    "demander_installments": ("发榜方分期", None, "", ""),
-    "after": ("里程碑", "count", "0 = contract, j = review j", "0 = 签约，j = 第j次评审"),
-    "share": ("比例", "share", "0–1, the shares sum to 1", "0–1，合计为1"),
-    "solvers": ("揭榜方数量", "count", "whole number >= 1", "整数，≥1"),
-    "race": ("赛马", None, "", ""),
-    "select_after": ("选拔评审", "count", "a review before acceptance", "验收前的某次评审"),
-    "keep": ("保留数", "count", "whole number >= 1", "整数，≥1"),
-    "compensate_eliminated": ("补偿淘汰方", None, "true | false", "true | false"),
-    "overrun": ("超支系数", "ratio", ">= 0, or a distribution", "≥0，或分布"),
-    "booking_period": ("入账期", "years", "> 0, or empty", ">0，或留空"),
-    "phases": ("阶段", None, "", ""),
-    "duration": ("时长", "years", ">= 0, or a distribution", "≥0，或分布"),
-    "cost_share": ("成本占比", "share", "0–1, the phases' sum to 1", "0–1，各阶段合计为1"),
-    "pass_probability": ("通过概率", "share", "0–1", "0–1"),
-    "value_on_success": ("成功价值", "money", ">= 0, or a distribution", "≥0，或分布"),
-    "value_lag": ("价值实现滞后", "years", ">= 0", "≥0"),
-    "solver_value_on_success": (
-        "揭榜方成功收益",
-        "money",
-        ">= 0, or a distribution",
-        "≥0，或分布",
-    ),
-    "dist": ("分布", None, "lognormal | triangular | uniform | normal | beta", ""),
+    **{key: (CHALLENGE_LABELS_ZH[key], *hint) for key, hint in _HINTS.items()},
+    "dist": (_OTHER_ZH["dist"], None, "lognormal | triangular | uniform | normal | beta", ""),
 }
 _FROM_ZH = {zh: key for key, (zh, *_) in KEYS.items()}
 _PART = re.compile(r"^([^\[\].]+)((?:\[\d+\])*)$")
