@@ -2,17 +2,19 @@
 
 :class:`Outcome` is one replication's ledger and per-route facts; :data:`STATUS`
 names the route end states, and ``RUNNING`` ... ``NOT_STARTED`` are their codes.
-The engine writes them; the measures, the result tables and the exports read
+:class:`BlockOutcome` is the same for a block of replications, as stacked
+columns. The engine writes them; the measures, the result tables and the exports read
 them, without importing the engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from fundflow.engine.ledger import Ledger
+from fundflow.engine.ledger import COLUMNS, Ledger
 
 __all__ = [
     "ELIMINATED",
@@ -22,6 +24,7 @@ __all__ = [
     "RUNNING",
     "STATUS",
     "SUCCEEDED",
+    "BlockOutcome",
     "Outcome",
 ]
 
@@ -72,3 +75,74 @@ class Outcome:
     defaulted: np.ndarray
     loans_outstanding: float
     fund_investments: int
+
+
+_PER_ROUTE = ("status", "end_time", "end_review", "misconduct", "defaulted")
+_PER_RUN = (
+    "committed_unpaid",
+    "delayed_payments",
+    "total_delay",
+    "loans_outstanding",
+    "fund_investments",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class BlockOutcome:
+    """What a block of ``n`` replications produced, as columns.
+
+    The ledgers are stacked replication after replication, each in event order;
+    replication ``i`` (an index into the block) owns rows
+    ``offsets[i]:offsets[i + 1]``. Per-route facts are ``(n, R)`` arrays and
+    per-replication facts ``(n,)`` arrays, with the meaning of :class:`Outcome`'s.
+
+    Attributes
+    ----------
+    ledger : Ledger
+    offsets : (n + 1,) int64
+    status, end_time, end_review, misconduct, defaulted : (n, R) arrays
+    committed_unpaid, total_delay, loans_outstanding : (n,) float64
+    delayed_payments, fund_investments : (n,) int64
+    """
+
+    ledger: Ledger
+    offsets: np.ndarray
+    status: np.ndarray
+    end_time: np.ndarray
+    end_review: np.ndarray
+    misconduct: np.ndarray
+    defaulted: np.ndarray
+    committed_unpaid: np.ndarray
+    delayed_payments: np.ndarray
+    total_delay: np.ndarray
+    loans_outstanding: np.ndarray
+    fund_investments: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+    def outcome(self, i: int) -> Outcome:
+        """Replication ``i`` of the block (an index into it) as an :class:`Outcome`."""
+        lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
+        ledger = Ledger(**{c: getattr(self.ledger, c)[lo:hi] for c in COLUMNS})
+        facts = {k: getattr(self, k)[i] for k in _PER_ROUTE}
+        runs = {k: getattr(self, k)[i].item() for k in _PER_RUN}
+        return Outcome(ledger=ledger, **facts, **runs)
+
+    @classmethod
+    def of(cls, outcomes: Sequence[Outcome]) -> BlockOutcome:
+        """Stack the outcomes of single replications into one block."""
+        lengths = [len(o.ledger) for o in outcomes]
+        offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+        ledger = Ledger(
+            **{c: np.concatenate([getattr(o.ledger, c) for o in outcomes]) for c in COLUMNS}
+        )
+        facts = {k: np.stack([getattr(o, k) for o in outcomes]) for k in _PER_ROUTE}
+        runs = {
+            "committed_unpaid": np.array([o.committed_unpaid for o in outcomes], dtype=float),
+            "delayed_payments": np.array([o.delayed_payments for o in outcomes], dtype=np.int64),
+            "total_delay": np.array([o.total_delay for o in outcomes], dtype=float),
+            "loans_outstanding": np.array([o.loans_outstanding for o in outcomes], dtype=float),
+            "fund_investments": np.array([o.fund_investments for o in outcomes], dtype=np.int64),
+        }
+        return cls(ledger=ledger, offsets=offsets, **facts, **runs)
