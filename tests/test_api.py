@@ -18,3 +18,17 @@ def test_public_api_is_complete_and_lazy() -> None:
         "fundflow.analysis.sweeps" not in out.stdout
         and "fundflow.analysis.optimization" not in out.stdout
     )
+
+
+def test_importing_fundflow_and_running_locally_loads_no_dask() -> None:
+    """Dask is an optional extra: the base install never imports it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fundflow, fundflow.cli, fundflow.run.montecarlo;"
+        "fundflow.simulate('configs/open_competition.yaml', runs=2, seed=1);"
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]"]

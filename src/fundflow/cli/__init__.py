@@ -3,11 +3,13 @@
 Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
 
     fundflow validate CONFIG [--set PATH=VALUE ...]
-    fundflow run CONFIG [--runs N] [--seed S] [--workers W] [--out DIR]
+    fundflow run CONFIG [--runs N] [--seed S] [--workers W] [--scheduler ADDRESS|local]
+                 [--out DIR]
                  [--format csv,xlsx,parquet,md,tex] [--lang en|zh] [--quiet]
                  [--target-se X [--max-runs M]] [--set PATH=VALUE ...] [--plots]
                  [--tables runs,routes]
-    fundflow compare A B [--runs N] [--seed S] [--workers W] [--out DIR]
+    fundflow compare A B [--runs N] [--seed S] [--workers W] [--scheduler ADDRESS|local]
+                 [--out DIR]
                  [--format ...] [--lang en|zh] [--quiet]
     fundflow examples
     fundflow init NAME [PATH] | fundflow init --list FILE [--lang en|zh]
@@ -95,13 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     args.argv = ["fundflow", *(sys.argv[1:] if argv is None else argv)]
     handler: Callable[[argparse.Namespace], int] = args.handler
+    from fundflow.cli._scheduler import cluster_session
     from fundflow.cli._signals import Terminated, terminate_as_interrupt
     from fundflow.io._outdir import is_environment_error
 
     try:
         from fundflow.cli.examples import resolve_examples
 
-        with terminate_as_interrupt():
+        with terminate_as_interrupt(), cluster_session():
             return handler(resolve_examples(args))
     except ConfigError as exc:
         return _fail(str(exc))

@@ -38,6 +38,13 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="processes; results do not depend on it (default auto: every core from "
         f"{_AUTO_PARALLEL_RUNS} replications up, else 1)",
     )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: a scheduler's address (tcp://host:8786), or 'local' "
+        "to start one of --workers processes here; results do not depend on it "
+        '(needs pip install "fundflow[distributed]")',
+    )
     p.add_argument("--out", metavar="DIR", help="write tables and manifest.json here")
     p.add_argument(
         "--format",
@@ -168,8 +175,20 @@ def _progress(quiet: bool) -> bool | None:
     return False if quiet else None  # None: a bar only in a terminal or notebook
 
 
-def _settings(runs: int, seed: int | None, workers: int, quiet: bool) -> Any:
-    """The run options of a command, together (a progress bar unless --quiet)."""
+def _settings(
+    runs: int, seed: int | None, workers: int, quiet: bool, scheduler: str | None = None
+) -> Any:
+    """The run options of a command, together (a progress bar unless --quiet).
+
+    With `scheduler` (``--scheduler``), the executor is a client of that Dask cluster.
+    """
+    from fundflow.cli._scheduler import executor
     from fundflow.run.settings import RunSettings
 
-    return RunSettings(runs=runs, seed=seed, workers=workers, progress=_progress(quiet))
+    return RunSettings(
+        runs=runs,
+        seed=seed,
+        workers=workers,
+        progress=_progress(quiet),
+        executor=executor(scheduler, workers, quiet),
+    )

@@ -28,6 +28,7 @@ import numpy as np
 from fundflow.errors import ConfigError
 from fundflow.results.result import SimulationResult
 from fundflow.run._blocks import _assemble, _Block, _run_block, exposure_grid, replicate
+from fundflow.run._dask import adapt
 from fundflow.run._spawn import GUARD_ADVICE, InProcessPool, unguarded_caller, warn_in_process
 from fundflow.run.settings import RunSettings, SeededOptions, resolve_settings
 from fundflow.scenario.config import Scenario, load_scenario
@@ -102,7 +103,14 @@ def _progress(total: int, enabled: bool | None) -> Any:
         from tqdm.notebook import tqdm
     else:  # a text bar (tqdm.auto would warn in a notebook without ipywidgets)
         from tqdm.std import tqdm  # type: ignore[assignment]
-    return tqdm(total=total, unit="run", delay=1.0, desc="replications")
+    return tqdm(total=total, unit=" runs", delay=1.0, desc="replications", bar_format=_BAR)
+
+
+#: replications:  45%|####5     | 90/200 [00:01 elapsed, 00:01 left, 80.1 runs/s, blocks 3/10]
+_BAR = (
+    "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+    "[{elapsed} elapsed, {remaining} left, {rate_fmt}{postfix}]"
+)
 
 
 def spawn_pool(processes: int) -> ProcessPoolExecutor:
@@ -135,11 +143,15 @@ class Runner:
       processes start, and none is left with much work when the others are done.
       If the pool breaks, the remaining tasks run here (one warning);
     * an executor object: tasks are submitted to it, up to ``2 * workers`` ahead;
-      it is used, not shut down.
+      it is used, not shut down;
+    * a ``dask.distributed.Client``: as an executor object, with ``workers`` the
+      cluster's threads, each scenario sent to the cluster once
+      (:class:`~fundflow.run._dask.ClientExecutor`).
 
     Results come back in the order of the tasks, so they do not depend on the
-    executor. A progress bar (``settings.progress``) counts replications: of
-    `total`, or of the tasks mapped so far. `pool`, a process pool already
+    executor. A progress bar (``settings.progress``) counts replications (of
+    `total`, or of the tasks mapped so far), their rate, the time left and the
+    tasks done. `pool`, a process pool already
     started with ``workers - 1`` processes, is used as ``"processes"`` would use
     its own (benchmarks time a warm pool so).
     """
@@ -154,6 +166,10 @@ class Runner:
         self.broken = False  # the pool broke; tasks run here
         self.bar: Any = None if total is None else _progress(total, settings.progress)
         self.total = total  # None: the bar counts what the tasks add up to
+        self.tasks = [0, 0]  # done, mapped so far (shown on the bar)
+        self.cluster = adapt(settings.executor)  # a dask.distributed Client, wrapped
+        if self.cluster is not None:  # the cluster's threads set the work in flight
+            self.workers = self.slots = self.cluster.threads
 
     def __enter__(self) -> Runner:
         executor = self.settings.executor
@@ -164,7 +180,7 @@ class Runner:
                 self.pool = spawn_pool(self.workers - 1)
                 self.own_pool, self.helps, self.slots = True, True, self.workers - 1
         elif executor is not None:
-            self.pool = executor
+            self.pool = self.cluster or executor
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -172,6 +188,8 @@ class Runner:
             self.bar.close()
         if self.pool is not None and self.own_pool:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.cluster is not None:
+            self.cluster.shutdown()
 
     def _expect(self, count: int) -> None:
         if self.total is not None:
@@ -187,9 +205,12 @@ class Runner:
     ) -> Iterator[T]:
         """``fn(*task)`` for every task, in order; ``sizes``: replications of each."""
         self._expect(sum(sizes))
+        self.tasks[1] += len(tasks)
         results = self._in_turn(fn, tasks) if self.pool is None else self._pooled(fn, tasks)
         for size, result in zip(sizes, results, strict=True):
+            self.tasks[0] += 1
             if self.bar is not None:
+                self.bar.set_postfix_str(f"blocks {self.tasks[0]}/{self.tasks[1]}", refresh=False)
                 self.bar.update(size)
             yield result
 

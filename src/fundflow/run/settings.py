@@ -103,6 +103,9 @@ class RunSettings:
         ``None``: in this process. Any object with
         ``submit(fn, *args) -> Future`` (a ``concurrent.futures.Executor``): the
         tasks go to it; it is not shut down.
+        A ``dask.distributed.Client``: the tasks run on its cluster, as many at
+        once as it has threads (``workers`` is then the cluster's), the
+        scenario sent once; it is not closed.
         Results are identical for any executor.
 
     Examples
