@@ -14,15 +14,19 @@ In one process, on ``configs/open_competition.yaml``, each repeat times, in turn
   fair match for a cluster that is already running;
 * **cluster**: ``simulate(..., executor=client)`` on a ``LocalCluster`` of 2 worker
   processes with 1 thread each, started once before the repeats (its start-up and
-  first run are printed apart): each scenario is scattered to the workers once;
+  first call are printed apart): each scenario is scattered to the workers once;
 * **cluster, scenario per task**: the same cluster through
   ``client.get_executor()``, a plain ``concurrent.futures`` executor, so the
   scenario is pickled into every task (what the scatter saves).
 
-It prints replications per second (wall; median of the repeats, [min .. max]) and
-the ratios, per repeat, to the local runner and to its pre-warmed pool; it checks
-that the ``runs`` tables are identical, and prints the bytes a task carries with
-and without the scatter.
+Every timing is taken as wall time and as CPU time of every process involved (this
+one, which also runs the cluster's scheduler and nannies in threads, plus the pool's
+or the cluster's worker processes, read from ``/proc``). It prints replications per
+second of wall time (median of the repeats, [min .. max]), the ratios per repeat to
+the local runner and to its pre-warmed pool, and the CPU milliseconds a replication
+costs; on a machine shared with other work the CPU figures are the reliable ones.
+It checks that the ``runs`` tables are identical and prints the bytes a task
+carries with and without the scatter.
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ import multiprocessing
 import os
 import pickle
 import platform
+import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -47,21 +53,51 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "open_competition.yaml"
 
 
-def _timed(fn: Any) -> tuple[float, Any]:
-    started = time.perf_counter()
+def _proc_cpu(pids: Iterable[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes `pids`."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pids: Iterable[int]) -> float:
+    """CPU of this process, its finished children and the running processes `pids`."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime + _proc_cpu(pids)
+
+
+def _timed(fn: Callable[[], Any], pids: Iterable[int] = ()) -> tuple[float, float, Any]:
+    """Wall seconds, CPU seconds (see :func:`_cpu`) and the result of ``fn()``."""
+    pids = list(pids)
+    cpu, wall = _cpu(pids), time.perf_counter()
     out = fn()
-    return time.perf_counter() - started, out
+    return time.perf_counter() - wall, _cpu(pids) - cpu, out
 
 
-def _rates(label: str, runs: int, seconds: list[float], refs: dict[str, list[float]]) -> None:
-    rates = [runs / s for s in seconds]
-    low, high = min(rates), max(rates)
-    line = f"{label:<34} {statistics.median(rates):7.1f} rep/s [{low:.1f} .. {high:.1f}]"
-    for name, ref in refs.items():
-        ratios = [r / s for r, s in zip(ref, seconds, strict=True)]  # per repeat
-        line += f"; / {name} {statistics.median(ratios):.2f}x"
-        line += f" [{min(ratios):.2f} .. {max(ratios):.2f}]"
-    print(line, flush=True)
+def _line(label: str, runs: int, walls: list[float], cpus: list[float]) -> str:
+    rates = [runs / s for s in walls]
+    ms = 1000 * statistics.median(cpus) / runs
+    return (
+        f"{label:<33} {statistics.median(rates):7.1f} rep/s [{min(rates):.1f} .. "
+        f"{max(rates):.1f}], CPU {ms:.2f} ms/rep"
+    )
+
+
+def _ratios(name: str, ref: list[float], walls: list[float]) -> str:
+    ratios = [r / s for r, s in zip(ref, walls, strict=True)]  # per repeat
+    return f"{name} {statistics.median(ratios):.2f}x [{min(ratios):.2f} .. {max(ratios):.2f}]"
+
+
+def _task_bytes(sc: Any, client: Any) -> tuple[int, int]:
+    """Pickled bytes of one block's arguments: scenario by reference, and inline."""
+    future = client.scatter(sc, broadcast=True, hash=False)
+    by_ref = len(pickle.dumps((future, 1, range(0, 200), 0)))
+    inline = len(pickle.dumps((sc, 1, range(0, 200), 0)))
+    del future
+    return by_ref, inline
 
 
 def _warm(sc: Any) -> int:
@@ -76,13 +112,19 @@ def _warm_local(sc: Any, runs: int, seed: int, pool: Any) -> Any:
         return montecarlo.run_scenario(runner, sc, seed)
 
 
-def _task_bytes(sc: Any, client: Any) -> tuple[int, int]:
-    """Pickled bytes of one block's arguments: scenario by reference, and inline."""
-    future = client.scatter(sc, broadcast=True, hash=False)
-    by_ref = len(pickle.dumps((future, 1, range(0, 200), 0)))
-    inline = len(pickle.dumps((sc, 1, range(0, 200), 0)))
-    del future
-    return by_ref, inline
+def _cluster() -> tuple[Any, Any, list[int]]:
+    """A LocalCluster of 2 single-threaded worker processes, its client, their pids."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    return cluster, client, list(client.run(os.getpid).values())
 
 
 def main() -> None:
@@ -95,8 +137,6 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.runs, args.repeat = 400, 1
-    from distributed import Client, LocalCluster
-
     sc = fundflow.load_scenario(args.config)
     print(
         f"{Path(args.config).name}: {args.runs} runs, {args.repeat} repeats; "
@@ -104,41 +144,52 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    start, cluster = _timed(
-        lambda: LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-    )
-    client = Client(cluster)
-    first, _ = _timed(lambda: fundflow.simulate(sc, runs=20, seed=0, executor=client))
+    start, _, (cluster, client, workers) = _timed(_cluster)
+    first, _, _ = _timed(lambda: fundflow.simulate(sc, runs=20, seed=0, executor=client))
     print(f"cluster start {start:.2f} s; first 20-run call (workers import) {first:.2f} s")
     by_ref, inline = _task_bytes(sc, client)
     print(f"bytes a task carries: {by_ref} (scenario scattered) vs {inline} (inline)")
     plain = client.get_executor(pure=False)
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    pool.submit(_warm, sc).result()
-    timings: dict[str, list[float]] = {"local": [], "warm": [], "cluster": [], "plain": []}
+    pooled = [pool.submit(_warm, sc).result()]
     run: dict[str, Any] = dict(runs=args.runs, seed=args.seed, progress=False)
+    cases: dict[str, tuple[str, Callable[[], Any], list[int]]] = {
+        "local": ("local runner, workers=2", lambda: fundflow.simulate(sc, workers=2, **run), []),
+        "warm": (
+            "local runner, pre-warmed pool",
+            lambda: _warm_local(sc, args.runs, args.seed, pool),
+            pooled,
+        ),
+        "cluster": (
+            "LocalCluster 2 x 1 thread",
+            lambda: fundflow.simulate(sc, executor=client, **run),
+            workers,
+        ),
+        "plain": (
+            "LocalCluster, scenario per task",
+            lambda: fundflow.simulate(sc, executor=plain, workers=2, **run),
+            workers,
+        ),
+    }
+    walls: dict[str, list[float]] = {k: [] for k in cases}
+    cpus: dict[str, list[float]] = {k: [] for k in cases}
+    tables = {}
     for k in range(args.repeat):
-        t_local, local = _timed(lambda: fundflow.simulate(sc, workers=2, **run))
-        t_warm, _ = _timed(lambda: _warm_local(sc, args.runs, args.seed, pool))
-        t_cluster, dist = _timed(lambda: fundflow.simulate(sc, executor=client, **run))
-        t_plain, _ = _timed(lambda: fundflow.simulate(sc, executor=plain, workers=2, **run))
-        assert local.runs.equals(dist.runs), "the cluster's runs table differs"
-        for key, t in zip(timings, (t_local, t_warm, t_cluster, t_plain), strict=True):
-            timings[key].append(t)
-        print(f"repeat {k + 1}: local {t_local:.2f} s, pre-warmed {t_warm:.2f} s, cluster "
-              f"{t_cluster:.2f} s, scenario per task {t_plain:.2f} s", file=sys.stderr)  # fmt: skip
-    print("runs tables identical (local, cluster): yes")
-    refs = {"local": timings["local"], "pre-warmed": timings["warm"]}
-    _rates("local runner, workers=2", args.runs, timings["local"], {})
-    _rates("local runner, pre-warmed pool", args.runs, timings["warm"], {})
-    _rates("LocalCluster 2 x 1 thread", args.runs, timings["cluster"], refs)
-    _rates("LocalCluster, scenario per task", args.runs, timings["plain"], refs)
+        for key, (_, fn, pids) in cases.items():
+            wall, cpu, result = _timed(fn, pids)
+            walls[key].append(wall)
+            cpus[key].append(cpu)
+            tables[key] = result.runs
+        shown = ", ".join(f"{key} {walls[key][-1]:.2f} s" for key in cases)
+        print(f"repeat {k + 1} (load {os.getloadavg()[0]:.1f}): {shown}", file=sys.stderr)
+    assert all(t.equals(tables["local"]) for t in tables.values()), "a runs table differs"
+    print("runs tables identical (all four): yes")
+    for key, (label, _, _) in cases.items():
+        line = _line(label, args.runs, walls[key], cpus[key])
+        if key in ("cluster", "plain"):
+            line += "; wall ratio to " + _ratios("local", walls["local"], walls[key])
+            line += ", to " + _ratios("pre-warmed", walls["warm"], walls[key])
+        print(line, flush=True)
     pool.shutdown()
     client.close()
     cluster.close()

@@ -72,6 +72,22 @@ def test_compare_and_simulate_until_on_a_cluster(client: Any, sc: Any) -> None:
     assert one.convergence == two.convergence
 
 
+def test_sensitivity_and_optimize_on_a_cluster(client: Any, sc: Any) -> None:
+    from fundflow.analysis.constraints import Search
+
+    inputs = {"government.matching.ratio": (0.1, 0.3), "discount_rate": (0.0, 0.1)}
+    args = dict(method="morris", n=2, runs=4, seed=4)
+    ref = fundflow.sensitivity(sc, inputs, "gov_net_cost_mean", **args)
+    res = fundflow.sensitivity(sc, inputs, "gov_net_cost_mean", executor=client, **args)
+    pd.testing.assert_frame_equal(res, ref, check_exact=True)
+    levers = {"government.matching.ratio": (0.1, 0.3)}
+    search = Search(sampler="lhs", n=4, refine=None)
+    one = fundflow.optimize(sc, levers, runs=4, seed=2, search=search)
+    two = fundflow.optimize(sc, levers, runs=4, seed=2, search=search, executor=client)
+    assert one.best == two.best and one.objective == two.objective
+    pd.testing.assert_frame_equal(one.evaluations, two.evaluations, check_exact=True)
+
+
 class Spy:
     """Wraps a client's scatter and submit, recording what each task carries."""
 
@@ -107,6 +123,29 @@ def test_the_scenario_travels_once_not_with_every_block(
     fundflow.sweep(sc, LEVERS, runs=8, seed=1, chunk_size=2, executor=client)
     assert len(spy.scattered) == 4
     assert len({id(s) for s in spy.scattered}) == 4
+
+
+class Starting:
+    """A client of a cluster whose workers are still arriving (a batch system's jobs)."""
+
+    def __init__(self) -> None:
+        self.workers: dict[str, int] = {}
+
+    def nthreads(self) -> dict[str, int]:
+        return self.workers
+
+
+def test_workers_joining_later_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fundflow.run import _dask
+
+    starting = Starting()
+    executor = _dask.ClientExecutor(starting)
+    assert executor.threads == 1 and executor.live_threads() == 1  # none yet: one task
+    starting.workers = {"tcp://a": 4, "tcp://b": 4}
+    assert executor.live_threads() == 1  # read again only every few seconds
+    monkeypatch.setattr(_dask, "_REREAD", 0.0)
+    assert executor.live_threads() == 8
+    assert not _dask.is_client(starting) and _dask.adapt(starting) is None
 
 
 def test_the_bar_shows_blocks_rate_and_time_left(client: Any, sc: Any) -> None:

@@ -8,7 +8,9 @@
   and passes the tasks a reference to it, so a block's task carries only its
   seed and replication numbers;
 * submits the tasks as impure (``pure=False``: no hashing of the arguments);
-* sizes the work in flight from the cluster's threads (``client.nthreads()``).
+* sizes the work in flight from the cluster's threads (``client.nthreads()``),
+  read again every few seconds, so that workers joining a cluster that is still
+  starting (a batch system's jobs) get work too.
 
 The results are those of any other executor: a block's numbers depend only on
 the scenario, the seed and its replications. This module does not import dask:
@@ -18,6 +20,7 @@ a ``Client`` passed in is recognised by its class, so the base install and
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +31,8 @@ __all__ = ["ClientExecutor", "adapt", "is_client"]
 
 #: Scenarios kept on the cluster at once (a sweep's design points go in order).
 _KEPT = 32
+#: Seconds between two readings of the cluster's threads.
+_REREAD = 2.0
 
 
 def is_client(obj: object) -> bool:
@@ -54,17 +59,27 @@ class ClientExecutor:
     Attributes
     ----------
     threads : int
-        The cluster's threads when the run starts (at least 1): the tasks it
-        runs at once.
+        The cluster's threads when the run starts (at least 1).
     scattered : int
         How many scenarios were sent to the cluster.
     """
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        self.threads = max(1, sum(client.nthreads().values()))
+        self.threads = self._live = self._count()
+        self._read = time.monotonic()
         self.scattered = 0
         self._kept: OrderedDict[int, tuple[Scenario, Any]] = OrderedDict()
+
+    def _count(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    def live_threads(self) -> int:
+        """The cluster's threads now (read at most every ``_REREAD`` seconds)."""
+        if time.monotonic() - self._read > _REREAD:
+            self._live = self._count()
+            self._read = time.monotonic()
+        return self._live
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
         """``fn(*args)`` on the cluster; a scenario among `args` goes by reference."""

@@ -240,7 +240,7 @@ class Runner:
         after: int,
     ) -> int:
         """Submit tasks in order while fewer than two per slot are unfinished."""
-        ahead = 2 * self.slots
+        ahead = 2 * (self.slots if self.cluster is None else self.cluster.live_threads())
         while (
             not self.broken
             and after < len(tasks)
