@@ -192,6 +192,15 @@ def test_an_unreachable_scheduler_is_one_error(
     assert "Traceback" not in err and out == ""
 
 
+def test_an_address_dask_cannot_read_is_refused_at_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = _cli(capsys, "--scheduler", "tcp://127.0.0.1:port")
+    assert code == 2
+    wanted = "error: --scheduler = 'tcp://127.0.0.1:port': must be 'local' or a scheduler's"
+    assert err.strip().splitlines()[-1].startswith(wanted)
+
+
 def test_without_distributed_the_option_says_what_to_install(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

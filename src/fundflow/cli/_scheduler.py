@@ -58,9 +58,10 @@ def executor(address: str | None, workers: int, quiet: bool) -> Any:
         raise ConfigError("--scheduler", address, INSTALL, show_value=False) from None
     if address == "local":
         return _local(distributed, stack, workers, quiet)
+    _check_address(address)
     try:
         client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, ValueError, TypeError) as exc:  # refused, timed out, bad address
+    except (OSError, ValueError, TypeError) as exc:  # refused, timed out, unresolvable
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ConfigError(
             f"--scheduler {address}",
@@ -70,6 +71,20 @@ def executor(address: str | None, workers: int, quiet: bool) -> Any:
         ) from None
     stack.callback(client.close)
     return client
+
+
+def _check_address(address: str) -> None:
+    """Refuse an address Dask cannot read before a client is made of it."""
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        get_address_host_port(address)
+    except ValueError as exc:
+        raise ConfigError(
+            "--scheduler",
+            address,
+            f"must be 'local' or a scheduler's address such as tcp://host:8786 ({exc})",
+        ) from None
 
 
 def _local(distributed: Any, stack: ExitStack, workers: int, quiet: bool) -> Any:
