@@ -289,3 +289,17 @@ def test_installed_console_script(tmp_path) -> None:
     assert bad.returncode == 2
     assert one_error_line(bad.stderr) == "error: --runs = 0: must be a whole number >= 1"
     assert not (tmp_path / "o").exists()
+
+
+def test_python_m_fundflow_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "fundflow", "validate", "configs/upfront_grant.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "upfront" in done.stdout.lower()
