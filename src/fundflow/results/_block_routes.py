@@ -17,10 +17,10 @@ from fundflow.engine.plan import EnginePlan
 from fundflow.results._segments import seg_cumsum, seg_sum
 from fundflow.results.measures import _IS_GOV
 
-__all__ = ["Rows", "route_measures"]
+__all__ = ["ROUTE_COLUMNS", "ROUTE_KINDS", "Rows", "route_measures"]
 
 #: Kinds of payment with a per-route total column, and the column's name.
-_ROUTE_KINDS = {
+ROUTE_KINDS = {
     "cost_spent": "rd_spending",
     "demander_paid": "demander_installment",
     "gov_compensation": "compensation",
@@ -28,6 +28,12 @@ _ROUTE_KINDS = {
     "gov_success_award": "success_award",
     "solver_value": "solver_value",
 }
+#: The routes table's columns, in order (those of a measure's ``routes``).
+ROUTE_COLUMNS = (
+    "status end_time end_review misconduct cost_spent demander_paid gov_matching "
+    "gov_compensation gov_clawback gov_success_award solver_value solver_net_cash "
+    "solver_npv solver_loss solver_peak_funding_gap gov_net_cost demander_npv"
+).split()
 
 
 class Rows:
@@ -91,7 +97,7 @@ def route_measures(plan: EnginePlan, block: BlockOutcome, rows: Rows) -> dict[st
         "end_review": block.end_review.ravel(),
         "misconduct": block.misconduct.ravel(),
     }
-    for column, kind in _ROUTE_KINDS.items():
+    for column, kind in ROUTE_KINDS.items():
         if kind not in K:  # a kind this version does not write
             out[column] = np.zeros(n * r, dtype=np.int64)
             continue
@@ -105,12 +111,7 @@ def route_measures(plan: EnginePlan, block: BlockOutcome, rows: Rows) -> dict[st
         "solver_peak_funding_gap": _route_peaks(rows, moves, -sol_flow[moves], r),
         **_challenge_flows(plan, rows),
     }
-    order = (
-        "status end_time end_review misconduct cost_spent demander_paid gov_matching "
-        "gov_compensation gov_clawback gov_success_award solver_value solver_net_cash "
-        "solver_npv solver_loss solver_peak_funding_gap gov_net_cost demander_npv"
-    ).split()
-    return {c: out[c] for c in order}
+    return {c: out[c] for c in ROUTE_COLUMNS}
 
 
 def _route_peaks(rows: Rows, moves: np.ndarray, flow: np.ndarray, r: int) -> np.ndarray:

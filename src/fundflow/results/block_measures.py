@@ -12,20 +12,30 @@ IRR, when a fund exists, is computed replication by replication.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import warnings
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from fundflow.engine.ledger import COLUMNS, PARTIES, K, Ledger, P
-from fundflow.engine.outcome import FINANCING, NOT_STARTED, SUCCEEDED, BlockOutcome
+from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, K, P
+from fundflow.engine.outcome import FINANCING, NOT_STARTED, SUCCEEDED, STATUS, BlockOutcome
 from fundflow.engine.plan import EnginePlan
-from fundflow.results._block_routes import Rows, route_measures
+from fundflow.results._block_routes import ROUTE_COLUMNS, ROUTE_KINDS, Rows, route_measures
 from fundflow.results._segments import seg_cumsum, seg_max, seg_starts, seg_sum
-from fundflow.results.measures import _IS_WASTED, _lp_measures
+from fundflow.results.measures import _IS_GOV, _IS_WASTED, _lp_measures
 
 __all__ = ["BlockMeasures", "measure_block"]
 
 _N_PARTIES = len(PARTIES)
+#: Kinds of payment whose per-replication totals are runs-table measures.
+_RUN_KINDS = (
+    "rd_spending",
+    "investment",
+    "commercial_value",
+    "solver_value",
+    "tax_expenditure",
+    "tax_recapture",
+)
 
 
 class BlockMeasures(NamedTuple):
@@ -55,12 +65,134 @@ def measure_block(plan: EnginePlan, block: BlockOutcome, grid: np.ndarray) -> Bl
         ``(runs, routes, net_cash, exposure)``; replication ``i``'s values equal, bit
         for bit, those of ``measure(plan, block.outcome(i), grid)``.
     """
+    grid = np.asarray(grid, dtype=np.float64)
+    found = _compiled_sums(plan, block, grid)
+    routes, sums = found if found is not None else _numpy_sums(plan, block, grid)
+    runs = _run_measures(plan, block, routes, sums)
+    return BlockMeasures(runs, routes, sums.net, sums.exposure)
+
+
+class _Sums(NamedTuple):
+    """Per-replication sums that the runs table is made of, (n,) arrays each."""
+
+    outlay: np.ndarray
+    recoveries: np.ndarray
+    gov_npv: np.ndarray  # government net outflows discounted to t = 0
+    peak: np.ndarray  # government peak exposure
+    wasted: np.ndarray
+    dem_out: np.ndarray  # demander's net outflow
+    dem_npv: np.ndarray  # demander's net outflow discounted
+    guarantee: np.ndarray  # government's guarantee payouts
+    kinds: dict[str, np.ndarray]  # totals of the kinds of _RUN_KINDS
+    net: np.ndarray  # (n, parties)
+    exposure: np.ndarray  # (n, grid)
+
+
+def _numpy_sums(
+    plan: EnginePlan, block: BlockOutcome, grid: np.ndarray
+) -> tuple[dict[str, np.ndarray], _Sums]:
+    """The routes table and the sums with NumPy operations over the whole block."""
     rows = Rows(block, plan.scenario.discount_rate)
     routes = route_measures(plan, block, rows)
-    net = _net_cash(rows)
-    peak, exposure = _gov_paths(rows, np.asarray(grid, dtype=np.float64))
-    runs = _run_measures(plan, block, rows, routes, net, peak)
-    return BlockMeasures(runs, routes, net, exposure)
+    led, n, rep = rows.led, rows.n, rows.rep
+    r = plan.layout.n_routes
+    # the extra False is for rows of no route (route -1)
+    wasted_route = np.concatenate([_IS_WASTED[block.status], np.zeros((n, 1), dtype=bool)], 1)
+    on_wasted = wasted_route.ravel()[rep * (r + 1) + led.route]
+    dem_out = rows.signed(led.payer == P["demander"], led.payee == P["demander"])
+    payout = (led.kind == K["guarantee_payout"]) & (led.payer == P["government"])
+    peak, exposure = _gov_paths(rows, grid)
+    sums = _Sums(
+        outlay=seg_sum(led.amount[rows.gov_pays], rep[rows.gov_pays], n),
+        recoveries=seg_sum(led.amount[rows.gov_gets], rep[rows.gov_gets], n),
+        gov_npv=seg_sum(rows.gov_out * rows.disc, rep, n),
+        peak=peak,
+        wasted=seg_sum(rows.gov_out[on_wasted], rep[on_wasted], n),
+        dem_out=seg_sum(dem_out, rep, n),
+        dem_npv=seg_sum(dem_out * rows.disc, rep, n),
+        guarantee=seg_sum(led.amount[payout], rep[payout], n),
+        kinds={k: rows.total(k) for k in _RUN_KINDS},
+        net=_net_cash(rows),
+        exposure=exposure,
+    )
+    return routes, sums
+
+
+def _kernels() -> Any:
+    """The compiled loops (:mod:`fundflow.results._block_kernels`), or None without numba."""
+    try:
+        from fundflow.results import _block_kernels
+    except ImportError:
+        return None
+    return _block_kernels
+
+
+def _compiled_sums(
+    plan: EnginePlan, block: BlockOutcome, grid: np.ndarray
+) -> tuple[dict[str, np.ndarray], _Sums] | None:
+    """The routes table and the sums from the compiled loops; None where they do not
+    apply (numba missing, a replication's rows or the grid out of time order)."""
+    kernels = _kernels()
+    led = block.ledger
+    offsets = np.asarray(block.offsets, dtype=np.int64)
+    if kernels is None or np.any(np.diff(grid) < 0) or not kernels.in_time_order(led.time, offsets):
+        return None
+    route_kind = np.full(len(KINDS), -1, dtype=np.int64)
+    for j, kind in enumerate(ROUTE_KINDS.values()):
+        route_kind[K[kind]] = j
+    codes = np.array(
+        [P["solver"], P["demander"], P["government"], K["matching"], K["guarantee_payout"]],
+        dtype=np.int64,
+    )
+    rt, ru, kinds, net, exposure, flags = kernels.measure_rows(
+        tuple(getattr(led, c) for c in COLUMNS),
+        offsets,
+        np.power(1.0 + plan.scenario.discount_rate, -led.time),
+        block.status,
+        grid,
+        _IS_GOV,
+        route_kind,
+        np.append(plan.layout.first_route, -1).astype(np.int64),
+        _IS_WASTED,
+        codes,
+        len(KINDS),
+        _N_PARTIES,
+    )
+    routes = _compiled_routes(block, rt, flags, kernels)
+    sums = _Sums(
+        *(ru[:, j] for j in range(kernels.N_RU)),
+        kinds={k: kinds[:, K[k]] for k in _RUN_KINDS},
+        net=net,
+        exposure=exposure,
+    )
+    return routes, sums
+
+
+def _compiled_routes(
+    block: BlockOutcome, rt: np.ndarray, flags: np.ndarray, kernels: Any
+) -> dict[str, np.ndarray]:
+    """The routes table from the compiled loops' (n, R, columns) array."""
+    n, r = block.status.shape
+    empty = np.zeros(n * r, dtype=np.int64)  # a sum over no row at all (see route_measures)
+
+    def column(j: int, flag: bool = True) -> np.ndarray:
+        return np.ascontiguousarray(rt[:, :, j]).ravel() if flag else empty
+
+    out = {k: getattr(block, k).ravel() for k in ("status", "end_time", "end_review", "misconduct")}
+    for j, name in enumerate(ROUTE_KINDS):
+        out[name] = column(j, bool(flags[j]))
+    net_cash = column(kernels.RC_NET, bool(flags[kernels.RC_NET]))
+    any_row = len(block.ledger) > 0
+    out |= {
+        "gov_matching": column(kernels.RC_MATCHING, bool(flags[kernels.RC_MATCHING])),
+        "solver_net_cash": net_cash,
+        "solver_npv": column(kernels.RC_NPV, bool(flags[kernels.RC_NET])),
+        "solver_loss": np.maximum(0.0, -net_cash),
+        "solver_peak_funding_gap": column(kernels.RC_PEAK),
+        "gov_net_cost": column(kernels.RC_GOV_COST, any_row),
+        "demander_npv": column(kernels.RC_DEM_NPV, any_row),
+    }
+    return {c: out[c] for c in ROUTE_COLUMNS}
 
 
 def _positive(x: np.ndarray) -> np.ndarray:
@@ -109,52 +241,39 @@ def _gov_paths(rows: Rows, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _run_measures(
-    plan: EnginePlan,
-    block: BlockOutcome,
-    rows: Rows,
-    routes: dict[str, np.ndarray],
-    net: np.ndarray,
-    peak: np.ndarray,
+    plan: EnginePlan, block: BlockOutcome, routes: dict[str, np.ndarray], sums: _Sums
 ) -> dict[str, np.ndarray]:
-    led, n, rep = rows.led, rows.n, rows.rep
-    outlay = seg_sum(led.amount[rows.gov_pays], rep[rows.gov_pays], n)
-    recoveries = seg_sum(led.amount[rows.gov_gets], rep[rows.gov_gets], n)
-    net_cost = outlay - recoveries
+    """The runs table's columns, in the order of the one-replication row."""
     status = block.status
-    r = plan.layout.n_routes
-    # the extra False is for rows of no route (route -1)
-    wasted_route = np.concatenate([_IS_WASTED[status], np.zeros((n, 1), dtype=bool)], axis=1)
-    on_wasted = wasted_route.ravel()[rep * (r + 1) + led.route]
-    wasted = seg_sum(rows.gov_out[on_wasted], rep[on_wasted], n)
+    net_cost = sums.outlay - sums.recoveries
     succeeded_ch, started_ch = _challenges(plan, status)
-    rd, invested = rows.total("rd_spending"), rows.total("investment")
-    value = rows.total("commercial_value")
-    dem_out = rows.signed(led.payer == P["demander"], led.payee == P["demander"])
+    rd, invested = sums.kinds["rd_spending"], sums.kinds["investment"]
+    value = sums.kinds["commercial_value"]
     delayed = block.delayed_payments
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_delay = np.where(delayed > 0, block.total_delay / np.maximum(delayed, 1), 0.0)
         success_rate = np.where(started_ch > 0, succeeded_ch / np.maximum(started_ch, 1), np.nan)
     out = {
-        "gov_gross_outlay": outlay,
-        "gov_recoveries": recoveries,
+        "gov_gross_outlay": sums.outlay,
+        "gov_recoveries": sums.recoveries,
         "gov_net_cost": net_cost,
-        "gov_npv_net_cost": seg_sum(rows.gov_out * rows.disc, rep, n),
-        "gov_peak_exposure": peak,
-        "gov_wasted_outlay": wasted,
+        "gov_npv_net_cost": sums.gov_npv,
+        "gov_peak_exposure": sums.peak,
+        "gov_wasted_outlay": sums.wasted,
         "gov_committed_unpaid": block.committed_unpaid,
         "gov_delayed_payments": delayed,
         "gov_mean_delay": mean_delay,
         "nongov_funding": rd + invested - net_cost,
         **_solver_measures(routes, status),
-        "demander_net_cost": seg_sum(dem_out, rep, n) + value,
+        "demander_net_cost": sums.dem_out + value,
         "demander_value": value,
-        "demander_npv": -seg_sum(dem_out * rows.disc, rep, n),
-        "solver_value": rows.total("solver_value"),
+        "demander_npv": -sums.dem_npv,
+        "solver_value": sums.kinds["solver_value"],
         "rd_spending": rd,
         "routes_started": np.count_nonzero(status != NOT_STARTED, axis=1),
         "challenges_succeeded": succeeded_ch,
         "success_rate": success_rate,
-        **_instrument_measures(block, rows, net),
+        **_instrument_measures(block, sums),
     }
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
@@ -200,29 +319,24 @@ def _solver_measures(routes: dict[str, np.ndarray], status: np.ndarray) -> dict[
     }
 
 
-def _lp_columns(block: BlockOutcome, rows: Rows, party: int) -> tuple[np.ndarray, ...]:
+def _lp_columns(block: BlockOutcome, party: int) -> tuple[np.ndarray, ...]:
     """Paid-in, TVPI and IRR of one LP class per replication (NaN where it paid nothing)."""
-    n = rows.n
+    n = len(block)
     paid_in, tvpi, irr = np.zeros(n), np.full(n, np.nan), np.full(n, np.nan)
-    pays = np.bincount(rows.rep[rows.led.payer == party], minlength=n)
-    for i in np.flatnonzero(pays).tolist():
-        lo, hi = int(block.offsets[i]), int(block.offsets[i + 1])
-        one = Ledger(**{c: getattr(rows.led, c)[lo:hi] for c in COLUMNS})
-        paid_in[i], tvpi[i], irr[i] = _lp_measures(one, party)
+    pays = np.flatnonzero(block.ledger.payer == party)
+    for i in np.unique(np.searchsorted(block.offsets, pays, side="right") - 1).tolist():
+        paid_in[i], tvpi[i], irr[i] = _lp_measures(block.outcome(i).ledger, party)
     return paid_in, tvpi, irr
 
 
-def _instrument_measures(
-    block: BlockOutcome, rows: Rows, net: np.ndarray
-) -> dict[str, np.ndarray]:
+def _instrument_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarray]:
     """Guided fund, credit and tax measures (zero or NaN where not configured)."""
-    led, n = rows.led, rows.n
-    gov_paid_in, gov_tvpi, gov_irr = _lp_columns(block, rows, P["gov_lp"])
-    social_paid_in, social_tvpi, social_irr = _lp_columns(block, rows, P["social_lp"])
-    payout = (led.kind == K["guarantee_payout"]) & (led.payer == P["government"])
+    net = sums.net
+    gov_paid_in, gov_tvpi, gov_irr = _lp_columns(block, P["gov_lp"])
+    social_paid_in, social_tvpi, social_irr = _lp_columns(block, P["social_lp"])
     return {
-        "gov_tax_expenditure": rows.total("tax_expenditure") - rows.total("tax_recapture"),
-        "gov_guarantee_loss": seg_sum(led.amount[payout], rows.rep[payout], n),
+        "gov_tax_expenditure": sums.kinds["tax_expenditure"] - sums.kinds["tax_recapture"],
+        "gov_guarantee_loss": sums.guarantee,
         "gov_fund_net_cost": -net[:, P["gov_lp"]],
         "fund_investments": block.fund_investments,
         "fund_gov_paid_in": gov_paid_in,
@@ -239,4 +353,3 @@ def _instrument_measures(
         "guarantor_loss": _positive(-net[:, P["guarantor"]]),
         "reguarantor_loss": _positive(-net[:, P["reguarantor"]]),
     }
-

@@ -1,0 +1,331 @@
+"""Compiled (numba) loops over a block's ledgers: one pass per replication.
+
+Each loop repeats NumPy's arithmetic exactly, so that the numbers are those of
+:func:`fundflow.results.measures.measure` to the last bit:
+
+* a sum of a bin (``np.bincount``) or a running sum (``np.cumsum``) adds the values
+  one after the other, from ``0.0`` (bincount) or from the first value (cumsum);
+* ``ndarray.sum`` is NumPy's pairwise summation (:func:`_pairwise`: fewer than 8
+  values one after the other, up to 128 in 8 interleaved partial sums, more split
+  in two halves at a multiple of 8); ``np.add.reduceat`` adds a segment's first
+  value to the pairwise sum of the rest.
+
+Transcendental functions (the discount factors) are computed by NumPy outside.
+Every replication's rows must be in time order (ledgers are written in event
+order); :mod:`fundflow.results.block_measures` uses its NumPy path otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Columns of the per-route output (its last axis).
+RC_KIND = 0  # six kinds' totals: columns 0..5, in block_measures' _ROUTE_KINDS order
+RC_MATCHING, RC_NET, RC_NPV, RC_PEAK, RC_GOV_COST, RC_DEM_NPV = range(6, 12)
+N_RC = 12
+# Columns of the per-replication output.
+RU_OUTLAY, RU_RECOVERIES, RU_GOV_NPV, RU_PEAK, RU_WASTED = range(5)
+RU_DEM_OUT, RU_DEM_NPV, RU_GUARANTEE = 5, 6, 7
+N_RU = 8
+
+
+@njit(cache=True)
+def _leaf(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compiled
+    """NumPy's sum of at most 128 values ``a[lo:lo + n]``."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _half(n: int) -> int:  # pragma: no cover - compiled
+    """Where NumPy splits ``n > 128`` values: half, rounded down to a multiple of 8."""
+    n2 = n // 2
+    return n2 - n2 % 8
+
+
+@njit(cache=True)
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compiled
+    """NumPy's pairwise sum of ``a[lo:lo + n]``: ``pw(first half) + pw(second half)``
+    above 128 values, :func:`_leaf` below; the recursion is walked with a stack
+    (a recursive function cannot be cached)."""
+    if n <= 128:
+        return _leaf(a, lo, n)
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    stage = np.zeros(64, dtype=np.int64)  # 0 new, 1 left half pending, 2 right half pending
+    left = np.empty(64)
+    top = 0
+    los[0], ns[0] = lo, n
+    while True:
+        if ns[top] > 128:
+            stage[top] = 1
+            los[top + 1], ns[top + 1], stage[top + 1] = los[top], _half(ns[top]), 0
+            top += 1
+            continue
+        result = _leaf(a, los[top], ns[top])
+        top -= 1
+        while top >= 0 and stage[top] == 2:
+            result = left[top] + result
+            top -= 1
+        if top < 0:
+            return result
+        left[top] = result
+        stage[top] = 2
+        n2 = _half(ns[top])
+        los[top + 1], ns[top + 1], stage[top + 1] = los[top] + n2, ns[top] - n2, 0
+        top += 1
+
+
+@njit(cache=True)
+def _one(flag: bool) -> float:  # pragma: no cover - compiled
+    """``float(flag)``: 1.0 or 0.0."""
+    return 1.0 if flag else 0.0
+
+
+@njit(cache=True)
+def array_sum(a: np.ndarray) -> float:  # pragma: no cover - compiled
+    """``a.sum()`` of a 1-D float array, bit for bit (for tests)."""
+    return 0.0 + _pairwise(a, 0, a.size)
+
+
+@njit(cache=True)
+def in_time_order(time: np.ndarray, offsets: np.ndarray) -> bool:  # pragma: no cover
+    """Every replication's rows are in time order."""
+    for rep in range(offsets.size - 1):
+        for i in range(offsets[rep] + 1, offsets[rep + 1]):
+            if time[i] < time[i - 1]:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _kind_sums(kind, amount, lo, hi, buf, start, out):  # pragma: no cover - compiled
+    """Per kind ``k``, ``amount[kind == k].sum()`` over rows ``lo:hi`` into ``out``."""
+    n_kinds = out.size
+    start[:] = 0
+    for i in range(lo, hi):
+        start[kind[i] + 1] += 1
+    for k in range(n_kinds):
+        start[k + 1] += start[k]
+    fill = start[:n_kinds].copy()
+    for i in range(lo, hi):
+        buf[fill[kind[i]]] = amount[i]
+        fill[kind[i]] += 1
+    for k in range(n_kinds):
+        out[k] = 0.0 + _pairwise(buf, start[k], start[k + 1] - start[k])
+
+
+@njit(cache=True)
+def _route_sums(rep, lo, hi, payer, payee, amount, kind, challenge, route, disc, gov_out,
+                c, rt, net, flags):  # pragma: no cover - compiled
+    """Per-route bincount sums, the challenge flows, and net cash by party.
+
+    ``c``: is_gov, route_kind, first_route (challenge -1 -> -1), then the codes of
+    solver, demander, government and matching (as one int64 array's tail).
+    """
+    is_gov, route_kind, first_route, codes = c
+    solver, demander, government, matching = codes[0], codes[1], codes[2], codes[3]
+    for i in range(lo, hi):
+        a = amount[i]
+        r = route[i]
+        net[rep, payee[i]] += a
+        g = a * (_one(is_gov[payer[i]]) - _one(is_gov[payee[i]]))
+        gov_out[i - lo] = g
+        dem = a * (_one(payee[i] == demander) - _one(payer[i] == demander))
+        if r >= 0:
+            sol = a * (_one(payee[i] == solver) - _one(payer[i] == solver))
+            k = route_kind[kind[i]]
+            if k >= 0:
+                rt[rep, r, k] += a
+                flags[k] = True
+            if payer[i] == government and kind[i] == matching:
+                rt[rep, r, RC_MATCHING] += a
+                flags[RC_MATCHING] = True
+            rt[rep, r, RC_NET] += sol
+            rt[rep, r, RC_NPV] += sol * disc[i]
+            flags[RC_NET] = True
+            slot = r
+        else:
+            slot = first_route[challenge[i]]
+        if slot >= 0:
+            rt[rep, slot, RC_GOV_COST] += g
+            rt[rep, slot, RC_DEM_NPV] += dem * disc[i]
+    paid = np.zeros(net.shape[1])
+    for i in range(lo, hi):
+        paid[payer[i]] += amount[i]
+    for p in range(net.shape[1]):
+        net[rep, p] -= paid[p]
+
+
+@njit(cache=True)
+def _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure):  # pragma: no cover
+    """Peak exposure (same-time flows netted first) and the exposure path."""
+    have = False
+    cum = 0.0
+    top = -np.inf
+    i = lo
+    while i < hi:
+        t = time[i]
+        g = 0.0
+        while i < hi and time[i] == t:
+            g += gov_out[i - lo]
+            i += 1
+        cum = cum + g if have else g
+        have = True
+        top = max(top, cum)
+    ru[rep, RU_PEAK] = top if have and top > 0.0 else 0.0
+    c = 0.0
+    k = lo
+    for j in range(grid.size):
+        while k < hi and time[k] <= grid[j]:
+            c = c + gov_out[k - lo] if k > lo else gov_out[0]
+            k += 1
+        exposure[rep, j] = c
+
+
+@njit(cache=True)
+def _route_peaks(rep, lo, hi, time, payer, payee, amount, route, solver, start, tbuf, fbuf,
+                 rt):  # pragma: no cover - compiled
+    """Each route's peak funding gap (max cumulative net outflow of the solver)."""
+    n_routes = start.size - 1
+    start[:] = 0
+    for i in range(lo, hi):
+        sol = amount[i] * (_one(payee[i] == solver) - _one(payer[i] == solver))
+        if route[i] >= 0 and sol != 0.0:
+            start[route[i] + 1] += 1
+    for r in range(n_routes):
+        start[r + 1] += start[r]
+    fill = start[:n_routes].copy()
+    for i in range(lo, hi):
+        sol = amount[i] * (_one(payee[i] == solver) - _one(payer[i] == solver))
+        if route[i] >= 0 and sol != 0.0:
+            tbuf[fill[route[i]]] = time[i]
+            fbuf[fill[route[i]]] = -sol
+            fill[route[i]] += 1
+    have = False
+    cum = 0.0
+    for r in range(n_routes):
+        s, e = start[r], start[r + 1]
+        if s == e:
+            continue
+        offset = cum if have else 0.0
+        top = -np.inf
+        p = s
+        while p < e:
+            q = p + 1
+            while q < e and tbuf[q] == tbuf[p]:
+                q += 1
+            g = fbuf[p] + _pairwise(fbuf, p + 1, q - p - 1) if q - p > 1 else fbuf[p]
+            cum = cum + g if have else g
+            have = True
+            top = max(top, cum - offset)
+            p = q
+        rt[rep, r, RC_PEAK] = top if top > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _gathered_sum(buf, n) -> float:  # pragma: no cover - compiled
+    return 0.0 + _pairwise(buf, 0, n)
+
+
+@njit(cache=True)
+def _run_sums(rep, lo, hi, payer, payee, amount, kind, route, disc, gov_out, status, is_gov,
+              is_wasted, codes, buf, ru):  # pragma: no cover - compiled
+    """The replication's pairwise sums: outlay, recoveries, NPVs, waste, payouts."""
+    demander, government, payout = codes[1], codes[2], codes[4]
+    m = 0
+    for i in range(lo, hi):
+        if is_gov[payer[i]]:
+            buf[m] = amount[i]
+            m += 1
+    ru[rep, RU_OUTLAY] = _gathered_sum(buf, m)
+    m = 0
+    for i in range(lo, hi):
+        if is_gov[payee[i]]:
+            buf[m] = amount[i]
+            m += 1
+    ru[rep, RU_RECOVERIES] = _gathered_sum(buf, m)
+    for i in range(lo, hi):
+        buf[i - lo] = gov_out[i - lo] * disc[i]
+    ru[rep, RU_GOV_NPV] = _gathered_sum(buf, hi - lo)
+    m = 0
+    for i in range(lo, hi):
+        if route[i] >= 0 and is_wasted[status[rep, route[i]]]:
+            buf[m] = gov_out[i - lo]
+            m += 1
+    ru[rep, RU_WASTED] = _gathered_sum(buf, m)
+    for i in range(lo, hi):
+        buf[i - lo] = amount[i] * (_one(payer[i] == demander) - _one(payee[i] == demander))
+    ru[rep, RU_DEM_OUT] = _gathered_sum(buf, hi - lo)
+    for i in range(lo, hi):
+        buf[i - lo] = buf[i - lo] * disc[i]
+    ru[rep, RU_DEM_NPV] = _gathered_sum(buf, hi - lo)
+    m = 0
+    for i in range(lo, hi):
+        if kind[i] == payout and payer[i] == government:
+            buf[m] = amount[i]
+            m += 1
+    ru[rep, RU_GUARANTEE] = _gathered_sum(buf, m)
+
+
+@njit(cache=True)
+def measure_rows(led, offsets, disc, status, grid, is_gov, route_kind, first_route, is_wasted,
+                 codes, n_kinds, n_parties):  # pragma: no cover - compiled
+    """Every replication's sums, one replication after the other.
+
+    Returns ``(rt, ru, kinds, net, exposure, flags)``: per (replication, route) the
+    ``RC_*`` columns, per replication the ``RU_*`` columns, the totals of every kind
+    of payment, net cash by party and the exposure path; ``flags[k]`` says that some
+    row of the block is on a route for route column ``k`` (kinds, matching, any row).
+    """
+    time, payer, payee, amount, kind, challenge, route = led
+    n = offsets.size - 1
+    n_routes = status.shape[1]
+    longest = 1
+    for rep in range(n):
+        longest = max(longest, offsets[rep + 1] - offsets[rep])
+    buf, gov_out = np.empty(longest), np.empty(longest)
+    tbuf, fbuf = np.empty(longest), np.empty(longest)
+    rt = np.zeros((n, n_routes, N_RC))
+    ru = np.zeros((n, N_RU))
+    kinds = np.zeros((n, n_kinds))
+    net = np.zeros((n, n_parties))
+    exposure = np.zeros((n, grid.size))
+    flags = np.zeros(N_RC, dtype=np.bool_)
+    start_k = np.zeros(n_kinds + 1, dtype=np.int64)
+    start_r = np.zeros(n_routes + 1, dtype=np.int64)
+    c = (is_gov, route_kind, first_route, codes)
+    for rep in range(n):
+        lo, hi = offsets[rep], offsets[rep + 1]
+        _route_sums(rep, lo, hi, payer, payee, amount, kind, challenge, route, disc, gov_out,
+                    c, rt, net, flags)
+        _kind_sums(kind, amount, lo, hi, buf, start_k, kinds[rep])
+        _run_sums(rep, lo, hi, payer, payee, amount, kind, route, disc, gov_out, status,
+                  is_gov, is_wasted, codes, buf, ru)
+        _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure)
+        _route_peaks(rep, lo, hi, time, payer, payee, amount, route, codes[0], start_r,
+                     tbuf, fbuf, rt)
+    return rt, ru, kinds, net, exposure, flags
