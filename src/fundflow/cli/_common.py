@@ -38,6 +38,13 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="processes; results do not depend on it (default auto: every core from "
         f"{_AUTO_PARALLEL_RUNS} replications up, else 1)",
     )
+    p.add_argument(
+        "--engine",
+        choices=("compiled", "simpy"),
+        default="compiled",
+        help="simulation engine: compiled (default; SimPy where numba is missing) or simpy "
+        "(the reference); the same numbers within 1e-9, recorded in manifest.json",
+    )
     p.add_argument("--out", metavar="DIR", help="write tables and manifest.json here")
     p.add_argument(
         "--format",
@@ -168,8 +175,12 @@ def _progress(quiet: bool) -> bool | None:
     return False if quiet else None  # None: a bar only in a terminal or notebook
 
 
-def _settings(runs: int, seed: int | None, workers: int, quiet: bool) -> Any:
+def _settings(
+    runs: int, seed: int | None, workers: int, quiet: bool, engine: str = "compiled"
+) -> Any:
     """The run options of a command, together (a progress bar unless --quiet)."""
     from fundflow.run.settings import RunSettings
 
-    return RunSettings(runs=runs, seed=seed, workers=workers, progress=_progress(quiet))
+    return RunSettings(
+        runs=runs, seed=seed, workers=workers, progress=_progress(quiet), engine=engine
+    )
