@@ -20,7 +20,13 @@ import numpy as np
 from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, K, P
 from fundflow.engine.outcome import FINANCING, NOT_STARTED, SUCCEEDED, STATUS, BlockOutcome
 from fundflow.engine.plan import EnginePlan
-from fundflow.results._block_routes import ROUTE_COLUMNS, ROUTE_KINDS, Rows, route_measures
+from fundflow.results._block_routes import (
+    ROUTE_COLUMNS,
+    ROUTE_KINDS,
+    Rows,
+    route_measures,
+    solver_loss,
+)
 from fundflow.results._segments import seg_cumsum, seg_max, seg_starts, seg_sum
 from fundflow.results.measures import _IS_GOV, _IS_WASTED, _lp_measures
 
@@ -187,7 +193,7 @@ def _compiled_routes(
         "gov_matching": column(kernels.RC_MATCHING, bool(flags[kernels.RC_MATCHING])),
         "solver_net_cash": net_cash,
         "solver_npv": column(kernels.RC_NPV, bool(flags[kernels.RC_NET])),
-        "solver_loss": np.maximum(0.0, -net_cash),
+        "solver_loss": solver_loss(net_cash, block, block.ledger.route >= 0),
         "solver_peak_funding_gap": column(kernels.RC_PEAK),
         "gov_net_cost": column(kernels.RC_GOV_COST, any_row),
         "demander_npv": column(kernels.RC_DEM_NPV, any_row),
@@ -332,12 +338,14 @@ def _lp_columns(block: BlockOutcome, party: int) -> tuple[np.ndarray, ...]:
 def _instrument_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarray]:
     """Guided fund, credit and tax measures (zero or NaN where not configured)."""
     net = sums.net
+    # a replication without a payment has integer net cash alone: its negation is 0.0
+    paid = np.diff(block.offsets) > 0
     gov_paid_in, gov_tvpi, gov_irr = _lp_columns(block, P["gov_lp"])
     social_paid_in, social_tvpi, social_irr = _lp_columns(block, P["social_lp"])
     return {
         "gov_tax_expenditure": sums.kinds["tax_expenditure"] - sums.kinds["tax_recapture"],
         "gov_guarantee_loss": sums.guarantee,
-        "gov_fund_net_cost": -net[:, P["gov_lp"]],
+        "gov_fund_net_cost": np.where(paid, -net[:, P["gov_lp"]], 0.0),
         "fund_investments": block.fund_investments,
         "fund_gov_paid_in": gov_paid_in,
         "fund_gov_tvpi": gov_tvpi,
