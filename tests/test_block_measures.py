@@ -9,6 +9,7 @@ the replications into blocks.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +148,7 @@ def test_numpy_sums_have_their_bits() -> None:
     values = rng.standard_normal(lengths.sum()) * 10.0 ** rng.uniform(-3, 8, lengths.sum())
     seg = np.repeat(np.arange(lengths.size), lengths)
     edges = np.concatenate([[0], np.cumsum(lengths)])
-    parts = [values[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    parts = [values[a:b] for a, b in itertools.pairwise(edges)]
     same(_segments.seg_sum(values, seg, lengths.size), [p.sum() for p in parts], "seg_sum")
     same(
         _segments.seg_cumsum(values, seg, lengths.size),

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fundflow.errors import ConfigError
 
@@ -176,7 +176,11 @@ def _progress(quiet: bool) -> bool | None:
 
 
 def _settings(
-    runs: int, seed: int | None, workers: int, quiet: bool, engine: str = "compiled"
+    runs: int,
+    seed: int | None,
+    workers: int,
+    quiet: bool,
+    engine: Literal["compiled", "simpy"] = "compiled",
 ) -> Any:
     """The run options of a command, together (a progress bar unless --quiet)."""
     from fundflow.run.settings import RunSettings

@@ -139,14 +139,14 @@ def _kind_sums(kind, amount, lo, hi, buf, start, out):  # pragma: no cover - com
 
 
 @njit(cache=True)
-def _route_sums(rep, lo, hi, payer, payee, amount, kind, challenge, route, disc, gov_out,
-                c, rt, net, flags):  # pragma: no cover - compiled
+def _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags):  # pragma: no cover
     """Per-route bincount sums, the challenge flows, and net cash by party.
 
-    ``c``: is_gov, route_kind, first_route (challenge -1 -> -1), then the codes of
-    solver, demander, government and matching (as one int64 array's tail).
+    ``c``: is_gov, route_kind, first_route (challenge -1 -> -1), is_wasted, and the
+    codes of solver, demander, government, matching and guarantee_payout.
     """
-    is_gov, route_kind, first_route, codes = c
+    _, payer, payee, amount, kind, challenge, route = led
+    is_gov, route_kind, first_route, _, codes = c
     solver, demander, government, matching = codes[0], codes[1], codes[2], codes[3]
     for i in range(lo, hi):
         a = amount[i]
@@ -207,9 +207,9 @@ def _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure):  # pragma: no co
 
 
 @njit(cache=True)
-def _route_peaks(rep, lo, hi, time, payer, payee, amount, route, solver, start, tbuf, fbuf,
-                 rt):  # pragma: no cover - compiled
+def _route_peaks(rep, lo, hi, led, solver, start, tbuf, fbuf, rt):  # pragma: no cover
     """Each route's peak funding gap (max cumulative net outflow of the solver)."""
+    time, payer, payee, amount, _, _, route = led
     n_routes = start.size - 1
     start[:] = 0
     for i in range(lo, hi):
@@ -252,9 +252,10 @@ def _gathered_sum(buf, n) -> float:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _run_sums(rep, lo, hi, payer, payee, amount, kind, route, disc, gov_out, status, is_gov,
-              is_wasted, codes, buf, ru):  # pragma: no cover - compiled
+def _run_sums(rep, lo, hi, led, disc, gov_out, status, c, buf, ru):  # pragma: no cover
     """The replication's pairwise sums: outlay, recoveries, NPVs, waste, payouts."""
+    _, payer, payee, amount, kind, _, route = led
+    is_gov, _, _, is_wasted, codes = c
     demander, government, payout = codes[1], codes[2], codes[4]
     m = 0
     for i in range(lo, hi):
@@ -292,8 +293,20 @@ def _run_sums(rep, lo, hi, payer, payee, amount, kind, route, disc, gov_out, sta
 
 
 @njit(cache=True)
-def measure_rows(led, offsets, disc, status, grid, is_gov, route_kind, first_route, is_wasted,
-                 codes, n_kinds, n_parties):  # pragma: no cover - compiled
+def measure_rows(
+    led,
+    offsets,
+    disc,
+    status,
+    grid,
+    is_gov,
+    route_kind,
+    first_route,
+    is_wasted,
+    codes,
+    n_kinds,
+    n_parties,
+):  # pragma: no cover - compiled
     """Every replication's sums, one replication after the other.
 
     Returns ``(rt, ru, kinds, net, exposure, flags)``: per (replication, route) the
@@ -301,7 +314,7 @@ def measure_rows(led, offsets, disc, status, grid, is_gov, route_kind, first_rou
     of payment, net cash by party and the exposure path; ``flags[k]`` says that some
     row of the block is on a route for route column ``k`` (kinds, matching, any row).
     """
-    time, payer, payee, amount, kind, challenge, route = led
+    time, _, _, amount, kind, _, _ = led
     n = offsets.size - 1
     n_routes = status.shape[1]
     longest = 1
@@ -317,15 +330,12 @@ def measure_rows(led, offsets, disc, status, grid, is_gov, route_kind, first_rou
     flags = np.zeros(N_RC, dtype=np.bool_)
     start_k = np.zeros(n_kinds + 1, dtype=np.int64)
     start_r = np.zeros(n_routes + 1, dtype=np.int64)
-    c = (is_gov, route_kind, first_route, codes)
+    c = (is_gov, route_kind, first_route, is_wasted, codes)
     for rep in range(n):
         lo, hi = offsets[rep], offsets[rep + 1]
-        _route_sums(rep, lo, hi, payer, payee, amount, kind, challenge, route, disc, gov_out,
-                    c, rt, net, flags)
+        _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags)
         _kind_sums(kind, amount, lo, hi, buf, start_k, kinds[rep])
-        _run_sums(rep, lo, hi, payer, payee, amount, kind, route, disc, gov_out, status,
-                  is_gov, is_wasted, codes, buf, ru)
+        _run_sums(rep, lo, hi, led, disc, gov_out, status, c, buf, ru)
         _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure)
-        _route_peaks(rep, lo, hi, time, payer, payee, amount, route, codes[0], start_r,
-                     tbuf, fbuf, rt)
+        _route_peaks(rep, lo, hi, led, codes[0], start_r, tbuf, fbuf, rt)
     return rt, ru, kinds, net, exposure, flags

@@ -12,13 +12,12 @@ IRR, when a fund exists, is computed replication by replication.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, K, P
-from fundflow.engine.outcome import FINANCING, NOT_STARTED, SUCCEEDED, STATUS, BlockOutcome
+from fundflow.engine.outcome import FINANCING, NOT_STARTED, SUCCEEDED, BlockOutcome
 from fundflow.engine.plan import EnginePlan
 from fundflow.results._block_routes import (
     ROUTE_COLUMNS,
@@ -166,7 +165,14 @@ def _compiled_sums(
     )
     routes = _compiled_routes(block, rt, flags, kernels)
     sums = _Sums(
-        *(ru[:, j] for j in range(kernels.N_RU)),
+        outlay=ru[:, kernels.RU_OUTLAY],
+        recoveries=ru[:, kernels.RU_RECOVERIES],
+        gov_npv=ru[:, kernels.RU_GOV_NPV],
+        peak=ru[:, kernels.RU_PEAK],
+        wasted=ru[:, kernels.RU_WASTED],
+        dem_out=ru[:, kernels.RU_DEM_OUT],
+        dem_npv=ru[:, kernels.RU_DEM_NPV],
+        guarantee=ru[:, kernels.RU_GUARANTEE],
         kinds={k: kinds[:, K[k]] for k in _RUN_KINDS},
         net=net,
         exposure=exposure,
