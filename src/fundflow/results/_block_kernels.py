@@ -122,6 +122,18 @@ def in_time_order(time: np.ndarray, offsets: np.ndarray) -> bool:  # pragma: no 
 
 
 @njit(cache=True)
+def _expand(time: np.ndarray, factors: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Per row, the factor of its time: ``factors`` holds one per run of equal times."""
+    out = np.empty(time.size)
+    g = -1
+    for i in range(time.size):
+        if i == 0 or time[i] != time[i - 1]:
+            g += 1
+        out[i] = factors[g]
+    return out
+
+
+@njit(cache=True)
 def _kind_sums(kind, amount, lo, hi, buf, start, out):  # pragma: no cover - compiled
     """Per kind ``k``, ``amount[kind == k].sum()`` over rows ``lo:hi`` into ``out``."""
     n_kinds = out.size
@@ -139,11 +151,12 @@ def _kind_sums(kind, amount, lo, hi, buf, start, out):  # pragma: no cover - com
 
 
 @njit(cache=True)
-def _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags):  # pragma: no cover
+def _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts):  # pragma: no cover
     """Per-route bincount sums, the challenge flows, and net cash by party.
 
     ``c``: is_gov, route_kind, first_route (challenge -1 -> -1), is_wasted, and the
-    codes of solver, demander, government, matching and guarantee_payout.
+    codes of solver, demander, government, matching, guarantee_payout, gov_lp and
+    social_lp. ``counts``: rows on a route, rows paid by gov_lp, by social_lp.
     """
     _, payer, payee, amount, kind, challenge, route = led
     is_gov, route_kind, first_route, _, codes = c
@@ -155,7 +168,12 @@ def _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags):  # pragma: 
         g = a * (_one(is_gov[payer[i]]) - _one(is_gov[payee[i]]))
         gov_out[i - lo] = g
         dem = a * (_one(payee[i] == demander) - _one(payer[i] == demander))
+        if payer[i] == codes[5]:
+            counts[rep, 1] += 1
+        elif payer[i] == codes[6]:
+            counts[rep, 2] += 1
         if r >= 0:
+            counts[rep, 0] += 1
             sol = a * (_one(payee[i] == solver) - _one(payer[i] == solver))
             k = route_kind[kind[i]]
             if k >= 0:
@@ -296,7 +314,7 @@ def _run_sums(rep, lo, hi, led, disc, gov_out, status, c, buf, ru):  # pragma: n
 def measure_rows(
     led,
     offsets,
-    disc,
+    factors,
     status,
     grid,
     is_gov,
@@ -309,10 +327,12 @@ def measure_rows(
 ):  # pragma: no cover - compiled
     """Every replication's sums, one replication after the other.
 
-    Returns ``(rt, ru, kinds, net, exposure, flags)``: per (replication, route) the
-    ``RC_*`` columns, per replication the ``RU_*`` columns, the totals of every kind
-    of payment, net cash by party and the exposure path; ``flags[k]`` says that some
-    row of the block is on a route for route column ``k`` (kinds, matching, any row).
+    ``factors`` are the discount factors of the times, one per run of equal times
+    (NumPy's ``power``, computed outside). Returns ``(rt, ru, kinds, net, exposure,
+    flags, counts)``: per (replication, route) the ``RC_*`` columns, per replication
+    the ``RU_*`` columns, the totals of every kind of payment, net cash by party and
+    the exposure path; ``flags[k]`` says that some row of the block is on a route for
+    route column ``k`` (kinds, matching, any row); ``counts`` as :func:`_route_sums`'s.
     """
     time, _, _, amount, kind, _, _ = led
     n = offsets.size - 1
@@ -328,14 +348,16 @@ def measure_rows(
     net = np.zeros((n, n_parties))
     exposure = np.zeros((n, grid.size))
     flags = np.zeros(N_RC, dtype=np.bool_)
+    counts = np.zeros((n, 3), dtype=np.int64)
+    disc = _expand(time, factors)
     start_k = np.zeros(n_kinds + 1, dtype=np.int64)
     start_r = np.zeros(n_routes + 1, dtype=np.int64)
     c = (is_gov, route_kind, first_route, is_wasted, codes)
     for rep in range(n):
         lo, hi = offsets[rep], offsets[rep + 1]
-        _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags)
+        _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts)
         _kind_sums(kind, amount, lo, hi, buf, start_k, kinds[rep])
         _run_sums(rep, lo, hi, led, disc, gov_out, status, c, buf, ru)
         _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure)
         _route_peaks(rep, lo, hi, led, codes[0], start_r, tbuf, fbuf, rt)
-    return rt, ru, kinds, net, exposure, flags
+    return rt, ru, kinds, net, exposure, flags, counts

@@ -107,19 +107,18 @@ def route_measures(plan: EnginePlan, block: BlockOutcome, rows: Rows) -> dict[st
     out |= {
         "solver_net_cash": net_cash,
         "solver_npv": per_route(None, sol_flow * rows.disc, any_rows),
-        "solver_loss": solver_loss(net_cash, block, on_route),
+        "solver_loss": solver_loss(net_cash, np.bincount(rows.rep[on_route], minlength=n) > 0),
         "solver_peak_funding_gap": _route_peaks(rows, moves, -sol_flow[moves], r),
         **_challenge_flows(plan, rows),
     }
     return {c: out[c] for c in ROUTE_COLUMNS}
 
 
-def solver_loss(net_cash: np.ndarray, block: BlockOutcome, on_route: np.ndarray) -> np.ndarray:
+def solver_loss(net_cash: np.ndarray, has_rows: np.ndarray) -> np.ndarray:
     """``np.maximum(0.0, -net_cash)``, with 0.0 (not -0.0) in a replication without a row
-    on a route: alone, its net cash is integer zeros."""
-    counts = np.concatenate([[0], np.cumsum(on_route)])[block.offsets]
-    has_rows = np.repeat(np.diff(counts) > 0, block.status.shape[1])
-    return np.where(has_rows, np.maximum(0.0, -net_cash), 0.0)
+    on a route (``has_rows`` false): alone, its net cash is integer zeros."""
+    loss = np.maximum(0.0, -net_cash).reshape(has_rows.size, -1)
+    return np.where(has_rows[:, None], loss, 0.0).ravel()
 
 
 def _route_peaks(rows: Rows, moves: np.ndarray, flow: np.ndarray, r: int) -> np.ndarray:

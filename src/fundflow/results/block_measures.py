@@ -32,6 +32,7 @@ from fundflow.results.measures import _IS_GOV, _IS_WASTED, _lp_measures
 __all__ = ["BlockMeasures", "measure_block"]
 
 _N_PARTIES = len(PARTIES)
+LP_CLASSES = ("gov_lp", "social_lp")
 #: Kinds of payment whose per-replication totals are runs-table measures.
 _RUN_KINDS = (
     "rd_spending",
@@ -91,6 +92,7 @@ class _Sums(NamedTuple):
     kinds: dict[str, np.ndarray]  # totals of the kinds of _RUN_KINDS
     net: np.ndarray  # (n, parties)
     exposure: np.ndarray  # (n, grid)
+    lp_payers: np.ndarray  # (n, 2): gov_lp, social_lp paid something
 
 
 def _numpy_sums(
@@ -119,6 +121,9 @@ def _numpy_sums(
         kinds={k: rows.total(k) for k in _RUN_KINDS},
         net=_net_cash(rows),
         exposure=exposure,
+        lp_payers=np.stack(
+            [np.bincount(rep[led.payer == P[lp]], minlength=n) > 0 for lp in LP_CLASSES], 1
+        ),
     )
     return routes, sums
 
@@ -145,25 +150,26 @@ def _compiled_sums(
     route_kind = np.full(len(KINDS), -1, dtype=np.int64)
     for j, kind in enumerate(ROUTE_KINDS.values()):
         route_kind[K[kind]] = j
-    codes = np.array(
-        [P["solver"], P["demander"], P["government"], K["matching"], K["guarantee_payout"]],
-        dtype=np.int64,
-    )
-    rt, ru, kinds, net, exposure, flags = kernels.measure_rows(
+    codes = [P["solver"], P["demander"], P["government"], K["matching"], K["guarantee_payout"]]
+    codes += [P["gov_lp"], P["social_lp"]]
+    # the discount factors of each run of equal times (ledgers repeat times a lot)
+    new = np.ones(len(led), dtype=bool)
+    np.not_equal(led.time[1:], led.time[:-1], out=new[1:])
+    rt, ru, kinds, net, exposure, flags, counts = kernels.measure_rows(
         tuple(getattr(led, c) for c in COLUMNS),
         offsets,
-        np.power(1.0 + plan.scenario.discount_rate, -led.time),
+        np.power(1.0 + plan.scenario.discount_rate, -led.time[new]),
         block.status,
         grid,
         _IS_GOV,
         route_kind,
         np.append(plan.layout.first_route, -1).astype(np.int64),
         _IS_WASTED,
-        codes,
+        np.array(codes, dtype=np.int64),
         len(KINDS),
         _N_PARTIES,
     )
-    routes = _compiled_routes(block, rt, flags, kernels)
+    routes = _compiled_routes(block, rt, flags, counts[:, 0] > 0, kernels)
     sums = _Sums(
         outlay=ru[:, kernels.RU_OUTLAY],
         recoveries=ru[:, kernels.RU_RECOVERIES],
@@ -176,12 +182,13 @@ def _compiled_sums(
         kinds={k: kinds[:, K[k]] for k in _RUN_KINDS},
         net=net,
         exposure=exposure,
+        lp_payers=counts[:, 1:] > 0,
     )
     return routes, sums
 
 
 def _compiled_routes(
-    block: BlockOutcome, rt: np.ndarray, flags: np.ndarray, kernels: Any
+    block: BlockOutcome, rt: np.ndarray, flags: np.ndarray, on_route: np.ndarray, kernels: Any
 ) -> dict[str, np.ndarray]:
     """The routes table from the compiled loops' (n, R, columns) array."""
     n, r = block.status.shape
@@ -199,7 +206,7 @@ def _compiled_routes(
         "gov_matching": column(kernels.RC_MATCHING, bool(flags[kernels.RC_MATCHING])),
         "solver_net_cash": net_cash,
         "solver_npv": column(kernels.RC_NPV, bool(flags[kernels.RC_NET])),
-        "solver_loss": solver_loss(net_cash, block, block.ledger.route >= 0),
+        "solver_loss": solver_loss(net_cash, on_route),
         "solver_peak_funding_gap": column(kernels.RC_PEAK),
         "gov_net_cost": column(kernels.RC_GOV_COST, any_row),
         "demander_npv": column(kernels.RC_DEM_NPV, any_row),
@@ -331,13 +338,13 @@ def _solver_measures(routes: dict[str, np.ndarray], status: np.ndarray) -> dict[
     }
 
 
-def _lp_columns(block: BlockOutcome, party: int) -> tuple[np.ndarray, ...]:
-    """Paid-in, TVPI and IRR of one LP class per replication (NaN where it paid nothing)."""
+def _lp_columns(block: BlockOutcome, party: str, pays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Paid-in, TVPI and IRR of one LP class per replication (NaN where it paid nothing:
+    ``pays`` false), replication by replication (an IRR is a root-finding)."""
     n = len(block)
     paid_in, tvpi, irr = np.zeros(n), np.full(n, np.nan), np.full(n, np.nan)
-    pays = np.flatnonzero(block.ledger.payer == party)
-    for i in np.unique(np.searchsorted(block.offsets, pays, side="right") - 1).tolist():
-        paid_in[i], tvpi[i], irr[i] = _lp_measures(block.outcome(i).ledger, party)
+    for i in np.flatnonzero(pays).tolist():
+        paid_in[i], tvpi[i], irr[i] = _lp_measures(block.outcome(i).ledger, P[party])
     return paid_in, tvpi, irr
 
 
@@ -346,8 +353,8 @@ def _instrument_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarr
     net = sums.net
     # a replication without a payment has integer net cash alone: its negation is 0.0
     paid = np.diff(block.offsets) > 0
-    gov_paid_in, gov_tvpi, gov_irr = _lp_columns(block, P["gov_lp"])
-    social_paid_in, social_tvpi, social_irr = _lp_columns(block, P["social_lp"])
+    gov_paid_in, gov_tvpi, gov_irr = _lp_columns(block, "gov_lp", sums.lp_payers[:, 0])
+    social_paid_in, social_tvpi, social_irr = _lp_columns(block, "social_lp", sums.lp_payers[:, 1])
     return {
         "gov_tax_expenditure": sums.kinds["tax_expenditure"] - sums.kinds["tax_recapture"],
         "gov_guarantee_loss": sums.guarantee,
