@@ -99,7 +99,7 @@ def _pairwise(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - co
         top += 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _one(flag: bool) -> float:  # pragma: no cover - compiled
     """``float(flag)``: 1.0 or 0.0."""
     return 1.0 if flag else 0.0
@@ -134,25 +134,11 @@ def _expand(time: np.ndarray, factors: np.ndarray) -> np.ndarray:  # pragma: no 
 
 
 @njit(cache=True)
-def _kind_sums(kind, amount, lo, hi, buf, start, out):  # pragma: no cover - compiled
-    """Per kind ``k``, ``amount[kind == k].sum()`` over rows ``lo:hi`` into ``out``."""
-    n_kinds = out.size
-    start[:] = 0
-    for i in range(lo, hi):
-        start[kind[i] + 1] += 1
-    for k in range(n_kinds):
-        start[k + 1] += start[k]
-    fill = start[:n_kinds].copy()
-    for i in range(lo, hi):
-        buf[fill[kind[i]]] = amount[i]
-        fill[kind[i]] += 1
-    for k in range(n_kinds):
-        out[k] = 0.0 + _pairwise(buf, start[k], start[k + 1] - start[k])
-
-
-@njit(cache=True)
-def _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts):  # pragma: no cover
-    """Per-route bincount sums, the challenge flows, and net cash by party.
+def _route_sums(
+    rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts, moves
+):  # pragma: no cover
+    """Per-route bincount sums, the challenge flows, and net cash by party; the rows
+    where the solver's cash moves on a route go to ``moves`` (their count returned).
 
     ``c``: is_gov, route_kind, first_route (challenge -1 -> -1), is_wasted, and the
     codes of solver, demander, government, matching, guarantee_payout, gov_lp and
@@ -161,6 +147,7 @@ def _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts):  # 
     _, payer, payee, amount, kind, challenge, route = led
     is_gov, route_kind, first_route, _, codes = c
     solver, demander, government, matching = codes[0], codes[1], codes[2], codes[3]
+    n_moves = 0
     for i in range(lo, hi):
         a = amount[i]
         r = route[i]
@@ -186,11 +173,20 @@ def _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts):  # 
             rt[rep, r, RC_NPV] += sol * disc[i]
             flags[RC_NET] = True
             slot = r
+            if sol != 0.0:
+                moves[n_moves] = i
+                n_moves += 1
         else:
             slot = first_route[challenge[i]]
         if slot >= 0:
             rt[rep, slot, RC_GOV_COST] += g
             rt[rep, slot, RC_DEM_NPV] += dem * disc[i]
+    return n_moves
+
+
+@njit(cache=True)
+def _net_paid(rep, lo, hi, payer, amount, net):  # pragma: no cover - compiled
+    """Net cash = received (already in ``net``) - paid, as two bincounts subtract."""
     paid = np.zeros(net.shape[1])
     for i in range(lo, hi):
         paid[payer[i]] += amount[i]
@@ -225,24 +221,23 @@ def _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure):  # pragma: no co
 
 
 @njit(cache=True)
-def _route_peaks(rep, lo, hi, led, solver, start, tbuf, fbuf, rt):  # pragma: no cover
-    """Each route's peak funding gap (max cumulative net outflow of the solver)."""
+def _route_peaks(rep, moves, n_moves, led, solver, start, tbuf, fbuf, rt):  # pragma: no cover
+    """Each route's peak funding gap (max cumulative net outflow of the solver), from
+    the rows where the solver's cash moves, sorted by route (stably: then by time)."""
     time, payer, payee, amount, _, _, route = led
     n_routes = start.size - 1
     start[:] = 0
-    for i in range(lo, hi):
-        sol = amount[i] * (_one(payee[i] == solver) - _one(payer[i] == solver))
-        if route[i] >= 0 and sol != 0.0:
-            start[route[i] + 1] += 1
+    for m in range(n_moves):
+        start[route[moves[m]] + 1] += 1
     for r in range(n_routes):
         start[r + 1] += start[r]
     fill = start[:n_routes].copy()
-    for i in range(lo, hi):
-        sol = amount[i] * (_one(payee[i] == solver) - _one(payer[i] == solver))
-        if route[i] >= 0 and sol != 0.0:
-            tbuf[fill[route[i]]] = time[i]
-            fbuf[fill[route[i]]] = -sol
-            fill[route[i]] += 1
+    for m in range(n_moves):
+        i = moves[m]
+        at = fill[route[i]]
+        tbuf[at] = time[i]
+        fbuf[at] = -(amount[i] * (_one(payee[i] == solver) - _one(payer[i] == solver)))
+        fill[route[i]] += 1
     have = False
     cum = 0.0
     for r in range(n_routes):
@@ -262,6 +257,23 @@ def _route_peaks(rep, lo, hi, led, solver, start, tbuf, fbuf, rt):  # pragma: no
             top = max(top, cum - offset)
             p = q
         rt[rep, r, RC_PEAK] = top if top > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _kind_sums(kind, amount, lo, hi, buf, start, out):  # pragma: no cover - compiled
+    """Per kind ``k``, ``amount[kind == k].sum()`` over rows ``lo:hi`` into ``out``."""
+    n_kinds = out.size
+    start[:] = 0
+    for i in range(lo, hi):
+        start[kind[i] + 1] += 1
+    for k in range(n_kinds):
+        start[k + 1] += start[k]
+    fill = start[:n_kinds].copy()
+    for i in range(lo, hi):
+        buf[fill[kind[i]]] = amount[i]
+        fill[kind[i]] += 1
+    for k in range(n_kinds):
+        out[k] = 0.0 + _pairwise(buf, start[k], start[k + 1] - start[k])
 
 
 @njit(cache=True)
@@ -334,7 +346,7 @@ def measure_rows(
     the exposure path; ``flags[k]`` says that some row of the block is on a route for
     route column ``k`` (kinds, matching, any row); ``counts`` as :func:`_route_sums`'s.
     """
-    time, _, _, amount, kind, _, _ = led
+    time, payer, _, amount, kind, _, _ = led
     n = offsets.size - 1
     n_routes = status.shape[1]
     longest = 1
@@ -342,6 +354,7 @@ def measure_rows(
         longest = max(longest, offsets[rep + 1] - offsets[rep])
     buf, gov_out = np.empty(longest), np.empty(longest)
     tbuf, fbuf = np.empty(longest), np.empty(longest)
+    moves = np.empty(longest, dtype=np.int64)
     rt = np.zeros((n, n_routes, N_RC))
     ru = np.zeros((n, N_RU))
     kinds = np.zeros((n, n_kinds))
@@ -355,9 +368,10 @@ def measure_rows(
     c = (is_gov, route_kind, first_route, is_wasted, codes)
     for rep in range(n):
         lo, hi = offsets[rep], offsets[rep + 1]
-        _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts)
+        n_moves = _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts, moves)
+        _net_paid(rep, lo, hi, payer, amount, net)
         _kind_sums(kind, amount, lo, hi, buf, start_k, kinds[rep])
         _run_sums(rep, lo, hi, led, disc, gov_out, status, c, buf, ru)
         _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure)
-        _route_peaks(rep, lo, hi, led, codes[0], start_r, tbuf, fbuf, rt)
+        _route_peaks(rep, moves, n_moves, led, codes[0], start_r, tbuf, fbuf, rt)
     return rt, ru, kinds, net, exposure, flags, counts
