@@ -277,49 +277,41 @@ def _kind_sums(kind, amount, lo, hi, buf, start, out):  # pragma: no cover - com
 
 
 @njit(cache=True)
-def _gathered_sum(buf, n) -> float:  # pragma: no cover - compiled
-    return 0.0 + _pairwise(buf, 0, n)
+def _run_sums(rep, lo, hi, led, disc, gov_out, status, c, bufs, ru):  # pragma: no cover
+    """The replication's pairwise sums: outlay, recoveries, NPVs, waste, payouts.
 
-
-@njit(cache=True)
-def _run_sums(rep, lo, hi, led, disc, gov_out, status, c, buf, ru):  # pragma: no cover
-    """The replication's pairwise sums: outlay, recoveries, NPVs, waste, payouts."""
+    One pass puts each sum's values in its row of ``bufs`` (the ``RU_*`` row;
+    ``RU_PEAK``'s unused), then each row is summed as NumPy sums it.
+    """
     _, payer, payee, amount, kind, _, route = led
     is_gov, _, _, is_wasted, codes = c
     demander, government, payout = codes[1], codes[2], codes[4]
-    m = 0
+    n_out = n_rec = n_wasted = n_payout = 0
     for i in range(lo, hi):
+        a = amount[i]
+        j = i - lo
+        g = gov_out[j]
         if is_gov[payer[i]]:
-            buf[m] = amount[i]
-            m += 1
-    ru[rep, RU_OUTLAY] = _gathered_sum(buf, m)
-    m = 0
-    for i in range(lo, hi):
+            bufs[RU_OUTLAY, n_out] = a
+            n_out += 1
         if is_gov[payee[i]]:
-            buf[m] = amount[i]
-            m += 1
-    ru[rep, RU_RECOVERIES] = _gathered_sum(buf, m)
-    for i in range(lo, hi):
-        buf[i - lo] = gov_out[i - lo] * disc[i]
-    ru[rep, RU_GOV_NPV] = _gathered_sum(buf, hi - lo)
-    m = 0
-    for i in range(lo, hi):
+            bufs[RU_RECOVERIES, n_rec] = a
+            n_rec += 1
+        bufs[RU_GOV_NPV, j] = g * disc[i]
         if route[i] >= 0 and is_wasted[status[rep, route[i]]]:
-            buf[m] = gov_out[i - lo]
-            m += 1
-    ru[rep, RU_WASTED] = _gathered_sum(buf, m)
-    for i in range(lo, hi):
-        buf[i - lo] = amount[i] * (_one(payer[i] == demander) - _one(payee[i] == demander))
-    ru[rep, RU_DEM_OUT] = _gathered_sum(buf, hi - lo)
-    for i in range(lo, hi):
-        buf[i - lo] = buf[i - lo] * disc[i]
-    ru[rep, RU_DEM_NPV] = _gathered_sum(buf, hi - lo)
-    m = 0
-    for i in range(lo, hi):
+            bufs[RU_WASTED, n_wasted] = g
+            n_wasted += 1
+        dem_out = a * (_one(payer[i] == demander) - _one(payee[i] == demander))
+        bufs[RU_DEM_OUT, j] = dem_out
+        bufs[RU_DEM_NPV, j] = dem_out * disc[i]
         if kind[i] == payout and payer[i] == government:
-            buf[m] = amount[i]
-            m += 1
-    ru[rep, RU_GUARANTEE] = _gathered_sum(buf, m)
+            bufs[RU_GUARANTEE, n_payout] = a
+            n_payout += 1
+    m = hi - lo
+    sizes = (n_out, n_rec, m, 0, n_wasted, m, m, n_payout)
+    for k in range(N_RU):
+        if k != RU_PEAK:
+            ru[rep, k] = 0.0 + _pairwise(bufs[k], 0, sizes[k])
 
 
 @njit(cache=True)
@@ -353,6 +345,7 @@ def measure_rows(
     for rep in range(n):
         longest = max(longest, offsets[rep + 1] - offsets[rep])
     buf, gov_out = np.empty(longest), np.empty(longest)
+    bufs = np.empty((N_RU, longest))
     tbuf, fbuf = np.empty(longest), np.empty(longest)
     moves = np.empty(longest, dtype=np.int64)
     rt = np.zeros((n, n_routes, N_RC))
@@ -371,7 +364,7 @@ def measure_rows(
         n_moves = _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts, moves)
         _net_paid(rep, lo, hi, payer, amount, net)
         _kind_sums(kind, amount, lo, hi, buf, start_k, kinds[rep])
-        _run_sums(rep, lo, hi, led, disc, gov_out, status, c, buf, ru)
+        _run_sums(rep, lo, hi, led, disc, gov_out, status, c, bufs, ru)
         _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure)
         _route_peaks(rep, moves, n_moves, led, codes[0], start_r, tbuf, fbuf, rt)
     return rt, ru, kinds, net, exposure, flags, counts
