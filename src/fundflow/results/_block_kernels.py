@@ -164,13 +164,13 @@ def _route_sums(
             sol = a * (_one(payee[i] == solver) - _one(payer[i] == solver))
             k = route_kind[kind[i]]
             if k >= 0:
-                rt[rep, r, k] += a
+                rt[k, rep, r] += a
                 flags[k] = True
             if payer[i] == government and kind[i] == matching:
-                rt[rep, r, RC_MATCHING] += a
+                rt[RC_MATCHING, rep, r] += a
                 flags[RC_MATCHING] = True
-            rt[rep, r, RC_NET] += sol
-            rt[rep, r, RC_NPV] += sol * disc[i]
+            rt[RC_NET, rep, r] += sol
+            rt[RC_NPV, rep, r] += sol * disc[i]
             flags[RC_NET] = True
             slot = r
             if sol != 0.0:
@@ -179,8 +179,8 @@ def _route_sums(
         else:
             slot = first_route[challenge[i]]
         if slot >= 0:
-            rt[rep, slot, RC_GOV_COST] += g
-            rt[rep, slot, RC_DEM_NPV] += dem * disc[i]
+            rt[RC_GOV_COST, rep, slot] += g
+            rt[RC_DEM_NPV, rep, slot] += dem * disc[i]
     return n_moves
 
 
@@ -256,7 +256,7 @@ def _route_peaks(rep, moves, n_moves, led, solver, start, tbuf, fbuf, rt):  # pr
             have = True
             top = max(top, cum - offset)
             p = q
-        rt[rep, r, RC_PEAK] = top if top > 0.0 else 0.0
+        rt[RC_PEAK, rep, r] = top if top > 0.0 else 0.0
 
 
 @njit(cache=True)
@@ -333,7 +333,7 @@ def measure_rows(
 
     ``factors`` are the discount factors of the times, one per run of equal times
     (NumPy's ``power``, computed outside). Returns ``(rt, ru, kinds, net, exposure,
-    flags, counts)``: per (replication, route) the ``RC_*`` columns, per replication
+    flags, counts)``: the ``RC_*`` columns per (replication, route), per replication
     the ``RU_*`` columns, the totals of every kind of payment, net cash by party and
     the exposure path; ``flags[k]`` says that some row of the block is on a route for
     route column ``k`` (kinds, matching, any row); ``counts`` as :func:`_route_sums`'s.
@@ -348,7 +348,7 @@ def measure_rows(
     bufs = np.empty((N_RU, longest))
     tbuf, fbuf = np.empty(longest), np.empty(longest)
     moves = np.empty(longest, dtype=np.int64)
-    rt = np.zeros((n, n_routes, N_RC))
+    rt = np.zeros((N_RC, n, n_routes))
     ru = np.zeros((n, N_RU))
     kinds = np.zeros((n, n_kinds))
     net = np.zeros((n, n_parties))

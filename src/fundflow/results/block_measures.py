@@ -190,12 +190,12 @@ def _compiled_sums(
 def _compiled_routes(
     block: BlockOutcome, rt: np.ndarray, flags: np.ndarray, on_route: np.ndarray, kernels: Any
 ) -> dict[str, np.ndarray]:
-    """The routes table from the compiled loops' (n, R, columns) array."""
+    """The routes table from the compiled loops' (columns, n, R) array."""
     n, r = block.status.shape
     empty = np.zeros(n * r, dtype=np.int64)  # a sum over no row at all (see route_measures)
 
     def column(j: int, flag: bool = True) -> np.ndarray:
-        return np.ascontiguousarray(rt[:, :, j]).ravel() if flag else empty
+        return rt[j].ravel() if flag else empty  # a contiguous plane: a view
 
     out = {k: getattr(block, k).ravel() for k in ("status", "end_time", "end_review", "misconduct")}
     for j, name in enumerate(ROUTE_KINDS):
