@@ -39,9 +39,11 @@ from fundflow.scenario.config import Scenario
 class _Block:
     """Measures of a block of replications, as columns: what a worker sends back.
 
-    Filled replication by replication (:meth:`add`); :meth:`close` then makes one
-    array of each column. The routes table's ``route`` and ``challenge`` columns are the
-    same in every replication and are not sent; ``status`` travels as codes.
+    Made from :func:`~fundflow.results.block_measures.measure_block`'s columns (or
+    filled replication by replication with :meth:`add`, then :meth:`close`, from
+    :func:`~fundflow.results.measures.measure`: the same numbers). The routes table's
+    ``route`` and ``challenge`` columns are the same in every replication and are not
+    sent; ``status`` travels as codes.
     """
 
     replications: list[int]
