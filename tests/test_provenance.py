@@ -61,7 +61,7 @@ def _manifest(directory: Path) -> dict:
 
 
 def test_run_compare_and_sweep_manifests_hold_the_same_provenance(tmp_path: Path) -> None:
-    common = ["--runs", "10", "--seed", "6", "--quiet", "--format", "csv"]
+    common = ["--runs", "10", "--seed", "6", "--quiet", "--format", "csv", "--engine", "simpy"]
     assert main(["run", CONFIG, *common, "--out", str(tmp_path / "run")]) == 0
     assert main(["compare", CONFIG, UPFRONT, *common, "--out", str(tmp_path / "cmp")]) == 0
     lever = ["--lever", "government.matching.ratio=0.2,0.3"]

@@ -36,7 +36,7 @@ from fundflow.results import metrics
 from fundflow.results.catalogue import sweep_statistics
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES
 from fundflow.results.provenance import Provenance
-from fundflow.run._blocks import simulate_block
+from fundflow.run._blocks import engine_used, simulate_block
 from fundflow.run.montecarlo import Runner, as_scenario
 from fundflow.run.settings import RunOptions, RunSettings, resolve_settings
 from fundflow.scenario.config import Scenario
@@ -79,8 +79,10 @@ class SweepResult:
         Wall time in seconds.
     version : str
         fundflow version.
+    engine : str
+        The simulation engine used (``"compiled"`` or ``"simpy"``).
     provenance : Provenance
-        The base scenario, its hash, seed, runs, workers, time, version, as
+        The base scenario, its hash, seed, runs, workers, time, version, engine, as
         run and compare results carry them (:mod:`fundflow.results.provenance`).
     """
 
@@ -94,6 +96,7 @@ class SweepResult:
     workers: int
     elapsed: float
     version: str = __version__
+    engine: str = "simpy"
     _scenarios: dict[int, Scenario] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -109,6 +112,7 @@ class SweepResult:
             workers=self.workers,
             elapsed=self.elapsed,
             version=self.version,
+            engine=self.engine,
         )
 
     @property
@@ -190,6 +194,7 @@ class _Evaluator:
         self.entropy = entropy
         self.runner = Runner(settings)
         self.evaluated = 0
+        self.engines: set[str] = set()  # the engines that simulated the points
 
     def __enter__(self) -> _Evaluator:
         self.runner.__enter__()
@@ -224,8 +229,10 @@ class _Evaluator:
         scenarios = self.scenarios(design)
         size = self._block_size(len(scenarios))
         blocks = [range(a, min(a + size, self.runs)) for a in range(0, self.runs, size)]
-        tasks = [(sc, self.entropy, b) for sc in scenarios for b in blocks]
+        engine = self.settings.engine
+        tasks = [(sc, self.entropy, b, engine) for sc in scenarios for b in blocks]
         done = list(self.runner.map(simulate_block, tasks, [len(t[2]) for t in tasks]))
+        self.engines.update(p.engine for p in done)
         self.evaluated += len(scenarios)
         index = pd.Index(np.arange(self.runs), name="replication")
         out = []
@@ -351,6 +358,7 @@ def _run(
         runs=ev.runs,
         workers=ev.runner.workers,
         elapsed=time.perf_counter() - started,
+        engine=engine_used(sorted(ev.engines)),
     )
 
 

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fundflow.errors import ConfigError
 
@@ -44,6 +44,13 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="run on a Dask cluster: a scheduler's address (tcp://host:8786), or 'local' "
         "to start one of --workers processes here; results do not depend on it "
         '(needs pip install "fundflow[distributed]")',
+    )
+    p.add_argument(
+        "--engine",
+        choices=("compiled", "simpy"),
+        default="compiled",
+        help="simulation engine: compiled (default; SimPy where numba is missing) or simpy "
+        "(the reference); the same numbers within 1e-9, recorded in manifest.json",
     )
     p.add_argument("--out", metavar="DIR", help="write tables and manifest.json here")
     p.add_argument(
@@ -176,7 +183,12 @@ def _progress(quiet: bool) -> bool | None:
 
 
 def _settings(
-    runs: int, seed: int | None, workers: int, quiet: bool, scheduler: str | None = None
+    runs: int,
+    seed: int | None,
+    workers: int,
+    quiet: bool,
+    scheduler: str | None = None,
+    engine: Literal["compiled", "simpy"] = "compiled",
 ) -> Any:
     """The run options of a command, together (a progress bar unless --quiet).
 
@@ -191,4 +203,5 @@ def _settings(
         workers=workers,
         progress=_progress(quiet),
         executor=executor(scheduler, workers, quiet),
+        engine=engine,
     )

@@ -216,7 +216,7 @@ def _run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with _out_dir(args.out, key, args.overwrite) as out:
         _note(args, size)
-        settings = _settings(runs, seed, workers, args.quiet, args.scheduler)
+        settings = _settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
         result = _simulate(scenario, settings, target, max_runs)
         _report(result, seed, lang)
         if out is None:

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         "sweep", [scenario], seed, runs=runs, levers=list(args.lever), sampler=args.sampler, n=n
     )
     with _out_dir(args.out, key, args.overwrite) as out:
-        settings = _settings(runs, seed, workers, args.quiet, args.scheduler)
+        settings = _settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
         result = sweep(
             scenario, levers, sampler=args.sampler, n=n, keep_runs=False, settings=settings
         )

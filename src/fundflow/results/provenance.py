@@ -23,7 +23,7 @@ from fundflow.scenario.config import Scenario
 
 __all__ = ["ENGINE", "Provenance", "jsonable", "scenario_sha256"]
 
-#: The simulation engine of every result.
+#: The simulation engine recorded where none is given (the reference engine).
 ENGINE = "simpy"
 
 
@@ -76,7 +76,8 @@ class Provenance:
     version : str
         fundflow version.
     engine : str
-        ``"simpy"``.
+        The engine that simulated the replications: ``"compiled"`` or ``"simpy"``
+        (``"compiled+simpy"`` where parts of the result came from each).
     sources : tuple of Scenario
         The scenarios themselves (not shown, not compared).
 
@@ -111,6 +112,7 @@ class Provenance:
         workers: int,
         elapsed: float,
         version: str = __version__,
+        engine: str = ENGINE,
     ) -> Provenance:
         """The provenance of a result computed from `scenarios`."""
         return cls(
@@ -121,6 +123,7 @@ class Provenance:
             workers=int(workers),
             elapsed=float(elapsed),
             version=version,
+            engine=engine,
             sources=tuple(scenarios),
         )
 

@@ -40,6 +40,8 @@ class SimulationResult:
         Wall time of the run in seconds.
     version : str
         fundflow version that produced the result.
+    engine : str
+        The simulation engine used: ``"compiled"`` or ``"simpy"``.
     provenance : Provenance
         All of these together with the scenario's hash, as compare and sweep
         results carry them (:mod:`fundflow.results.provenance`).
@@ -60,6 +62,7 @@ class SimulationResult:
     workers: int
     elapsed: float
     version: str
+    engine: str = "simpy"
     rerun: Callable[[int], Ledger] | None = None
     convergence: dict[str, Any] | None = None
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -83,6 +86,7 @@ class SimulationResult:
             workers=self.workers,
             elapsed=self.elapsed,
             version=self.version,
+            engine=self.engine,
         )
 
     @property

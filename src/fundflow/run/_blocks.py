@@ -3,27 +3,34 @@
 Replication ``i``'s random inputs are a pure function of (entropy, ``i``, stream,
 identity) (:mod:`fundflow.engine.draws`) and it is simulated alone, so a block's numbers
 do not depend on which process runs it or on how the replications are cut into
-blocks. A block runs with Python's cyclic garbage collector paused
-(``gc_paused``). This module imports neither pandas nor scipy.stats: a worker
-process imports it to simulate.
+blocks. A block is simulated by one engine (:func:`run_engine`: the compiled engine
+where it is installed and implements the scenario, else SimPy) into a
+:class:`~fundflow.engine.outcome.BlockOutcome`, then measured at once
+(:func:`fundflow.results.block_measures.measure_block`), with Python's cyclic garbage
+collector paused (``gc_paused``). This module imports neither pandas nor
+scipy.stats: a worker process imports it to simulate.
 """
 
 from __future__ import annotations
 
+import importlib
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from fundflow._version import __version__
 from fundflow.engine._engine_des import gc_paused, run_replication
-from fundflow.engine.draws import draw
+from fundflow.engine.draws import Draws, draw
 from fundflow.engine.layout import Layout
-from fundflow.engine.ledger import PARTIES, Ledger
-from fundflow.engine.outcome import Outcome
+from fundflow.engine.ledger import COLUMNS, PARTIES, Ledger
+from fundflow.engine.outcome import BlockOutcome, Outcome
 from fundflow.engine.plan import EnginePlan
-from fundflow.results.measures import Measures, challenge_npv, measure
+from fundflow.results.block_measures import measure_block
+from fundflow.results.measures import Measures, challenge_npv
 from fundflow.results.result import SimulationResult
 from fundflow.scenario.config import Scenario
 
@@ -32,9 +39,11 @@ from fundflow.scenario.config import Scenario
 class _Block:
     """Measures of a block of replications, as columns: what a worker sends back.
 
-    Filled replication by replication (:meth:`add`); :meth:`close` then makes one
-    array of each column. The routes table's ``route`` and ``challenge`` columns are the
-    same in every replication and are not sent; ``status`` travels as codes.
+    Made from :func:`~fundflow.results.block_measures.measure_block`'s columns (or
+    filled replication by replication with :meth:`add`, then :meth:`close`, from
+    :func:`~fundflow.results.measures.measure`: the same numbers). The routes table's
+    ``route`` and ``challenge`` columns are the same in every replication and are not
+    sent; ``status`` travels as codes.
     """
 
     replications: list[int]
@@ -43,6 +52,7 @@ class _Block:
     net_cash: Any = field(default_factory=list)
     ledgers: dict[int, Ledger] = field(default_factory=dict)
     exposure: Any = field(default_factory=list)
+    engine: str = "simpy"  # the engine that simulated the block
 
     def add(self, m: Measures) -> None:
         for key, value in m.row.items():
@@ -61,28 +71,74 @@ class _Block:
         return self
 
 
-def replicate(plan: EnginePlan, entropy: int, replication: int) -> Outcome:
+_NO_NUMBA = (
+    "numba is not installed: the SimPy engine runs instead of the compiled one "
+    "(same numbers, slower); pip install numba"
+)
+_warned_no_numba = False
+
+
+def _compiled_engine() -> ModuleType | None:
+    """The compiled engine's module when it can run here, else None (warned once
+    per process when it is numba that is missing)."""
+    global _warned_no_numba
+    try:
+        compiled = importlib.import_module("fundflow.engine.compiled")
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing.split(".")[0] == "numba" and not _warned_no_numba:
+            _warned_no_numba = True
+            warnings.warn(_NO_NUMBA, RuntimeWarning, stacklevel=2)
+        return None
+    if not compiled.available():
+        if not _warned_no_numba:
+            _warned_no_numba = True
+            warnings.warn(_NO_NUMBA, RuntimeWarning, stacklevel=2)
+        return None
+    return compiled
+
+
+def run_engine(plan: EnginePlan, draws: Draws, n: int, engine: str) -> tuple[BlockOutcome, str]:
+    """Simulate the ``n`` replications of ``draws`` with ``engine`` and say which ran.
+
+    ``"compiled"``: the compiled engine where it is installed and implements the
+    plan, else SimPy; ``"simpy"``: the SimPy engine (the reference).
+    """
+    if engine == "compiled":
+        compiled = _compiled_engine()
+        if compiled is not None and compiled.supports(plan):
+            return compiled.run_block(plan, draws), "compiled"
+    outcomes = [run_replication(plan, draws, i) for i in range(n)]
+    return BlockOutcome.of(outcomes), "simpy"
+
+
+def replicate(plan: EnginePlan, entropy: int, replication: int, engine: str = "simpy") -> Outcome:
     """Draw and simulate one replication on its own."""
-    return run_replication(plan, draw(plan.scenario, plan.layout, entropy, [replication]), 0)
+    draws = draw(plan.scenario, plan.layout, entropy, [replication])
+    return run_engine(plan, draws, 1, engine)[0].outcome(0)
 
 
-def _run_block(scenario: Scenario, entropy: int, reps: Sequence[int], keep: int) -> _Block:
+def _run_block(
+    scenario: Scenario, entropy: int, reps: Sequence[int], keep: int, engine: str = "compiled"
+) -> _Block:
     """Draw, simulate and measure a block of replications (in this process or a worker)."""
     with gc_paused():  # see gc_paused: the block leaves almost no cycles to collect
-        return _measure_block(scenario, entropy, reps, keep)
+        return _measure_block(scenario, entropy, reps, keep, engine)
 
 
-def _measure_block(scenario: Scenario, entropy: int, reps: Sequence[int], keep: int) -> _Block:
+def _measure_block(
+    scenario: Scenario, entropy: int, reps: Sequence[int], keep: int, engine: str = "compiled"
+) -> _Block:
     plan = EnginePlan.of(scenario)
     draws = draw(scenario, plan.layout, entropy, reps)
-    block = _Block(list(reps))
-    grid = exposure_grid(scenario)
+    outcome, used = run_engine(plan, draws, len(reps), engine)
+    m = measure_block(plan, outcome, exposure_grid(scenario))
+    ledgers = {}
     for i, rep in enumerate(reps):
-        out = run_replication(plan, draws, i)
-        block.add(measure(plan, out, grid))
-        if rep < keep:
-            block.ledgers[rep] = out.ledger
-    return block.close()
+        if rep < keep:  # a copy: a view would keep the whole block's ledger alive
+            lo, hi = int(outcome.offsets[i]), int(outcome.offsets[i + 1])
+            ledgers[rep] = Ledger(**{c: getattr(outcome.ledger, c)[lo:hi].copy() for c in COLUMNS})
+    return _Block(list(reps), m.runs, m.routes, m.net_cash, ledgers, m.exposure, used)
 
 
 def exposure_grid(scenario: Scenario) -> np.ndarray:
@@ -99,15 +155,23 @@ class _Point:
     runs: dict[str, np.ndarray]
     npv: np.ndarray
     started: np.ndarray
+    engine: str = "simpy"
 
 
-def simulate_block(scenario: Scenario, entropy: int, reps: Sequence[int]) -> _Point:
+def simulate_block(
+    scenario: Scenario, entropy: int, reps: Sequence[int], engine: str = "compiled"
+) -> _Point:
     """Simulate and measure a design point's block of replications (a sweep's task)."""
-    block = _run_block(scenario, entropy, reps, 0)
+    block = _run_block(scenario, entropy, reps, 0, engine)
     npv, started = challenge_npv(
         Layout.of(scenario), block.routes["status"], block.routes["solver_npv"]
     )
-    return _Point(block.runs, npv, started)
+    return _Point(block.runs, npv, started, block.engine)
+
+
+def engine_used(engines: Sequence[str]) -> str:
+    """The engine of a result from the engines of its blocks (``"compiled+simpy"`` if both)."""
+    return "+".join(sorted({part for e in engines for part in e.split("+")})) or "simpy"
 
 
 def _assemble(
@@ -126,6 +190,7 @@ def _assemble(
     net_cash = np.concatenate([b.net_cash for b in blocks])
     ledgers = {k: v for b in blocks for k, v in b.ledgers.items()}
     exposure = np.concatenate([b.exposure for b in blocks])
+    engine = engine_used([b.engine for b in blocks])
     return SimulationResult(
         scenario=sc,
         entropy=entropy,
@@ -140,5 +205,6 @@ def _assemble(
         workers=workers,
         elapsed=elapsed,
         version=__version__,
-        rerun=lambda rep: replicate(EnginePlan.of(sc), entropy, rep).ledger,
+        engine=engine,
+        rerun=lambda rep: replicate(EnginePlan.of(sc), entropy, rep, engine.split("+")[0]).ledger,
     )

@@ -6,7 +6,8 @@ Every entry point (:func:`fundflow.simulate`, :func:`fundflow.simulate_until`,
 same way: as keywords (``runs=1000, seed=1, workers=2``) or together as one
 :class:`RunSettings` (``settings=RunSettings(runs=1000, seed=1)``); a keyword
 given alongside ``settings`` overrides that field. None of them changes the
-numbers except ``runs`` and ``seed``.
+numbers except ``runs`` and ``seed`` (``engine`` changes them by at most 1e-9
+relative: floating-point order).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from fundflow.errors import ConfigError
 
 __all__ = [
+    "ENGINES",
     "ExecutionOptions",
     "ExecutorLike",
     "RunOptions",
@@ -44,6 +46,9 @@ class ExecutorLike(Protocol):
 
 
 Executor = ExecutorLike | Literal["processes"] | None
+Engine = Literal["compiled", "simpy"]
+#: The simulation engines, the default first.
+ENGINES: tuple[str, ...] = ("compiled", "simpy")
 
 
 class ExecutionOptions(TypedDict, total=False):
@@ -52,6 +57,7 @@ class ExecutionOptions(TypedDict, total=False):
     progress: bool | None
     chunk_size: int | None
     executor: Executor
+    engine: Engine
 
 
 class SeededOptions(ExecutionOptions, total=False):
@@ -107,6 +113,12 @@ class RunSettings:
         once as it has threads (``workers`` is then the cluster's), the
         scenario sent once; it is not closed.
         Results are identical for any executor.
+    engine : "compiled" or "simpy"
+        The simulation engine. ``"compiled"`` (default): the compiled (numba) engine
+        where it is installed and implements the scenario, else the SimPy engine
+        (without numba, with one warning). ``"simpy"``: the SimPy engine, the
+        reference. Both write the same ledgers (amounts and times within 1e-9
+        relative); the result records the engine used (``result.provenance.engine``).
 
     Examples
     --------
@@ -125,6 +137,7 @@ class RunSettings:
     progress: bool | None = None
     chunk_size: int | None = None
     executor: Executor = "processes"
+    engine: Engine = "compiled"
 
     def __post_init__(self) -> None:
         for name, low in (("runs", 1), ("workers", 1), ("chunk_size", 1), ("seed", 0)):
@@ -141,6 +154,8 @@ class RunSettings:
                 "must be 'processes', None (this process) or an object with "
                 "submit(fn, *args) -> Future, e.g. a concurrent.futures.Executor",
             )
+        if not isinstance(self.engine, str) or self.engine not in ENGINES:
+            raise ConfigError("engine", self.engine, "must be 'compiled' or 'simpy'")
 
     def replace(self, **changes: Any) -> RunSettings:
         """A copy with some fields changed (validated)."""
