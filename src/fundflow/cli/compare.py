@@ -142,7 +142,9 @@ def _run(args: argparse.Namespace) -> int:
     key = run_key("compare", [a, b], seed, runs=runs)
     with _out_dir(args.out, key, args.overwrite) as out:
         _note(args, size)
-        cmp = compare(a, b, settings=_settings(runs, seed, workers, args.quiet, args.scheduler, args.engine))
+        cmp = compare(
+            a, b, settings=_settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
+        )
         seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit(f"A: {_describe(a, lang)}\nB: {_describe(b, lang)}")
         _emit(lb.text("msg_compare_runs", lang, runs=runs, seed=cmp.entropy, note=seed_note))
