@@ -17,8 +17,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_invariants import scenarios as core_scenarios
-from test_invariants_instruments import scenarios as instrument_scenarios
 
 from fundflow import Scenario
 from fundflow.engine import compiled
@@ -28,6 +26,8 @@ from fundflow.engine.ledger import COLUMNS
 from fundflow.engine.outcome import BlockOutcome
 from fundflow.engine.plan import EnginePlan
 from fundflow.scenario.config import load_scenario
+from test_invariants import scenarios as core_scenarios
+from test_invariants_instruments import scenarios as instrument_scenarios
 
 pytestmark = pytest.mark.skipif(not compiled.available(), reason="numba is not installed")
 

@@ -53,27 +53,87 @@ K_EXIT, K_DIST, K_CARRY, K_SALE = (
 
 
 @njit(cache=True)
-def pairwise_sum(a: np.ndarray) -> float:
-    """``np.sum`` of a contiguous float64 vector, in NumPy's pairwise order."""
-    n = a.shape[0]
+def _term(calls: np.ndarray, i: int, mode: int, x: float, y: float) -> float:
+    """Call ``i``'s amount (mode 0), its early-exit value at year ``x`` and rate ``y``
+    (mode 1), or its preferred return to ``x`` at ``y = log1p(hurdle)`` (mode 2)."""
+    t, a = calls[i, 0], calls[i, 1]
+    if mode == 0:
+        return a
+    if mode == 1:
+        return a * (1.0 + y * (x - t))
+    return a * math.expm1((x - t) * y)
+
+
+@njit(cache=True)
+def _pairwise_block(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: float) -> float:
     if n < 8:
         res = 0.0
-        for i in range(n):
-            res += a[i]
+        for i in range(lo, lo + n):
+            res += _term(calls, i, mode, x, y)
         return res
-    if n <= 128:
-        r = a[:8].copy()
-        m = n - n % 8
-        for i in range(8, m, 8):
-            for k in range(8):
-                r[k] += a[i + k]
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        for i in range(m, n):
-            res += a[i]
-        return res
+    r0, r1 = _term(calls, lo, mode, x, y), _term(calls, lo + 1, mode, x, y)
+    r2, r3 = _term(calls, lo + 2, mode, x, y), _term(calls, lo + 3, mode, x, y)
+    r4, r5 = _term(calls, lo + 4, mode, x, y), _term(calls, lo + 5, mode, x, y)
+    r6, r7 = _term(calls, lo + 6, mode, x, y), _term(calls, lo + 7, mode, x, y)
+    m = n - n % 8
+    for i in range(lo + 8, lo + m, 8):
+        r0 += _term(calls, i, mode, x, y)
+        r1 += _term(calls, i + 1, mode, x, y)
+        r2 += _term(calls, i + 2, mode, x, y)
+        r3 += _term(calls, i + 3, mode, x, y)
+        r4 += _term(calls, i + 4, mode, x, y)
+        r5 += _term(calls, i + 5, mode, x, y)
+        r6 += _term(calls, i + 6, mode, x, y)
+        r7 += _term(calls, i + 7, mode, x, y)
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(lo + m, lo + n):
+        res += _term(calls, i, mode, x, y)
+    return res
+
+
+@njit(cache=True)
+def _halves(n: int) -> int:
     n2 = n // 2
-    n2 -= n2 % 8
-    return pairwise_sum(a[:n2]) + pairwise_sum(a[n2:])
+    return n2 - n2 % 8
+
+
+@njit(cache=True)
+def _pairwise_2(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: float) -> float:
+    if n <= 128:
+        return _pairwise_block(calls, lo, n, mode, x, y)
+    h = _halves(n)
+    a = _pairwise_block(calls, lo, h, mode, x, y)
+    return a + _pairwise_block(calls, lo + h, n - h, mode, x, y)
+
+
+@njit(cache=True)
+def _pairwise_4(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: float) -> float:
+    if n <= 256:
+        return _pairwise_2(calls, lo, n, mode, x, y)
+    h = _halves(n)
+    return _pairwise_2(calls, lo, h, mode, x, y) + _pairwise_2(calls, lo + h, n - h, mode, x, y)
+
+
+@njit(cache=True)
+def pairwise_sum(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: float) -> float:
+    """``np.sum`` of calls ``lo .. lo + n - 1``'s terms in NumPy's pairwise order
+    (blocks of up to 128 by 8 accumulators, larger ones split in halves), so the
+    sums are the reference engine's bit for bit up to 1024 calls (no recursion:
+    numba's on-disk cache does not keep recursive functions safely); beyond, the
+    halves are summed in blocks of 512 (equal to rounding)."""
+    if n <= 512:
+        return _pairwise_4(calls, lo, n, mode, x, y)
+    h = _halves(n)
+    total = 0.0
+    for start, size in ((lo, h), (lo + h, n - h)):
+        part = 0.0
+        done = 0
+        while done < size:
+            step = min(512, size - done)
+            part += _pairwise_4(calls, start + done, step, mode, x, y)
+            done += step
+        total += part
+    return total
 
 
 @njit(cache=True)
@@ -146,22 +206,18 @@ def on_exit(s: State, p: FlatPlan, r: int) -> None:
 
 @njit(cache=True)
 def on_sell(s: State, p: FlatPlan) -> None:
-    """The government sells its stake to the social LPs at paid-in plus simple interest."""
+    """The government sells its stake to the social LPs at paid-in plus simple interest
+    (every call so far is at or before the sale)."""
     n = s.si[F_NGOV]
     if n == 0:
         s.si[F_GOV_EXITED] = 1
         return
-    year, rate = p.f_early_year, p.f_early_rate
-    terms = np.zeros(n)
-    k = 0
-    for i in range(n):
-        t, a = s.calls[0, i, 0], s.calls[0, i, 1]
-        if t <= year:
-            terms[k] = a * (1.0 + rate * (year - t))
-            k += 1
-    add(s, SOCIAL_LP, GOV_LP, pairwise_sum(terms[:k]), K_SALE, -1, -1)
+    price = pairwise_sum(s.calls[0], 0, n, 1, p.f_early_year, p.f_early_rate)
+    add(s, SOCIAL_LP, GOV_LP, price, K_SALE, -1, -1)
     m = s.si[F_NSOC]
-    s.calls[1, m : m + n] = s.calls[0, :n]
+    for i in range(n):
+        s.calls[1, m + i, 0] = s.calls[0, i, 0]
+        s.calls[1, m + i, 1] = s.calls[0, i, 1]
     s.si[F_NSOC] = m + n
     s.si[F_NGOV] = 0
     s.si[F_GOV_EXITED] = 1
@@ -175,15 +231,6 @@ def _split(amount: float, wa: float, wb: float) -> tuple[float, float]:
         return 0.0, amount
     part_a = min(amount, amount * wa / (wa + wb))
     return part_a, max(0.0, amount - part_a)
-
-
-@njit(cache=True)
-def _preferred(calls: np.ndarray, end: float, hurdle: float) -> float:
-    terms = np.empty(calls.shape[0])
-    lh = math.log1p(hurdle)
-    for i in range(calls.shape[0]):
-        terms[i] = calls[i, 1] * math.expm1((end - calls[i, 0]) * lh)
-    return pairwise_sum(terms)
 
 
 @njit(cache=True)
@@ -204,9 +251,9 @@ def _return_capital(proceeds: float, pg: float, ps: float, first_loss: float
 def _distribute(s: State, p: FlatPlan, proceeds: float) -> tuple[float, float, float]:
     """(government, social, manager) by the European waterfall."""
     exited = s.si[F_GOV_EXITED] == 1
-    gov_calls, soc_calls = s.calls[0, : s.si[F_NGOV]], s.calls[1, : s.si[F_NSOC]]
-    pg = pairwise_sum(np.ascontiguousarray(gov_calls[:, 1]))
-    ps = pairwise_sum(np.ascontiguousarray(soc_calls[:, 1]))
+    n_g, n_s = s.si[F_NGOV], s.si[F_NSOC]
+    pg = pairwise_sum(s.calls[0], 0, n_g, 0, 0.0, 0.0)
+    ps = pairwise_sum(s.calls[1], 0, n_s, 0, 0.0, 0.0)
     if pg + ps > 0.0:
         kg, ks = pg, ps
     elif proceeds == 0.0:
@@ -217,8 +264,9 @@ def _distribute(s: State, p: FlatPlan, proceeds: float) -> tuple[float, float, f
     first_loss = 0.0 if exited else p.f_first_loss
     cap_g, cap_s = _return_capital(proceeds, pg, ps, first_loss)
     left = max(0.0, proceeds - cap_g - cap_s)
-    owed_g = _preferred(gov_calls, p.f_end, p.f_hurdle)
-    owed_s = _preferred(soc_calls, p.f_end, p.f_hurdle)
+    lh = math.log1p(p.f_hurdle)
+    owed_g = pairwise_sum(s.calls[0], 0, n_g, 2, p.f_end, lh)
+    owed_s = pairwise_sum(s.calls[1], 0, n_s, 2, p.f_end, lh)
     if left >= owed_g + owed_s:
         pref_g, pref_s = owed_g, owed_s
     else:

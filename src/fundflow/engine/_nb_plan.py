@@ -13,6 +13,9 @@ import weakref
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
+from numba.core import types
+from numba.experimental import structref
 
 from fundflow.engine.ledger import P
 from fundflow.engine.plan import EnginePlan
@@ -192,3 +195,22 @@ def flat_plan(plan: EnginePlan) -> FlatPlan:
         flat = FlatPlan(**fields)  # type: ignore[arg-type]
         _CACHE[plan] = flat
     return flat
+
+
+@structref.register
+class _PlanType(types.StructRef):
+    def preprocess_fields(self, fields):  # type: ignore[no-untyped-def]
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class PlanRef(structref.StructRefProxy):
+    """A :class:`FlatPlan` that compiled functions take by reference (one pointer)."""
+
+
+structref.define_proxy(PlanRef, _PlanType, list(FlatPlan._fields))
+
+
+@njit(cache=True)
+def plan_ref(p: FlatPlan) -> PlanRef:
+    """The plan's fields in a :class:`PlanRef`."""
+    return PlanRef(*p)

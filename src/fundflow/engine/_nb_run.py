@@ -17,6 +17,7 @@ from fundflow.engine._nb_plan import (
     C_SOLVERS,
     C_START,
     FlatPlan,
+    plan_ref,
 )
 from fundflow.engine._nb_route import (
     on_credit,
@@ -194,12 +195,13 @@ def _grow(a: np.ndarray, need: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def run_block_nb(p: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
+def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
                  offsets: np.ndarray) -> tuple[np.ndarray, int]:  # fmt: skip
     """Every replication of the block; fills ``per_route`` (status, end_time,
     end_review, misconduct, defaulted) and ``per_run`` (committed_unpaid, delayed,
     total_delay, loans_outstanding, fund_investments) and returns the stacked
     ledger rows (as float64) and an error code (0: none)."""
+    p = plan_ref(flat)
     xs, values = draws
     n, n_r = xs.shape[0], xs.shape[1]
     n_c, n_p = p.cfl.shape[0], p.ph.shape[2] - 1

@@ -1,7 +1,7 @@
 """The compiled engine's state: preallocated arrays, the event queue, the ledger.
 
-One :class:`State` (a named tuple of arrays, a struct to numba) is allocated per
-block and reset per replication. Scalars live in two small arrays, ``sf`` (floats)
+One :class:`State` (a StructRef of arrays) is allocated per block and reset per
+replication. Scalars live in two small arrays, ``sf`` (floats)
 and ``si`` (integers), indexed by the constants below.
 
 The event queue is a binary heap ordered by ``(time, priority, event id)``, SimPy's
@@ -11,10 +11,10 @@ and NORMAL (1) for timeouts and triggered events.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from numba import njit
+from numba.core import types
+from numba.experimental import structref
 
 # scalar floats (sf)
 NOW, UNPAID, TOTAL_DELAY, F_UNCALLED, F_FEES_LEFT, F_CASH = range(6)
@@ -71,15 +71,16 @@ DR_OVERRUN, DR_MISC, DR_RACE, DR_SVALUE, DR_DEFAULT, DR_HOLD, DR_MULT = range(7)
 DR_DURATION = 7
 
 
-class RepDraws(NamedTuple):
-    """One replication's draws: ``x`` (R, 7 + 2P) per route, ``value`` (C,)."""
+@structref.register
+class _StateType(types.StructRef):
+    def preprocess_fields(self, fields):  # type: ignore[no-untyped-def]
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
 
-    x: np.ndarray
-    value: np.ndarray
 
-
-class State(NamedTuple):
-    """A few arrays (numba passes each one; fewer is faster to call and compile).
+class State(structref.StructRefProxy):
+    """The replication's state: a numba StructRef, so every compiled function takes
+    it as one pointer (a tuple of arrays would be copied and reference-counted array
+    by array on every call, which made the engine five times slower).
 
     ``yr``/``yi`` are per budget year: columns ``0..R`` the solver's own funding
     change (and a flag), ``R..2R`` the demander's installments, ``2R`` the
@@ -89,20 +90,25 @@ class State(NamedTuple):
     wind-up.
     """
 
-    sf: np.ndarray
-    si: np.ndarray
-    hf: np.ndarray  # event times
-    hi: np.ndarray  # (n, 3)
-    led: np.ndarray  # (capacity, 7) ledger rows
-    rf: np.ndarray  # (R, N_RF)
-    ri: np.ndarray  # (R, N_RI)
-    yr: np.ndarray  # (Y, 2R + 1)
-    yi: np.ndarray  # (Y, 2R + 1)
-    cf: np.ndarray  # (C,)
-    ci: np.ndarray  # (C, 2)
-    df: np.ndarray  # (D, 2)
-    di: np.ndarray  # (D, 5)
-    calls: np.ndarray  # (3, n, 2)
+
+structref.define_proxy(
+    State,
+    _StateType,
+    ["sf", "si", "hf", "hi", "led", "rf", "ri", "yr", "yi", "cf", "ci", "df", "di", "calls"],
+)
+
+
+@structref.register
+class _DrawsType(types.StructRef):
+    def preprocess_fields(self, fields):  # type: ignore[no-untyped-def]
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class RepDraws(structref.StructRefProxy):
+    """One replication's draws: ``x`` (R, 7 + 2P) per route, ``value`` (C,)."""
+
+
+structref.define_proxy(RepDraws, _DrawsType, ["x", "value"])
 
 
 @njit(cache=True)
