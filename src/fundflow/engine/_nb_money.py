@@ -214,7 +214,7 @@ def race_done(s: State, p: FlatPlan, x: np.ndarray, r: int) -> None:
         if not s.ri[y, PASSED]:
             continue
         k = n
-        while k > 0 and x[s.ri[k - 1, SORT], DR_RACE] > x[y, DR_RACE]:
+        while k > 0 and x[int(s.ri[k - 1, SORT]), DR_RACE] > x[y, DR_RACE]:
             s.ri[k, SORT] = s.ri[k - 1, SORT]
             k -= 1
         s.ri[k, SORT] = y

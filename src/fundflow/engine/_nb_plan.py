@@ -158,7 +158,14 @@ def _credit(plan: EnginePlan) -> dict[str, object]:
 def _fund(plan: EnginePlan) -> dict[str, object]:
     f = plan.scenario.guided_fund
     if f is None:
-        names = ("f_start", "f_end", "f_size", "f_gov_share", "f_fee", "f_invest_lag")
+        names: tuple[str, ...] = (
+            "f_start",
+            "f_end",
+            "f_size",
+            "f_gov_share",
+            "f_fee",
+            "f_invest_lag",
+        )
         names += ("f_invest_years", "f_ticket", "f_early_year", "f_early_rate", "f_hurdle")
         names += ("f_carry", "f_concession", "f_first_loss")
         return {"fund_on": False, "f_fee_years": 0, "f_early": False} | dict.fromkeys(names, 0.0)
@@ -211,6 +218,7 @@ structref.define_proxy(PlanRef, _PlanType, list(FlatPlan._fields))
 
 
 @njit(cache=True)
-def plan_ref(p: FlatPlan) -> PlanRef:
-    """The plan's fields in a :class:`PlanRef`."""
-    return PlanRef(*p)
+def plan_ref(p: FlatPlan) -> FlatPlan:
+    """The plan's fields in a :class:`PlanRef` (typed as the :class:`FlatPlan` whose
+    fields it has: the compiled functions read either alike)."""
+    return PlanRef(*p)  # type: ignore[return-value]

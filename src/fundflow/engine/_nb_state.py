@@ -90,6 +90,21 @@ class State(structref.StructRefProxy):
     wind-up.
     """
 
+    sf: np.ndarray
+    si: np.ndarray
+    hf: np.ndarray
+    hi: np.ndarray
+    led: np.ndarray
+    rf: np.ndarray
+    ri: np.ndarray
+    yr: np.ndarray
+    yi: np.ndarray
+    cf: np.ndarray
+    ci: np.ndarray
+    df: np.ndarray
+    di: np.ndarray
+    calls: np.ndarray
+
 
 structref.define_proxy(
     State,
@@ -106,6 +121,9 @@ class _DrawsType(types.StructRef):
 
 class RepDraws(structref.StructRefProxy):
     """One replication's draws: ``x`` (R, 7 + 2P) per route, ``value`` (C,)."""
+
+    x: np.ndarray
+    value: np.ndarray
 
 
 structref.define_proxy(RepDraws, _DrawsType, ["x", "value"])

@@ -52,7 +52,7 @@ def supports(plan: EnginePlan) -> bool:
 def _draw_arrays(draws: Draws) -> tuple[np.ndarray, np.ndarray]:
     """Per route (n, R, 7 + 2P): overrun, misconduct, race, solver value, default,
     holding period, exit multiple, the durations, the review uniforms; and values."""
-    names = ("overrun", "misconduct_u", "race_u", "solver_value", "default_u")
+    names: tuple[str, ...] = ("overrun", "misconduct_u", "race_u", "solver_value", "default_u")
     names += ("holding_period", "exit_multiple")
     scalars = np.stack([getattr(draws, k) for k in names], axis=2)
     x = np.concatenate([scalars, draws.duration, draws.review_u], axis=2)
@@ -86,8 +86,7 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
         np.empty((n, n_r), bool),
         np.empty((n, n_r), bool),
     )
-    per_run = (np.empty(n), np.empty(n, np.int64), np.empty(n), np.empty(n))
-    per_run += (np.empty(n, np.int64),)
+    per_run = (np.empty(n), np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n, np.int64))
     offsets = np.zeros(n + 1, np.int64)
     rows, error = run_block_nb(flat_plan(plan), _draw_arrays(draws), per_route, per_run, offsets)
     if error:
