@@ -185,12 +185,15 @@ def run_one(s: State, p: FlatPlan, d: RepDraws) -> None:
 
 
 @njit(cache=True)
-def _grow(a: np.ndarray, need: int) -> np.ndarray:
-    size = a.shape[0]
+def _grow(a: np.ndarray, used: int, need: int) -> np.ndarray:
+    """Columns ``a`` (7, capacity) with room for ``need`` rows, the first ``used`` kept."""
+    size = max(a.shape[1], 1024)
     while size < need:
         size *= 2
-    out = np.empty((size, a.shape[1]))
-    out[: a.shape[0]] = a
+    if size == a.shape[1]:
+        return a
+    out = np.empty((a.shape[0], size))
+    out[:, :used] = a[:, :used]
     return out
 
 
@@ -200,13 +203,13 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
     """Every replication of the block; fills ``per_route`` (status, end_time,
     end_review, misconduct, defaulted) and ``per_run`` (committed_unpaid, delayed,
     total_delay, loans_outstanding, fund_investments) and returns the stacked
-    ledger rows (as float64) and an error code (0: none)."""
+    ledger as float64 columns (7, rows) and an error code (0: none)."""
     p = plan_ref(flat)
     xs, values = draws
     n, n_r = xs.shape[0], xs.shape[1]
     n_c, n_p = p.cfl.shape[0], p.ph.shape[2] - 1
     s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 64 * n_r + 64)
-    out = np.empty((max(1024, n * (8 * n_r + 16)), 7))
+    out = np.empty((7, 0))
     total = 0
     for i in range(n):
         d = RepDraws(xs[i], values[i])
@@ -215,15 +218,15 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
             s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 2 * s.led.shape[0])
             run_one(s, p, d)
         if s.si[BAD]:
-            return out[:0], s.si[BAD]
+            return out[:, :0], s.si[BAD]
         m = s.si[LN]
-        if total + m > out.shape[0]:
-            out = _grow(out, total + m)
-        out[total : total + m] = s.led[:m]
+        if total + m > out.shape[1]:  # room for the block at the rows seen so far
+            out = _grow(out, total, (total + m) * n // (i + 1) + 1024)
+        out[:, total : total + m] = s.led[:m].T
         total += m
         offsets[i + 1] = total
         _facts(s, i, per_route, per_run)
-    return out[:total], 0
+    return out[:, :total], 0
 
 
 @njit(cache=True)

@@ -92,7 +92,7 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
     if error:
         raise RuntimeError(f"compiled engine: internal error {error} (a bound was exceeded)")
     ledger = Ledger(
-        **{c: rows[:, k].astype(dt) for k, (c, dt) in enumerate(zip(COLUMNS, _DTYPES, strict=True))}
+        **{c: rows[k].astype(dt) for k, (c, dt) in enumerate(zip(COLUMNS, _DTYPES, strict=True))}
     )
     status, end_time, end_review, misconduct, defaulted = per_route
     committed, delayed, delay, loans, investments = per_run
