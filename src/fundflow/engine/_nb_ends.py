@@ -1,0 +1,192 @@
+"""Compiled route events: milestones, the ends of a route (success, failure,
+elimination, financing failure), compensation, claw-back and the loan's close
+(the rules of :mod:`fundflow.engine._engine_des` and :mod:`fundflow.engine._credit`)."""
+
+from __future__ import annotations
+
+from numba import njit
+
+from fundflow.engine._nb_money import (
+    commit,
+    own_funding_changes,
+    race_withdraw,
+    solver_pays,
+    solver_receives,
+)
+from fundflow.engine._nb_plan import (
+    C_AWARD,
+    C_COMP_ELIM,
+    C_SELECT,
+    C_VALUE_LAG,
+    PH_INST,
+    PH_TR,
+    FlatPlan,
+)
+from fundflow.engine._nb_state import (
+    CLAWSH,
+    COST,
+    DEFAULTED,
+    DEMP,
+    DR_DEFAULT,
+    DR_MISC,
+    DR_SVALUE,
+    END_TIME,
+    EV_CLAW_INIT,
+    EV_INVEST,
+    EV_SVALUE,
+    EV_VALUE,
+    GEARN,
+    GPAID,
+    INTFROM,
+    LOAN,
+    MISC,
+    NORMAL,
+    NOW,
+    PHASE,
+    PRINC,
+    REVIEW,
+    STATUS,
+    URGENT,
+    VALUE_PAID,
+    RepDraws,
+    State,
+    add,
+    push,
+)
+from fundflow.engine.ledger import K, P
+from fundflow.engine.outcome import ELIMINATED, FAILED, FINANCING, SUCCEEDED
+
+__all__ = ["abandon", "eliminate", "fail", "milestone", "succeed"]
+
+EPS = 1e-12
+SOL, DEM, GOV, BANK = P["solver"], P["demander"], P["government"], P["bank"]
+K_INST, K_MATCHING, K_COMP = K["demander_installment"], K["matching"], K["compensation"]
+K_CLAW, K_AWARD = K["clawback"], K["success_award"]
+K_REPAY, K_INTEREST, K_PAYOUT = K["repayment"], K["interest"], K["guarantee_payout"]
+
+
+@njit(cache=True)
+def milestone(s: State, p: FlatPlan, r: int, m: int) -> None:
+    """Milestone ``m`` reached: the demander's installment, the government's tranche."""
+    ch = p.route_ch[r]
+    amount = p.ph[PH_INST, ch, m]
+    if amount > 0.0:
+        solver_receives(s, p, r, DEM, amount, K_INST)
+        s.rf[r, DEMP] += amount
+        own_funding_changes(s, p, r, -amount)
+        if p.tax_on:
+            y = int(s.sf[NOW])
+            s.yr[y, s.rf.shape[0] + r] += amount
+            s.yi[y, s.rf.shape[0] + r] = 1
+            s.yi[y, 2 * s.rf.shape[0]] = 1
+    tranche = min(p.ph[PH_TR, ch, m], s.cf[ch])
+    if tranche > EPS * max(1.0, p.ph[PH_TR, ch, m]):
+        s.cf[ch] -= tranche
+        s.rf[r, GEARN] += tranche
+        commit(s, p, p.lag, p.match_payee, tranche, K_MATCHING, r, True)
+
+
+@njit(cache=True)
+def compensate(s: State, p: FlatPlan, r: int) -> None:
+    base = s.rf[r, COST]
+    if p.tol_unrecovered:
+        base -= s.rf[r, DEMP]
+        if p.match_payee == SOL:
+            base -= s.rf[r, GEARN]
+    amount = min(p.tol_rate * max(0.0, base), p.tol_cap)
+    commit(s, p, p.lag, SOL, amount, K_COMP, r, False)
+
+
+@njit(cache=True)
+def claw_back(s: State, p: FlatPlan, r: int) -> None:
+    """Recover the route's share of its paid tranches from their payee."""
+    amount = s.rf[r, CLAWSH] * s.rf[r, GPAID]
+    if p.match_payee == SOL:
+        solver_pays(s, p, r, GOV, amount, K_CLAW)
+        own_funding_changes(s, p, r, amount)
+    else:
+        add(s, DEM, GOV, amount, K_CLAW, p.route_ch[r], r)
+
+
+@njit(cache=True)
+def _start_claw(s: State, r: int, share: float) -> None:
+    s.rf[r, CLAWSH] = share
+    push(s, 0.0, URGENT, EV_CLAW_INIT, r)  # a process starts
+
+
+@njit(cache=True)
+def credit_close(s: State, p: FlatPlan, d: RepDraws, r: int, succeeded: bool) -> None:
+    """Repay, or default, when route ``r`` ends (the route no longer runs: no reserve
+    check can fail)."""
+    if not s.ri[r, LOAN]:
+        return
+    s.ri[r, LOAN] = 0
+    principal = s.rf[r, PRINC]
+    s.rf[r, PRINC] = 0.0
+    if principal <= 0.0:
+        return
+    prob = p.pd_success if succeeded else p.pd_failure
+    if d.x[r, DR_DEFAULT] < prob:
+        loss = p.lgd * principal
+        solver_pays(s, p, r, BANK, principal - loss, K_REPAY)
+        for k in range(p.rs_party.shape[0]):
+            add(s, p.rs_party[k], BANK, p.rs_share[k] * loss, K_PAYOUT, p.route_ch[r], r)
+        s.ri[r, DEFAULTED] = 1
+        return
+    accrued = p.interest_rate * principal * (s.sf[NOW] - s.rf[r, INTFROM])
+    solver_pays(s, p, r, BANK, accrued, K_INTEREST)
+    solver_pays(s, p, r, BANK, principal, K_REPAY)
+
+
+@njit(cache=True)
+def end(s: State, p: FlatPlan, d: RepDraws, r: int, status: int, review: int) -> None:
+    s.ri[r, STATUS] = status
+    s.rf[r, END_TIME] = s.sf[NOW]
+    s.ri[r, REVIEW] = review
+    if p.cin[p.route_ch[r], C_SELECT] > 0 and status != ELIMINATED:
+        race_withdraw(s, p, d.x, r)
+    if p.credit_on:
+        credit_close(s, p, d, r, status == SUCCEEDED)
+
+
+@njit(cache=True)
+def fail(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
+    end(s, p, d, r, FAILED, review)
+    if p.tol_enabled:
+        if d.x[r, DR_MISC] < p.misconduct_p:
+            s.ri[r, MISC] = 1
+            _start_claw(s, r, 1.0)
+        else:
+            compensate(s, p, r)
+    elif p.clawback_share > 0.0:
+        _start_claw(s, r, p.clawback_share)
+
+
+@njit(cache=True)
+def abandon(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
+    """Financing failure (``review < 0``: the phase reached)."""
+    end(s, p, d, r, FINANCING, s.ri[r, PHASE] if review < 0 else review)
+    if p.clawback_share > 0.0:
+        _start_claw(s, r, p.clawback_share)
+
+
+@njit(cache=True)
+def eliminate(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
+    end(s, p, d, r, ELIMINATED, review)
+    if p.cin[p.route_ch[r], C_COMP_ELIM]:
+        compensate(s, p, r)
+
+
+@njit(cache=True)
+def succeed(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
+    end(s, p, d, r, SUCCEEDED, review)
+    ch = p.route_ch[r]
+    if p.fund_on:
+        push(s, p.f_invest_lag, NORMAL, EV_INVEST, r)
+    if not s.ci[ch, VALUE_PAID]:
+        s.ci[ch, VALUE_PAID] = 1
+        if d.value[ch] != 0.0:
+            push(s, p.cfl[ch, C_VALUE_LAG], NORMAL, EV_VALUE, ch)
+    if d.x[r, DR_SVALUE] > 0.0:
+        push(s, p.cfl[ch, C_VALUE_LAG], NORMAL, EV_SVALUE, r)
+    commit(s, p, p.lag, SOL, p.cfl[ch, C_AWARD], K_AWARD, r, False)

@@ -1,0 +1,251 @@
+"""The compiled event loop: one replication, and a block of them in one call.
+
+Events are taken in SimPy's order, ``(time, priority, event id)``; see
+:mod:`fundflow.engine.compiled` for the ordering rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from fundflow.engine._nb_ends import claw_back
+from fundflow.engine._nb_fund import fund_reset, on_exit, on_fee, on_invest, on_sell, wind_up
+from fundflow.engine._nb_money import budget_tick, fall_due, solver_receives
+from fundflow.engine._nb_plan import (
+    C_SELECT,
+    C_SOLVERS,
+    C_START,
+    FlatPlan,
+    plan_ref,
+)
+from fundflow.engine._nb_route import (
+    on_credit,
+    on_credit_init,
+    on_phase,
+    on_race,
+    on_start,
+    on_tax,
+    settle_tax,
+)
+from fundflow.engine._nb_state import (
+    BAD,
+    BYEAR,
+    DEFAULTED,
+    DELAYED,
+    DR_SVALUE,
+    END_TIME,
+    EV_BUDGET,
+    EV_CLAW,
+    EV_CLAW_INIT,
+    EV_CREDIT,
+    EV_CREDIT_INIT,
+    EV_DUE,
+    EV_EXIT,
+    EV_FEE,
+    EV_INVEST,
+    EV_PHASE,
+    EV_RACE,
+    EV_SELL,
+    EV_SETTLED,
+    EV_START,
+    EV_SVALUE,
+    EV_TAX,
+    EV_VALUE,
+    EV_WINDUP,
+    F_INVESTMENTS,
+    F_WOUND,
+    HA,
+    HN,
+    HTY,
+    LN,
+    LOAN,
+    MISC,
+    NORMAL,
+    NOW,
+    OUTSTANDING,
+    OVF,
+    PRINC,
+    REVIEW,
+    STATUS,
+    TDUE,
+    TOTAL_DELAY,
+    UNPAID,
+    WAIT,
+    RepDraws,
+    State,
+    add,
+    new_state,
+    pop,
+    push,
+    reset,
+)
+from fundflow.engine.ledger import K, P
+
+__all__ = ["run_block_nb"]
+
+EXT, DEM = P["external"], P["demander"]
+K_VALUE, K_SVALUE = K["commercial_value"], K["solver_value"]
+
+
+@njit(cache=True)
+def _schedule_start(s: State, p: FlatPlan) -> None:
+    """What the processes started at time 0 wait for first, in their start order:
+    the routes, the budget clock, the tax process, the fund's processes."""
+    for r in range(p.route_ch.shape[0]):
+        push(s, p.cfl[p.route_ch[r], C_START], NORMAL, EV_START, r)
+    for ch in range(p.cfl.shape[0]):
+        if p.cin[ch, C_SELECT] > 0:
+            s.ci[ch, OUTSTANDING] = p.cin[ch, C_SOLVERS]
+        s.cf[ch] = p.cap
+    if p.has_budget:
+        s.si[BYEAR] = 1
+        push(s, 1.0, NORMAL, EV_BUDGET, 0)
+    if p.tax_on and 1 < p.horizon:
+        push(s, 1.0, NORMAL, EV_TAX, 0)
+    if p.fund_on:
+        fund_reset(s, p)
+        if p.f_fee_years > 0:
+            push(s, p.f_start, NORMAL, EV_FEE, 0)
+        if p.f_early:
+            push(s, p.f_early_year, NORMAL, EV_SELL, 0)
+        push(s, p.f_end, NORMAL, EV_WINDUP, 0)
+
+
+@njit(cache=True)
+def _dispatch_route(s: State, p: FlatPlan, d: RepDraws, kind: int, a: int) -> None:
+    if kind == EV_PHASE:
+        on_phase(s, p, d, a)
+    elif kind == EV_DUE:
+        fall_due(s, p, a)
+    elif kind == EV_START:
+        on_start(s, p, d, a)
+    elif kind == EV_RACE:
+        on_race(s, p, d, a)
+    elif kind == EV_CLAW_INIT:
+        push(s, p.lag, NORMAL, EV_CLAW, a)
+    elif kind == EV_CLAW:
+        if s.ri[a, TDUE] > 0:
+            s.ri[a, WAIT] = 1
+        else:
+            claw_back(s, p, a)
+    elif kind == EV_SETTLED:
+        claw_back(s, p, a)
+    elif kind == EV_VALUE:
+        add(s, EXT, DEM, d.value[a], K_VALUE, a, -1)
+    elif kind == EV_SVALUE:
+        solver_receives(s, p, a, EXT, d.x[a, DR_SVALUE], K_SVALUE)
+
+
+@njit(cache=True)
+def _dispatch(s: State, p: FlatPlan, d: RepDraws, kind: int, a: int) -> None:
+    if kind <= EV_SVALUE:
+        _dispatch_route(s, p, d, kind, a)
+    elif kind == EV_BUDGET:
+        budget_tick(s, p)
+    elif kind == EV_TAX:
+        on_tax(s, p, d)
+    elif kind == EV_CREDIT_INIT:
+        on_credit_init(s, p, d, a)
+    elif kind == EV_CREDIT:
+        on_credit(s, p, d, a)
+    elif kind == EV_FEE:
+        on_fee(s, p)
+    elif kind == EV_SELL:
+        on_sell(s, p)
+    elif kind == EV_WINDUP:
+        wind_up(s, p)
+    elif kind == EV_INVEST:
+        on_invest(s, p, d, a)
+    elif kind == EV_EXIT:
+        on_exit(s, p, a)
+
+
+@njit(cache=True)
+def run_one(s: State, p: FlatPlan, d: RepDraws) -> None:
+    """One replication: events before the horizon, then the fund's wind-up and the
+    tax of the years not yet settled, at the horizon."""
+    reset(s)
+    _schedule_start(s, p)
+    horizon = p.horizon
+    while s.si[HN] > 0:
+        t = s.hf[0]
+        if t >= horizon:  # SimPy stops at its URGENT until-event at the horizon
+            break
+        kind, a = s.hi[0, HTY], s.hi[0, HA]
+        pop(s)
+        s.sf[NOW] = t
+        _dispatch(s, p, d, kind, a)
+    s.sf[NOW] = horizon
+    if p.fund_on and not s.si[F_WOUND] and p.f_end <= horizon + 1e-9:
+        wind_up(s, p)
+    if p.tax_on:
+        for y in range(s.yi.shape[0]):
+            settle_tax(s, p, d, y)
+
+
+@njit(cache=True)
+def _grow(a: np.ndarray, used: int, need: int) -> np.ndarray:
+    """Columns ``a`` (7, capacity) with room for ``need`` rows, the first ``used`` kept."""
+    size = max(a.shape[1], 1024)
+    while size < need:
+        size *= 2
+    if size == a.shape[1]:
+        return a
+    out = np.empty((a.shape[0], size))
+    out[:, :used] = a[:, :used]
+    return out
+
+
+@njit(cache=True)
+def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
+                 offsets: np.ndarray) -> tuple[np.ndarray, int]:  # fmt: skip
+    """Every replication of the block; fills ``per_route`` (status, end_time,
+    end_review, misconduct, defaulted) and ``per_run`` (committed_unpaid, delayed,
+    total_delay, loans_outstanding, fund_investments) and returns the stacked
+    ledger as float64 columns (7, rows) and an error code (0: none)."""
+    p = plan_ref(flat)
+    xs, values = draws
+    n, n_r = xs.shape[0], xs.shape[1]
+    n_c, n_p = p.cfl.shape[0], p.ph.shape[2] - 1
+    s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 64 * n_r + 64)
+    out = np.empty((7, 0))
+    total = 0
+    for i in range(n):
+        d = RepDraws(xs[i], values[i])
+        run_one(s, p, d)
+        while s.si[OVF]:
+            s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 2 * s.led.shape[0])
+            run_one(s, p, d)
+        if s.si[BAD]:
+            return out[:, :0], s.si[BAD]
+        m = s.si[LN]
+        if total + m > out.shape[1]:  # room for the block at the rows seen so far
+            out = _grow(out, total, (total + m) * n // (i + 1) + 1024)
+        out[:, total : total + m] = s.led[:m].T
+        total += m
+        offsets[i + 1] = total
+        _facts(s, i, per_route, per_run)
+    return out[:, :total], 0
+
+
+@njit(cache=True)
+def _facts(s: State, i: int, per_route: tuple, per_run: tuple) -> None:
+    status, end_time, end_review, misconduct, defaulted = per_route
+    committed, delayed, total_delay, loans, investments = per_run
+    for r in range(s.ri.shape[0]):
+        status[i, r] = s.ri[r, STATUS]
+        end_time[i, r] = s.rf[r, END_TIME]
+        end_review[i, r] = s.ri[r, REVIEW]
+        misconduct[i, r] = s.ri[r, MISC] != 0
+        defaulted[i, r] = s.ri[r, DEFAULTED] != 0
+    unpaid = s.sf[UNPAID]
+    committed[i] = unpaid if unpaid > 1e-9 else 0.0
+    delayed[i] = s.si[DELAYED]
+    total_delay[i] = s.sf[TOTAL_DELAY]
+    lent = 0.0
+    for r in range(s.ri.shape[0]):
+        if s.ri[r, LOAN]:
+            lent += s.rf[r, PRINC]
+    loans[i] = lent
+    investments[i] = s.si[F_INVESTMENTS]

@@ -1,0 +1,246 @@
+"""The compiled engine's state: preallocated arrays, the event queue, the ledger.
+
+One :class:`State` (a StructRef of arrays) is allocated per block and reset per
+replication. Scalars live in two small arrays, ``sf`` (floats)
+and ``si`` (integers), indexed by the constants below.
+
+The event queue is a binary heap ordered by ``(time, priority, event id)``, SimPy's
+order: ``push`` gives each event the next id, URGENT (0) for the start of a process
+and NORMAL (1) for timeouts and triggered events.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numba.core import types
+from numba.experimental import structref
+
+# scalar floats (sf)
+NOW, UNPAID, TOTAL_DELAY, F_UNCALLED, F_FEES_LEFT, F_CASH = range(6)
+N_SF = 6
+# scalar integers (si)
+EID, HN, LN, OVF, DELAYED, QH, QT, ND, BYEAR, TYEAR = range(10)
+F_FEE_K, F_GOV_EXITED, F_NGOV, F_NSOC, F_NPEND, F_INVESTMENTS, F_WOUND, BAD = range(10, 18)
+N_SI = 18
+
+URGENT, NORMAL = 0, 1
+_PRIO = np.int64(1) << np.int64(52)
+
+# event types
+(
+    EV_START,
+    EV_PHASE,
+    EV_RACE,
+    EV_DUE,
+    EV_CLAW_INIT,
+    EV_CLAW,
+    EV_SETTLED,
+    EV_VALUE,
+    EV_SVALUE,
+    EV_BUDGET,
+    EV_TAX,
+    EV_CREDIT_INIT,
+    EV_CREDIT,
+    EV_FEE,
+    EV_SELL,
+    EV_WINDUP,
+    EV_INVEST,
+    EV_EXIT,
+) = range(18)
+
+# ledger columns
+L_TIME, L_PAYER, L_PAYEE, L_AMOUNT, L_KIND, L_CH, L_ROUTE = range(7)
+
+
+# per-route floats (rf) and integers (ri)
+END_TIME, COST, DEMP, NET, GEARN, GPAID, CLAWSH, OWNF, RECOG, PRINC, INTFROM, FVALUE = range(12)
+N_RF = 12
+STATUS, REVIEW, MISC, DEFAULTED, TDUE, WAIT, PHASE, Q, NPAY, KEPT, HEARD, PASSED = range(12)
+LOAN, SORT = 12, 13
+N_RI = 14
+# per-challenge integers (ci); cf holds what the cap leaves
+VALUE_PAID, OUTSTANDING = 0, 1
+# heap integers (hi): key (priority, event id), event type, argument
+HK, HTY, HA = 0, 1, 2
+# government payments due: floats (df), integers (di; D_QUEUE is the FIFO's slots)
+D_REM, D_TIME = 0, 1
+D_PAYEE, D_KIND, D_ROUTE, D_TRANCHE, D_QUEUE = range(5)
+# replication draws, per route (x): scalars, then durations, then review uniforms
+DR_OVERRUN, DR_MISC, DR_RACE, DR_SVALUE, DR_DEFAULT, DR_HOLD, DR_MULT = range(7)
+DR_DURATION = 7
+
+
+@structref.register
+class _StateType(types.StructRef):
+    def preprocess_fields(self, fields):  # type: ignore[no-untyped-def]
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class State(structref.StructRefProxy):
+    """The replication's state: a numba StructRef, so every compiled function takes
+    it as one pointer (a tuple of arrays would be copied and reference-counted array
+    by array on every call, which made the engine five times slower).
+
+    ``yr``/``yi`` are per budget year: columns ``0..R`` the solver's own funding
+    change (and a flag), ``R..2R`` the demander's installments, ``2R`` the
+    government's spending in the year (and the year's has-entries flag).
+    ``calls[0]``/``calls[1]`` are the fund's (time, amount) capital calls of the
+    government and the social LPs, ``calls[2, :, 0]`` the values of exits left to the
+    wind-up.
+    """
+
+    sf: np.ndarray
+    si: np.ndarray
+    hf: np.ndarray
+    hi: np.ndarray
+    led: np.ndarray
+    rf: np.ndarray
+    ri: np.ndarray
+    yr: np.ndarray
+    yi: np.ndarray
+    cf: np.ndarray
+    ci: np.ndarray
+    df: np.ndarray
+    di: np.ndarray
+    calls: np.ndarray
+
+
+structref.define_proxy(
+    State,
+    _StateType,
+    ["sf", "si", "hf", "hi", "led", "rf", "ri", "yr", "yi", "cf", "ci", "df", "di", "calls"],
+)
+
+
+@structref.register
+class _DrawsType(types.StructRef):
+    def preprocess_fields(self, fields):  # type: ignore[no-untyped-def]
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class RepDraws(structref.StructRefProxy):
+    """One replication's draws: ``x`` (R, 7 + 2P) per route, ``value`` (C,)."""
+
+    x: np.ndarray
+    value: np.ndarray
+
+
+structref.define_proxy(RepDraws, _DrawsType, ["x", "value"])
+
+
+@njit(cache=True)
+def new_state(n_routes: int, n_ch: int, n_phases: int, horizon: float, fee_years: int,
+              ledger_cap: int) -> State:  # fmt: skip
+    r = n_routes
+    years = int(horizon) + 2
+    heap = r * (n_phases + 12) + 16
+    dues = r * (n_phases + 4) + 1
+    n_calls = 2 * (r + fee_years) + 2
+    z = np.zeros
+    return State(
+        z(N_SF), z(N_SI, np.int64), z(heap), z((heap, 3), np.int64), z((ledger_cap, 7)),
+        z((r, N_RF)), z((r, N_RI), np.int64), z((years, 2 * r + 1)),
+        z((years, 2 * r + 1), np.int64), z(n_ch), z((n_ch, 2), np.int64),
+        z((dues, 2)), z((dues, 5), np.int64), z((3, n_calls, 2)),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def reset(s: State) -> None:
+    """Zero every array (statuses to NOT_STARTED, end times to NaN)."""
+    s.sf[:] = 0.0
+    s.si[:] = 0
+    s.rf[:] = 0.0
+    s.ri[:] = 0
+    s.yr[:] = 0.0
+    s.yi[:] = 0
+    s.ci[:] = 0
+    s.ri[:, STATUS] = 5  # NOT_STARTED
+    s.rf[:, END_TIME] = np.nan
+
+
+# --- the event heap ----------------------------------------------------------------
+
+
+@njit(cache=True)
+def _less(hf: np.ndarray, hi: np.ndarray, a: int, b: int) -> bool:
+    ta, tb = hf[a], hf[b]
+    return ta < tb or (ta == tb and hi[a, HK] < hi[b, HK])
+
+
+@njit(cache=True)
+def _swap(hf: np.ndarray, hi: np.ndarray, a: int, b: int) -> None:
+    hf[a], hf[b] = hf[b], hf[a]
+    for k in range(3):
+        hi[a, k], hi[b, k] = hi[b, k], hi[a, k]
+
+
+@njit(cache=True)
+def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
+    """Schedule an event ``delay`` from now with the next event id."""
+    n = s.si[HN]
+    hf, hi = s.hf, s.hi
+    if n >= hf.shape[0]:
+        s.si[BAD] = 1  # the queue bound was wrong: the caller raises
+        return
+    s.si[EID] += 1
+    hf[n] = s.sf[NOW] + delay
+    hi[n, HK] = priority * _PRIO + s.si[EID]
+    hi[n, HTY] = kind
+    hi[n, HA] = arg
+    s.si[HN] = n + 1
+    while n > 0:
+        parent = (n - 1) >> 1
+        if not _less(hf, hi, n, parent):
+            break
+        _swap(hf, hi, n, parent)
+        n = parent
+
+
+@njit(cache=True)
+def pop(s: State) -> None:
+    """Remove the first event (read it at index 0 first)."""
+    n = s.si[HN] - 1
+    s.si[HN] = n
+    if n == 0:
+        return
+    hf, hi = s.hf, s.hi
+    _swap(hf, hi, 0, n)
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            break
+        child = left
+        if left + 1 < n and _less(hf, hi, left + 1, left):
+            child = left + 1
+        if not _less(hf, hi, child, i):
+            break
+        _swap(hf, hi, i, child)
+        i = child
+
+
+# --- the ledger ----------------------------------------------------------------------
+
+
+@njit(cache=True)
+def add(s: State, payer: int, payee: int, amount: float, kind: int, ch: int, r: int) -> None:
+    """Record one payment now; zero amounts are not recorded."""
+    if amount <= 0.0:
+        if amount < 0.0:
+            s.si[BAD] = 2
+        return
+    n = s.si[LN]
+    s.si[LN] = n + 1
+    if n >= s.led.shape[0]:
+        s.si[OVF] = 1  # the block loop reruns the replication with more room
+        return
+    row = s.led[n]
+    row[L_TIME] = s.sf[NOW]
+    row[L_PAYER] = payer
+    row[L_PAYEE] = payee
+    row[L_AMOUNT] = amount
+    row[L_KIND] = kind
+    row[L_CH] = ch
+    row[L_ROUTE] = r
