@@ -61,7 +61,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from fundflow.engine._philox import CHUNK, philox4x64, uniform53
+from fundflow.engine._philox import philox_blocks, uniform53
 from fundflow.engine.layout import Layout
 from fundflow.errors import ConfigError
 from fundflow.scenario.config import Scenario
@@ -225,21 +225,8 @@ class _Blocks:
 
 
 def _raw(key: tuple[int, int], reps: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """(4, n, B) uint64: the output words of every block in every replication.
-
-    Replications are taken a few at a time so that no (4, n B) counter array is
-    built: the work per call stays about :data:`CHUNK` counters.
-    """
-    n, b = len(reps), words.shape[1]
-    out = np.empty((4, n, b), dtype=np.uint64)
-    step = max(1, CHUNK // max(b, 1))
-    for s in range(0, n, step):
-        part = reps[s : s + step].astype(np.uint64)
-        counter = np.empty((4, len(part), b), dtype=np.uint64)
-        counter[0] = part[:, None]
-        counter[1:] = words[:, None, :]
-        out[:, s : s + step] = philox4x64(key, counter.reshape(4, -1)).reshape(4, -1, b)
-    return out
+    """(4, n, B) uint64: the output words of every block in every replication."""
+    return philox_blocks(key, reps, words)
 
 
 def _stream(raw: np.ndarray, name: str, blocks: np.ndarray) -> np.ndarray:
