@@ -11,6 +11,7 @@ from fundflow.engine._philox import (
     compiled_kernel,
     philox4x64,
     philox_blocks,
+    philox_uniforms,
     uniform53,
 )
 
@@ -155,3 +156,16 @@ def test_compiled_and_numpy_blocks_agree_on_a_large_block() -> None:
         philox_blocks(key, reps, words, compiled=True),
         philox_blocks(key, reps, words, compiled=False),
     )
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_philox_uniforms_are_uniform53_of_the_blocks(compiled: bool) -> None:
+    rng = np.random.default_rng(31)
+    key = random_key(rng)
+    words = rng.integers(0, MAX64, size=(3, 50), dtype=np.uint64, endpoint=True)
+    reps = np.arange(40)
+    floor = 2.0**-8  # high enough that some words fall below it
+    got = philox_uniforms(key, reps, words, floor, compiled=compiled)
+    want = uniform53(philox_blocks(key, reps, words, compiled=False), floor)
+    assert (want == floor).any()
+    np.testing.assert_array_equal(got, want)

@@ -13,9 +13,10 @@ together from 32-bit halves. Counters are processed in slices of :data:`CHUNK`
 so that the temporaries stay in the CPU cache.
 
 :func:`philox_blocks` computes the blocks of many replications for a fixed set of
-counter words 1-3, with the compiled kernel of :mod:`fundflow.engine._philox_kernel`
-when numba is installed and with :func:`philox4x64` otherwise; both give the same
-words (the tests check the equality).
+counter words 1-3 (:func:`philox_uniforms`: as uniforms), with the compiled kernel
+of :mod:`fundflow.engine._philox_kernel` when numba is installed and with
+:func:`philox4x64` otherwise; both give the same words (the tests check the
+equality).
 
 Reference: J. K. Salmon, M. A. Moraes, R. O. Dror, D. E. Shaw, "Parallel random
 numbers: as easy as 1, 2, 3", SC '11, doi:10.1145/2063384.2063405.
@@ -28,7 +29,15 @@ from types import ModuleType
 
 import numpy as np
 
-__all__ = ["CHUNK", "ROUNDS", "compiled_kernel", "philox4x64", "philox_blocks", "uniform53"]
+__all__ = [
+    "CHUNK",
+    "ROUNDS",
+    "compiled_kernel",
+    "philox4x64",
+    "philox_blocks",
+    "philox_uniforms",
+    "uniform53",
+]
 
 _M0 = 0xD2E7470EE14C6C93  # round multipliers of Philox4x64
 _M1 = 0xCA5A826395121157
@@ -162,6 +171,23 @@ def philox_blocks(
         counter[0] = part[:, None]
         counter[1:] = words[:, None, :]
         out[:, s : s + step] = philox4x64(key, counter.reshape(4, -1)).reshape(4, -1, b)
+    return out
+
+
+def philox_uniforms(
+    key: tuple[int, int], reps: np.ndarray, words: np.ndarray, floor: float, compiled: bool = True
+) -> np.ndarray:
+    """(4, n, B) float64: :func:`uniform53` of :func:`philox_blocks`, computed in one pass.
+
+    Parameters as :func:`philox_blocks`; ``floor`` as :func:`uniform53`.
+    """
+    kernel = compiled_kernel() if compiled else None
+    if kernel is None:
+        return uniform53(philox_blocks(key, reps, words, compiled=False), floor)
+    reps = np.asarray(reps).astype(np.uint64)
+    words = np.ascontiguousarray(words, dtype=np.uint64)
+    out = np.empty((4, len(reps), words.shape[1]))
+    kernel.fill_uniforms(np.array(_round_keys(key), np.uint64), reps, words, float(floor), out)
     return out
 
 
