@@ -8,9 +8,13 @@ Run from the repository root::
 ``legacy_draw`` below is the position-keyed scheme fundflow used before 0.2 (one
 ``SeedSequence(entropy, spawn_key=(i, k))`` and one PCG64 generator per stream and
 replication, a Python loop over the replications), kept here as the baseline; it
-has no ``solver_value`` stream, the new draws do. Both are timed in this process,
-interleaved, with a CPU-time clock; the median of the repeats is printed per block
-size, with the ratio old / new (above 1: the new draws are cheaper).
+has no ``solver_value`` stream, the new draws do. The new draws are timed twice:
+with Philox compiled by numba (the default) and with the NumPy Philox (the fallback
+without numba); and the compiled Philox alone, the cost of just generating the
+random numbers a replication needs. All are timed in this process, interleaved,
+with a CPU-time clock; the median of the repeats is printed per block size, in
+microseconds per replication, with the ratios old / new and NumPy / compiled
+(above 1: the second is cheaper) and draws / Philox alone.
 """
 
 from __future__ import annotations
@@ -18,14 +22,18 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from scipy.special import ndtr
 
 import fundflow
-from fundflow.engine.draws import draw
+from fundflow.engine import _philox
+from fundflow.engine import draws as draws_module
+from fundflow.engine.draws import _Blocks, draw, philox_key
 from fundflow.engine.layout import Layout
 from fundflow.scenario.config import Scenario
 
@@ -92,14 +100,39 @@ def legacy_draw(sc: Scenario, layout: Layout, entropy: int, replications: Sequen
     return {"duration": duration, "review_u": review_u, "overrun": overrun, "value": value}
 
 
-def cpu_ms_per_rep(
+def cpu_us_per_rep(
     fn: Callable[..., object], sc: Scenario, lay: Layout, block: int, total: int
 ) -> float:
-    """CPU milliseconds per replication drawing ``total`` replications in blocks."""
+    """CPU microseconds per replication drawing ``total`` replications in blocks."""
     t = time.process_time()
     for start in range(0, total, block):
         fn(sc, lay, 9, range(start, min(start + block, total)))
-    return (time.process_time() - t) / total * 1e3
+    return (time.process_time() - t) / total * 1e6
+
+
+@contextmanager
+def numpy_philox() -> Iterator[None]:
+    """Draw with the NumPy Philox, as without numba."""
+    compiled = draws_module.philox_uniforms
+    draws_module.philox_uniforms = partial(_philox.philox_uniforms, compiled=False)
+    try:
+        yield
+    finally:
+        draws_module.philox_uniforms = compiled
+
+
+def numpy_draw(sc: Scenario, lay: Layout, entropy: int, replications: Sequence[int]) -> object:
+    """:func:`draw` with the NumPy Philox."""
+    with numpy_philox():
+        return draw(sc, lay, entropy, replications)
+
+
+def philox_only(
+    words: np.ndarray, sc: Scenario, lay: Layout, entropy: int, replications: Sequence[int]
+) -> object:
+    """Just the uniforms of the Philox blocks ``words`` of the replications (compiled)."""
+    reps = np.asarray(list(replications))
+    return _philox.philox_uniforms(philox_key(entropy), reps, words, _TINY)
 
 
 def main() -> None:
@@ -111,23 +144,37 @@ def main() -> None:
     args = ap.parse_args()
     sc = fundflow.load_scenario(args.config)
     lay = Layout.of(sc)
+    words = _Blocks.of(sc, lay).words
     print(
         f"{Path(args.config).name}: {lay.n_challenges} challenges, {lay.n_routes} routes, "
-        f"{lay.max_phases} phases, {len(lay.group_rho)} groups"
+        f"{lay.max_phases} phases, {len(lay.group_rho)} groups, "
+        f"{words.shape[1]} Philox blocks a replication; "
+        f"compiled Philox: {'yes' if _philox.compiled_kernel() else 'no (numba missing)'}"
     )
-    draw(sc, lay, 9, range(10))  # warm up imports and caches
-    legacy_draw(sc, lay, 9, range(10))
+    fns: dict[str, Callable[..., object]] = {
+        "old": legacy_draw,
+        "numpy": numpy_draw,
+        "new": draw,
+        "philox": partial(philox_only, words),
+    }
+    for fn in fns.values():  # warm up imports, caches and the compiled kernel
+        fn(sc, lay, 9, range(10))
     print(
-        f"{'block':>6} {'old ms/rep':>11} {'new ms/rep':>11} {'old/new':>8}   (CPU, median of "
-        f"{args.repeat}, {args.total} replications each)"
+        f"{'block':>6} {'old':>8} {'numpy':>8} {'new':>8} {'philox':>8} {'old/new':>8} "
+        f"{'numpy/new':>9} {'new/philox':>10}   (CPU us/rep, median of {args.repeat}, "
+        f"{args.total} replications each)"
     )
     for block in args.blocks:
-        old, new = [], []
+        times: dict[str, list[float]] = {k: [] for k in fns}
         for _ in range(args.repeat):
-            old.append(cpu_ms_per_rep(legacy_draw, sc, lay, block, args.total))
-            new.append(cpu_ms_per_rep(draw, sc, lay, block, args.total))
-        o, n = statistics.median(old), statistics.median(new)
-        print(f"{block:>6} {o:11.4f} {n:11.4f} {o / n:7.2f}x")
+            for k, fn in fns.items():
+                times[k].append(cpu_us_per_rep(fn, sc, lay, block, args.total))
+        m = {k: statistics.median(v) for k, v in times.items()}
+        print(
+            f"{block:>6} {m['old']:8.1f} {m['numpy']:8.1f} {m['new']:8.1f} {m['philox']:8.2f} "
+            f"{m['old'] / m['new']:7.2f}x {m['numpy'] / m['new']:8.2f}x "
+            f"{m['new'] / m['philox']:9.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -12,15 +12,32 @@ NumPy has no 64 x 64 -> 128-bit multiply: the high word of each product is put
 together from 32-bit halves. Counters are processed in slices of :data:`CHUNK`
 so that the temporaries stay in the CPU cache.
 
+:func:`philox_blocks` computes the blocks of many replications for a fixed set of
+counter words 1-3 (:func:`philox_uniforms`: as uniforms), with the compiled kernel
+of :mod:`fundflow.engine._philox_kernel` when numba is installed and with
+:func:`philox4x64` otherwise; both give the same words (the tests check the
+equality).
+
 Reference: J. K. Salmon, M. A. Moraes, R. O. Dror, D. E. Shaw, "Parallel random
 numbers: as easy as 1, 2, 3", SC '11, doi:10.1145/2063384.2063405.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from types import ModuleType
+
 import numpy as np
 
-__all__ = ["CHUNK", "ROUNDS", "philox4x64", "uniform53"]
+__all__ = [
+    "CHUNK",
+    "ROUNDS",
+    "compiled_kernel",
+    "philox4x64",
+    "philox_blocks",
+    "philox_uniforms",
+    "uniform53",
+]
 
 _M0 = 0xD2E7470EE14C6C93  # round multipliers of Philox4x64
 _M1 = 0xCA5A826395121157
@@ -109,6 +126,68 @@ def philox4x64(key: tuple[int, int], counter: np.ndarray) -> np.ndarray:
         words = _block(keys, [counter[w, part] for w in range(4)])
         for w in range(4):
             out[w, part] = words[w]
+    return out
+
+
+@cache
+def compiled_kernel() -> ModuleType | None:
+    """The compiled Philox (:mod:`fundflow.engine._philox_kernel`), or None without numba."""
+    try:
+        from fundflow.engine import _philox_kernel
+    except ImportError:
+        return None
+    return _philox_kernel
+
+
+def philox_blocks(
+    key: tuple[int, int], reps: np.ndarray, words: np.ndarray, compiled: bool = True
+) -> np.ndarray:
+    """(4, n, B) uint64: the block of the counter ``(reps[i], *words[:, b])`` at ``[:, i, b]``.
+
+    Parameters
+    ----------
+    key : (int, int)
+        The two 64-bit key words.
+    reps : (n,) int
+        Counter word 0 (non-negative).
+    words : (3, B) uint64
+        Counter words 1-3 of each block.
+    compiled : bool
+        Use the compiled kernel when numba is installed; False forces NumPy.
+    """
+    reps = np.asarray(reps).astype(np.uint64)
+    words = np.ascontiguousarray(words, dtype=np.uint64)
+    n, b = len(reps), words.shape[1]
+    out = np.empty((4, n, b), dtype=np.uint64)
+    kernel = compiled_kernel() if compiled else None
+    if kernel is not None:
+        keys = np.array(_round_keys(key), dtype=np.uint64)
+        kernel.fill_blocks(keys, reps, words, out)
+        return out
+    step = max(1, CHUNK // max(b, 1))  # about CHUNK counters per call
+    for s in range(0, n, step):
+        part = reps[s : s + step]
+        counter = np.empty((4, len(part), b), dtype=np.uint64)
+        counter[0] = part[:, None]
+        counter[1:] = words[:, None, :]
+        out[:, s : s + step] = philox4x64(key, counter.reshape(4, -1)).reshape(4, -1, b)
+    return out
+
+
+def philox_uniforms(
+    key: tuple[int, int], reps: np.ndarray, words: np.ndarray, floor: float, compiled: bool = True
+) -> np.ndarray:
+    """(4, n, B) float64: :func:`uniform53` of :func:`philox_blocks`, computed in one pass.
+
+    Parameters as :func:`philox_blocks`; ``floor`` as :func:`uniform53`.
+    """
+    kernel = compiled_kernel() if compiled else None
+    if kernel is None:
+        return uniform53(philox_blocks(key, reps, words, compiled=False), floor)
+    reps = np.asarray(reps).astype(np.uint64)
+    words = np.ascontiguousarray(words, dtype=np.uint64)
+    out = np.empty((4, len(reps), words.shape[1]))
+    kernel.fill_uniforms(np.array(_round_keys(key), np.uint64), reps, words, float(floor), out)
     return out
 
 

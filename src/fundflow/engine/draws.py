@@ -61,7 +61,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from fundflow.engine._philox import CHUNK, philox4x64, uniform53
+from fundflow.engine._philox import philox_uniforms
 from fundflow.engine.layout import Layout
 from fundflow.errors import ConfigError
 from fundflow.scenario.config import Scenario
@@ -225,26 +225,13 @@ class _Blocks:
 
 
 def _raw(key: tuple[int, int], reps: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """(4, n, B) uint64: the output words of every block in every replication.
-
-    Replications are taken a few at a time so that no (4, n B) counter array is
-    built: the work per call stays about :data:`CHUNK` counters.
-    """
-    n, b = len(reps), words.shape[1]
-    out = np.empty((4, n, b), dtype=np.uint64)
-    step = max(1, CHUNK // max(b, 1))
-    for s in range(0, n, step):
-        part = reps[s : s + step].astype(np.uint64)
-        counter = np.empty((4, len(part), b), dtype=np.uint64)
-        counter[0] = part[:, None]
-        counter[1:] = words[:, None, :]
-        out[:, s : s + step] = philox4x64(key, counter.reshape(4, -1)).reshape(4, -1, b)
-    return out
+    """(4, n, B) float64: the uniforms of every block's output words in every replication."""
+    return philox_uniforms(key, reps, words, _TINY)
 
 
 def _stream(raw: np.ndarray, name: str, blocks: np.ndarray) -> np.ndarray:
     """Uniforms of stream ``name`` from the blocks ``blocks`` (any shape): (n, *shape)."""
-    return uniform53(raw[_K[name] % 4][:, blocks], _TINY)
+    return raw[_K[name] % 4][:, blocks]
 
 
 def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequence[int]) -> Draws:
@@ -270,7 +257,10 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
         if name not in ("duration", "review", "factor", "value")
     }
     review_u = _review(
-        layout, _stream(u, "review", bl.phase_block), _stream(u, "factor", bl.group_block)
+        layout,
+        _stream(u, "review", bl.phase_block),
+        _stream(u, "factor", bl.group_block),
+        bl.phase_ok,
     )
     review_u[:, ~bl.phase_ok] = np.nan
     duration, overrun, value, solver_value = _values(
@@ -328,17 +318,21 @@ def _values(
     return duration, overrun, value, solver_value
 
 
-def _review(layout: Layout, u_eps: np.ndarray, u_factor: np.ndarray) -> np.ndarray:
+def _review(
+    layout: Layout, u_eps: np.ndarray, u_factor: np.ndarray, phase_ok: np.ndarray
+) -> np.ndarray:
     """Copula uniforms (n, R, P) from the routes' own and the groups' uniforms.
 
-    ``u_eps`` is overwritten; routes with ``rho = 0`` keep their own uniform.
+    ``u_eps`` is overwritten; routes with ``rho = 0`` keep their own uniform. Only
+    the phases a route has (``phase_ok``) are computed, each group's normal once.
     """
     group = layout.challenge_group[layout.route_challenge]  # (R,)
     rho = layout.group_rho[group]
-    corr = rho > 0
-    if corr.any():
-        a = np.sqrt(rho[corr])[None, :, None]
-        b = np.sqrt(1.0 - rho[corr])[None, :, None]
-        mixed = a * ndtri(u_factor[:, group[corr], :]) + b * ndtri(u_eps[:, corr])
-        u_eps[:, corr] = ndtr(mixed)
+    ri, pi = np.nonzero(phase_ok & (rho > 0)[:, None])
+    if ri.size:
+        a = np.sqrt(rho[ri])
+        b = np.sqrt(1.0 - rho[ri])
+        mixed = a * ndtri(u_factor)[:, group[ri], pi]
+        mixed += b * ndtri(u_eps[:, ri, pi])
+        u_eps[:, ri, pi] = ndtr(mixed, out=mixed)
     return u_eps
