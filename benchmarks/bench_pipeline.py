@@ -71,40 +71,50 @@ def lean_program(n: int = 100) -> Scenario:
     return Scenario.from_dict({"name": "lean-100", "horizon": 8, "challenges": challenges})
 
 
+def lean_replication(
+    chs: list[Any], d1: np.ndarray, u: np.ndarray, horizon: float
+) -> list[tuple[float, str, str, float]]:
+    """One replication of the lean model: a process per route and a list ledger."""
+    env = simpy.Environment()
+    ledger: list[tuple[float, str, str, float]] = []
+
+    def pay_later(delay: float, payer: str, payee: str, amount: float) -> Any:
+        yield env.timeout(delay)
+        ledger.append((env.now, payer, payee, amount))
+
+    def route(r: int) -> Any:
+        cp = chs[r]
+        yield env.timeout(cp.start)
+        for m in range(cp.n_phases + 1):
+            if m > 0 and u[r, m - 1] >= cp.pass_probability[m - 1]:
+                return
+            ledger.append((env.now, "demander", "solver", cp.installments[m]))
+            if cp.tranches[m] > 0:
+                env.process(pay_later(0.25, "government", "demander", cp.tranches[m]))
+            if m < cp.n_phases:
+                cost = cp.investment * cp.cost_shares[m]
+                ledger.append((env.now, "solver", "external", cost))
+                yield env.timeout(d1[r] if m == 0 else 1.0)
+        env.process(pay_later(cp.value_lag, "external", "demander", 30.0))
+
+    for r in range(len(chs)):
+        env.process(route(r))
+    env.run(until=horizon)
+    return ledger
+
+
 def lean_simpy(plan: EnginePlan, runs: int, seed: int) -> float:
-    """A lean hand-written SimPy model of ``plan``; returns the mean government outlay."""
+    """A lean hand-written SimPy model of ``plan``; returns the mean government outlay.
+
+    Random numbers are drawn up front for each replication from one NumPy generator.
+    """
     rng = np.random.default_rng(seed)
     chs = [plan.challenges[c] for c in plan.route_challenge]
     total = 0.0
     for _ in range(runs):
-        n = len(chs)
-        d1 = rng.triangular(0.8, 1.0, 1.5, n)
-        u = rng.random((n, 2))
-        env = simpy.Environment()
-        ledger: list[tuple[float, str, str, float]] = []
-
-        def pay_later(delay: float, payer: str, payee: str, amount: float) -> Any:
-            yield env.timeout(delay)
-            ledger.append((env.now, payer, payee, amount))
-
-        def route(r: int) -> Any:
-            cp = chs[r]
-            yield env.timeout(cp.start)
-            for m in range(cp.n_phases + 1):
-                if m > 0:
-                    if u[r, m - 1] >= cp.pass_probability[m - 1]:
-                        return
-                ledger.append((env.now, "demander", "solver", cp.installments[m]))
-                if cp.tranches[m] > 0:
-                    env.process(pay_later(0.25, "government", "demander", cp.tranches[m]))
-                if m < cp.n_phases:
-                    ledger.append((env.now, "solver", "external", cp.investment * cp.cost_shares[m]))
-                    yield env.timeout(d1[r] if m == 0 else 1.0)
-            env.process(pay_later(cp.value_lag, "external", "demander", 30.0))
-
-        for r in range(n):
-            env.process(route(r))
-        env.run(until=plan.scenario.horizon)
+        d1 = rng.triangular(0.8, 1.0, 1.5, len(chs))
+        u = rng.random((len(chs), 2))
+        ledger = lean_replication(chs, d1, u, plan.scenario.horizon)
         total += sum(a for _, payer, _, a in ledger if payer == "government")
     return total / runs
 
