@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # pandas is imported where a table is built, not here: a worker process imports this
 # module (through montecarlo) and never builds one.
 
-__all__ = ["SimulationResult"]
+__all__ = ["CHALLENGE_SUMS", "SimulationResult", "challenge_sums"]
 
 
 @dataclass(eq=False)
@@ -180,10 +180,21 @@ class SimulationResult:
         """
         import pandas as pd
 
-        losses = [m for m in LOSS_MEASURES if m in self.runs_columns]
-        table = metrics.summarize(self.runs, loss_measures=losses, alphas=alphas)
-        ratios = {k: v for k, v in RATIO_MEASURES.items() if set(v) <= set(self.runs_columns)}
-        rows = metrics.summarize_ratios(self.runs, ratios, alphas=alphas)
+        cols = self.runs_columns
+        names = list(cols)
+        # a few columns at a time: each measure's statistics depend on its own values
+        # only, so the numbers are the same however the columns are grouped, and a
+        # result read from disk (fundflow.open_run) never holds every column at once
+        step = max(1, _COLUMN_BYTES // (8 * max(1, len(self))))
+        parts = []
+        for at in range(0, len(names), step):
+            group = {n: cols[n] for n in names[at : at + step]}
+            losses = [m for m in LOSS_MEASURES if m in group]
+            parts.append(metrics.summarize(group, loss_measures=losses, alphas=alphas))
+        table = pd.concat(parts)
+        ratios = {k: v for k, v in RATIO_MEASURES.items() if set(v) <= set(names)}
+        needed = {c: cols[c] for c in dict.fromkeys(c for v in ratios.values() for c in v)}
+        rows = metrics.summarize_ratios(needed, ratios, alphas=alphas)
         names = list(table.index)
         at = names.index("gov_mean_delay") + 1 if "gov_mean_delay" in names else len(names)
         return pd.concat([table.iloc[:at], rows, table.iloc[at:]])
@@ -210,12 +221,12 @@ class SimulationResult:
         """
         import pandas as pd
 
-        net = {p: self.net_cash[:, i] for i, p in enumerate(self.parties)}
         value = {p: np.zeros(len(self)) for p in self.parties}
         for party, column in VALUE_KINDS.values():
             if column in self.runs_columns:
-                value[party] = value[party] + np.asarray(self.runs_columns[column], dtype=float)
-                value["external"] = value["external"] - self.runs_columns[column]
+                kept = np.asarray(self.runs_columns[column], dtype=float)
+                value[party] = value[party] + kept
+                value["external"] = value["external"] - kept
         fold = {"government": ("government", "gov_lp"), "gov_lp_of_which": ("gov_lp",)}
         names = ["government", "gov_lp_of_which"]
         names += [p for p in self.parties if p not in ("government", "gov_lp", "external")]
@@ -223,7 +234,7 @@ class SimulationResult:
         rows = {}
         for name in names:
             parts = fold.get(name, (name,))
-            total = np.sum([net[p] for p in parts], axis=0)
+            total = np.sum([self._party_net(p) for p in parts], axis=0)
             realised = np.sum([value[p] for p in parts], axis=0)
             p5, p95 = np.quantile(total, [0.05, 0.95])
             rows[name] = {
@@ -236,6 +247,21 @@ class SimulationResult:
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "party"
         return frame
+
+    def _party_net(self, party: str) -> np.ndarray:
+        """One party's net cash, one value per replication."""
+        return np.asarray(self.net_cash[:, self.parties.index(party)])
+
+    def _challenge_sums(self) -> dict[str, np.ndarray]:
+        """Per replication and challenge name: :func:`challenge_sums` of the routes."""
+        cols = self.routes_columns
+        return challenge_sums(
+            Layout.of(self.scenario),
+            cols["status"],
+            cols["solver_npv"],
+            cols["gov_net_cost"],
+            cols["demander_npv"],
+        )
 
     @property
     def challenges(self) -> pd.DataFrame:
@@ -258,18 +284,18 @@ class SimulationResult:
         if "challenges" in self._cache:
             return self._cache["challenges"]
         layout = Layout.of(self.scenario)
-        cols = self.routes_columns
+        sums = self._challenge_sums()
         reps, names = len(self), [c.name for c in self.scenario.challenges]
         copies = np.bincount(layout.challenge_spec, minlength=len(names)).astype(float)
-        npv_sum, started = challenge_npv(layout, cols["status"], cols["solver_npv"])
+        npv_sum, started = sums["npv_sum"], sums["started"]
         est, se = metrics.ratio_of_means(npv_sum, started, axis=0)
         low, high = metrics.t_interval(est, se, reps)
         required = float(getattr(self.scenario.solver, "required_npv", 0.0) or 0.0)
 
         def per_copy(column: str) -> tuple[np.ndarray, np.ndarray]:
-            sums = _by_name(layout, np.asarray(cols[column], dtype=float)) / copies
-            std = sums.std(axis=0, ddof=1) if reps > 1 else np.full(len(names), np.nan)
-            return sums.mean(axis=0), std / np.sqrt(reps)
+            per = sums[column] / copies
+            std = per.std(axis=0, ddof=1) if reps > 1 else np.full(len(names), np.nan)
+            return per.mean(axis=0), std / np.sqrt(reps)
 
         gov, gov_se = per_copy("gov_net_cost")
         dem, dem_se = per_copy("demander_npv")
@@ -277,7 +303,7 @@ class SimulationResult:
             {
                 "copies": copies.astype(np.int64),
                 "routes_started": started.mean(axis=0) / copies,
-                "success_probability": _successes(layout, cols["status"]).sum(axis=0)
+                "success_probability": sums["successes"].sum(axis=0)
                 / (reps * copies),
                 "solver_npv_per_route": est,
                 "solver_npv_se": se,
@@ -294,6 +320,44 @@ class SimulationResult:
         )
         self._cache["challenges"] = frame
         return frame
+
+
+#: Bytes of runs-table columns summarised at once.
+_COLUMN_BYTES = 64 << 20
+
+#: The per-replication, per-challenge-name sums that :attr:`SimulationResult.challenges`
+#: is computed from (:func:`challenge_sums`).
+CHALLENGE_SUMS = ("npv_sum", "started", "successes", "gov_net_cost", "demander_npv")
+
+
+def challenge_sums(
+    layout: Layout,
+    status: np.ndarray,
+    solver_npv: np.ndarray,
+    gov_net_cost: np.ndarray,
+    demander_npv: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per replication and challenge name (copies pooled), what the challenges table needs.
+
+    Every row depends on its own replication's routes only, so the sums of a block
+    of replications are the rows of the sums of the whole run: a stored run keeps
+    them per block (:mod:`fundflow.results.store`).
+
+    Returns
+    -------
+    dict of str to ndarray
+        :data:`CHALLENGE_SUMS`, each of shape ``(replications, challenge names)``:
+        the solver NPV summed over started routes, routes started, copies that
+        succeeded, and the routes' government net cost and demander NPV summed.
+    """
+    npv_sum, started = challenge_npv(layout, status, solver_npv)
+    return {
+        "npv_sum": npv_sum,
+        "started": started,
+        "successes": _successes(layout, status),
+        "gov_net_cost": _by_name(layout, np.asarray(gov_net_cost, dtype=float)),
+        "demander_npv": _by_name(layout, np.asarray(demander_npv, dtype=float)),
+    }
 
 
 def _by_name(layout: Layout, values: np.ndarray) -> np.ndarray:
