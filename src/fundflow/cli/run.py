@@ -53,6 +53,12 @@ def add_parser(sub: Any) -> None:
     _add_set(p)
     p.add_argument("--plots", action="store_true", help="also write PNG figures into --out")
     p.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the interrupted run stored in --out (its blocks already done are kept; "
+        "the scenario, seed, --runs and fundflow must be the same)",
+    )
+    p.add_argument(
         "--tables",
         metavar="LIST",
         default="",
@@ -206,18 +212,23 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--plots", None, "needs --out DIR to write the figures into", show_value=False
         )
+    store = _store(args, target)
     scenario = _load(args.config, args.set)
-    size = _sized(args, [scenario], max_runs if target is not None else runs, workers)
+    replace = bool(args.overwrite)
+    if store is not None and args.resume:
+        seed, found = _resumable(store, scenario, seed, runs)
+        replace = replace or found  # the stored run is this one: its files are replaced
+    size = _sized(args, [scenario], max_runs if target is not None else runs, workers, store)
     from fundflow.io._outdir import run_key
 
     key = run_key(
         "run", [scenario], seed, runs=None if target else runs, target_se=target,
         max_runs=max_runs if target else None, plots=bool(args.plots),
     )  # fmt: skip
-    with _out_dir(args.out, key, args.overwrite) as out:
+    with _out_dir(args.out, key, replace) as out:
         _note(args, size)
         settings = _settings(runs, seed, workers, args.quiet)
-        result = _simulate(scenario, settings, target, max_runs)
+        result = _simulate(scenario, settings, target, max_runs, store, args)
         _report(result, seed, lang)
         if out is None:
             return 0
@@ -236,6 +247,41 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _emit(_wrote(written, out, lang))
     return _converged(result)
+
+
+def _store(args: argparse.Namespace, target: float | None) -> Path | None:
+    """Where the run streams its blocks: ``--out``'s ``dataset`` (not with --target-se)."""
+    if args.resume and args.out is None:
+        raise ConfigError("--resume", None, "needs --out DIR, the run to finish", show_value=False)
+    if args.resume and target is not None:
+        raise ConfigError(
+            "--resume", None, "does not apply with --target-se (run with --runs)", show_value=False
+        )
+    return None if args.out is None or target is not None else Path(args.out) / "dataset"
+
+
+def _resumable(store: Path, scenario: Any, seed: int | None, runs: int) -> tuple[int | None, bool]:
+    """The seed to resume with (the stored one when none is given) and whether a run is
+    stored, checked to be this one.
+
+    Raises
+    ------
+    ConfigError
+        If `store` holds a run that is not this one (:func:`~fundflow.results.store.check_key`).
+    """
+    from fundflow.results.provenance import scenario_sha256
+    from fundflow.results.store import check_key, read_manifest, store_key
+    from fundflow.run.stored import default_block_size
+
+    manifest = read_manifest(store)
+    if manifest is None or "blocks" not in manifest:
+        return seed, False
+    if seed is None and isinstance(manifest.get("seed_entropy"), int):
+        seed = int(manifest["seed_entropy"])
+    assert seed is not None
+    key = store_key(scenario_sha256(scenario), seed, runs, default_block_size(runs))
+    check_key(manifest, key, str(store.parent))
+    return seed, True
 
 
 def _target(args: argparse.Namespace) -> float | None:
@@ -277,12 +323,36 @@ def _converged(result: Any) -> int:
     return 3
 
 
-def _simulate(scenario: Any, settings: Any, target: float | None, max_runs: int) -> Any:
+def _simulate(
+    scenario: Any,
+    settings: Any,
+    target: float | None,
+    max_runs: int,
+    store: Path | None = None,
+    args: Any = None,
+) -> Any:
     from fundflow.run.montecarlo import simulate, simulate_until
 
     if target is not None:
         return simulate_until(scenario, target, max_runs=max_runs, settings=settings)
-    return simulate(scenario, settings=settings)
+    if store is None:
+        return simulate(scenario, settings=settings)
+    from fundflow.run.montecarlo import Runner
+    from fundflow.run.stored import run_stored
+
+    try:
+        with Runner(settings) as runner:
+            return run_stored(
+                runner, scenario, settings.entropy(), store,
+                resume=args.resume, overwrite=args.overwrite, option="--out",
+            )  # fmt: skip
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is finished stays for --resume
+        print(
+            f"\nnote: the finished blocks are kept in {store}; run the same command with "
+            "--resume to finish the run",
+            file=sys.stderr,
+        )
+        raise
 
 
 def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # pandas is imported where a table is built, not here: a worker process imports this
 # module (through montecarlo) and never builds one.
 
-__all__ = ["CHALLENGE_SUMS", "SimulationResult", "challenge_sums"]
+__all__ = ["CHALLENGE_SUMS", "SimulationResult", "challenge_sums", "routes_frame"]
 
 
 @dataclass(eq=False)
@@ -100,19 +100,8 @@ class SimulationResult:
     @property
     def routes(self) -> pd.DataFrame:
         """One row per replication x route (MultiIndex ``replication, route``)."""
-        import pandas as pd
-
         if "routes" not in self._cache:
-            cols = dict(self.routes_columns)
-            if cols["status"].dtype.kind in "iu":  # codes, as simulate() sends them
-                cols["status"] = np.asarray(STATUS, dtype=object)[cols["status"]]
-            frame = pd.DataFrame(cols).set_index(["replication", "route"])
-            names = [c.name for c in self.scenario.challenges]
-            spec = [names[i] for i in _challenge_specs(self.scenario)]
-            frame.insert(
-                1, "challenge_name", np.asarray(spec, dtype=object)[frame["challenge"].to_numpy()]
-            )
-            self._cache["routes"] = frame
+            self._cache["routes"] = routes_frame(self.scenario, self.routes_columns)
         return self._cache["routes"]
 
     def party_totals(self) -> pd.DataFrame:
@@ -303,8 +292,7 @@ class SimulationResult:
             {
                 "copies": copies.astype(np.int64),
                 "routes_started": started.mean(axis=0) / copies,
-                "success_probability": sums["successes"].sum(axis=0)
-                / (reps * copies),
+                "success_probability": sums["successes"].sum(axis=0) / (reps * copies),
                 "solver_npv_per_route": est,
                 "solver_npv_se": se,
                 "solver_npv_ci_low": low,
@@ -320,6 +308,21 @@ class SimulationResult:
         )
         self._cache["challenges"] = frame
         return frame
+
+
+def routes_frame(scenario: Scenario, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The routes table of `columns` (``route``, ``challenge``, the measures, ``replication``;
+    ``status`` as codes or names), as :attr:`SimulationResult.routes` shows it."""
+    import pandas as pd
+
+    cols = dict(columns)
+    if cols["status"].dtype.kind in "iu":  # codes, as simulate() sends them
+        cols["status"] = np.asarray(STATUS, dtype=object)[cols["status"]]
+    frame = pd.DataFrame(cols).set_index(["replication", "route"])
+    names = [c.name for c in scenario.challenges]
+    spec = [names[i] for i in _challenge_specs(scenario)]
+    frame.insert(1, "challenge_name", np.asarray(spec, dtype=object)[frame["challenge"].to_numpy()])
+    return frame
 
 
 #: Bytes of runs-table columns summarised at once.

@@ -111,8 +111,8 @@ def read_stored(directory: str | Path, *, partial: bool = False) -> tuple[Store,
         unfinished run (unless `partial`).
     """
     path = Path(directory)
-    if read_manifest(path) is None and read_manifest(path / "dataset") is not None:
-        path = path / "dataset"
+    if "blocks" not in (read_manifest(path) or {}) and (path / "dataset").is_dir():
+        path = path / "dataset"  # the --out directory of ``fundflow run``
     manifest = read_manifest(path)
     where = str(directory)
     if manifest is None or "blocks" not in manifest:

@@ -25,12 +25,16 @@ from fundflow.engine.plan import EnginePlan
 from fundflow.errors import ConfigError
 from fundflow.results.provenance import jsonable, scenario_sha256
 from fundflow.results.result import challenge_sums
-from fundflow.results.store import KEY_FIELDS, Store, check_key, read_manifest, store_key
+from fundflow.results.store import Store, check_key, read_manifest, store_key
 from fundflow.results.stored import StoredResult, read_stored
 from fundflow.run._blocks import _Block, _run_block, exposure_grid, replicate
 from fundflow.scenario.config import Scenario
 
 __all__ = ["default_block_size", "open_run", "run_stored", "stored_seed"]
+
+
+#: What makes a finished stored run "the same run" that a new one replaces.
+_SAME_RUN = ("scenario_sha256", "seed_entropy", "runs", "fundflow_version")
 
 
 def default_block_size(runs: int) -> int:
@@ -109,7 +113,7 @@ def _open(path: Path, key: dict[str, Any], option: str, *, resume: bool, overwri
             store = Store(path, manifest)
             store.remove_temporaries()
             return store
-        same = all(manifest.get(k) == key[k] for k in KEY_FIELDS)
+        same = all(manifest.get(k) == key[k] for k in _SAME_RUN)
         if not (same and manifest.get("complete")):
             done, runs = len(manifest["blocks"]), manifest.get("runs")
             what = (
