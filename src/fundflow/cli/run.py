@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -214,10 +216,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     store = _store(args, target)
     scenario = _load(args.config, args.set)
-    replace = bool(args.overwrite)
-    if store is not None and args.resume:
-        seed, found = _resumable(store, scenario, seed, runs)
-        replace = replace or found  # the stored run is this one: its files are replaced
+    resumed = False
+    if store is not None:
+        seed, resumed = _check_store(store, scenario, seed, runs, args)
     size = _sized(args, [scenario], max_runs if target is not None else runs, workers, store)
     from fundflow.io._outdir import run_key
 
@@ -225,7 +226,8 @@ def _run(args: argparse.Namespace) -> int:
         "run", [scenario], seed, runs=None if target else runs, target_se=target,
         max_runs=max_runs if target else None, plots=bool(args.plots),
     )  # fmt: skip
-    with _out_dir(args.out, key, replace) as out:
+    # a run resumed is this one (checked): the files it wrote are replaced
+    with _kept_for_resume(store), _out_dir(args.out, key, args.overwrite or resumed) as out:
         _note(args, size)
         settings = _settings(runs, seed, workers, args.quiet)
         result = _simulate(scenario, settings, target, max_runs, store, args)
@@ -260,28 +262,49 @@ def _store(args: argparse.Namespace, target: float | None) -> Path | None:
     return None if args.out is None or target is not None else Path(args.out) / "dataset"
 
 
-def _resumable(store: Path, scenario: Any, seed: int | None, runs: int) -> tuple[int | None, bool]:
-    """The seed to resume with (the stored one when none is given) and whether a run is
-    stored, checked to be this one.
+def _check_store(
+    store: Path, scenario: Any, seed: int | None, runs: int, args: argparse.Namespace
+) -> tuple[int | None, bool]:
+    """Check the run stored in `store` before anything is written: the seed to run with
+    (with --resume and no --seed, the stored run's) and whether a stored run is resumed.
+
+    A finished run is left to ``--out``'s own check (the same run is replaced).
 
     Raises
     ------
     ConfigError
-        If `store` holds a run that is not this one (:func:`~fundflow.results.store.check_key`).
+        If `store` holds an unfinished run (without --resume or --overwrite), or
+        (--resume) a run that is not this one.
     """
     from fundflow.results.provenance import scenario_sha256
-    from fundflow.results.store import check_key, read_manifest, store_key
-    from fundflow.run.stored import default_block_size
+    from fundflow.results.store import read_manifest, store_key
+    from fundflow.run.stored import check_store, default_block_size
 
     manifest = read_manifest(store)
-    if manifest is None or "blocks" not in manifest:
+    if manifest is None or "blocks" not in manifest or args.overwrite:
         return seed, False
-    if seed is None and isinstance(manifest.get("seed_entropy"), int):
-        seed = int(manifest["seed_entropy"])
-    assert seed is not None
-    key = store_key(scenario_sha256(scenario), seed, runs, default_block_size(runs))
-    check_key(manifest, key, str(store.parent))
-    return seed, True
+    if args.resume and seed is None and isinstance(manifest.get("seed_entropy"), int):
+        seed = manifest["seed_entropy"]
+    if args.resume or not manifest.get("complete"):
+        entropy = -1 if seed is None else seed  # a fresh seed matches no stored run
+        key = store_key(scenario_sha256(scenario), entropy, runs, default_block_size(runs))
+        check_store(store, key, "--out", resume=args.resume, overwrite=False)
+    return seed, bool(args.resume)
+
+
+@contextmanager
+def _kept_for_resume(store: Path | None) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, say that the finished blocks are kept for --resume."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if store is not None and (store / "manifest.json").is_file():
+            print(
+                f"\nnote: the finished blocks are kept in {store}; run the same command "
+                "with --resume to finish the run",
+                file=sys.stderr,
+            )
+        raise
 
 
 def _target(args: argparse.Namespace) -> float | None:
@@ -337,22 +360,9 @@ def _simulate(
         return simulate_until(scenario, target, max_runs=max_runs, settings=settings)
     if store is None:
         return simulate(scenario, settings=settings)
-    from fundflow.run.montecarlo import Runner
-    from fundflow.run.stored import run_stored
-
-    try:
-        with Runner(settings) as runner:
-            return run_stored(
-                runner, scenario, settings.entropy(), store,
-                resume=args.resume, overwrite=args.overwrite, option="--out",
-            )  # fmt: skip
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what is finished stays for --resume
-        print(
-            f"\nnote: the finished blocks are kept in {store}; run the same command with "
-            "--resume to finish the run",
-            file=sys.stderr,
-        )
-        raise
+    return simulate(
+        scenario, settings=settings, store=store, resume=args.resume, overwrite=args.overwrite
+    )
 
 
 def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:

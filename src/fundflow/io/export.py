@@ -219,6 +219,19 @@ def _stored_table(result: Any, name: str, path: Path, fmt: str) -> None:
     write_stored_table(result, name, path, fmt)
 
 
+def _ledger_and_parties(result: Any, out: Path, stored: bool) -> list[Path]:
+    """Write the first replication's ledger and the party totals; their paths."""
+    first = int(result.replications[0])
+    with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
+        _write_csv(result.ledger(first), tmp)
+    with atomic_path(out / "party_totals.csv") as tmp:
+        if stored:
+            _stored_table(result, "party_totals", tmp, "csv")
+        else:
+            _write_csv(result.party_totals().reset_index(), tmp)
+    return [out / f"ledger_{first:04d}.csv", out / "party_totals.csv"]
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -410,17 +423,7 @@ def export_result(
         for name in DETAIL_TABLES
         if not stored or (name in detail and any(f in READABLE_FORMATS for f in fmts))
     ]
-    first = int(result.replications[0])
-    written: list[Path] = []
-    with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
-        _write_csv(result.ledger(first), tmp)
-    written.append(out / f"ledger_{first:04d}.csv")
-    with atomic_path(out / "party_totals.csv") as tmp:
-        if stored:
-            _stored_table(result, "party_totals", tmp, "csv")
-        else:
-            _write_csv(result.party_totals().reset_index(), tmp)
-    written.append(out / "party_totals.csv")
+    written = _ledger_and_parties(result, out, stored)
     for fmt in fmts:
         chosen = readable + [
             t

@@ -145,6 +145,7 @@ class Store:
     def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
         self.path = path
         self.manifest = manifest
+        self._schemas: dict[tuple[str, int], Any] = {}
 
     # ------------------------------------------------------------------ writing
 
@@ -223,17 +224,31 @@ class Store:
         """The part files of `dataset`, in the order of the replications."""
         return [self.part(dataset, int(b["index"])) for b in self.manifest["blocks"]]
 
+    def schema(self, dataset: str) -> Any:
+        """The Arrow schema of `dataset`: its part files' schemas unified.
+
+        A money column is ``int64`` zeros in a block where no payment of its kind
+        happened (as a run in memory has it) and floats elsewhere; read together,
+        such a column is float, as NumPy concatenates it.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        key = (dataset, len(self.manifest["blocks"]))
+        if key not in self._schemas:
+            schemas = [pq.read_schema(p) for p in self.files(dataset)]
+            self._schemas[key] = pa.unify_schemas(schemas, promote_options="permissive")
+        return self._schemas[key]
+
     def _dataset(self, dataset: str) -> Any:
         import pyarrow.dataset as ds
 
-        return ds.dataset([str(p) for p in self.files(dataset)], format="parquet")
+        files = [str(p) for p in self.files(dataset)]
+        return ds.dataset(files, schema=self.schema(dataset), format="parquet")
 
     def columns(self, dataset: str) -> list[str]:
         """The column names of `dataset`."""
-        import pyarrow.parquet as pq
-
-        files = self.files(dataset)
-        return list(pq.read_schema(files[0]).names) if files else []
+        return list(self.schema(dataset).names) if self.manifest["blocks"] else []
 
     def column(self, dataset: str, name: str) -> np.ndarray:
         """One column of `dataset`, every replication, as a NumPy array."""
@@ -252,8 +267,9 @@ class Store:
         """`dataset` as Arrow tables, one per block."""
         import pyarrow.parquet as pq
 
+        schema = self.schema(dataset)
         for path in self.files(dataset):
-            yield pq.read_table(path)
+            yield pq.read_table(path).cast(schema)
 
 
 def clear(path: Path) -> None:

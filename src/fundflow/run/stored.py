@@ -30,7 +30,7 @@ from fundflow.results.stored import StoredResult, read_stored
 from fundflow.run._blocks import _Block, _run_block, exposure_grid, replicate
 from fundflow.scenario.config import Scenario
 
-__all__ = ["default_block_size", "open_run", "run_stored", "stored_seed"]
+__all__ = ["check_store", "default_block_size", "open_run", "run_stored", "stored_seed"]
 
 
 #: What makes a finished stored run "the same run" that a new one replaces.
@@ -104,30 +104,42 @@ def _record(sc: Scenario, workers: int) -> dict[str, Any]:
     }
 
 
-def _open(path: Path, key: dict[str, Any], option: str, *, resume: bool, overwrite: bool) -> Store:
-    """The store to write `key`'s run into: resumed, new, or refused (see :func:`run_stored`)."""
+def check_store(
+    path: Path, key: dict[str, Any], option: str, *, resume: bool, overwrite: bool
+) -> dict[str, Any] | None:
+    """The manifest of the run stored in `path` that `key`'s run resumes, if any.
+
+    Without `resume` (and `overwrite`), a store holding an unfinished run, or
+    another finished run, is refused; the same finished run (scenario, seed,
+    replications and version) is replaced. With `resume`, the stored run must
+    have `key` (:func:`~fundflow.results.store.check_key`).
+
+    Raises
+    ------
+    ConfigError
+        Naming `option` and `path`, what the store holds, and how to go on.
+    """
     manifest = read_manifest(path)
-    if manifest is not None and "blocks" in manifest and not overwrite:
-        if resume:
-            check_key(manifest, key, str(path))
-            store = Store(path, manifest)
-            store.remove_temporaries()
-            return store
-        same = all(manifest.get(k) == key[k] for k in _SAME_RUN)
-        if not (same and manifest.get("complete")):
-            done, runs = len(manifest["blocks"]), manifest.get("runs")
-            what = (
-                f"an unfinished run ({done} blocks done, seed {manifest.get('seed_entropy')}, "
-                f"{runs} replications); pass --resume (resume=True) to finish it, "
-                if not manifest.get("complete")
-                else f"another run (seed {manifest.get('seed_entropy')}, {runs} replications); "
-            )
-            raise ConfigError(
-                option, str(path),
-                f"holds {what}pass --overwrite (overwrite=True) to replace it, or choose "
-                "another directory", truncate=False,
-            )  # fmt: skip
-    return Store.create(path, key)
+    if manifest is None or "blocks" not in manifest or overwrite:
+        return None
+    if resume:
+        check_key(manifest, key, str(path))
+        return manifest
+    if all(manifest.get(k) == key[k] for k in _SAME_RUN) and manifest.get("complete"):
+        return None
+    seed, runs = manifest.get("seed_entropy"), manifest.get("runs")
+    cli = option.startswith("--")
+    what = (
+        f"another run (seed {seed}, {runs} replications); "
+        if manifest.get("complete")
+        else f"an unfinished run ({len(manifest['blocks'])} blocks done, seed {seed}, {runs} "
+        f"replications); pass {'--resume' if cli else 'resume=True'} to finish it, "
+    )
+    raise ConfigError(
+        option, str(path),
+        f"holds {what}pass {'--overwrite' if cli else 'overwrite=True'} to replace it, or "
+        "choose another directory", truncate=False,
+    )  # fmt: skip
 
 
 def block_tables(
@@ -189,11 +201,18 @@ def run_stored(
         holds another or an unfinished run, or (`resume`) what differs.
     """
     s = runner.settings
-    size = s.chunk_size or default_block_size(s.runs)
-    key = store_key(scenario_sha256(sc), entropy, s.runs, size)
+    key = store_key(
+        scenario_sha256(sc), entropy, s.runs, s.chunk_size or default_block_size(s.runs)
+    )
     path = Path(directory)
-    store = _open(path, key, option, resume=resume, overwrite=overwrite)
+    manifest = check_store(path, key, option, resume=resume, overwrite=overwrite)
+    if manifest is None:
+        store = Store.create(path, key)
+    else:
+        store = Store(path, manifest)
+        store.remove_temporaries()
     store.manifest.update(_record(sc, runner.workers))
+    size = int(key["block_size"])
     done = store.verified_blocks()
     blocks = [range(a, min(a + size, s.runs)) for a in range(0, s.runs, size)]
     todo = [(k, b) for k, b in enumerate(blocks) if k not in done]
