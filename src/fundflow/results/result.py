@@ -241,7 +241,7 @@ class SimulationResult:
         """One party's net cash, one value per replication."""
         return np.asarray(self.net_cash[:, self.parties.index(party)])
 
-    def _challenge_sums(self) -> dict[str, np.ndarray]:
+    def _challenge_sums(self) -> Mapping[str, np.ndarray]:
         """Per replication and challenge name: :func:`challenge_sums` of the routes."""
         cols = self.routes_columns
         return challenge_sums(

@@ -73,32 +73,47 @@ class StoredResult(SimulationResult):
     def __repr__(self) -> str:
         return f"StoredResult({self.store.path}, {len(self):,} replications)"
 
-    @property  # type: ignore[override]
-    def runs_columns(self) -> Mapping[str, np.ndarray]:
+    @property
+    def runs_columns(self) -> Mapping[str, np.ndarray]:  # type: ignore[override]
         return _Columns(self.store, "runs", skip=("replication",))
 
-    @property  # type: ignore[override]
-    def routes_columns(self) -> Mapping[str, np.ndarray]:
+    @property
+    def routes_columns(self) -> Mapping[str, np.ndarray]:  # type: ignore[override]
         return {n: self.store.column("routes", n) for n in self.store.columns("routes")}
 
-    @property  # type: ignore[override]
-    def net_cash(self) -> np.ndarray:
+    @property
+    def net_cash(self) -> np.ndarray:  # type: ignore[override]
         return self.store.matrix("parties", list(self.parties))
 
-    @property  # type: ignore[override]
-    def exposure(self) -> np.ndarray:
+    @property
+    def exposure(self) -> np.ndarray:  # type: ignore[override]
         names = [n for n in self.store.columns("exposure") if n != "replication"]
         return self.store.matrix("exposure", names)
 
     def _party_net(self, party: str) -> np.ndarray:
         return self.store.column("parties", party).astype(float)
 
-    def _challenge_sums(self) -> dict[str, np.ndarray]:
-        n_names = len(self.scenario.challenges)
-        return {
-            k: self.store.column("challenges", k).astype(float).reshape(-1, n_names)
-            for k in CHALLENGE_SUMS
-        }
+    def _challenge_sums(self) -> Mapping[str, np.ndarray]:
+        return _Sums(self.store, len(self.scenario.challenges))
+
+
+class _Sums(Mapping[str, np.ndarray]):
+    """The stored per-challenge sums, each read when asked for, shape (runs, names)."""
+
+    def __init__(self, store: Store, n_names: int) -> None:
+        self.store, self.n_names = store, n_names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in CHALLENGE_SUMS:
+            raise KeyError(name)
+        column = self.store.column("challenges", name).astype(float)
+        return column.reshape(-1, self.n_names)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CHALLENGE_SUMS)
+
+    def __len__(self) -> int:
+        return len(CHALLENGE_SUMS)
 
 
 def read_stored(directory: str | Path, *, partial: bool = False) -> tuple[Store, Scenario]:
