@@ -179,3 +179,12 @@ def test_resume_needs_out_and_a_fixed_number_of_runs(tmp_path, capsys) -> None:
     args = ["run", CONFIG, "--target-se", "0.1", "--out", str(tmp_path), "--resume"]
     assert main(args) == 2
     assert "does not apply with --target-se" in capsys.readouterr().err
+
+
+def test_a_folder_with_another_manifest_is_not_taken_for_a_store(tmp_path) -> None:
+    (tmp_path / "manifest.json").write_text('{"files": []}', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"holds a manifest\.json that is not a stored run's"):
+        fundflow.simulate(CONFIG, 4, seed=1, store=tmp_path)
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == '{"files": []}'
+    with pytest.raises(ConfigError, match="holds no stored run"):
+        fundflow.open_run(tmp_path)

@@ -235,6 +235,8 @@ def _run(args: argparse.Namespace) -> int:
         if out is None:
             return 0
         provenance = {"command": args.argv, "overrides": list(args.set), "run_key": key}
+        if store is not None:  # the run itself, block by block (fundflow.open_run reads it)
+            provenance["dataset"] = f"{store.name}/manifest.json"
         figures = _plots(result, out, lang) if args.plots else []
         written = export_result(
             result,

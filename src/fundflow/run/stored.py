@@ -120,7 +120,13 @@ def check_store(
         Naming `option` and `path`, what the store holds, and how to go on.
     """
     manifest = read_manifest(path)
-    if manifest is None or "blocks" not in manifest or overwrite:
+    if manifest is not None and "blocks" not in manifest and not overwrite:
+        raise ConfigError(
+            option, str(path),
+            "holds a manifest.json that is not a stored run's (the tables of a run? its "
+            "stored run is in the dataset folder); choose another directory", truncate=False,
+        )  # fmt: skip
+    if manifest is None or overwrite:
         return None
     if resume:
         check_key(manifest, key, str(path))
