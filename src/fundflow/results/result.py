@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -177,7 +177,7 @@ class SimulationResult:
         step = max(1, _COLUMN_BYTES // (8 * max(1, len(self))))
         parts = []
         for at in range(0, len(names), step):
-            group = {n: cols[n] for n in names[at : at + step]}
+            group = _take(cols, names[at : at + step])
             losses = [m for m in LOSS_MEASURES if m in group]
             parts.append(metrics.summarize(group, loss_measures=losses, alphas=alphas))
         table = pd.concat(parts)
@@ -276,22 +276,20 @@ class SimulationResult:
         sums = self._challenge_sums()
         reps, names = len(self), [c.name for c in self.scenario.challenges]
         copies = np.bincount(layout.challenge_spec, minlength=len(names)).astype(float)
-        npv_sum, started = sums["npv_sum"], sums["started"]
-        est, se = metrics.ratio_of_means(npv_sum, started, axis=0)
+        est, se, routes_started = _npv_per_route(sums["npv_sum"], sums["started"])
         low, high = metrics.t_interval(est, se, reps)
         required = float(getattr(self.scenario.solver, "required_npv", 0.0) or 0.0)
 
         def per_copy(column: str) -> tuple[np.ndarray, np.ndarray]:
-            per = sums[column] / copies
-            std = per.std(axis=0, ddof=1) if reps > 1 else np.full(len(names), np.nan)
-            return per.mean(axis=0), std / np.sqrt(reps)
+            stats = [_mean_se(col / copies[j]) for j, col in _by_column(sums[column])]
+            return np.array([m for m, _ in stats]), np.array([e for _, e in stats])
 
         gov, gov_se = per_copy("gov_net_cost")
         dem, dem_se = per_copy("demander_npv")
         frame = pd.DataFrame(
             {
                 "copies": copies.astype(np.int64),
-                "routes_started": started.mean(axis=0) / copies,
+                "routes_started": routes_started / copies,
                 "success_probability": sums["successes"].sum(axis=0) / (reps * copies),
                 "solver_npv_per_route": est,
                 "solver_npv_se": se,
@@ -310,6 +308,33 @@ class SimulationResult:
         return frame
 
 
+def _by_column(values: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """The columns of a (replications, names) array, one contiguous copy at a time."""
+    for j in range(values.shape[1]):
+        yield j, np.ascontiguousarray(values[:, j])
+
+
+def _mean_se(x: np.ndarray) -> tuple[float, float]:
+    """Mean over replications and its standard error (NaN with one replication)."""
+    se = float(np.std(x, ddof=1)) / np.sqrt(x.size) if x.size > 1 else np.nan
+    return float(np.mean(x)), float(se)
+
+
+def _npv_per_route(
+    npv_sum: np.ndarray, started: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per challenge name: solver NPV per started route (ratio of means), its SE, and the
+    mean routes started; one name at a time, so a long run needs one column at once."""
+    est, se, mean_started = [], [], []
+    for j, x in _by_column(npv_sum):
+        y = np.ascontiguousarray(started[:, j])
+        ratio = metrics.ratio_of_means(x, y)
+        est.append(ratio.estimate)
+        se.append(ratio.se)
+        mean_started.append(float(np.mean(y)))
+    return np.array(est, dtype=float), np.array(se, dtype=float), np.array(mean_started)
+
+
 def routes_frame(scenario: Scenario, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """The routes table of `columns` (``route``, ``challenge``, the measures, ``replication``;
     ``status`` as codes or names), as :attr:`SimulationResult.routes` shows it."""
@@ -325,8 +350,15 @@ def routes_frame(scenario: Scenario, columns: Mapping[str, np.ndarray]) -> pd.Da
     return frame
 
 
-#: Bytes of runs-table columns summarised at once.
-_COLUMN_BYTES = 64 << 20
+#: Bytes of runs-table columns summarised at once (the summary's work takes a few times it).
+_COLUMN_BYTES = 8 << 20
+
+
+def _take(columns: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.ndarray]:
+    """Columns `names`, read together where the mapping can (``take``: a stored run's)."""
+    take = getattr(columns, "take", None)
+    return take(names) if take is not None else {n: columns[n] for n in names}
+
 
 #: The per-replication, per-challenge-name sums that :attr:`SimulationResult.challenges`
 #: is computed from (:func:`challenge_sums`).

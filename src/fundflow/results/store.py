@@ -252,12 +252,17 @@ class Store:
 
     def column(self, dataset: str, name: str) -> np.ndarray:
         """One column of `dataset`, every replication, as a NumPy array."""
-        table = self._dataset(dataset).to_table(columns=[name])
+        table = self._dataset(dataset).to_table(columns=[name], use_threads=False)
         return np.asarray(table.column(name).to_numpy())
+
+    def table(self, dataset: str, names: list[str]) -> dict[str, np.ndarray]:
+        """Columns `names` of `dataset`, read in one pass, as NumPy arrays."""
+        table = self._dataset(dataset).to_table(columns=names, use_threads=False)
+        return {n: np.asarray(table.column(n).to_numpy()) for n in names}
 
     def matrix(self, dataset: str, names: list[str]) -> np.ndarray:
         """Columns `names` of `dataset` side by side, shape (rows, len(names)), as floats."""
-        table = self._dataset(dataset).to_table(columns=names)
+        table = self._dataset(dataset).to_table(columns=names, use_threads=False)
         out = np.empty((table.num_rows, len(names)))
         for j, name in enumerate(names):
             out[:, j] = table.column(name).to_numpy()

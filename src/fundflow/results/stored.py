@@ -46,6 +46,13 @@ class _Columns(Mapping[str, np.ndarray]):
     def __len__(self) -> int:
         return len(self.names)
 
+    def take(self, names: list[str]) -> dict[str, np.ndarray]:
+        """Columns `names`, read in one pass over the part files."""
+        unknown = [n for n in names if n not in self.names]
+        if unknown:
+            raise KeyError(unknown[0])
+        return self.store.table(self.dataset, names)
+
 
 class StoredResult(SimulationResult):
     """A :class:`~fundflow.results.result.SimulationResult` read from a store directory.
