@@ -98,7 +98,7 @@ class StoredResult(SimulationResult):
         return self.store.matrix("exposure", names)
 
     def _party_net(self, party: str) -> np.ndarray:
-        return self.store.column("parties", party).astype(float)
+        return np.asarray(self.store.column("parties", party), dtype=float)
 
     def _challenge_sums(self) -> Mapping[str, np.ndarray]:
         return _Sums(self.store, len(self.scenario.challenges))
@@ -113,7 +113,7 @@ class _Sums(Mapping[str, np.ndarray]):
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in CHALLENGE_SUMS:
             raise KeyError(name)
-        column = self.store.column("challenges", name).astype(float)
+        column = np.asarray(self.store.column("challenges", name), dtype=float)  # no copy
         return column.reshape(-1, self.n_names)
 
     def __iter__(self) -> Iterator[str]:
