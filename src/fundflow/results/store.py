@@ -240,32 +240,37 @@ class Store:
             self._schemas[key] = pa.unify_schemas(schemas, promote_options="permissive")
         return self._schemas[key]
 
-    def _dataset(self, dataset: str) -> Any:
-        import pyarrow.dataset as ds
-
-        files = [str(p) for p in self.files(dataset)]
-        return ds.dataset(files, schema=self.schema(dataset), format="parquet")
-
     def columns(self, dataset: str) -> list[str]:
         """The column names of `dataset`."""
         return list(self.schema(dataset).names) if self.manifest["blocks"] else []
 
     def column(self, dataset: str, name: str) -> np.ndarray:
         """One column of `dataset`, every replication, as a NumPy array."""
-        table = self._dataset(dataset).to_table(columns=[name], use_threads=False)
-        return np.asarray(table.column(name).to_numpy())
+        return self.table(dataset, [name])[name]
 
     def table(self, dataset: str, names: list[str]) -> dict[str, np.ndarray]:
-        """Columns `names` of `dataset`, read in one pass, as NumPy arrays."""
-        table = self._dataset(dataset).to_table(columns=names, use_threads=False)
-        return {n: np.asarray(table.column(n).to_numpy()) for n in names}
+        """Columns `names` of `dataset`, read part file by part file into NumPy arrays
+        (so no more than the arrays and one block's columns are in memory at once)."""
+        import pyarrow.parquet as pq
+
+        schema = self.schema(dataset)
+        total = sum(int(b["rows"][dataset]) for b in self.manifest["blocks"])
+        out = {n: np.empty(total, dtype=schema.field(n).type.to_pandas_dtype()) for n in names}
+        at = 0
+        for path in self.files(dataset):
+            part = pq.read_table(path, columns=names, use_threads=False)
+            for n in names:
+                values = part.column(n).cast(schema.field(n).type)
+                out[n][at : at + part.num_rows] = values.to_numpy()
+            at += part.num_rows
+        return out
 
     def matrix(self, dataset: str, names: list[str]) -> np.ndarray:
         """Columns `names` of `dataset` side by side, shape (rows, len(names)), as floats."""
-        table = self._dataset(dataset).to_table(columns=names, use_threads=False)
-        out = np.empty((table.num_rows, len(names)))
+        columns = self.table(dataset, names)
+        out = np.empty((len(columns[names[0]]) if names else 0, len(names)))
         for j, name in enumerate(names):
-            out[:, j] = table.column(name).to_numpy()
+            out[:, j] = columns.pop(name)
         return out
 
     def batches(self, dataset: str) -> Iterator[Any]:
