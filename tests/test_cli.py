@@ -90,6 +90,7 @@ def test_run_writes_all_formats(tmp_path, capsys) -> None:
         if f != "xlsx"
     }
     expected |= {"results.xlsx", "manifest.json", "ledger_0000.csv", "party_totals.csv"}
+    expected |= {"dataset"}  # the run streamed to Parquet datasets (fundflow.open_run)
     assert names == expected
     assert "wrote 20 files" in capsys.readouterr().out
     wb = openpyxl.load_workbook(out / "results.xlsx")

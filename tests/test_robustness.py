@@ -46,7 +46,7 @@ def test_sigterm_while_writing_tables_cleans_up_and_exits_143(tmp_path, capsys, 
 
     def terminated_midway(frame, path):
         Path(path).write_text("half a table", encoding="utf-8")
-        if Path(path).name.startswith(".runs.csv."):
+        if Path(path).name.startswith(".summary.csv."):
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)  # the handler interrupts this
         real(frame, path)
@@ -56,7 +56,8 @@ def test_sigterm_while_writing_tables_cleans_up_and_exits_143(tmp_path, capsys, 
     assert main(["run", CONFIG, *SMALL, "--out", str(out), "--quiet"]) == 143
     err = capsys.readouterr().err
     assert "terminated: no table was left half-written" in err and "Traceback" not in err
-    assert not out.exists()  # the files written before the signal are gone with the folder
+    # the tables written before the signal are gone; the finished run's dataset is kept
+    assert [p.name for p in out.iterdir()] == ["dataset"] and "--resume" in err
     assert signal.getsignal(signal.SIGTERM) is not None  # the previous handler is back
 
 
@@ -76,7 +77,7 @@ def test_sigterm_during_xlsx_leaves_no_part_or_layout_file(tmp_path, capsys, mon
     code = main(["run", CONFIG, *SMALL, "--out", str(tmp_path), "--format", "xlsx", "--quiet"])
     assert code == 143
     assert "terminated" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset", "notes.txt"]
 
 
 def test_the_next_run_removes_temporaries_of_a_killed_run_and_says_so(tmp_path, capsys):
@@ -99,7 +100,7 @@ def test_the_same_run_into_the_same_folder_replaces_it(tmp_path, capsys) -> None
     names = set(_files(tmp_path))
     assert "summary.md" in names and "summary.csv" not in names  # old files not rewritten: gone
     listed = {f["name"] for f in json.loads((tmp_path / "manifest.json").read_text())["files"]}
-    assert names == listed | {"manifest.json"}
+    assert names == listed | {"manifest.json", "dataset"}  # dataset: the run's own manifest
 
 
 @pytest.mark.parametrize(
@@ -175,7 +176,7 @@ def test_full_disk_exits_2_with_one_line_and_leaves_nothing(tmp_path, capsys, mo
     assert main(["run", CONFIG, *SMALL, "--out", str(out), "--quiet"]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert line.startswith("error: cannot write:") and os.strerror(code) in line
-    assert not out.exists()
+    assert [p.name for p in out.iterdir()] == ["dataset"]  # the finished run, for --resume
 
 
 def test_an_unexpected_write_failure_still_exits_1(tmp_path, capsys, monkeypatch) -> None:

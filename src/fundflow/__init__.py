@@ -5,6 +5,7 @@ The public API:
 * :func:`load_scenario`, :class:`Scenario` -- validated scenario files (docs/scenario-reference.md);
 * :func:`simulate`, :func:`simulate_until` -- Monte Carlo replications;
 * :class:`SimulationResult` -- runs / routes tables, ledgers, summary;
+  :func:`open_run` -- a run streamed to disk (``simulate(..., store=DIR)``) read back;
 * :func:`apply_overrides`, :func:`get_path`, :func:`parse_assignment` -- dotted-path levers;
 * :func:`sweep`, :func:`run_design`, :class:`SweepResult` -- design points with common
   random numbers; :func:`sensitivity` -- SALib Sobol' / Morris indices;
@@ -30,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "errors",
     "simulate": "run.montecarlo",
     "simulate_until": "run.montecarlo",
+    "open_run": "run.stored",
     "OptimizeResult": "analysis.optimization",
     "Search": "analysis.optimization",
     "optimize": "analysis.optimization",
@@ -60,6 +62,7 @@ __all__ = [
     "compare",
     "get_path",
     "load_scenario",
+    "open_run",
     "optimize",
     "parse_assignment",
     "run_design",
@@ -79,6 +82,7 @@ if TYPE_CHECKING:
     from fundflow.results.result import SimulationResult
     from fundflow.run.montecarlo import simulate, simulate_until
     from fundflow.run.settings import RunSettings
+    from fundflow.run.stored import open_run
     from fundflow.scenario.config import Scenario, load_scenario
     from fundflow.scenario.overrides import apply_overrides, get_path, parse_assignment
 

@@ -166,11 +166,18 @@ def _out_dir(
         yield path
 
 
-def _sized(args: argparse.Namespace, scenarios: list[Any], runs: int, workers: int) -> list[str]:
-    """The run's size and estimate (printed once it starts); refuses one too big."""
+def _sized(
+    args: argparse.Namespace, scenarios: list[Any], runs: int, workers: int, store: Any = None
+) -> list[str]:
+    """The run's size and estimate (printed once it starts); refuses one too big.
+
+    A run streamed to a `store` does not hold its rows in memory.
+    """
     from fundflow.cli._guard import size_lines
 
-    return size_lines(scenarios, runs, workers, allow=args.no_size_limit)
+    return size_lines(
+        scenarios, runs, workers, allow=args.no_size_limit, streamed=store is not None
+    )
 
 
 def _note(args: argparse.Namespace, lines: list[str]) -> None:

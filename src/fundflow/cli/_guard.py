@@ -32,6 +32,7 @@ _ROUTE_BYTES = 3e3
 _BLOCK_ROUTE_BYTES = 1e3
 _KEPT_ROUTE_BYTES = 500.0
 _KEPT_RUN_BYTES = 1e3
+_STREAMED_RUN_BYTES = 64.0
 _LARGEST_BLOCK = 200
 
 
@@ -57,8 +58,12 @@ class Estimate:
         )
 
 
-def estimate(scenario: Any, runs: int, workers: int = 1) -> Estimate:
-    """Time and memory of `runs` replications of `scenario` on `workers` processes."""
+def estimate(scenario: Any, runs: int, workers: int = 1, streamed: bool = False) -> Estimate:
+    """Time and memory of `runs` replications of `scenario` on `workers` processes.
+
+    A `streamed` run (``--out``: blocks written to disk as they finish) keeps only a
+    column of the runs table in memory at a time.
+    """
     routes = sum(c.count * c.solvers for c in scenario.challenges)
     route_phases = sum(c.count * c.solvers * len(c.phases) for c in scenario.challenges)
     per_run = _SECONDS_PER_RUN + _SECONDS_PER_ROUTE_PHASE * route_phases
@@ -66,7 +71,9 @@ def estimate(scenario: Any, runs: int, workers: int = 1) -> Estimate:
     seconds += 0.0 if workers == 1 else 2.0  # starting the pool
     block = min(_LARGEST_BLOCK, max(1, math.ceil(runs / max(4, 2 * workers))))
     process = _BASE_BYTES + routes * (_ROUTE_BYTES + block * _BLOCK_ROUTE_BYTES)
-    kept = runs * (routes * _KEPT_ROUTE_BYTES + _KEPT_RUN_BYTES)
+    kept = runs * (
+        _STREAMED_RUN_BYTES if streamed else routes * _KEPT_ROUTE_BYTES + _KEPT_RUN_BYTES
+    )
     return Estimate(
         challenges=sum(c.count for c in scenario.challenges),
         routes=routes,
@@ -140,13 +147,19 @@ def _bytes(n: float) -> str:
 
 
 def size_lines(
-    scenarios: list[Any], runs: int, workers: int, *, allow: bool, what: str = "the run"
+    scenarios: list[Any],
+    runs: int,
+    workers: int,
+    *,
+    allow: bool,
+    what: str = "the run",
+    streamed: bool = False,
 ) -> list[str]:
     """The ``size:`` lines to print before a run; refuses one too big (see :func:`check_size`).
 
     With two scenarios (a comparison) both results are held at once: their memory adds up.
     """
-    ests = [estimate(s, runs, workers) for s in scenarios]
+    ests = [estimate(s, runs, workers, streamed) for s in scenarios]
     if len(ests) == 1:
         check_size(ests[0], allow=allow, what=what)
         return [f"size: {ests[0].text()}"]

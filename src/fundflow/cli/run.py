@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--max-runs", metavar="M", help="upper bound with --target-se (default 100000)")
     _add_set(p)
     p.add_argument("--plots", action="store_true", help="also write PNG figures into --out")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the interrupted run stored in --out (its blocks already done are kept; "
+        "the scenario, seed, --runs and fundflow must be the same)",
+    )
     p.add_argument(
         "--tables",
         metavar="LIST",
@@ -206,22 +214,29 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--plots", None, "needs --out DIR to write the figures into", show_value=False
         )
+    store = _store(args, target)
     scenario = _load(args.config, args.set)
-    size = _sized(args, [scenario], max_runs if target is not None else runs, workers)
+    resumed = False
+    if store is not None:
+        seed, resumed = _check_store(store, scenario, seed, runs, args)
+    size = _sized(args, [scenario], max_runs if target is not None else runs, workers, store)
     from fundflow.io._outdir import run_key
 
     key = run_key(
         "run", [scenario], seed, runs=None if target else runs, target_se=target,
         max_runs=max_runs if target else None, plots=bool(args.plots),
     )  # fmt: skip
-    with _out_dir(args.out, key, args.overwrite) as out:
+    # a run resumed is this one (checked): the files it wrote are replaced
+    with _kept_for_resume(store), _out_dir(args.out, key, args.overwrite or resumed) as out:
         _note(args, size)
         settings = _settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
-        result = _simulate(scenario, settings, target, max_runs)
+        result = _simulate(scenario, settings, target, max_runs, store, args)
         _report(result, seed, lang)
         if out is None:
             return 0
         provenance = {"command": args.argv, "overrides": list(args.set), "run_key": key}
+        if store is not None:  # the run itself, block by block (fundflow.open_run reads it)
+            provenance["dataset"] = f"{store.name}/manifest.json"
         figures = _plots(result, out, lang) if args.plots else []
         written = export_result(
             result,
@@ -236,6 +251,62 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _emit(_wrote(written, out, lang))
     return _converged(result)
+
+
+def _store(args: argparse.Namespace, target: float | None) -> Path | None:
+    """Where the run streams its blocks: ``--out``'s ``dataset`` (not with --target-se)."""
+    if args.resume and args.out is None:
+        raise ConfigError("--resume", None, "needs --out DIR, the run to finish", show_value=False)
+    if args.resume and target is not None:
+        raise ConfigError(
+            "--resume", None, "does not apply with --target-se (run with --runs)", show_value=False
+        )
+    return None if args.out is None or target is not None else Path(args.out) / "dataset"
+
+
+def _check_store(
+    store: Path, scenario: Any, seed: int | None, runs: int, args: argparse.Namespace
+) -> tuple[int | None, bool]:
+    """Check the run stored in `store` before anything is written: the seed to run with
+    (with --resume and no --seed, the stored run's) and whether a stored run is resumed.
+
+    A finished run is left to ``--out``'s own check (the same run is replaced).
+
+    Raises
+    ------
+    ConfigError
+        If `store` holds an unfinished run (without --resume or --overwrite), or
+        (--resume) a run that is not this one.
+    """
+    from fundflow.results.provenance import scenario_sha256
+    from fundflow.results.store import read_manifest, store_key
+    from fundflow.run.stored import check_store, default_block_size
+
+    manifest = read_manifest(store)
+    if manifest is None or "blocks" not in manifest or args.overwrite:
+        return seed, False
+    if args.resume and seed is None and isinstance(manifest.get("seed_entropy"), int):
+        seed = manifest["seed_entropy"]
+    if args.resume or not manifest.get("complete"):
+        entropy = -1 if seed is None else seed  # a fresh seed matches no stored run
+        key = store_key(scenario_sha256(scenario), entropy, runs, default_block_size(runs))
+        check_store(store, key, "--out", resume=args.resume, overwrite=False)
+    return seed, bool(args.resume)
+
+
+@contextmanager
+def _kept_for_resume(store: Path | None) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, say that the finished blocks are kept for --resume."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if store is not None and (store / "manifest.json").is_file():
+            print(
+                f"\nnote: the finished blocks are kept in {store}; run the same command "
+                "with --resume to finish the run",
+                file=sys.stderr,
+            )
+        raise
 
 
 def _target(args: argparse.Namespace) -> float | None:
@@ -277,12 +348,23 @@ def _converged(result: Any) -> int:
     return 3
 
 
-def _simulate(scenario: Any, settings: Any, target: float | None, max_runs: int) -> Any:
+def _simulate(
+    scenario: Any,
+    settings: Any,
+    target: float | None,
+    max_runs: int,
+    store: Path | None = None,
+    args: Any = None,
+) -> Any:
     from fundflow.run.montecarlo import simulate, simulate_until
 
     if target is not None:
         return simulate_until(scenario, target, max_runs=max_runs, settings=settings)
-    return simulate(scenario, settings=settings)
+    if store is None:
+        return simulate(scenario, settings=settings)
+    return simulate(
+        scenario, settings=settings, store=store, resume=args.resume, overwrite=args.overwrite
+    )
 
 
 def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:

@@ -213,6 +213,25 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     _plain_values(frame, categories_as_text=False).to_parquet(path, index=False)
 
 
+def _stored_table(result: Any, name: str, path: Path, fmt: str) -> None:
+    from fundflow.io._stream import write_stored_table
+
+    write_stored_table(result, name, path, fmt)
+
+
+def _ledger_and_parties(result: Any, out: Path, stored: bool) -> list[Path]:
+    """Write the first replication's ledger and the party totals; their paths."""
+    first = int(result.replications[0])
+    with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
+        _write_csv(result.ledger(first), tmp)
+    with atomic_path(out / "party_totals.csv") as tmp:
+        if stored:
+            _stored_table(result, "party_totals", tmp, "csv")
+        else:
+            _write_csv(result.party_totals().reset_index(), tmp)
+    return [out / f"ledger_{first:04d}.csv", out / "party_totals.csv"]
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -398,18 +417,18 @@ def export_result(
     challenges = _challenges(result)
     if challenges is not None:
         readable.append(_plain_table(challenges, "challenges"))
-    per_replication = [_plain_table(result.runs, "runs"), _plain_table(result.routes, "routes")]
-    first = int(result.replications[0])
-    written: list[Path] = []
-    with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
-        _write_csv(result.ledger(first), tmp)
-    written.append(out / f"ledger_{first:04d}.csv")
-    with atomic_path(out / "party_totals.csv") as tmp:
-        _write_csv(result.party_totals().reset_index(), tmp)
-    written.append(out / "party_totals.csv")
+    stored = getattr(result, "store", None) is not None  # streamed: written block by block
+    per_replication = [
+        _plain_table(getattr(result, name), name)
+        for name in DETAIL_TABLES
+        if not stored or (name in detail and any(f in READABLE_FORMATS for f in fmts))
+    ]
+    written = _ledger_and_parties(result, out, stored)
     for fmt in fmts:
         chosen = readable + [
-            t for t in per_replication if fmt not in READABLE_FORMATS or t.name in detail
+            t
+            for t in per_replication
+            if (t.name in detail if fmt in READABLE_FORMATS else not stored)
         ]
         if fmt == "xlsx":
             with atomic_path(out / "results.xlsx") as tmp:
@@ -417,6 +436,11 @@ def export_result(
             written.append(out / "results.xlsx")
         else:
             written.extend(_write(t, out, fmt, lang, money) for t in chosen)
+        if stored and fmt not in READABLE_FORMATS:
+            for name in DETAIL_TABLES:
+                with atomic_path(out / f"{name}.{fmt}") as tmp:
+                    _stored_table(result, name, tmp, fmt)
+                written.append(out / f"{name}.{fmt}")
     content = {
         "convergence": getattr(result, "convergence", None),
         "formats": list(fmts),

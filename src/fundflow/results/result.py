@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # pandas is imported where a table is built, not here: a worker process imports this
 # module (through montecarlo) and never builds one.
 
-__all__ = ["SimulationResult"]
+__all__ = ["CHALLENGE_SUMS", "SimulationResult", "challenge_sums", "routes_frame"]
 
 
 @dataclass(eq=False)
@@ -104,19 +104,8 @@ class SimulationResult:
     @property
     def routes(self) -> pd.DataFrame:
         """One row per replication x route (MultiIndex ``replication, route``)."""
-        import pandas as pd
-
         if "routes" not in self._cache:
-            cols = dict(self.routes_columns)
-            if cols["status"].dtype.kind in "iu":  # codes, as simulate() sends them
-                cols["status"] = np.asarray(STATUS, dtype=object)[cols["status"]]
-            frame = pd.DataFrame(cols).set_index(["replication", "route"])
-            names = [c.name for c in self.scenario.challenges]
-            spec = [names[i] for i in _challenge_specs(self.scenario)]
-            frame.insert(
-                1, "challenge_name", np.asarray(spec, dtype=object)[frame["challenge"].to_numpy()]
-            )
-            self._cache["routes"] = frame
+            self._cache["routes"] = routes_frame(self.scenario, self.routes_columns)
         return self._cache["routes"]
 
     def party_totals(self) -> pd.DataFrame:
@@ -184,10 +173,21 @@ class SimulationResult:
         """
         import pandas as pd
 
-        losses = [m for m in LOSS_MEASURES if m in self.runs_columns]
-        table = metrics.summarize(self.runs, loss_measures=losses, alphas=alphas)
-        ratios = {k: v for k, v in RATIO_MEASURES.items() if set(v) <= set(self.runs_columns)}
-        rows = metrics.summarize_ratios(self.runs, ratios, alphas=alphas)
+        cols = self.runs_columns
+        names = list(cols)
+        # a few columns at a time: each measure's statistics depend on its own values
+        # only, so the numbers are the same however the columns are grouped, and a
+        # result read from disk (fundflow.open_run) never holds every column at once
+        step = max(1, _COLUMN_BYTES // (8 * max(1, len(self))))
+        parts = []
+        for at in range(0, len(names), step):
+            group = _take(cols, names[at : at + step])
+            losses = [m for m in LOSS_MEASURES if m in group]
+            parts.append(metrics.summarize(group, loss_measures=losses, alphas=alphas))
+        table = pd.concat(parts)
+        ratios = {k: v for k, v in RATIO_MEASURES.items() if set(v) <= set(names)}
+        needed = {c: cols[c] for c in dict.fromkeys(c for v in ratios.values() for c in v)}
+        rows = metrics.summarize_ratios(needed, ratios, alphas=alphas)
         names = list(table.index)
         at = names.index("gov_mean_delay") + 1 if "gov_mean_delay" in names else len(names)
         return pd.concat([table.iloc[:at], rows, table.iloc[at:]])
@@ -214,12 +214,12 @@ class SimulationResult:
         """
         import pandas as pd
 
-        net = {p: self.net_cash[:, i] for i, p in enumerate(self.parties)}
         value = {p: np.zeros(len(self)) for p in self.parties}
         for party, column in VALUE_KINDS.values():
             if column in self.runs_columns:
-                value[party] = value[party] + np.asarray(self.runs_columns[column], dtype=float)
-                value["external"] = value["external"] - self.runs_columns[column]
+                kept = np.asarray(self.runs_columns[column], dtype=float)
+                value[party] = value[party] + kept
+                value["external"] = value["external"] - kept
         fold = {"government": ("government", "gov_lp"), "gov_lp_of_which": ("gov_lp",)}
         names = ["government", "gov_lp_of_which"]
         names += [p for p in self.parties if p not in ("government", "gov_lp", "external")]
@@ -227,7 +227,7 @@ class SimulationResult:
         rows = {}
         for name in names:
             parts = fold.get(name, (name,))
-            total = np.sum([net[p] for p in parts], axis=0)
+            total = np.sum([self._party_net(p) for p in parts], axis=0)
             realised = np.sum([value[p] for p in parts], axis=0)
             p5, p95 = np.quantile(total, [0.05, 0.95])
             rows[name] = {
@@ -240,6 +240,21 @@ class SimulationResult:
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "party"
         return frame
+
+    def _party_net(self, party: str) -> np.ndarray:
+        """One party's net cash, one value per replication."""
+        return np.asarray(self.net_cash[:, self.parties.index(party)])
+
+    def _challenge_sums(self) -> Mapping[str, np.ndarray]:
+        """Per replication and challenge name: :func:`challenge_sums` of the routes."""
+        cols = self.routes_columns
+        return challenge_sums(
+            Layout.of(self.scenario),
+            cols["status"],
+            cols["solver_npv"],
+            cols["gov_net_cost"],
+            cols["demander_npv"],
+        )
 
     @property
     def challenges(self) -> pd.DataFrame:
@@ -262,27 +277,24 @@ class SimulationResult:
         if "challenges" in self._cache:
             return self._cache["challenges"]
         layout = Layout.of(self.scenario)
-        cols = self.routes_columns
+        sums = self._challenge_sums()
         reps, names = len(self), [c.name for c in self.scenario.challenges]
         copies = np.bincount(layout.challenge_spec, minlength=len(names)).astype(float)
-        npv_sum, started = challenge_npv(layout, cols["status"], cols["solver_npv"])
-        est, se = metrics.ratio_of_means(npv_sum, started, axis=0)
+        est, se, routes_started = _npv_per_route(sums["npv_sum"], sums["started"])
         low, high = metrics.t_interval(est, se, reps)
         required = float(getattr(self.scenario.solver, "required_npv", 0.0) or 0.0)
 
         def per_copy(column: str) -> tuple[np.ndarray, np.ndarray]:
-            sums = _by_name(layout, np.asarray(cols[column], dtype=float)) / copies
-            std = sums.std(axis=0, ddof=1) if reps > 1 else np.full(len(names), np.nan)
-            return sums.mean(axis=0), std / np.sqrt(reps)
+            stats = [_mean_se(col / copies[j]) for j, col in _by_column(sums[column])]
+            return np.array([m for m, _ in stats]), np.array([e for _, e in stats])
 
         gov, gov_se = per_copy("gov_net_cost")
         dem, dem_se = per_copy("demander_npv")
         frame = pd.DataFrame(
             {
                 "copies": copies.astype(np.int64),
-                "routes_started": started.mean(axis=0) / copies,
-                "success_probability": _successes(layout, cols["status"]).sum(axis=0)
-                / (reps * copies),
+                "routes_started": routes_started / copies,
+                "success_probability": sums["successes"].sum(axis=0) / (reps * copies),
                 "solver_npv_per_route": est,
                 "solver_npv_se": se,
                 "solver_npv_ci_low": low,
@@ -298,6 +310,93 @@ class SimulationResult:
         )
         self._cache["challenges"] = frame
         return frame
+
+
+def _by_column(values: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """The columns of a (replications, names) array, one contiguous copy at a time."""
+    for j in range(values.shape[1]):
+        yield j, np.ascontiguousarray(values[:, j])
+
+
+def _mean_se(x: np.ndarray) -> tuple[float, float]:
+    """Mean over replications and its standard error (NaN with one replication)."""
+    se = float(np.std(x, ddof=1)) / np.sqrt(x.size) if x.size > 1 else np.nan
+    return float(np.mean(x)), float(se)
+
+
+def _npv_per_route(
+    npv_sum: np.ndarray, started: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per challenge name: solver NPV per started route (ratio of means), its SE, and the
+    mean routes started; one name at a time, so a long run needs one column at once."""
+    est, se, mean_started = [], [], []
+    for j, x in _by_column(npv_sum):
+        y = np.ascontiguousarray(started[:, j])
+        ratio = metrics.ratio_of_means(x, y)
+        est.append(ratio.estimate)
+        se.append(ratio.se)
+        mean_started.append(float(np.mean(y)))
+    return np.array(est, dtype=float), np.array(se, dtype=float), np.array(mean_started)
+
+
+def routes_frame(scenario: Scenario, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The routes table of `columns` (``route``, ``challenge``, the measures, ``replication``;
+    ``status`` as codes or names), as :attr:`SimulationResult.routes` shows it."""
+    import pandas as pd
+
+    cols = dict(columns)
+    if cols["status"].dtype.kind in "iu":  # codes, as simulate() sends them
+        cols["status"] = np.asarray(STATUS, dtype=object)[cols["status"]]
+    frame = pd.DataFrame(cols).set_index(["replication", "route"])
+    names = [c.name for c in scenario.challenges]
+    spec = [names[i] for i in _challenge_specs(scenario)]
+    frame.insert(1, "challenge_name", np.asarray(spec, dtype=object)[frame["challenge"].to_numpy()])
+    return frame
+
+
+#: Bytes of runs-table columns summarised at once (the summary's work takes a few times it).
+_COLUMN_BYTES = 8 << 20
+
+
+def _take(columns: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.ndarray]:
+    """Columns `names`, read together where the mapping can (``take``: a stored run's)."""
+    take = getattr(columns, "take", None)
+    return take(names) if take is not None else {n: columns[n] for n in names}
+
+
+#: The per-replication, per-challenge-name sums that :attr:`SimulationResult.challenges`
+#: is computed from (:func:`challenge_sums`).
+CHALLENGE_SUMS = ("npv_sum", "started", "successes", "gov_net_cost", "demander_npv")
+
+
+def challenge_sums(
+    layout: Layout,
+    status: np.ndarray,
+    solver_npv: np.ndarray,
+    gov_net_cost: np.ndarray,
+    demander_npv: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per replication and challenge name (copies pooled), what the challenges table needs.
+
+    Every row depends on its own replication's routes only, so the sums of a block
+    of replications are the rows of the sums of the whole run: a stored run keeps
+    them per block (:mod:`fundflow.results.store`).
+
+    Returns
+    -------
+    dict of str to ndarray
+        :data:`CHALLENGE_SUMS`, each of shape ``(replications, challenge names)``:
+        the solver NPV summed over started routes, routes started, copies that
+        succeeded, and the routes' government net cost and demander NPV summed.
+    """
+    npv_sum, started = challenge_npv(layout, status, solver_npv)
+    return {
+        "npv_sum": npv_sum,
+        "started": started,
+        "successes": _successes(layout, status),
+        "gov_net_cost": _by_name(layout, np.asarray(gov_net_cost, dtype=float)),
+        "demander_npv": _by_name(layout, np.asarray(demander_npv, dtype=float)),
+    }
 
 
 def _by_name(layout: Layout, values: np.ndarray) -> np.ndarray:

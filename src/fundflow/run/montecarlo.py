@@ -280,6 +280,9 @@ def simulate(
     *,
     keep_ledgers: int = 1,
     settings: RunSettings | None = None,
+    store: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
     **options: Unpack[SeededOptions],
 ) -> SimulationResult:
     """Run ``runs`` Monte Carlo replications of a scenario.
@@ -305,6 +308,19 @@ def simulate(
         ``executor``, ``engine`` (``"compiled"``, the default, or ``"simpy"``; the
         result records the one used). Results are identical for any workers, chunk
         size or executor, and within 1e-9 relative for either engine.
+    store : str or Path, optional
+        A directory to stream the results into as each block of ``chunk_size``
+        replications finishes (Parquet datasets and a manifest,
+        :mod:`fundflow.results.store`); the result returned reads them from
+        there (:func:`fundflow.open_run`), so memory does not grow with ``runs``.
+        A directory holding an unfinished or another run is refused.
+    resume : bool
+        With `store`: finish the run stored there, computing only its missing
+        blocks (and any whose files fail their checksum); the scenario, seed
+        (taken from the store when ``seed`` is None), runs, block size, version
+        and code must match. The numbers are those of an uninterrupted run.
+    overwrite : bool
+        With `store`: replace whatever run the directory holds.
 
     Returns
     -------
@@ -324,8 +340,15 @@ def simulate(
     given = dict(options, **({} if runs is None else {"runs": runs}))
     s = resolve_settings(settings, given, "simulate", runs=1, workers=1)
     sc = as_scenario(scenario)
+    if store is None:
+        with Runner(s) as runner:
+            return run_scenario(runner, sc, s.entropy(), keep_ledgers)
+    from fundflow.run.stored import run_stored, stored_seed
+
+    if resume and s.seed is None:
+        s = s.replace(seed=stored_seed(store))
     with Runner(s) as runner:
-        return run_scenario(runner, sc, s.entropy(), keep_ledgers)
+        return run_stored(runner, sc, s.entropy(), store, resume=resume, overwrite=overwrite)
 
 
 def run_scenario(
