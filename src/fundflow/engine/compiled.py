@@ -31,8 +31,6 @@ from fundflow.engine.plan import EnginePlan
 
 __all__ = ["available", "run_block", "supports"]
 
-_DTYPES = (np.float64, np.int8, np.int8, np.float64, np.int8, np.int32, np.int32)
-
 
 def available() -> bool:
     """True if numba can be imported (the compiled engine can run)."""
@@ -54,9 +52,13 @@ def _draw_arrays(draws: Draws) -> tuple[np.ndarray, np.ndarray]:
     holding period, exit multiple, the durations, the review uniforms; and values."""
     names: tuple[str, ...] = ("overrun", "misconduct_u", "race_u", "solver_value", "default_u")
     names += ("holding_period", "exit_multiple")
-    scalars = np.stack([getattr(draws, k) for k in names], axis=2)
-    x = np.concatenate([scalars, draws.duration, draws.review_u], axis=2)
-    return x.astype(np.float64), np.ascontiguousarray(draws.value, dtype=np.float64)
+    dur, rev = draws.duration, draws.review_u
+    x = np.empty((*dur.shape[:2], len(names) + dur.shape[2] + rev.shape[2]))
+    for k, name in enumerate(names):  # one copy into the engine's layout
+        x[:, :, k] = getattr(draws, name)
+    x[:, :, len(names) : len(names) + dur.shape[2]] = dur
+    x[:, :, len(names) + dur.shape[2] :] = rev
+    return x, np.ascontiguousarray(draws.value, dtype=np.float64)
 
 
 def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
@@ -91,9 +93,7 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
     rows, error = run_block_nb(flat_plan(plan), _draw_arrays(draws), per_route, per_run, offsets)
     if error:
         raise RuntimeError(f"compiled engine: internal error {error} (a bound was exceeded)")
-    ledger = Ledger(
-        **{c: rows[k].astype(dt) for k, (c, dt) in enumerate(zip(COLUMNS, _DTYPES, strict=True))}
-    )
+    ledger = Ledger(**dict(zip(COLUMNS, rows, strict=True)))
     status, end_time, end_review, misconduct, defaulted = per_route
     committed, delayed, delay, loans, investments = per_run
     return BlockOutcome(
