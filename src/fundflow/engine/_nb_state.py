@@ -170,7 +170,7 @@ def _before(t: float, k: int, hf: np.ndarray, hi: np.ndarray, b: int) -> bool:
     return t < tb or (t == tb and k < hi[b, HK])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
     """Schedule an event ``delay`` from now with the next event id."""
     si = s.si
@@ -225,7 +225,7 @@ def pop(s: State) -> None:
 # --- the ledger ----------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def add(s: State, payer: int, payee: int, amount: float, kind: int, ch: int, r: int) -> None:
     """Record one payment now; zero amounts are not recorded."""
     if amount <= 0.0:
