@@ -62,13 +62,13 @@ K_RD = K["rd_spending"]
 __all__ = ["EPS", "budget_tick", "commit", "fall_due", "race_report", "race_withdraw"]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def solver_receives(s: State, p: FlatPlan, r: int, payer: int, amount: float, kind: int) -> None:
     add(s, payer, SOL, amount, kind, p.route_ch[r], r)
     s.rf[r, NET] -= amount
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def solver_pays(s: State, p: FlatPlan, r: int, payee: int, amount: float, kind: int) -> bool:
     """The solver pays; False, and nothing paid, if a running route's cumulative net
     outflow would exceed its reserve."""
@@ -84,7 +84,7 @@ def solver_pays(s: State, p: FlatPlan, r: int, payee: int, amount: float, kind: 
     return True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def own_funding_changes(s: State, p: FlatPlan, r: int, amount: float) -> None:
     if p.tax_on:
         y = int(s.sf[NOW])
@@ -93,7 +93,7 @@ def own_funding_changes(s: State, p: FlatPlan, r: int, amount: float) -> None:
         s.yi[y, 2 * s.rf.shape[0]] = 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def spend(s: State, p: FlatPlan, r: int, amount: float) -> bool:
     if not solver_pays(s, p, r, EXT, amount, K_RD):
         return False
@@ -125,7 +125,7 @@ def commit(s: State, p: FlatPlan, delay: float, payee: int, amount: float, kind:
     push(s, delay, NORMAL, EV_DUE, d)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _room(s: State, p: FlatPlan) -> float:
     return max(0.0, p.budget - s.yr[int(s.sf[NOW]), 2 * s.rf.shape[0]])
 

@@ -60,7 +60,7 @@ K_LOAN, K_FEE, K_INTEREST = K["loan"], K["guarantee_fee"], K["interest"]
 K_TAX, K_RECAPTURE = K["tax_expenditure"], K["tax_recapture"]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _phase_cost(p: FlatPlan, d: RepDraws, r: int, j: int) -> float:
     ch = p.route_ch[r]
     return p.cfl[ch, C_INV] * d.x[r, DR_OVERRUN] * p.ph[PH_COST, ch, j]

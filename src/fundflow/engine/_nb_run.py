@@ -58,13 +58,6 @@ from fundflow.engine._nb_state import (
     HA,
     HN,
     HTY,
-    L_AMOUNT,
-    L_CH,
-    L_KIND,
-    L_PAYEE,
-    L_PAYER,
-    L_ROUTE,
-    L_TIME,
     LN,
     LOAN,
     MISC,
@@ -175,16 +168,15 @@ def run_one(s: State, p: FlatPlan, d: RepDraws) -> None:
     reset(s)
     _schedule_start(s, p)
     horizon = p.horizon
-    si, sf, hf, hi = s.si, s.sf, s.hf, s.hi
-    while si[HN] > 0:
-        t = hf[0]
+    while s.si[HN] > 0:
+        t = s.hf[0]
         if t >= horizon:  # SimPy stops at its URGENT until-event at the horizon
             break
-        kind, a = hi[0, HTY], hi[0, HA]
+        kind, a = s.hi[0, HTY], s.hi[0, HA]
         pop(s)
-        sf[NOW] = t
+        s.sf[NOW] = t
         _dispatch(s, p, d, kind, a)
-    sf[NOW] = horizon
+    s.sf[NOW] = horizon
     if p.fund_on and not s.si[F_WOUND] and p.f_end <= horizon + 1e-9:
         wind_up(s, p)
     if p.tax_on:
@@ -193,60 +185,31 @@ def run_one(s: State, p: FlatPlan, d: RepDraws) -> None:
 
 
 @njit(cache=True)
-def _resized(a: np.ndarray, used: int, size: int) -> np.ndarray:
-    out = np.empty(size, a.dtype)
-    out[:used] = a[:used]
+def _grow(a: np.ndarray, used: int, need: int) -> np.ndarray:
+    """Columns ``a`` (7, capacity) with room for ``need`` rows, the first ``used`` kept."""
+    size = max(a.shape[1], 1024)
+    while size < need:
+        size *= 2
+    if size == a.shape[1]:
+        return a
+    out = np.empty((a.shape[0], size))
+    out[:, :used] = a[:, :used]
     return out
 
 
 @njit(cache=True)
-def _grow(cols: tuple, used: int, need: int) -> tuple:
-    """The ledger's columns with room for ``need`` rows, the first ``used`` kept."""
-    t, payer, payee, amount, kind, ch, route = cols
-    return (
-        _resized(t, used, need), _resized(payer, used, need), _resized(payee, used, need),
-        _resized(amount, used, need), _resized(kind, used, need), _resized(ch, used, need),
-        _resized(route, used, need),
-    )  # fmt: skip
-
-
-@njit(cache=True)
-def _head(cols: tuple, k: int) -> tuple:
-    t, payer, payee, amount, kind, ch, route = cols
-    return (t[:k], payer[:k], payee[:k], amount[:k], kind[:k], ch[:k], route[:k])
-
-
-@njit(cache=True)
-def _append(cols: tuple, at: int, led: np.ndarray, m: int) -> None:
-    """Copy the replication's ``m`` rows into the block's typed columns from ``at``."""
-    t, payer, payee, amount, kind, ch, route = cols
-    for j in range(m):
-        k = at + j
-        t[k] = led[j, L_TIME]
-        payer[k] = np.int8(led[j, L_PAYER])
-        payee[k] = np.int8(led[j, L_PAYEE])
-        amount[k] = led[j, L_AMOUNT]
-        kind[k] = np.int8(led[j, L_KIND])
-        ch[k] = np.int32(led[j, L_CH])
-        route[k] = np.int32(led[j, L_ROUTE])
-
-
-@njit(cache=True)
 def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
-                 offsets: np.ndarray) -> tuple[tuple, int]:  # fmt: skip
+                 offsets: np.ndarray) -> tuple[np.ndarray, int]:  # fmt: skip
     """Every replication of the block; fills ``per_route`` (status, end_time,
     end_review, misconduct, defaulted) and ``per_run`` (committed_unpaid, delayed,
     total_delay, loans_outstanding, fund_investments) and returns the stacked
-    ledger's columns (time, payer, payee, amount, kind, challenge, route: float64,
-    int8, int8, float64, int8, int32, int32) and an error code (0: none)."""
+    ledger as float64 columns (7, rows) and an error code (0: none)."""
     p = plan_ref(flat)
     xs, values = draws
     n, n_r = xs.shape[0], xs.shape[1]
     n_c, n_p = p.cfl.shape[0], p.ph.shape[2] - 1
     s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 64 * n_r + 64)
-    i8, i32 = np.int8, np.int32
-    cols = (np.empty(0), np.empty(0, i8), np.empty(0, i8), np.empty(0), np.empty(0, i8),
-            np.empty(0, i32), np.empty(0, i32))  # fmt: skip
+    out = np.empty((7, 0))
     total = 0
     for i in range(n):
         d = RepDraws(xs[i], values[i])
@@ -255,17 +218,15 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
             s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 2 * s.led.shape[0])
             run_one(s, p, d)
         if s.si[BAD]:
-            return _head(cols, 0), s.si[BAD]
+            return out[:, :0], s.si[BAD]
         m = s.si[LN]
-        if total + m > cols[0].shape[0]:  # room for the block at the rows seen so far
-            cols = _grow(cols, total, (total + m) * n // (i + 1) + 1024)
-        _append(cols, total, s.led, m)
+        if total + m > out.shape[1]:  # room for the block at the rows seen so far
+            out = _grow(out, total, (total + m) * n // (i + 1) + 1024)
+        out[:, total : total + m] = s.led[:m].T
         total += m
         offsets[i + 1] = total
         _facts(s, i, per_route, per_run)
-    if 4 * cols[0].shape[0] > 5 * total:  # over a quarter unused: give the memory back
-        cols = _grow(cols, total, total)
-    return _head(cols, total), 0
+    return out[:, :total], 0
 
 
 @njit(cache=True)

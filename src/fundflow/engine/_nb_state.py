@@ -163,85 +163,84 @@ def reset(s: State) -> None:
 # --- the event heap ----------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
-def _before(t: float, k: int, hf: np.ndarray, hi: np.ndarray, b: int) -> bool:
-    """True if the event (time ``t``, key ``k``) comes before the one at ``b``."""
-    tb = hf[b]
-    return t < tb or (t == tb and k < hi[b, HK])
+@njit(cache=True)
+def _less(hf: np.ndarray, hi: np.ndarray, a: int, b: int) -> bool:
+    ta, tb = hf[a], hf[b]
+    return ta < tb or (ta == tb and hi[a, HK] < hi[b, HK])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
+def _swap(hf: np.ndarray, hi: np.ndarray, a: int, b: int) -> None:
+    hf[a], hf[b] = hf[b], hf[a]
+    for k in range(3):
+        hi[a, k], hi[b, k] = hi[b, k], hi[a, k]
+
+
+@njit(cache=True)
 def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
     """Schedule an event ``delay`` from now with the next event id."""
-    si = s.si
-    n = si[HN]
+    n = s.si[HN]
     hf, hi = s.hf, s.hi
     if n >= hf.shape[0]:
-        si[BAD] = 1  # the queue bound was wrong: the caller raises
+        s.si[BAD] = 1  # the queue bound was wrong: the caller raises
         return
-    eid = si[EID] + 1
-    si[EID] = eid
-    si[HN] = n + 1
-    t = s.sf[NOW] + delay
-    k = priority * _PRIO + eid
-    while n > 0:  # sift the hole up, then fill it
+    s.si[EID] += 1
+    hf[n] = s.sf[NOW] + delay
+    hi[n, HK] = priority * _PRIO + s.si[EID]
+    hi[n, HTY] = kind
+    hi[n, HA] = arg
+    s.si[HN] = n + 1
+    while n > 0:
         parent = (n - 1) >> 1
-        if not _before(t, k, hf, hi, parent):
+        if not _less(hf, hi, n, parent):
             break
-        hf[n] = hf[parent]
-        hi[n, HK], hi[n, HTY], hi[n, HA] = hi[parent, HK], hi[parent, HTY], hi[parent, HA]
+        _swap(hf, hi, n, parent)
         n = parent
-    hf[n] = t
-    hi[n, HK], hi[n, HTY], hi[n, HA] = k, kind, arg
 
 
 @njit(cache=True)
 def pop(s: State) -> None:
     """Remove the first event (read it at index 0 first)."""
-    si = s.si
-    n = si[HN] - 1
-    si[HN] = n
+    n = s.si[HN] - 1
+    s.si[HN] = n
     if n == 0:
         return
     hf, hi = s.hf, s.hi
-    t, k, kind, arg = hf[n], hi[n, HK], hi[n, HTY], hi[n, HA]  # the last moves down
+    _swap(hf, hi, 0, n)
     i = 0
     while True:
-        child = 2 * i + 1
-        if child >= n:
+        left = 2 * i + 1
+        if left >= n:
             break
-        if child + 1 < n and _before(hf[child + 1], hi[child + 1, HK], hf, hi, child):
-            child += 1
-        tc = hf[child]
-        if not (tc < t or (tc == t and hi[child, HK] < k)):
+        child = left
+        if left + 1 < n and _less(hf, hi, left + 1, left):
+            child = left + 1
+        if not _less(hf, hi, child, i):
             break
-        hf[i] = hf[child]
-        hi[i, HK], hi[i, HTY], hi[i, HA] = hi[child, HK], hi[child, HTY], hi[child, HA]
+        _swap(hf, hi, i, child)
         i = child
-    hf[i] = t
-    hi[i, HK], hi[i, HTY], hi[i, HA] = k, kind, arg
 
 
 # --- the ledger ----------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def add(s: State, payer: int, payee: int, amount: float, kind: int, ch: int, r: int) -> None:
     """Record one payment now; zero amounts are not recorded."""
     if amount <= 0.0:
         if amount < 0.0:
             s.si[BAD] = 2
         return
-    si, led = s.si, s.led
-    n = si[LN]
-    si[LN] = n + 1
-    if n >= led.shape[0]:
-        si[OVF] = 1  # the block loop reruns the replication with more room
+    n = s.si[LN]
+    s.si[LN] = n + 1
+    if n >= s.led.shape[0]:
+        s.si[OVF] = 1  # the block loop reruns the replication with more room
         return
-    led[n, L_TIME] = s.sf[NOW]
-    led[n, L_PAYER] = payer
-    led[n, L_PAYEE] = payee
-    led[n, L_AMOUNT] = amount
-    led[n, L_KIND] = kind
-    led[n, L_CH] = ch
-    led[n, L_ROUTE] = r
+    row = s.led[n]
+    row[L_TIME] = s.sf[NOW]
+    row[L_PAYER] = payer
+    row[L_PAYEE] = payee
+    row[L_AMOUNT] = amount
+    row[L_KIND] = kind
+    row[L_CH] = ch
+    row[L_ROUTE] = r

@@ -31,6 +31,8 @@ from fundflow.engine.plan import EnginePlan
 
 __all__ = ["available", "run_block", "supports"]
 
+_DTYPES = (np.float64, np.int8, np.int8, np.float64, np.int8, np.int32, np.int32)
+
 
 def available() -> bool:
     """True if numba can be imported (the compiled engine can run)."""
@@ -93,7 +95,9 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
     rows, error = run_block_nb(flat_plan(plan), _draw_arrays(draws), per_route, per_run, offsets)
     if error:
         raise RuntimeError(f"compiled engine: internal error {error} (a bound was exceeded)")
-    ledger = Ledger(**dict(zip(COLUMNS, rows, strict=True)))
+    ledger = Ledger(
+        **{c: rows[k].astype(dt) for k, (c, dt) in enumerate(zip(COLUMNS, _DTYPES, strict=True))}
+    )
     status, end_time, end_review, misconduct, defaulted = per_route
     committed, delayed, delay, loans, investments = per_run
     return BlockOutcome(
