@@ -37,7 +37,7 @@ def test_run_compare_and_sweep_carry_the_same_provenance(sc: fundflow.Scenario) 
         p = result.provenance
         assert isinstance(p, Provenance)
         assert (p.entropy, p.runs, p.workers) == (3, 12, 1)
-        assert p.version == fundflow.__version__ and p.engine == "simpy"
+        assert p.version == fundflow.__version__ and p.engine == "compiled"  # the default
         assert p.elapsed > 0
         assert p.scenarios[0] == sc.name
         assert p.scenario_sha256[0] == scenario_sha256(sc)

@@ -54,9 +54,13 @@ def _draw_arrays(draws: Draws) -> tuple[np.ndarray, np.ndarray]:
     holding period, exit multiple, the durations, the review uniforms; and values."""
     names: tuple[str, ...] = ("overrun", "misconduct_u", "race_u", "solver_value", "default_u")
     names += ("holding_period", "exit_multiple")
-    scalars = np.stack([getattr(draws, k) for k in names], axis=2)
-    x = np.concatenate([scalars, draws.duration, draws.review_u], axis=2)
-    return x.astype(np.float64), np.ascontiguousarray(draws.value, dtype=np.float64)
+    dur, rev = draws.duration, draws.review_u
+    x = np.empty((*dur.shape[:2], len(names) + dur.shape[2] + rev.shape[2]))
+    for k, name in enumerate(names):  # one copy into the engine's layout
+        x[:, :, k] = getattr(draws, name)
+    x[:, :, len(names) : len(names) + dur.shape[2]] = dur
+    x[:, :, len(names) + dur.shape[2] :] = rev
+    return x, np.ascontiguousarray(draws.value, dtype=np.float64)
 
 
 def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
