@@ -81,6 +81,9 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
     """
     from fundflow.engine._nb_plan import flat_plan
     from fundflow.engine._nb_run import run_block_nb
+    from fundflow.engine.kernel_cache import ensure_fresh
+
+    ensure_fresh()  # no machine code cached from other sources
 
     n, n_r = len(draws), plan.layout.n_routes
     per_route = (

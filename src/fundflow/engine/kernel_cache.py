@@ -1,0 +1,86 @@
+"""Keep numba's on-disk cache of fundflow's compiled loops in step with their sources.
+
+numba checks a cached function against the file that defines it only, yet the
+machine code it keeps has the functions it calls from other files, and the module
+constants it reads (the ledger's party and kind codes), compiled in. After an edit
+of one of those other files, a cached caller would still run the old code. So,
+once per process and before any compiled loop runs, :func:`ensure_fresh` compares a
+digest of every source the loops are built from with the digest stored next to
+the cache, and where they differ removes the cached files of those modules, which
+then compile afresh (and store the new digest).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib
+from pathlib import Path
+
+__all__ = ["KERNEL_MODULES", "SOURCES", "ensure_fresh", "sources_digest"]
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+#: The modules with ``@njit(cache=True)`` functions, by import name.
+KERNEL_MODULES: tuple[str, ...] = (
+    "fundflow.engine._nb_ends",
+    "fundflow.engine._nb_fund",
+    "fundflow.engine._nb_money",
+    "fundflow.engine._nb_plan",
+    "fundflow.engine._nb_route",
+    "fundflow.engine._nb_run",
+    "fundflow.engine._nb_state",
+    "fundflow.engine._philox_kernel",
+    "fundflow.results._block_kernels",
+)
+
+#: Every source the compiled loops are built from: the kernels and the modules whose
+#: constants they read.
+SOURCES: tuple[str, ...] = (
+    *KERNEL_MODULES,
+    "fundflow.engine.ledger",
+    "fundflow.engine.outcome",
+)
+
+_STAMP = "fundflow-kernels.sha256"
+
+
+def sources_digest() -> str:
+    """SHA-256 over the paths and contents of :data:`SOURCES`."""
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        path = _ROOT.joinpath(*name.split(".")[1:]).with_suffix(".py")
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _cache_dirs() -> dict[Path, list[str]]:
+    """numba's cache folder of each kernel module, with the modules cached there."""
+    dirs: dict[Path, list[str]] = {}
+    for name in KERNEL_MODULES:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            cache = getattr(value, "_cache", None)
+            path = getattr(cache, "_cache_path", None)
+            if path is not None and getattr(value, "__module__", None) == name:
+                dirs.setdefault(Path(path), []).append(name.rsplit(".", 1)[1])
+                break
+    return dirs
+
+
+@functools.cache
+def ensure_fresh() -> None:
+    """Remove cached machine code built from other sources than these (once per process)."""
+    digest = sources_digest()
+    for folder, stems in _cache_dirs().items():
+        stamp = folder / _STAMP
+        with contextlib.suppress(OSError):
+            if stamp.read_text(encoding="ascii") == digest:
+                continue
+        with contextlib.suppress(OSError):  # an unwritable cache is numba's to handle
+            for path in folder.iterdir():
+                if path.suffix in (".nbi", ".nbc") and path.name.split(".")[0] in stems:
+                    path.unlink(missing_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(digest, encoding="ascii")

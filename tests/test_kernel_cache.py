@@ -1,0 +1,62 @@
+"""The compiled loops' on-disk cache is dropped when any source they are built from changes.
+
+numba checks a cached function against its own file only; :mod:`fundflow.engine.kernel_cache`
+keeps a digest of every source next to the cache and removes the kernels' cached files
+when it differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fundflow.engine import kernel_cache
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(kernel_cache, "_cache_dirs", lambda: {tmp_path: ["_nb_run", "_nb_state"]})
+    kernel_cache.ensure_fresh.cache_clear()
+    yield tmp_path
+    kernel_cache.ensure_fresh.cache_clear()
+
+
+def _files(folder: Path) -> list[str]:
+    for name in (
+        "_nb_run.run_block_nb-200.py311.nbi",
+        "_nb_run.run_block_nb-200.py311.1.nbc",
+        "_nb_state.add-227.py311.3.nbc",
+        "other.f-1.py311.nbi",  # another module's cache: kept
+    ):
+        (folder / name).write_bytes(b"x")
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_stale_digest_removes_the_kernels_cached_code_only(cache: Path) -> None:
+    _files(cache)
+    (cache / "fundflow-kernels.sha256").write_text("an older digest", encoding="ascii")
+    kernel_cache.ensure_fresh()
+    left = sorted(p.name for p in cache.iterdir())
+    assert left == ["fundflow-kernels.sha256", "other.f-1.py311.nbi"]
+    stamp = (cache / "fundflow-kernels.sha256").read_text(encoding="ascii")
+    assert stamp == kernel_cache.sources_digest()
+
+
+def test_a_matching_digest_keeps_the_cache(cache: Path) -> None:
+    before = _files(cache)
+    (cache / "fundflow-kernels.sha256").write_text(kernel_cache.sources_digest(), "ascii")
+    kernel_cache.ensure_fresh()
+    assert sorted(p.name for p in cache.iterdir()) == sorted([*before, "fundflow-kernels.sha256"])
+
+
+def test_the_digest_covers_every_kernel_module_and_the_codes_they_read() -> None:
+    root = Path(kernel_cache.__file__).resolve().parents[1]
+    kernels = {
+        "fundflow." + ".".join(p.relative_to(root).with_suffix("").parts)
+        for p in root.rglob("*.py")
+        if "cache=True" in p.read_text(encoding="utf-8") and p.name != "kernel_cache.py"
+    }
+    kernels.discard("fundflow.engine.compiled")  # mentions cache=True in its docstring only
+    assert kernels <= set(kernel_cache.KERNEL_MODULES)
+    assert {"fundflow.engine.ledger", "fundflow.engine.outcome"} <= set(kernel_cache.SOURCES)
