@@ -132,13 +132,9 @@ def philox4x64(key: tuple[int, int], counter: np.ndarray) -> np.ndarray:
 @cache
 def compiled_kernel() -> ModuleType | None:
     """The compiled Philox (:mod:`fundflow.engine._philox_kernel`), or None without numba."""
-    try:
-        from fundflow.engine import _philox_kernel
-        from fundflow.engine.kernel_cache import ensure_fresh
-    except ImportError:
-        return None
-    ensure_fresh()  # no machine code cached from other sources
-    return _philox_kernel
+    from fundflow.engine.kernel_cache import load
+
+    return load("fundflow.engine._philox_kernel")
 
 
 def philox_blocks(

@@ -17,8 +17,9 @@ import functools
 import hashlib
 import importlib
 from pathlib import Path
+from types import ModuleType
 
-__all__ = ["KERNEL_MODULES", "SOURCES", "ensure_fresh", "sources_digest"]
+__all__ = ["KERNEL_MODULES", "SOURCES", "ensure_fresh", "load", "sources_digest"]
 
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,3 +85,14 @@ def ensure_fresh() -> None:
                     path.unlink(missing_ok=True)
             folder.mkdir(parents=True, exist_ok=True)
             stamp.write_text(digest, encoding="ascii")
+
+
+def load(name: str) -> ModuleType | None:
+    """The kernel module `name` (one of :data:`KERNEL_MODULES`), its cache checked
+    (:func:`ensure_fresh`); None where numba cannot be imported."""
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        return None
+    ensure_fresh()  # no machine code cached from other sources
+    return module

@@ -130,13 +130,9 @@ def _numpy_sums(
 
 def _kernels() -> Any:
     """The compiled loops (:mod:`fundflow.results._block_kernels`), or None without numba."""
-    try:
-        from fundflow.engine.kernel_cache import ensure_fresh
-        from fundflow.results import _block_kernels
-    except ImportError:
-        return None
-    ensure_fresh()  # no machine code cached from other sources
-    return _block_kernels
+    from fundflow.engine.kernel_cache import load
+
+    return load("fundflow.results._block_kernels")
 
 
 def _compiled_sums(

@@ -82,20 +82,17 @@ def _compiled_engine() -> ModuleType | None:
     """The compiled engine's module when it can run here, else None (warned once
     per process when it is numba that is missing)."""
     global _warned_no_numba
+    compiled: ModuleType | None = None
     try:
         compiled = importlib.import_module("fundflow.engine.compiled")
     except ModuleNotFoundError as exc:
-        missing = exc.name or ""
-        if missing.split(".")[0] == "numba" and not _warned_no_numba:
-            _warned_no_numba = True
-            warnings.warn(_NO_NUMBA, RuntimeWarning, stacklevel=2)
-        return None
-    if not compiled.available():
-        if not _warned_no_numba:
-            _warned_no_numba = True
-            warnings.warn(_NO_NUMBA, RuntimeWarning, stacklevel=2)
-        return None
-    return compiled
+        no_numba = (exc.name or "").split(".")[0] == "numba"
+    else:
+        no_numba = not compiled.available()
+    if no_numba and not _warned_no_numba:
+        _warned_no_numba = True
+        warnings.warn(_NO_NUMBA, RuntimeWarning, stacklevel=2)
+    return None if no_numba else compiled
 
 
 def run_engine(plan: EnginePlan, draws: Draws, n: int, engine: str) -> tuple[BlockOutcome, str]:
