@@ -17,6 +17,7 @@ from numba import njit
 from numba.core import types
 from numba.experimental import structref
 
+from fundflow.engine._nb_borrow import borrow
 from fundflow.engine.ledger import P
 from fundflow.engine.plan import EnginePlan
 
@@ -220,5 +221,6 @@ structref.define_proxy(PlanRef, _PlanType, list(FlatPlan._fields))
 @njit(cache=True)
 def plan_ref(p: FlatPlan) -> FlatPlan:
     """The plan's fields in a :class:`PlanRef` (typed as the :class:`FlatPlan` whose
-    fields it has: the compiled functions read either alike)."""
-    return PlanRef(*p)  # type: ignore[return-value]
+    fields it has: the compiled functions read either alike). Its arrays are borrowed
+    (:mod:`fundflow.engine._nb_borrow`): ``p`` must outlive the result."""
+    return PlanRef(*borrow(p))  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from fundflow.engine._nb_borrow import borrow
 from fundflow.engine._nb_ends import claw_back
 from fundflow.engine._nb_fund import fund_reset, on_exit, on_fee, on_invest, on_sell, wind_up
 from fundflow.engine._nb_money import budget_tick, fall_due, solver_receives
@@ -58,6 +59,13 @@ from fundflow.engine._nb_state import (
     HA,
     HN,
     HTY,
+    L_AMOUNT,
+    L_CH,
+    L_KIND,
+    L_PAYEE,
+    L_PAYER,
+    L_ROUTE,
+    L_TIME,
     LN,
     LOAN,
     MISC,
@@ -185,48 +193,85 @@ def run_one(s: State, p: FlatPlan, d: RepDraws) -> None:
 
 
 @njit(cache=True)
-def _grow(a: np.ndarray, used: int, need: int) -> np.ndarray:
-    """Columns ``a`` (7, capacity) with room for ``need`` rows, the first ``used`` kept."""
-    size = max(a.shape[1], 1024)
+def _keep(owned: tuple) -> int:
+    """A use of ``owned``, so that numba keeps it alive until this point."""
+    return len(owned)
+
+
+@njit(cache=True)
+def _columns(size: int) -> tuple:
+    """Empty ledger columns for ``size`` rows, in the ledger's dtypes (COLUMNS order)."""
+    return (
+        np.empty(size), np.empty(size, np.int8), np.empty(size, np.int8), np.empty(size),
+        np.empty(size, np.int8), np.empty(size, np.int32), np.empty(size, np.int32),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _grow(cols: tuple, used: int, need: int) -> tuple:
+    """Ledger columns with room for ``need`` rows, the first ``used`` rows kept."""
+    size = max(cols[0].shape[0], 1024)
     while size < need:
         size *= 2
-    if size == a.shape[1]:
-        return a
-    out = np.empty((a.shape[0], size))
-    out[:, :used] = a[:, :used]
+    if size == cols[0].shape[0]:
+        return cols
+    out = _columns(size)
+    out[0][:used], out[1][:used], out[2][:used] = cols[0][:used], cols[1][:used], cols[2][:used]
+    out[3][:used], out[4][:used] = cols[3][:used], cols[4][:used]
+    out[5][:used], out[6][:used] = cols[5][:used], cols[6][:used]
     return out
 
 
 @njit(cache=True)
+def _append(cols: tuple, at: int, led: np.ndarray, m: int) -> None:
+    """The replication's ``m`` ledger rows ``led`` (float64, row-major) into the
+    columns from row ``at``; codes are small integers, exact in float64."""
+    time, payer, payee, amount, kind, ch, route = cols
+    for j in range(m):
+        row = at + j
+        time[row] = led[j, L_TIME]
+        payer[row] = np.int8(led[j, L_PAYER])
+        payee[row] = np.int8(led[j, L_PAYEE])
+        amount[row] = led[j, L_AMOUNT]
+        kind[row] = np.int8(led[j, L_KIND])
+        ch[row] = np.int32(led[j, L_CH])
+        route[row] = np.int32(led[j, L_ROUTE])
+
+
+@njit(cache=True)
 def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
-                 offsets: np.ndarray) -> tuple[np.ndarray, int]:  # fmt: skip
+                 offsets: np.ndarray) -> tuple[tuple, int, int]:  # fmt: skip
     """Every replication of the block; fills ``per_route`` (status, end_time,
     end_review, misconduct, defaulted) and ``per_run`` (committed_unpaid, delayed,
     total_delay, loans_outstanding, fund_investments) and returns the stacked
-    ledger as float64 columns (7, rows) and an error code (0: none)."""
+    ledger's columns (in the ledger's dtypes, with room to spare), its number of
+    rows and an error code (0: none)."""
     p = plan_ref(flat)
     xs, values = draws
     n, n_r = xs.shape[0], xs.shape[1]
     n_c, n_p = p.cfl.shape[0], p.ph.shape[2] - 1
-    s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 64 * n_r + 64)
-    out = np.empty((7, 0))
+    owned, s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 64 * n_r + 64)
+    cols = _columns(0)
     total = 0
     for i in range(n):
-        d = RepDraws(xs[i], values[i])
+        d = RepDraws(borrow(xs[i]), borrow(values[i]))
         run_one(s, p, d)
         while s.si[OVF]:
-            s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 2 * s.led.shape[0])
+            owned, s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 2 * s.led.shape[0])
             run_one(s, p, d)
-        if s.si[BAD]:
-            return out[:, :0], s.si[BAD]
+        bad = s.si[BAD]
+        if bad:
+            _keep(owned)
+            return cols, 0, bad
         m = s.si[LN]
-        if total + m > out.shape[1]:  # room for the block at the rows seen so far
-            out = _grow(out, total, (total + m) * n // (i + 1) + 1024)
-        out[:, total : total + m] = s.led[:m].T
+        if total + m > cols[0].shape[0]:  # room for the block at the rows seen so far
+            cols = _grow(cols, total, (total + m) * n // (i + 1) * 9 // 8 + 1024)
+        _append(cols, total, s.led, m)
         total += m
         offsets[i + 1] = total
         _facts(s, i, per_route, per_run)
-    return out[:, :total], 0
+    _keep(owned)  # the state's arrays live until here: s holds borrowed views
+    return cols, total, 0
 
 
 @njit(cache=True)

@@ -16,6 +16,8 @@ from numba import njit
 from numba.core import types
 from numba.experimental import structref
 
+from fundflow.engine._nb_borrow import borrow
+
 # scalar floats (sf)
 NOW, UNPAID, TOTAL_DELAY, F_UNCALLED, F_FEES_LEFT, F_CASH = range(6)
 N_SF = 6
@@ -131,19 +133,22 @@ structref.define_proxy(RepDraws, _DrawsType, ["x", "value"])
 
 @njit(cache=True)
 def new_state(n_routes: int, n_ch: int, n_phases: int, horizon: float, fee_years: int,
-              ledger_cap: int) -> State:  # fmt: skip
+              ledger_cap: int) -> tuple[tuple, State]:  # fmt: skip
+    """The state's arrays (the owner, to keep alive) and a :class:`State` of borrowed
+    views of them (:mod:`fundflow.engine._nb_borrow`: no reference counting)."""
     r = n_routes
     years = int(horizon) + 2
     heap = r * (n_phases + 12) + 16
     dues = r * (n_phases + 4) + 1
     n_calls = 2 * (r + fee_years) + 2
     z = np.zeros
-    return State(
+    owned = (
         z(N_SF), z(N_SI, np.int64), z(heap), z((heap, 3), np.int64), z((ledger_cap, 7)),
         z((r, N_RF)), z((r, N_RI), np.int64), z((years, 2 * r + 1)),
         z((years, 2 * r + 1), np.int64), z(n_ch), z((n_ch, 2), np.int64),
         z((dues, 2)), z((dues, 5), np.int64), z((3, n_calls, 2)),
     )  # fmt: skip
+    return owned, State(*borrow(owned))
 
 
 @njit(cache=True)

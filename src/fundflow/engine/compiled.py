@@ -31,8 +31,6 @@ from fundflow.engine.plan import EnginePlan
 
 __all__ = ["available", "run_block", "supports"]
 
-_DTYPES = (np.float64, np.int8, np.int8, np.float64, np.int8, np.int32, np.int32)
-
 
 def available() -> bool:
     """True if numba can be imported (the compiled engine can run)."""
@@ -95,12 +93,12 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
     )
     per_run = (np.empty(n), np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n, np.int64))
     offsets = np.zeros(n + 1, np.int64)
-    rows, error = run_block_nb(flat_plan(plan), _draw_arrays(draws), per_route, per_run, offsets)
+    cols, rows, error = run_block_nb(
+        flat_plan(plan), _draw_arrays(draws), per_route, per_run, offsets
+    )
     if error:
         raise RuntimeError(f"compiled engine: internal error {error} (a bound was exceeded)")
-    ledger = Ledger(
-        **{c: rows[k].astype(dt) for k, (c, dt) in enumerate(zip(COLUMNS, _DTYPES, strict=True))}
-    )
+    ledger = Ledger(**{c: col[:rows] for c, col in zip(COLUMNS, cols, strict=True)})
     status, end_time, end_review, misconduct, defaulted = per_route
     committed, delayed, delay, loans, investments = per_run
     return BlockOutcome(
