@@ -48,7 +48,6 @@ from fundflow.engine._nb_state import (
     STATUS,
     URGENT,
     VALUE_PAID,
-    RepDraws,
     State,
     add,
     push,
@@ -115,7 +114,7 @@ def _start_claw(s: State, r: int, share: float) -> None:
 
 
 @njit(cache=True)
-def credit_close(s: State, p: FlatPlan, d: RepDraws, r: int, succeeded: bool) -> None:
+def credit_close(s: State, p: FlatPlan, r: int, succeeded: bool) -> None:
     """Repay, or default, when route ``r`` ends (the route no longer runs: no reserve
     check can fail)."""
     if not s.ri[r, LOAN]:
@@ -126,7 +125,7 @@ def credit_close(s: State, p: FlatPlan, d: RepDraws, r: int, succeeded: bool) ->
     if principal <= 0.0:
         return
     prob = p.pd_success if succeeded else p.pd_failure
-    if d.x[r, DR_DEFAULT] < prob:
+    if s.x[r, DR_DEFAULT] < prob:
         loss = p.lgd * principal
         solver_pays(s, p, r, BANK, principal - loss, K_REPAY)
         for k in range(p.rs_party.shape[0]):
@@ -139,21 +138,21 @@ def credit_close(s: State, p: FlatPlan, d: RepDraws, r: int, succeeded: bool) ->
 
 
 @njit(cache=True)
-def end(s: State, p: FlatPlan, d: RepDraws, r: int, status: int, review: int) -> None:
+def end(s: State, p: FlatPlan, r: int, status: int, review: int) -> None:
     s.ri[r, STATUS] = status
     s.rf[r, END_TIME] = s.sf[NOW]
     s.ri[r, REVIEW] = review
     if p.cin[p.route_ch[r], C_SELECT] > 0 and status != ELIMINATED:
-        race_withdraw(s, p, d.x, r)
+        race_withdraw(s, p, s.x, r)
     if p.credit_on:
-        credit_close(s, p, d, r, status == SUCCEEDED)
+        credit_close(s, p, r, status == SUCCEEDED)
 
 
 @njit(cache=True)
-def fail(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
-    end(s, p, d, r, FAILED, review)
+def fail(s: State, p: FlatPlan, r: int, review: int) -> None:
+    end(s, p, r, FAILED, review)
     if p.tol_enabled:
-        if d.x[r, DR_MISC] < p.misconduct_p:
+        if s.x[r, DR_MISC] < p.misconduct_p:
             s.ri[r, MISC] = 1
             _start_claw(s, r, 1.0)
         else:
@@ -163,30 +162,30 @@ def fail(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
 
 
 @njit(cache=True)
-def abandon(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
+def abandon(s: State, p: FlatPlan, r: int, review: int) -> None:
     """Financing failure (``review < 0``: the phase reached)."""
-    end(s, p, d, r, FINANCING, s.ri[r, PHASE] if review < 0 else review)
+    end(s, p, r, FINANCING, s.ri[r, PHASE] if review < 0 else review)
     if p.clawback_share > 0.0:
         _start_claw(s, r, p.clawback_share)
 
 
 @njit(cache=True)
-def eliminate(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
-    end(s, p, d, r, ELIMINATED, review)
+def eliminate(s: State, p: FlatPlan, r: int, review: int) -> None:
+    end(s, p, r, ELIMINATED, review)
     if p.cin[p.route_ch[r], C_COMP_ELIM]:
         compensate(s, p, r)
 
 
 @njit(cache=True)
-def succeed(s: State, p: FlatPlan, d: RepDraws, r: int, review: int) -> None:
-    end(s, p, d, r, SUCCEEDED, review)
+def succeed(s: State, p: FlatPlan, r: int, review: int) -> None:
+    end(s, p, r, SUCCEEDED, review)
     ch = p.route_ch[r]
     if p.fund_on:
         push(s, p.f_invest_lag, NORMAL, EV_INVEST, r)
     if not s.ci[ch, VALUE_PAID]:
         s.ci[ch, VALUE_PAID] = 1
-        if d.value[ch] != 0.0:
+        if s.value[ch] != 0.0:
             push(s, p.cfl[ch, C_VALUE_LAG], NORMAL, EV_VALUE, ch)
-    if d.x[r, DR_SVALUE] > 0.0:
+    if s.x[r, DR_SVALUE] > 0.0:
         push(s, p.cfl[ch, C_VALUE_LAG], NORMAL, EV_SVALUE, r)
     commit(s, p, p.lag, SOL, p.cfl[ch, C_AWARD], K_AWARD, r, False)

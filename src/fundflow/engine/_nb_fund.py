@@ -32,7 +32,6 @@ from fundflow.engine._nb_state import (
     FVALUE,
     NORMAL,
     NOW,
-    RepDraws,
     State,
     add,
     push,
@@ -178,7 +177,7 @@ def on_fee(s: State, p: FlatPlan) -> None:
 
 
 @njit(cache=True)
-def on_invest(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
+def on_invest(s: State, p: FlatPlan, r: int) -> None:
     now = s.sf[NOW]
     if not p.f_start <= now < p.f_start + p.f_invest_years or now >= p.f_end:
         return
@@ -189,10 +188,10 @@ def on_invest(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
     s.sf[F_CASH] -= amount
     add(s, FUND, VENTURE, amount, K_INVEST, p.route_ch[r], r)
     s.si[F_INVESTMENTS] += 1
-    value = amount * d.x[r, DR_MULT]
-    if now + d.x[r, DR_HOLD] < p.f_end:
+    value = amount * s.x[r, DR_MULT]
+    if now + s.x[r, DR_HOLD] < p.f_end:
         s.rf[r, FVALUE] = value
-        push(s, d.x[r, DR_HOLD], NORMAL, EV_EXIT, r)
+        push(s, s.x[r, DR_HOLD], NORMAL, EV_EXIT, r)
     else:
         s.calls[2, s.si[F_NPEND], 0] = value
         s.si[F_NPEND] += 1

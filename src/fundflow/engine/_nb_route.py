@@ -45,7 +45,6 @@ from fundflow.engine._nb_state import (
     TYEAR,
     URGENT,
     Q,
-    RepDraws,
     State,
     add,
     push,
@@ -61,58 +60,58 @@ K_TAX, K_RECAPTURE = K["tax_expenditure"], K["tax_recapture"]
 
 
 @njit(cache=True)
-def _phase_cost(p: FlatPlan, d: RepDraws, r: int, j: int) -> float:
+def _phase_cost(s: State, p: FlatPlan, r: int, j: int) -> float:
     ch = p.route_ch[r]
-    return p.cfl[ch, C_INV] * d.x[r, DR_OVERRUN] * p.ph[PH_COST, ch, j]
+    return p.cfl[ch, C_INV] * s.x[r, DR_OVERRUN] * p.ph[PH_COST, ch, j]
 
 
 @njit(cache=True)
-def _pay_step(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
+def _pay_step(s: State, p: FlatPlan, r: int) -> None:
     """One booking period's payment, then wait for the period's end."""
     j, q, n_pay = s.ri[r, PHASE], s.ri[r, Q], s.ri[r, NPAY]
-    if not spend(s, p, r, _phase_cost(p, d, r, j) / n_pay):
-        abandon(s, p, d, r, j)
+    if not spend(s, p, r, _phase_cost(s, p, r, j) / n_pay):
+        abandon(s, p, r, j)
         return
     period = p.cfl[p.route_ch[r], C_BOOKING]
-    push(s, min(period, d.x[r, DR_DURATION + j] - q * period), NORMAL, EV_PHASE, r)
+    push(s, min(period, s.x[r, DR_DURATION + j] - q * period), NORMAL, EV_PHASE, r)
 
 
 @njit(cache=True)
-def _begin_phase(s: State, p: FlatPlan, d: RepDraws, r: int, j: int) -> None:
+def _begin_phase(s: State, p: FlatPlan, r: int, j: int) -> None:
     s.ri[r, PHASE] = j
     period = p.cfl[p.route_ch[r], C_BOOKING]
-    duration = d.x[r, DR_DURATION + j]
+    duration = s.x[r, DR_DURATION + j]
     if period != period:  # no booking period: one payment at the phase's start
-        if not spend(s, p, r, _phase_cost(p, d, r, j)):
-            abandon(s, p, d, r, j)
+        if not spend(s, p, r, _phase_cost(s, p, r, j)):
+            abandon(s, p, r, j)
             return
         push(s, duration, NORMAL, EV_PHASE, r)
         return
     s.ri[r, NPAY] = max(1, math.ceil(duration / period - 1e-9))
     s.ri[r, Q] = 0
-    _pay_step(s, p, d, r)
+    _pay_step(s, p, r)
 
 
 @njit(cache=True)
-def _next_phase(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
+def _next_phase(s: State, p: FlatPlan, r: int) -> None:
     j = s.ri[r, PHASE] + 1
     if j < p.cin[p.route_ch[r], C_NPH]:
-        _begin_phase(s, p, d, r, j)
+        _begin_phase(s, p, r, j)
     else:
-        succeed(s, p, d, r, j)
+        succeed(s, p, r, j)
 
 
 @njit(cache=True)
-def on_start(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
+def on_start(s: State, p: FlatPlan, r: int) -> None:
     s.ri[r, STATUS] = RUNNING
     milestone(s, p, r, 0)
     if p.credit_on:
         _credit_open(s, p, r)
-    _begin_phase(s, p, d, r, 0)
+    _begin_phase(s, p, r, 0)
 
 
 @njit(cache=True)
-def on_phase(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
+def on_phase(s: State, p: FlatPlan, r: int) -> None:
     """A phase (or one of its booking periods) has ended: pay on, or the review."""
     if s.ri[r, STATUS] != RUNNING:
         return
@@ -120,29 +119,29 @@ def on_phase(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
     if p.cfl[ch, C_BOOKING] == p.cfl[ch, C_BOOKING]:
         s.ri[r, Q] += 1
         if s.ri[r, Q] < s.ri[r, NPAY]:
-            _pay_step(s, p, d, r)
+            _pay_step(s, p, r)
             return
     j = s.ri[r, PHASE]
     review = j + 1
-    if d.x[r, DR_DURATION + p.ph.shape[2] - 1 + j] >= p.ph[PH_PASS, ch, j]:
-        fail(s, p, d, r, review)
+    if s.x[r, DR_DURATION + p.ph.shape[2] - 1 + j] >= p.ph[PH_PASS, ch, j]:
+        fail(s, p, r, review)
         return
     milestone(s, p, r, review)
     if review == p.cin[ch, C_SELECT]:
-        race_report(s, p, d.x, r)
+        race_report(s, p, s.x, r)
         return
-    _next_phase(s, p, d, r)
+    _next_phase(s, p, r)
 
 
 @njit(cache=True)
-def on_race(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
+def on_race(s: State, p: FlatPlan, r: int) -> None:
     """The race's answer: kept routes go on, the others are eliminated."""
     if s.ri[r, STATUS] != RUNNING:
         return
     if not s.ri[r, KEPT]:
-        eliminate(s, p, d, r, s.ri[r, PHASE] + 1)
+        eliminate(s, p, r, s.ri[r, PHASE] + 1)
         return
-    _next_phase(s, p, d, r)
+    _next_phase(s, p, r)
 
 
 # --- credit ------------------------------------------------------------------------------
@@ -162,38 +161,38 @@ def _credit_open(s: State, p: FlatPlan, r: int) -> None:
 
 
 @njit(cache=True)
-def _credit_pay(s: State, p: FlatPlan, d: RepDraws, r: int, payee: int, amount: float,
+def _credit_pay(s: State, p: FlatPlan, r: int, payee: int, amount: float,
                 kind: int) -> None:  # fmt: skip
     if not solver_pays(s, p, r, payee, amount, kind):
-        abandon(s, p, d, r, -1)
+        abandon(s, p, r, -1)
 
 
 @njit(cache=True)
-def on_credit_init(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
+def on_credit_init(s: State, p: FlatPlan, r: int) -> None:
     """The guarantee fee now, then wait a year (while the loan is open)."""
     if not s.ri[r, LOAN]:
         return
-    _credit_pay(s, p, d, r, GUAR, p.guarantee_fee * s.rf[r, PRINC], K_FEE)
+    _credit_pay(s, p, r, GUAR, p.guarantee_fee * s.rf[r, PRINC], K_FEE)
     if not s.ri[r, LOAN]:
         return
     push(s, 1.0, NORMAL, EV_CREDIT, r)
 
 
 @njit(cache=True)
-def on_credit(s: State, p: FlatPlan, d: RepDraws, r: int) -> None:
+def on_credit(s: State, p: FlatPlan, r: int) -> None:
     """A loan's anniversary: the year's interest, then the next fee."""
     if not s.ri[r, LOAN]:
         return
-    _credit_pay(s, p, d, r, BANK, p.interest_rate * s.rf[r, PRINC], K_INTEREST)
+    _credit_pay(s, p, r, BANK, p.interest_rate * s.rf[r, PRINC], K_INTEREST)
     s.rf[r, INTFROM] = s.sf[NOW]
-    on_credit_init(s, p, d, r)
+    on_credit_init(s, p, r)
 
 
 # --- tax ----------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def settle_tax(s: State, p: FlatPlan, d: RepDraws, y: int) -> None:
+def settle_tax(s: State, p: FlatPlan, y: int) -> None:
     """Recognise budget year ``y``'s eligible R&D cost, route by route."""
     if not s.yi[y, 2 * s.rf.shape[0]]:
         return
@@ -210,7 +209,7 @@ def settle_tax(s: State, p: FlatPlan, d: RepDraws, y: int) -> None:
                 if solver_pays(s, p, r, GOV, amount, K_RECAPTURE):
                     s.rf[r, RECOG] += change
                 else:
-                    abandon(s, p, d, r, -1)
+                    abandon(s, p, r, -1)
         if s.yi[y, s.rf.shape[0] + r] and p.demander_tax_rate > 0.0:
             add(
                 s,
@@ -224,9 +223,9 @@ def settle_tax(s: State, p: FlatPlan, d: RepDraws, y: int) -> None:
 
 
 @njit(cache=True)
-def on_tax(s: State, p: FlatPlan, d: RepDraws) -> None:
+def on_tax(s: State, p: FlatPlan) -> None:
     """The end of budget year ``TYEAR``: settle it, wait for the next year's end."""
-    settle_tax(s, p, d, s.si[TYEAR])
+    settle_tax(s, p, s.si[TYEAR])
     s.si[TYEAR] += 1
     year = s.si[TYEAR]
     if year + 1 < p.horizon:

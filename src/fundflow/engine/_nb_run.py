@@ -80,7 +80,6 @@ from fundflow.engine._nb_state import (
     TOTAL_DELAY,
     UNPAID,
     WAIT,
-    RepDraws,
     State,
     add,
     new_state,
@@ -121,15 +120,15 @@ def _schedule_start(s: State, p: FlatPlan) -> None:
 
 
 @njit(cache=True)
-def _dispatch_route(s: State, p: FlatPlan, d: RepDraws, kind: int, a: int) -> None:
+def _dispatch_route(s: State, p: FlatPlan, kind: int, a: int) -> None:
     if kind == EV_PHASE:
-        on_phase(s, p, d, a)
+        on_phase(s, p, a)
     elif kind == EV_DUE:
         fall_due(s, p, a)
     elif kind == EV_START:
-        on_start(s, p, d, a)
+        on_start(s, p, a)
     elif kind == EV_RACE:
-        on_race(s, p, d, a)
+        on_race(s, p, a)
     elif kind == EV_CLAW_INIT:
         push(s, p.lag, NORMAL, EV_CLAW, a)
     elif kind == EV_CLAW:
@@ -140,23 +139,23 @@ def _dispatch_route(s: State, p: FlatPlan, d: RepDraws, kind: int, a: int) -> No
     elif kind == EV_SETTLED:
         claw_back(s, p, a)
     elif kind == EV_VALUE:
-        add(s, EXT, DEM, d.value[a], K_VALUE, a, -1)
+        add(s, EXT, DEM, s.value[a], K_VALUE, a, -1)
     elif kind == EV_SVALUE:
-        solver_receives(s, p, a, EXT, d.x[a, DR_SVALUE], K_SVALUE)
+        solver_receives(s, p, a, EXT, s.x[a, DR_SVALUE], K_SVALUE)
 
 
 @njit(cache=True)
-def _dispatch(s: State, p: FlatPlan, d: RepDraws, kind: int, a: int) -> None:
+def _dispatch(s: State, p: FlatPlan, kind: int, a: int) -> None:
     if kind <= EV_SVALUE:
-        _dispatch_route(s, p, d, kind, a)
+        _dispatch_route(s, p, kind, a)
     elif kind == EV_BUDGET:
         budget_tick(s, p)
     elif kind == EV_TAX:
-        on_tax(s, p, d)
+        on_tax(s, p)
     elif kind == EV_CREDIT_INIT:
-        on_credit_init(s, p, d, a)
+        on_credit_init(s, p, a)
     elif kind == EV_CREDIT:
-        on_credit(s, p, d, a)
+        on_credit(s, p, a)
     elif kind == EV_FEE:
         on_fee(s, p)
     elif kind == EV_SELL:
@@ -164,13 +163,13 @@ def _dispatch(s: State, p: FlatPlan, d: RepDraws, kind: int, a: int) -> None:
     elif kind == EV_WINDUP:
         wind_up(s, p)
     elif kind == EV_INVEST:
-        on_invest(s, p, d, a)
+        on_invest(s, p, a)
     elif kind == EV_EXIT:
         on_exit(s, p, a)
 
 
 @njit(cache=True)
-def run_one(s: State, p: FlatPlan, d: RepDraws) -> None:
+def run_one(s: State, p: FlatPlan) -> None:
     """One replication: events before the horizon, then the fund's wind-up and the
     tax of the years not yet settled, at the horizon."""
     reset(s)
@@ -183,13 +182,13 @@ def run_one(s: State, p: FlatPlan, d: RepDraws) -> None:
         kind, a = s.hi[0, HTY], s.hi[0, HA]
         pop(s)
         s.sf[NOW] = t
-        _dispatch(s, p, d, kind, a)
+        _dispatch(s, p, kind, a)
     s.sf[NOW] = horizon
     if p.fund_on and not s.si[F_WOUND] and p.f_end <= horizon + 1e-9:
         wind_up(s, p)
     if p.tax_on:
         for y in range(s.yi.shape[0]):
-            settle_tax(s, p, d, y)
+            settle_tax(s, p, y)
 
 
 @njit(cache=True)
@@ -254,11 +253,12 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
     cols = _columns(0)
     total = 0
     for i in range(n):
-        d = RepDraws(borrow(xs[i]), borrow(values[i]))
-        run_one(s, p, d)
+        s.x = borrow(xs[i])  # the replication's draws (xs outlives them)
+        s.value = borrow(values[i])
+        run_one(s, p)
         while s.si[OVF]:
             owned, s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 2 * s.led.shape[0])
-            run_one(s, p, d)
+            run_one(s, p)
         bad = s.si[BAD]
         if bad:
             _keep(owned)

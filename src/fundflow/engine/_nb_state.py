@@ -89,7 +89,9 @@ class State(structref.StructRefProxy):
     government's spending in the year (and the year's has-entries flag).
     ``calls[0]``/``calls[1]`` are the fund's (time, amount) capital calls of the
     government and the social LPs, ``calls[2, :, 0]`` the values of exits left to the
-    wind-up.
+    wind-up. ``x`` (R, 7 + 2P) and ``value`` (C,) are the replication's draws (views
+    set before it runs): per route the ``DR_*`` scalars, the durations and the review
+    uniforms, and per challenge the value on success.
     """
 
     sf: np.ndarray
@@ -106,29 +108,13 @@ class State(structref.StructRefProxy):
     df: np.ndarray
     di: np.ndarray
     calls: np.ndarray
-
-
-structref.define_proxy(
-    State,
-    _StateType,
-    ["sf", "si", "hf", "hi", "led", "rf", "ri", "yr", "yi", "cf", "ci", "df", "di", "calls"],
-)
-
-
-@structref.register
-class _DrawsType(types.StructRef):
-    def preprocess_fields(self, fields):  # type: ignore[no-untyped-def]
-        return tuple((name, types.unliteral(typ)) for name, typ in fields)
-
-
-class RepDraws(structref.StructRefProxy):
-    """One replication's draws: ``x`` (R, 7 + 2P) per route, ``value`` (C,)."""
-
     x: np.ndarray
     value: np.ndarray
 
 
-structref.define_proxy(RepDraws, _DrawsType, ["x", "value"])
+_STATE_FIELDS = ["sf", "si", "hf", "hi", "led", "rf", "ri", "yr", "yi", "cf", "ci", "df", "di"]
+_STATE_FIELDS += ["calls", "x", "value"]
+structref.define_proxy(State, _StateType, _STATE_FIELDS)
 
 
 @njit(cache=True)
@@ -146,7 +132,7 @@ def new_state(n_routes: int, n_ch: int, n_phases: int, horizon: float, fee_years
         z(N_SF), z(N_SI, np.int64), z(heap), z((heap, 3), np.int64), z((ledger_cap, 7)),
         z((r, N_RF)), z((r, N_RI), np.int64), z((years, 2 * r + 1)),
         z((years, 2 * r + 1), np.int64), z(n_ch), z((n_ch, 2), np.int64),
-        z((dues, 2)), z((dues, 5), np.int64), z((3, n_calls, 2)),
+        z((dues, 2)), z((dues, 5), np.int64), z((3, n_calls, 2)), z((1, 1)), z(1),
     )  # fmt: skip
     return owned, State(*borrow(owned))
 
