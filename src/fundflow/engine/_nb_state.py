@@ -155,61 +155,59 @@ def reset(s: State) -> None:
 
 
 @njit(cache=True)
-def _less(hf: np.ndarray, hi: np.ndarray, a: int, b: int) -> bool:
-    ta, tb = hf[a], hf[b]
-    return ta < tb or (ta == tb and hi[a, HK] < hi[b, HK])
-
-
-@njit(cache=True)
-def _swap(hf: np.ndarray, hi: np.ndarray, a: int, b: int) -> None:
-    hf[a], hf[b] = hf[b], hf[a]
-    for k in range(3):
-        hi[a, k], hi[b, k] = hi[b, k], hi[a, k]
-
-
-@njit(cache=True)
 def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
-    """Schedule an event ``delay`` from now with the next event id."""
-    n = s.si[HN]
-    hf, hi = s.hf, s.hi
+    """Schedule an event ``delay`` from now with the next event id.
+
+    The new event's slot moves up while its parent comes later (a hole is sifted;
+    the heap ends as the one swapping elements would give)."""
+    si, hf, hi = s.si, s.hf, s.hi
+    n = si[HN]
     if n >= hf.shape[0]:
-        s.si[BAD] = 1  # the queue bound was wrong: the caller raises
+        si[BAD] = 1  # the queue bound was wrong: the caller raises
         return
-    s.si[EID] += 1
-    hf[n] = s.sf[NOW] + delay
-    hi[n, HK] = priority * _PRIO + s.si[EID]
-    hi[n, HTY] = kind
-    hi[n, HA] = arg
-    s.si[HN] = n + 1
+    si[EID] += 1
+    t = s.sf[NOW] + delay
+    key = priority * _PRIO + si[EID]
+    si[HN] = n + 1
     while n > 0:
         parent = (n - 1) >> 1
-        if not _less(hf, hi, n, parent):
+        tp = hf[parent]
+        if not (t < tp or (t == tp and key < hi[parent, HK])):
             break
-        _swap(hf, hi, n, parent)
+        hf[n] = tp
+        hi[n, HK], hi[n, HTY], hi[n, HA] = hi[parent, HK], hi[parent, HTY], hi[parent, HA]
         n = parent
+    hf[n] = t
+    hi[n, HK], hi[n, HTY], hi[n, HA] = key, kind, arg
 
 
 @njit(cache=True)
 def pop(s: State) -> None:
-    """Remove the first event (read it at index 0 first)."""
-    n = s.si[HN] - 1
-    s.si[HN] = n
+    """Remove the first event (read it at index 0 first): the last event fills the
+    hole at the root, sifted down past earlier children."""
+    si, hf, hi = s.si, s.hf, s.hi
+    n = si[HN] - 1
+    si[HN] = n
     if n == 0:
         return
-    hf, hi = s.hf, s.hi
-    _swap(hf, hi, 0, n)
+    t, key, kind, arg = hf[n], hi[n, HK], hi[n, HTY], hi[n, HA]
     i = 0
     while True:
-        left = 2 * i + 1
-        if left >= n:
+        child = 2 * i + 1
+        if child >= n:
             break
-        child = left
-        if left + 1 < n and _less(hf, hi, left + 1, left):
-            child = left + 1
-        if not _less(hf, hi, child, i):
+        tc, kc = hf[child], hi[child, HK]
+        if child + 1 < n:
+            t2, k2 = hf[child + 1], hi[child + 1, HK]
+            if t2 < tc or (t2 == tc and k2 < kc):
+                child, tc, kc = child + 1, t2, k2
+        if not (tc < t or (tc == t and kc < key)):
             break
-        _swap(hf, hi, i, child)
+        hf[i] = tc
+        hi[i, HK], hi[i, HTY], hi[i, HA] = kc, hi[child, HTY], hi[child, HA]
         i = child
+    hf[i] = t
+    hi[i, HK], hi[i, HTY], hi[i, HA] = key, kind, arg
 
 
 # --- the ledger ----------------------------------------------------------------------
