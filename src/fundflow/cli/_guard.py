@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fundflow.errors import ConfigError
+from fundflow.run.montecarlo import LARGEST_BLOCK
 
 __all__ = ["Estimate", "check_size", "check_workers", "estimate", "memory_limit"]
 
@@ -33,7 +34,7 @@ _BLOCK_ROUTE_BYTES = 1e3
 _KEPT_ROUTE_BYTES = 500.0
 _KEPT_RUN_BYTES = 1e3
 _STREAMED_RUN_BYTES = 64.0
-_LARGEST_BLOCK = 200
+_LARGEST_BLOCK = max(LARGEST_BLOCK.values())  # the largest default block of any engine
 
 
 @dataclass(frozen=True)
