@@ -1,4 +1,4 @@
-"""Compiled (numba) loops over a block's ledgers: one pass per replication.
+"""Compiled (numba) loops over a block's ledgers, one replication after the other.
 
 Each loop repeats NumPy's arithmetic exactly, so that the numbers are those of
 :func:`fundflow.results.measures.measure` to the last bit:
@@ -10,12 +10,19 @@ Each loop repeats NumPy's arithmetic exactly, so that the numbers are those of
   in two halves at a multiple of 8); ``np.add.reduceat`` adds a segment's first
   value to the pairwise sum of the rest.
 
-One pass over a replication's rows adds every bincount-like sum and the running
-sums, and collects in order, each in its own buffer, the values of every pairwise
-sum; the pairwise sums follow. Transcendental functions (the discount factors) are
-computed by NumPy outside, one per run of equal times (:func:`run_times`). Every
-replication's rows must be in time order (ledgers are written in event order);
-:mod:`fundflow.results.block_measures` uses its NumPy path otherwise.
+Three passes over a replication's rows (:func:`_run_pass`, :func:`_route_pass`,
+:func:`_gov_paths`) add every bincount-like sum and the running sums, and collect
+in order, each in its own buffer, the values of every pairwise sum, which
+:func:`_finish` then sums. The row loops are written for speed without changing a
+bit: a value is stored in any case and counted only where it belongs, a value that
+belongs to no sum goes to a spare column, choices between floats are made on
+integers (on x86 a choice between two floats is a branch, mispredicted row after
+row), and indices are unsigned where they can be (no check for a negative index).
+
+Transcendental functions (the discount factors) are computed by NumPy outside, one
+per run of equal times (:func:`run_times`). Every replication's rows must be in time
+order (ledgers are written in event order); :mod:`fundflow.results.block_measures`
+uses its NumPy path otherwise.
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ RU_DEM_OUT, RU_DEM_NPV, RU_GUARANTEE = 5, 6, 7
 N_RU = 8
 # Codes in measure_rows' ``codes``.
 C_SOLVER, C_DEMANDER, C_GOVERNMENT, C_MATCHING, C_PAYOUT, C_GOV_LP, C_SOCIAL_LP = range(7)
+_U0, _U1 = np.uint64(0), np.uint64(1)  # unsigned counters and indices
+#: The column of ``acc`` of a row that is (1) or is not (0) a matching payment.
+_MATCHING_COL = np.array([N_RC, RC_MATCHING], dtype=np.uint64)
 #: Depth of :func:`_pairwise`'s stack: enough for 2**64 values.
 _DEPTH = 64
 
@@ -127,23 +137,27 @@ def array_sum(a: np.ndarray) -> float:  # pragma: no cover - compiled
 def run_times(time: np.ndarray, offsets: np.ndarray) -> tuple[bool, np.ndarray]:  # pragma: no cover
     """The first time of every run of equal times of the block's ``time`` column, and
     whether :func:`measure_rows` applies: the offsets cover the rows in order, and
-    every replication's rows are in time order (no NaN)."""
+    every replication's rows are in time order (no NaN). Branch-free on the rows:
+    every time is written, and kept (counted) where a run starts."""
     runs = np.empty(time.size)
     n = offsets.size - 1
     if offsets[0] != 0 or offsets[n] != time.size:
         return False, runs[:0]
     m = 0
+    prev = np.nan
     for rep in range(n):
         lo, hi = offsets[rep], offsets[rep + 1]
-        if hi < lo:
-            return False, runs[:0]
+        in_order = hi >= lo
+        last = -np.inf
         for i in range(lo, hi):
             t = time[i]
-            if t != t or (i > lo and t < time[i - 1]):
-                return False, runs[:0]
-            if i == 0 or t != time[i - 1]:
-                runs[m] = t
-                m += 1
+            in_order &= t >= last
+            last = t
+            runs[m] = t
+            m += t != prev
+            prev = t
+        if not in_order:
+            return False, runs[:0]
     return True, runs[:m]
 
 
@@ -154,35 +168,36 @@ def _run_pass(rep, lo, hi, run, led, factors, c, s):  # pragma: no cover - compi
     of the ``RU_*`` columns and of the kinds, each collected in order in its buffer
     (a value is written in any case, and counted where it belongs: no branch to
     mispredict). ``run`` is the index of the run of equal times before row ``lo``;
-    returns the last."""
+    returns the last. Indices are unsigned where they can be (no wraparound code)."""
     time, payer, payee, amount, kind, _, route = led
     is_gov, _, _, is_wasted, codes, kind_slot, status = c
     bufs, n_in, kb, kc, disc, gov_out = s[0], s[1], s[2], s[3], s[4], s[5]
     demander, government, payout = codes[C_DEMANDER], codes[C_GOVERNMENT], codes[C_PAYOUT]
-    n_out = n_rec = n_wasted = n_payout = 0
+    n_out = n_rec = n_wasted = n_payout = _U0
     prev = time[lo - 1] if lo > 0 else np.nan
-    for i in range(lo, hi):
-        j = i - lo
+    start = np.uint64(lo)
+    for i in range(start, np.uint64(hi)):
+        j = i - start
         run += time[i] != prev
         prev = time[i]
         d = disc[j] = factors[run]
         a, p, q, k, r = amount[i], payer[i], payee[i], kind[i], route[i]
         g = gov_out[j] = a * _sign(is_gov[p], is_gov[q])
         bufs[RU_OUTLAY, n_out] = a
-        n_out += is_gov[p]
+        n_out += np.uint64(is_gov[p])
         bufs[RU_RECOVERIES, n_rec] = a
-        n_rec += is_gov[q]
+        n_rec += np.uint64(is_gov[q])
         bufs[RU_GOV_NPV, j] = g * d
         bufs[RU_WASTED, n_wasted] = g
-        n_wasted += r >= 0 and is_wasted[status[rep, r]]
+        n_wasted += np.uint64(r >= 0 and is_wasted[status[rep, r]])
         dem_out = a * _sign(p == demander, q == demander)
         bufs[RU_DEM_OUT, j] = dem_out
         bufs[RU_DEM_NPV, j] = dem_out * d
         bufs[RU_GUARANTEE, n_payout] = a
-        n_payout += (k == payout) & (p == government)
+        n_payout += np.uint64((k == payout) & (p == government))
         slot = kind_slot[k]
         kb[slot, kc[slot]] = a
-        kc[slot] += 1
+        kc[slot] += _U1
     n_in[RU_OUTLAY], n_in[RU_RECOVERIES] = n_out, n_rec
     n_in[RU_WASTED], n_in[RU_GUARANTEE] = n_wasted, n_payout
     n_in[RU_GOV_NPV] = n_in[RU_DEM_OUT] = n_in[RU_DEM_NPV] = hi - lo
@@ -198,37 +213,41 @@ def _route_pass(rep, lo, hi, led, c, s, o):  # pragma: no cover - compiled
     (a choice of column is a conditional move, not a branch), and ``s[11]`` counts the
     rows of each kind on a route."""
     time, payer, payee, amount, kind, challenge, route = led
-    _, route_kind, first_route, _, codes, _, _ = c
+    _, route_col, first_route, _, codes, _, _ = c
     disc, gov_out, mt, mf, mc, received, paid = s[4], s[5], s[6], s[7], s[8], s[9], s[10]
     on_route, acc, counts = s[11], s[12], o[6]
     solver, demander, government = codes[C_SOLVER], codes[C_DEMANDER], codes[C_GOVERNMENT]
-    for i in range(lo, hi):
+    start, n_matching = np.uint64(lo), _U0
+    for i in range(start, np.uint64(hi)):
         a, p, q, k, r = amount[i], payer[i], payee[i], kind[i], route[i]
         received[q] += a
         paid[p] += a
-        d, g = disc[i - lo], gov_out[i - lo]
+        d, g = disc[i - start], gov_out[i - start]
         dem = a * _sign(q == demander, p == demander)
         counts[rep, 1] += p == codes[C_GOV_LP]
         counts[rep, 2] += p == codes[C_SOCIAL_LP]
         if r >= 0:
+            u = np.uint64(r)
             counts[rep, 0] += 1
-            on_route[k] += 1
+            on_route[k] += _U1
             sol = a * _sign(q == solver, p == solver)
-            rk = route_kind[k]
-            acc[r, rk if rk >= 0 else N_RC] += a
+            acc[u, route_col[k]] += a
             matching = (p == government) & (k == codes[C_MATCHING])
-            acc[r, RC_MATCHING if matching else N_RC] += a
-            on_route[-1] += matching
-            acc[r, RC_NET] += sol
-            acc[r, RC_NPV] += sol * d
-            mt[r, mc[r]] = time[i]
-            mf[r, mc[r]] = -sol
-            mc[r] += sol != 0.0
+            acc[u, _MATCHING_COL[np.uint64(matching)]] += a
+            n_matching += np.uint64(matching)
+            acc[u, RC_NET] += sol
+            acc[u, RC_NPV] += sol * d
+            mt[u, mc[u]] = time[i]
+            mf[u, mc[u]] = -sol
+            mc[u] += np.uint64(sol != 0.0)
+            acc[u, RC_GOV_COST] += g
+            acc[u, RC_DEM_NPV] += dem * d
         else:
-            r = first_route[challenge[i]]
-        if r >= 0:
-            acc[r, RC_GOV_COST] += g
-            acc[r, RC_DEM_NPV] += dem * d
+            first = first_route[challenge[i]]
+            if first >= 0:
+                acc[first, RC_GOV_COST] += g
+                acc[first, RC_DEM_NPV] += dem * d
+    on_route[-1] += n_matching
 
 
 @njit(cache=True)
@@ -268,7 +287,7 @@ def _route_peaks(mt, mf, mc, stack, acc):  # pragma: no cover - compiled
     have = False
     cum = 0.0
     for r in range(mc.size):
-        e = mc[r]
+        e = np.int64(mc[r])
         if e == 0:
             continue
         offset = cum if have else 0.0
@@ -288,14 +307,14 @@ def _route_peaks(mt, mf, mc, stack, acc):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def _finish(rep, s, o, stack):  # pragma: no cover - compiled
-    """Replication ``rep``'s pairwise sums, net cash and route peaks
-    from the pass's buffers, which are then emptied for the next replication."""
+    """Replication ``rep``'s pairwise sums, net cash and route peaks from the passes'
+    buffers, and its route columns from ``acc``; all are then emptied for the next."""
     bufs, n_in, kb, kc, _, _, mt, mf, mc, received, paid, _, acc = s
     rt, ru, kinds, net, _, _, _ = o
     for p in range(received.size):
         net[rep, p] = received[p] - paid[p]
     for k in range(kinds.shape[1]):
-        kinds[rep, k] = 0.0 + _pairwise(kb[k], 0, kc[k], stack)
+        kinds[rep, k] = 0.0 + _pairwise(kb[k], 0, np.int64(kc[k]), stack)
     for k in range(N_RU):
         if k != RU_PEAK:
             ru[rep, k] = 0.0 + _pairwise(bufs[k], 0, n_in[k], stack)
@@ -315,13 +334,14 @@ def _finish(rep, s, o, stack):  # pragma: no cover - compiled
 def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma: no cover
     """Every replication's sums, one replication after the other.
 
-    ``led`` holds the ledger's columns; ``factors`` the discount factors of
-    :func:`run_times` (NumPy's ``power``, computed outside); ``c`` is ``(is_gov,
-    route_kind, first_route, is_wasted, codes, kind_slot, status)``: per party code
-    whether it is the government's, per kind its route column or -1, per challenge its
-    first route (-1 and a last -1 for rows of no challenge), per route status whether
-    its outlay is wasted, the ``C_*`` codes, per kind its column of ``kinds`` or -1,
-    and the (n, R) route statuses. Returns ``(rt, ru, kinds, net, exposure, flags,
+    ``led`` holds the ledger's columns (party and kind codes as ``uint8``);
+    ``factors`` the discount factors of :func:`run_times` (NumPy's ``power``, computed
+    outside); ``c`` is ``(is_gov, route_col, first_route, is_wasted, codes, kind_slot,
+    status)``: per party code whether it is the government's, per kind its route
+    column or ``N_RC`` (``uint64``), per challenge its first route (-1 and a last -1
+    for rows of no challenge), per route status whether its outlay is wasted, the
+    ``C_*`` codes, per kind its column of ``kinds`` or ``n_slots`` (``uint64``), and
+    the (n, R) route statuses. Returns ``(rt, ru, kinds, net, exposure, flags,
     counts)``: the ``RC_*`` columns per (replication, route), per replication the
     ``RU_*`` columns, the totals of the kinds of ``kind_slot``, net cash by party and
     the exposure path; ``flags[k]`` says that some row of the block is on a route for
@@ -329,7 +349,7 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
     paid by gov_lp, by social_lp.
     """
     n = offsets.size - 1
-    route_kind, n_routes = c[1], c[6].shape[1]
+    route_col, n_routes = c[1], c[6].shape[1]
     longest = 1
     for rep in range(n):
         longest = max(longest, offsets[rep + 1] - offsets[rep])
@@ -337,15 +357,15 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
         np.empty((N_RU, longest)),
         np.zeros(N_RU, dtype=np.int64),
         np.empty((n_slots + 1, longest)),
-        np.zeros(n_slots + 1, dtype=np.int64),
+        np.zeros(n_slots + 1, dtype=np.uint64),
         np.empty(longest),
         np.empty(longest),
         np.empty((n_routes, longest)),
         np.empty((n_routes, longest)),
-        np.zeros(n_routes, dtype=np.int64),
+        np.zeros(n_routes, dtype=np.uint64),
         np.zeros(n_parties),
         np.zeros(n_parties),
-        np.zeros(route_kind.size + 1, dtype=np.int64),
+        np.zeros(route_col.size + 1, dtype=np.uint64),
         np.zeros((n_routes, N_RC + 1)),  # the last column: sums of no route column
     )
     o = (
@@ -365,17 +385,17 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
         _route_pass(rep, lo, hi, led, c, s, o)
         _gov_paths(rep, lo, hi, led[0], s[5], grid, o[1], o[4])
         _finish(rep, s, o, stack)
-    _flags(route_kind, s[11], o[5])
+    _flags(route_col, s[11], o[5])
     return o
 
 
 @njit(cache=True)
-def _flags(route_kind, on_route, flags):  # pragma: no cover - compiled
+def _flags(route_col, on_route, flags):  # pragma: no cover - compiled
     """Which route columns some row of the block is on a route for: a kind's, matching's
     (``on_route[-1]`` counts its rows), any row's (``RC_NET``)."""
-    for k in range(route_kind.size):
+    for k in range(route_col.size):
         if on_route[k] > 0:
             flags[RC_NET] = True
-            if route_kind[k] >= 0:
-                flags[route_kind[k]] = True
+            if route_col[k] < N_RC:
+                flags[route_col[k]] = True
     flags[RC_MATCHING] = on_route[-1] > 0

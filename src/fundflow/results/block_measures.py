@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, K, P
+from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, K, Ledger, P
 from fundflow.engine.outcome import FINANCING, NOT_STARTED, SUCCEEDED, BlockOutcome
 from fundflow.engine.plan import EnginePlan
 from fundflow.results._block_routes import (
@@ -144,20 +144,21 @@ def _compiled_sums(
     if kernels is None or np.any(np.diff(grid) < 0):
         return None
     led = block.ledger
+    columns = _unsigned_codes(led)
     in_order, times = kernels.run_times(led.time, np.asarray(block.offsets, dtype=np.int64))
-    if not in_order:
+    if columns is None or not in_order:
         return None
-    route_kind = np.full(len(KINDS), -1, dtype=np.int64)
+    route_col = np.full(len(KINDS), kernels.N_RC, dtype=np.uint64)  # N_RC: none
     for j, kind in enumerate(ROUTE_KINDS.values()):
-        route_kind[K[kind]] = j
-    kind_slot = np.full(len(KINDS), len(_RUN_KINDS), dtype=np.int64)  # the last: unused
+        route_col[K[kind]] = j
+    kind_slot = np.full(len(KINDS), len(_RUN_KINDS), dtype=np.uint64)  # the last: unused
     kind_slot[[K[k] for k in _RUN_KINDS]] = np.arange(len(_RUN_KINDS))
     codes = [P["solver"], P["demander"], P["government"], K["matching"], K["guarantee_payout"]]
     codes += [P["gov_lp"], P["social_lp"]]
     first_route = np.append(plan.layout.first_route, -1).astype(np.int64)
-    lookup = (_IS_GOV, route_kind, first_route, _IS_WASTED, np.array(codes, dtype=np.int64))
+    lookup = (_IS_GOV, route_col, first_route, _IS_WASTED, np.array(codes, dtype=np.int64))
     rt, ru, kinds, net, exposure, flags, counts = kernels.measure_rows(
-        tuple(getattr(led, c) for c in COLUMNS),
+        columns,
         np.asarray(block.offsets, dtype=np.int64),
         # the discount factors of each run of equal times (ledgers repeat times a lot)
         np.power(1.0 + plan.scenario.discount_rate, -times),
@@ -182,6 +183,22 @@ def _compiled_sums(
         lp_payers=counts[:, 1:] > 0,
     )
     return routes, sums
+
+
+def _unsigned_codes(led: Ledger) -> tuple[np.ndarray, ...] | None:
+    """The ledger's columns for the compiled loops, party and kind codes as ``uint8``
+    (indices that need no check for a negative value); None where a code is out of
+    its range (the NumPy path then handles the ledger)."""
+    columns = []
+    for name in COLUMNS:
+        col = getattr(led, name)
+        if col.dtype == np.int8:
+            size = len(KINDS) if name == "kind" else _N_PARTIES
+            if col.size and (col.min() < 0 or col.max() >= size):
+                return None
+            col = col.view(np.uint8)
+        columns.append(col)
+    return tuple(columns)
 
 
 def _compiled_routes(
