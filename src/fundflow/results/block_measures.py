@@ -139,7 +139,8 @@ def _compiled_sums(
     plan: EnginePlan, block: BlockOutcome, grid: np.ndarray
 ) -> tuple[dict[str, np.ndarray], _Sums] | None:
     """The routes table and the sums from the compiled loops; None where they do not
-    apply (numba missing, a replication's rows or the grid out of time order)."""
+    apply (numba missing, a replication's rows or the grid out of time order, a party
+    or kind code out of range)."""
     kernels = _kernels()
     if kernels is None or np.any(np.diff(grid) < 0):
         return None
