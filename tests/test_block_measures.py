@@ -25,7 +25,7 @@ import test_invariants_instruments
 from fundflow import Scenario
 from fundflow.engine._engine_des import run_replication
 from fundflow.engine.draws import draw
-from fundflow.engine.ledger import COLUMNS, Ledger
+from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, Ledger
 from fundflow.engine.outcome import BlockOutcome, Outcome
 from fundflow.engine.plan import EnginePlan
 from fundflow.results import _block_kernels, _segments, block_measures
@@ -157,3 +157,47 @@ def test_numpy_sums_have_their_bits() -> None:
     )
     for part in parts:
         same(_block_kernels.array_sum(part), part.sum(), f"pairwise {part.size}")
+
+
+@pytest.mark.parametrize(
+    ("time", "offsets", "applies"),
+    [
+        ([0.0, 0.0, 1.0, 0.5, 0.5, 2.0], [0, 3, 6], True),  # a replication may start earlier
+        ([0.0, 1.0, 1.0, 2.0], [0, 2, 4], True),  # a run of equal times across replications
+        ([], [0, 0, 0], True),  # replications without a payment
+        ([0.0, 1.0, 0.5], [0, 3], False),  # out of time order
+        ([0.0, np.nan, 1.0], [0, 3], False),
+        ([np.nan], [0, 1], False),
+        ([0.0, 1.0], [0, 1], False),  # the offsets miss a row
+    ],
+)
+def test_compiled_loops_apply_to_ledgers_in_time_order(
+    time: list[float], offsets: list[int], applies: bool
+) -> None:
+    """The first time of each run of equal times of the whole column (the discount
+    factors are computed for these), where every replication is in time order; the
+    NumPy path measures the others."""
+    t = np.asarray(time, dtype=np.float64)
+    ok, runs = _block_kernels.run_times(t, np.asarray(offsets, dtype=np.int64))
+    assert ok == applies
+    if applies:
+        new = np.ones(t.size, dtype=bool)
+        new[1:] = t[1:] != t[:-1]
+        same(runs, t[new], "run times")
+
+
+def test_codes_out_of_range_are_left_to_numpy() -> None:
+    """Party and kind codes go to the compiled loops as unsigned indices, in range only."""
+    sc = fundflow.load_scenario(CONFIGS[0])
+    _, outs = outcomes(sc, range(2))
+    led = outs[0].ledger
+    columns = block_measures._unsigned_codes(led)
+    assert columns is not None
+    assert [c.dtype for c in columns] == [
+        np.uint8 if getattr(led, n).dtype == np.int8 else getattr(led, n).dtype for n in COLUMNS
+    ]
+    for name, bad in (("payer", -1), ("payee", len(PARTIES)), ("kind", len(KINDS))):
+        col = getattr(led, name).copy()
+        col[-1] = bad
+        broken = Ledger(**{c: col if c == name else getattr(led, c) for c in COLUMNS})
+        assert block_measures._unsigned_codes(broken) is None, name

@@ -1,4 +1,4 @@
-"""Compiled (numba) loops over a block's ledgers: one pass per replication.
+"""Compiled (numba) loops over a block's ledgers, one replication after the other.
 
 Each loop repeats NumPy's arithmetic exactly, so that the numbers are those of
 :func:`fundflow.results.measures.measure` to the last bit:
@@ -10,9 +10,19 @@ Each loop repeats NumPy's arithmetic exactly, so that the numbers are those of
   in two halves at a multiple of 8); ``np.add.reduceat`` adds a segment's first
   value to the pairwise sum of the rest.
 
-Transcendental functions (the discount factors) are computed by NumPy outside.
-Every replication's rows must be in time order (ledgers are written in event
-order); :mod:`fundflow.results.block_measures` uses its NumPy path otherwise.
+Three passes over a replication's rows (:func:`_run_pass`, :func:`_route_pass`,
+:func:`_gov_paths`) add every bincount-like sum and the running sums, and collect
+in order, each in its own buffer, the values of every pairwise sum, which
+:func:`_finish` then sums. The row loops are written for speed without changing a
+bit: a value is stored in any case and counted only where it belongs, a value that
+belongs to no sum goes to a spare column, choices between floats are made on
+integers (on x86 a choice between two floats is a branch, mispredicted row after
+row), and indices are unsigned where they can be (no check for a negative index).
+
+Transcendental functions (the discount factors) are computed by NumPy outside, one
+per run of equal times (:func:`run_times`). Every replication's rows must be in time
+order (ledgers are written in event order); :mod:`fundflow.results.block_measures`
+uses its NumPy path otherwise.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# Columns of the per-route output (its last axis).
+# Columns of the per-route output (its first axis).
 RC_KIND = 0  # six kinds' totals: columns 0..5, in block_measures' _ROUTE_KINDS order
 RC_MATCHING, RC_NET, RC_NPV, RC_PEAK, RC_GOV_COST, RC_DEM_NPV = range(6, 12)
 N_RC = 12
@@ -28,6 +38,13 @@ N_RC = 12
 RU_OUTLAY, RU_RECOVERIES, RU_GOV_NPV, RU_PEAK, RU_WASTED = range(5)
 RU_DEM_OUT, RU_DEM_NPV, RU_GUARANTEE = 5, 6, 7
 N_RU = 8
+# Codes in measure_rows' ``codes``.
+C_SOLVER, C_DEMANDER, C_GOVERNMENT, C_MATCHING, C_PAYOUT, C_GOV_LP, C_SOCIAL_LP = range(7)
+_U0, _U1 = np.uint64(0), np.uint64(1)  # unsigned counters and indices
+#: The column of ``acc`` of a row that is (1) or is not (0) a matching payment.
+_MATCHING_COL = np.array([N_RC, RC_MATCHING], dtype=np.uint64)
+#: Depth of :func:`_pairwise`'s stack: enough for 2**64 values.
+_DEPTH = 64
 
 
 @njit(cache=True)
@@ -67,18 +84,22 @@ def _half(n: int) -> int:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _pairwise(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compiled
+def _stack() -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Scratch for :func:`_pairwise`: (start, size, stage) per level, and left sums."""
+    return np.zeros((3, _DEPTH), dtype=np.int64), np.zeros(_DEPTH)
+
+
+@njit(cache=True)
+def _pairwise(a: np.ndarray, lo: int, n: int, stack) -> float:  # pragma: no cover - compiled
     """NumPy's pairwise sum of ``a[lo:lo + n]``: ``pw(first half) + pw(second half)``
-    above 128 values, :func:`_leaf` below; the recursion is walked with a stack
-    (a recursive function cannot be cached)."""
+    above 128 values, :func:`_leaf` below; the recursion is walked with ``stack``
+    (from :func:`_stack`; a recursive function cannot be cached)."""
     if n <= 128:
         return _leaf(a, lo, n)
-    los = np.empty(64, dtype=np.int64)
-    ns = np.empty(64, dtype=np.int64)
-    stage = np.zeros(64, dtype=np.int64)  # 0 new, 1 left half pending, 2 right half pending
-    left = np.empty(64)
+    levels, left = stack
+    los, ns, stage = levels[0], levels[1], levels[2]  # stage 1: left half pending, 2: right
     top = 0
-    los[0], ns[0] = lo, n
+    los[0], ns[0], stage[0] = lo, n, 0
     while True:
         if ns[top] > 128:
             stage[top] = 1
@@ -100,271 +121,281 @@ def _pairwise(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - co
 
 
 @njit(cache=True, inline="always")
-def _one(flag: bool) -> float:  # pragma: no cover - compiled
-    """``float(flag)``: 1.0 or 0.0."""
-    return 1.0 if flag else 0.0
+def _sign(plus: bool, minus: bool) -> float:  # pragma: no cover - compiled
+    """``float(plus) - float(minus)``: 1.0, -1.0 or 0.0, from integers (a choice
+    between two floats would be a branch on x86, mispredicted on ledger rows)."""
+    return float(np.int64(plus) - np.int64(minus))
 
 
 @njit(cache=True)
 def array_sum(a: np.ndarray) -> float:  # pragma: no cover - compiled
     """``a.sum()`` of a 1-D float array, bit for bit (for tests)."""
-    return 0.0 + _pairwise(a, 0, a.size)
+    return 0.0 + _pairwise(a, 0, a.size, _stack())
 
 
 @njit(cache=True)
-def in_time_order(time: np.ndarray, offsets: np.ndarray) -> bool:  # pragma: no cover
-    """Every replication's rows are in time order."""
-    for rep in range(offsets.size - 1):
-        for i in range(offsets[rep] + 1, offsets[rep + 1]):
-            if time[i] < time[i - 1]:
-                return False
-    return True
+def run_times(time: np.ndarray, offsets: np.ndarray) -> tuple[bool, np.ndarray]:  # pragma: no cover
+    """The first time of every run of equal times of the block's ``time`` column, and
+    whether :func:`measure_rows` applies: the offsets cover the rows in order, and
+    every replication's rows are in time order (no NaN). Branch-free on the rows:
+    every time is written, and kept (counted) where a run starts."""
+    runs = np.empty(time.size)
+    n = offsets.size - 1
+    if offsets[0] != 0 or offsets[n] != time.size:
+        return False, runs[:0]
+    m = 0
+    prev = np.nan
+    for rep in range(n):
+        lo, hi = offsets[rep], offsets[rep + 1]
+        in_order = hi >= lo
+        last = -np.inf
+        for i in range(lo, hi):
+            t = time[i]
+            in_order &= t >= last
+            last = t
+            runs[m] = t
+            m += t != prev
+            prev = t
+        if not in_order:
+            return False, runs[:0]
+    return True, runs[:m]
 
 
 @njit(cache=True)
-def _expand(time: np.ndarray, factors: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """Per row, the factor of its time: ``factors`` holds one per run of equal times."""
-    out = np.empty(time.size)
-    g = -1
-    for i in range(time.size):
-        if i == 0 or time[i] != time[i - 1]:
-            g += 1
-        out[i] = factors[g]
-    return out
+def _run_pass(rep, lo, hi, run, led, factors, c, s):  # pragma: no cover - compiled
+    """Replication ``rep``'s rows ``lo:hi``: each row's discount factor and the
+    government's net outflow on it (into ``s``), and the values of the pairwise sums
+    of the ``RU_*`` columns and of the kinds, each collected in order in its buffer
+    (a value is written in any case, and counted where it belongs: no branch to
+    mispredict). ``run`` is the index of the run of equal times before row ``lo``;
+    returns the last. Indices are unsigned where they can be (no wraparound code)."""
+    time, payer, payee, amount, kind, _, route = led
+    is_gov, _, _, is_wasted, codes, kind_slot, status = c
+    bufs, n_in, kb, kc, disc, gov_out = s[0], s[1], s[2], s[3], s[4], s[5]
+    demander, government, payout = codes[C_DEMANDER], codes[C_GOVERNMENT], codes[C_PAYOUT]
+    n_out = n_rec = n_wasted = n_payout = _U0
+    prev = time[lo - 1] if lo > 0 else np.nan
+    start = np.uint64(lo)
+    for i in range(start, np.uint64(hi)):
+        j = i - start
+        run += time[i] != prev
+        prev = time[i]
+        d = disc[j] = factors[run]
+        a, p, q, k, r = amount[i], payer[i], payee[i], kind[i], route[i]
+        g = gov_out[j] = a * _sign(is_gov[p], is_gov[q])
+        bufs[RU_OUTLAY, n_out] = a
+        n_out += np.uint64(is_gov[p])
+        bufs[RU_RECOVERIES, n_rec] = a
+        n_rec += np.uint64(is_gov[q])
+        bufs[RU_GOV_NPV, j] = g * d
+        bufs[RU_WASTED, n_wasted] = g
+        n_wasted += np.uint64(r >= 0 and is_wasted[status[rep, r]])
+        dem_out = a * _sign(p == demander, q == demander)
+        bufs[RU_DEM_OUT, j] = dem_out
+        bufs[RU_DEM_NPV, j] = dem_out * d
+        bufs[RU_GUARANTEE, n_payout] = a
+        n_payout += np.uint64((k == payout) & (p == government))
+        slot = kind_slot[k]
+        kb[slot, kc[slot]] = a
+        kc[slot] += _U1
+    n_in[RU_OUTLAY], n_in[RU_RECOVERIES] = n_out, n_rec
+    n_in[RU_WASTED], n_in[RU_GUARANTEE] = n_wasted, n_payout
+    n_in[RU_GOV_NPV] = n_in[RU_DEM_OUT] = n_in[RU_DEM_NPV] = hi - lo
+    return run
 
 
 @njit(cache=True)
-def _route_sums(
-    rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts, moves
-):  # pragma: no cover
-    """Per-route bincount sums, the challenge flows, and net cash by party; the rows
-    where the solver's cash moves on a route go to ``moves`` (their count returned).
-
-    ``c``: is_gov, route_kind, first_route (challenge -1 -> -1), is_wasted, and the
-    codes of solver, demander, government, matching, guarantee_payout, gov_lp and
-    social_lp. ``counts``: rows on a route, rows paid by gov_lp, by social_lp.
-    """
-    _, payer, payee, amount, kind, challenge, route = led
-    is_gov, route_kind, first_route, _, codes = c
-    solver, demander, government, matching = codes[0], codes[1], codes[2], codes[3]
-    n_moves = 0
-    for i in range(lo, hi):
-        a = amount[i]
-        r = route[i]
-        net[rep, payee[i]] += a
-        g = a * (_one(is_gov[payer[i]]) - _one(is_gov[payee[i]]))
-        gov_out[i - lo] = g
-        dem = a * (_one(payee[i] == demander) - _one(payer[i] == demander))
-        if payer[i] == codes[5]:
-            counts[rep, 1] += 1
-        elif payer[i] == codes[6]:
-            counts[rep, 2] += 1
+def _route_pass(rep, lo, hi, led, c, s, o):  # pragma: no cover - compiled
+    """Replication ``rep``'s per-route bincount sums, net cash by party (received and
+    paid apart, as two bincounts) and LP payers; the rows where the solver's cash moves
+    are kept per route (time, the solver's net outflow) for :func:`_route_peaks`.
+    A value that belongs to no route column goes to the spare last column of ``acc``
+    (a choice of column is a conditional move, not a branch), and ``s[11]`` counts the
+    rows of each kind on a route."""
+    time, payer, payee, amount, kind, challenge, route = led
+    _, route_col, first_route, _, codes, _, _ = c
+    disc, gov_out, mt, mf, mc, received, paid = s[4], s[5], s[6], s[7], s[8], s[9], s[10]
+    on_route, acc, counts = s[11], s[12], o[6]
+    solver, demander, government = codes[C_SOLVER], codes[C_DEMANDER], codes[C_GOVERNMENT]
+    start, n_matching = np.uint64(lo), _U0
+    for i in range(start, np.uint64(hi)):
+        a, p, q, k, r = amount[i], payer[i], payee[i], kind[i], route[i]
+        received[q] += a
+        paid[p] += a
+        d, g = disc[i - start], gov_out[i - start]
+        dem = a * _sign(q == demander, p == demander)
+        counts[rep, 1] += p == codes[C_GOV_LP]
+        counts[rep, 2] += p == codes[C_SOCIAL_LP]
         if r >= 0:
+            u = np.uint64(r)
             counts[rep, 0] += 1
-            sol = a * (_one(payee[i] == solver) - _one(payer[i] == solver))
-            k = route_kind[kind[i]]
-            if k >= 0:
-                rt[k, rep, r] += a
-                flags[k] = True
-            if payer[i] == government and kind[i] == matching:
-                rt[RC_MATCHING, rep, r] += a
-                flags[RC_MATCHING] = True
-            rt[RC_NET, rep, r] += sol
-            rt[RC_NPV, rep, r] += sol * disc[i]
-            flags[RC_NET] = True
-            slot = r
-            if sol != 0.0:
-                moves[n_moves] = i
-                n_moves += 1
+            on_route[k] += _U1
+            sol = a * _sign(q == solver, p == solver)
+            acc[u, route_col[k]] += a
+            matching = (p == government) & (k == codes[C_MATCHING])
+            acc[u, _MATCHING_COL[np.uint64(matching)]] += a
+            n_matching += np.uint64(matching)
+            acc[u, RC_NET] += sol
+            acc[u, RC_NPV] += sol * d
+            mt[u, mc[u]] = time[i]
+            mf[u, mc[u]] = -sol
+            mc[u] += np.uint64(sol != 0.0)
+            acc[u, RC_GOV_COST] += g
+            acc[u, RC_DEM_NPV] += dem * d
         else:
-            slot = first_route[challenge[i]]
-        if slot >= 0:
-            rt[RC_GOV_COST, rep, slot] += g
-            rt[RC_DEM_NPV, rep, slot] += dem * disc[i]
-    return n_moves
-
-
-@njit(cache=True)
-def _net_paid(rep, lo, hi, payer, amount, net):  # pragma: no cover - compiled
-    """Net cash = received (already in ``net``) - paid, as two bincounts subtract."""
-    paid = np.zeros(net.shape[1])
-    for i in range(lo, hi):
-        paid[payer[i]] += amount[i]
-    for p in range(net.shape[1]):
-        net[rep, p] -= paid[p]
+            first = first_route[challenge[i]]
+            if first >= 0:
+                acc[first, RC_GOV_COST] += g
+                acc[first, RC_DEM_NPV] += dem * d
+    on_route[-1] += n_matching
 
 
 @njit(cache=True)
 def _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure):  # pragma: no cover
-    """Peak exposure (same-time flows netted first) and the exposure path."""
-    have = False
-    cum = 0.0
+    """Peak exposure (same-time flows netted first) and the exposure path. A running
+    sum starts at -0.0, which adds to its first value without changing a bit."""
+    cum = path = -0.0
+    group = 0.0
     top = -np.inf
-    i = lo
-    while i < hi:
+    at = 0
+    prev = time[lo] if hi > lo else 0.0
+    for i in range(lo, hi):
         t = time[i]
-        g = 0.0
-        while i < hi and time[i] == t:
-            g += gov_out[i - lo]
-            i += 1
-        cum = cum + g if have else g
-        have = True
+        while at < grid.size and not t <= grid[at]:
+            exposure[rep, at] = path if i > lo else 0.0
+            at += 1
+        new = t != prev
+        prev = t
+        flushed = cum + group
+        cum = flushed if new else cum
+        top = max(top, flushed) if new else top
+        g = gov_out[i - lo]
+        group = (0.0 if new else group) + g
+        path += g
+    if hi > lo:
+        cum += group
         top = max(top, cum)
-    ru[rep, RU_PEAK] = top if have and top > 0.0 else 0.0
-    c = 0.0
-    k = lo
-    for j in range(grid.size):
-        while k < hi and time[k] <= grid[j]:
-            c = c + gov_out[k - lo] if k > lo else gov_out[0]
-            k += 1
-        exposure[rep, j] = c
+    ru[rep, RU_PEAK] = top if top > 0.0 else 0.0
+    for j in range(at, grid.size):
+        exposure[rep, j] = path if hi > lo else 0.0
 
 
 @njit(cache=True)
-def _route_peaks(rep, moves, n_moves, led, solver, start, tbuf, fbuf, rt):  # pragma: no cover
+def _route_peaks(mt, mf, mc, stack, acc):  # pragma: no cover - compiled
     """Each route's peak funding gap (max cumulative net outflow of the solver), from
-    the rows where the solver's cash moves, sorted by route (stably: then by time)."""
-    time, payer, payee, amount, _, _, route = led
-    n_routes = start.size - 1
-    start[:] = 0
-    for m in range(n_moves):
-        start[route[moves[m]] + 1] += 1
-    for r in range(n_routes):
-        start[r + 1] += start[r]
-    fill = start[:n_routes].copy()
-    for m in range(n_moves):
-        i = moves[m]
-        at = fill[route[i]]
-        tbuf[at] = time[i]
-        fbuf[at] = -(amount[i] * (_one(payee[i] == solver) - _one(payer[i] == solver)))
-        fill[route[i]] += 1
+    the rows where the solver's cash moves, by route (then by time)."""
     have = False
     cum = 0.0
-    for r in range(n_routes):
-        s, e = start[r], start[r + 1]
-        if s == e:
+    for r in range(mc.size):
+        e = np.int64(mc[r])
+        if e == 0:
             continue
         offset = cum if have else 0.0
         top = -np.inf
-        p = s
+        p = 0
         while p < e:
             q = p + 1
-            while q < e and tbuf[q] == tbuf[p]:
+            while q < e and mt[r, q] == mt[r, p]:
                 q += 1
-            g = fbuf[p] + _pairwise(fbuf, p + 1, q - p - 1) if q - p > 1 else fbuf[p]
+            g = mf[r, p] + _pairwise(mf[r], p + 1, q - p - 1, stack) if q - p > 1 else mf[r, p]
             cum = cum + g if have else g
             have = True
             top = max(top, cum - offset)
             p = q
-        rt[RC_PEAK, rep, r] = top if top > 0.0 else 0.0
+        acc[r, RC_PEAK] = top if top > 0.0 else 0.0
 
 
 @njit(cache=True)
-def _kind_sums(kind, amount, lo, hi, buf, start, out):  # pragma: no cover - compiled
-    """Per kind ``k``, ``amount[kind == k].sum()`` over rows ``lo:hi`` into ``out``."""
-    n_kinds = out.size
-    start[:] = 0
-    for i in range(lo, hi):
-        start[kind[i] + 1] += 1
-    for k in range(n_kinds):
-        start[k + 1] += start[k]
-    fill = start[:n_kinds].copy()
-    for i in range(lo, hi):
-        buf[fill[kind[i]]] = amount[i]
-        fill[kind[i]] += 1
-    for k in range(n_kinds):
-        out[k] = 0.0 + _pairwise(buf, start[k], start[k + 1] - start[k])
-
-
-@njit(cache=True)
-def _run_sums(rep, lo, hi, led, disc, gov_out, status, c, bufs, ru):  # pragma: no cover
-    """The replication's pairwise sums: outlay, recoveries, NPVs, waste, payouts.
-
-    One pass puts each sum's values in its row of ``bufs`` (the ``RU_*`` row;
-    ``RU_PEAK``'s unused), then each row is summed as NumPy sums it.
-    """
-    _, payer, payee, amount, kind, _, route = led
-    is_gov, _, _, is_wasted, codes = c
-    demander, government, payout = codes[1], codes[2], codes[4]
-    n_out = n_rec = n_wasted = n_payout = 0
-    for i in range(lo, hi):
-        a = amount[i]
-        j = i - lo
-        g = gov_out[j]
-        if is_gov[payer[i]]:
-            bufs[RU_OUTLAY, n_out] = a
-            n_out += 1
-        if is_gov[payee[i]]:
-            bufs[RU_RECOVERIES, n_rec] = a
-            n_rec += 1
-        bufs[RU_GOV_NPV, j] = g * disc[i]
-        if route[i] >= 0 and is_wasted[status[rep, route[i]]]:
-            bufs[RU_WASTED, n_wasted] = g
-            n_wasted += 1
-        dem_out = a * (_one(payer[i] == demander) - _one(payee[i] == demander))
-        bufs[RU_DEM_OUT, j] = dem_out
-        bufs[RU_DEM_NPV, j] = dem_out * disc[i]
-        if kind[i] == payout and payer[i] == government:
-            bufs[RU_GUARANTEE, n_payout] = a
-            n_payout += 1
-    m = hi - lo
-    sizes = (n_out, n_rec, m, 0, n_wasted, m, m, n_payout)
+def _finish(rep, s, o, stack):  # pragma: no cover - compiled
+    """Replication ``rep``'s pairwise sums, net cash and route peaks from the passes'
+    buffers, and its route columns from ``acc``; all are then emptied for the next."""
+    bufs, n_in, kb, kc, _, _, mt, mf, mc, received, paid, _, acc = s
+    rt, ru, kinds, net, _, _, _ = o
+    for p in range(received.size):
+        net[rep, p] = received[p] - paid[p]
+    for k in range(kinds.shape[1]):
+        kinds[rep, k] = 0.0 + _pairwise(kb[k], 0, np.int64(kc[k]), stack)
     for k in range(N_RU):
         if k != RU_PEAK:
-            ru[rep, k] = 0.0 + _pairwise(bufs[k], 0, sizes[k])
+            ru[rep, k] = 0.0 + _pairwise(bufs[k], 0, n_in[k], stack)
+    _route_peaks(mt, mf, mc, stack, acc)
+    for r in range(acc.shape[0]):
+        for k in range(N_RC):
+            rt[k, rep, r] = acc[r, k]
+    acc[:] = 0.0
+    n_in[:] = 0
+    kc[:] = 0
+    mc[:] = 0
+    received[:] = 0.0
+    paid[:] = 0.0
 
 
 @njit(cache=True)
-def measure_rows(
-    led,
-    offsets,
-    factors,
-    status,
-    grid,
-    is_gov,
-    route_kind,
-    first_route,
-    is_wasted,
-    codes,
-    n_kinds,
-    n_parties,
-):  # pragma: no cover - compiled
+def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma: no cover
     """Every replication's sums, one replication after the other.
 
-    ``factors`` are the discount factors of the times, one per run of equal times
-    (NumPy's ``power``, computed outside). Returns ``(rt, ru, kinds, net, exposure,
-    flags, counts)``: the ``RC_*`` columns per (replication, route), per replication
-    the ``RU_*`` columns, the totals of every kind of payment, net cash by party and
+    ``led`` holds the ledger's columns (party and kind codes as ``uint8``);
+    ``factors`` the discount factors of :func:`run_times` (NumPy's ``power``, computed
+    outside); ``c`` is ``(is_gov, route_col, first_route, is_wasted, codes, kind_slot,
+    status)``: per party code whether it is the government's, per kind its route
+    column or ``N_RC`` (``uint64``), per challenge its first route (-1 and a last -1
+    for rows of no challenge), per route status whether its outlay is wasted, the
+    ``C_*`` codes, per kind its column of ``kinds`` or ``n_slots`` (``uint64``), and
+    the (n, R) route statuses. Returns ``(rt, ru, kinds, net, exposure, flags,
+    counts)``: the ``RC_*`` columns per (replication, route), per replication the
+    ``RU_*`` columns, the totals of the kinds of ``kind_slot``, net cash by party and
     the exposure path; ``flags[k]`` says that some row of the block is on a route for
-    route column ``k`` (kinds, matching, any row); ``counts`` as :func:`_route_sums`'s.
+    route column ``k`` (kinds, matching, any row); ``counts``: rows on a route, rows
+    paid by gov_lp, by social_lp.
     """
-    time, payer, _, amount, kind, _, _ = led
     n = offsets.size - 1
-    n_routes = status.shape[1]
+    route_col, n_routes = c[1], c[6].shape[1]
     longest = 1
     for rep in range(n):
         longest = max(longest, offsets[rep + 1] - offsets[rep])
-    buf, gov_out = np.empty(longest), np.empty(longest)
-    bufs = np.empty((N_RU, longest))
-    tbuf, fbuf = np.empty(longest), np.empty(longest)
-    moves = np.empty(longest, dtype=np.int64)
-    rt = np.zeros((N_RC, n, n_routes))
-    ru = np.zeros((n, N_RU))
-    kinds = np.zeros((n, n_kinds))
-    net = np.zeros((n, n_parties))
-    exposure = np.zeros((n, grid.size))
-    flags = np.zeros(N_RC, dtype=np.bool_)
-    counts = np.zeros((n, 3), dtype=np.int64)
-    disc = _expand(time, factors)
-    start_k = np.zeros(n_kinds + 1, dtype=np.int64)
-    start_r = np.zeros(n_routes + 1, dtype=np.int64)
-    c = (is_gov, route_kind, first_route, is_wasted, codes)
+    s = (
+        np.empty((N_RU, longest)),
+        np.zeros(N_RU, dtype=np.int64),
+        np.empty((n_slots + 1, longest)),
+        np.zeros(n_slots + 1, dtype=np.uint64),
+        np.empty(longest),
+        np.empty(longest),
+        np.empty((n_routes, longest)),
+        np.empty((n_routes, longest)),
+        np.zeros(n_routes, dtype=np.uint64),
+        np.zeros(n_parties),
+        np.zeros(n_parties),
+        np.zeros(route_col.size + 1, dtype=np.uint64),
+        np.zeros((n_routes, N_RC + 1)),  # the last column: sums of no route column
+    )
+    o = (
+        np.zeros((N_RC, n, n_routes)),
+        np.zeros((n, N_RU)),
+        np.zeros((n, n_slots)),
+        np.zeros((n, n_parties)),
+        np.zeros((n, grid.size)),
+        np.zeros(N_RC, dtype=np.bool_),
+        np.zeros((n, 3), dtype=np.int64),
+    )
+    stack = _stack()
+    run = -1
     for rep in range(n):
         lo, hi = offsets[rep], offsets[rep + 1]
-        n_moves = _route_sums(rep, lo, hi, led, disc, gov_out, c, rt, net, flags, counts, moves)
-        _net_paid(rep, lo, hi, payer, amount, net)
-        _kind_sums(kind, amount, lo, hi, buf, start_k, kinds[rep])
-        _run_sums(rep, lo, hi, led, disc, gov_out, status, c, bufs, ru)
-        _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure)
-        _route_peaks(rep, moves, n_moves, led, codes[0], start_r, tbuf, fbuf, rt)
-    return rt, ru, kinds, net, exposure, flags, counts
+        run = _run_pass(rep, lo, hi, run, led, factors, c, s)
+        _route_pass(rep, lo, hi, led, c, s, o)
+        _gov_paths(rep, lo, hi, led[0], s[5], grid, o[1], o[4])
+        _finish(rep, s, o, stack)
+    _flags(route_col, s[11], o[5])
+    return o
+
+
+@njit(cache=True)
+def _flags(route_col, on_route, flags):  # pragma: no cover - compiled
+    """Which route columns some row of the block is on a route for: a kind's, matching's
+    (``on_route[-1]`` counts its rows), any row's (``RC_NET``)."""
+    for k in range(route_col.size):
+        if on_route[k] > 0:
+            flags[RC_NET] = True
+            if route_col[k] < N_RC:
+                flags[route_col[k]] = True
+    flags[RC_MATCHING] = on_route[-1] > 0

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, K, P
+from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, K, Ledger, P
 from fundflow.engine.outcome import FINANCING, NOT_STARTED, SUCCEEDED, BlockOutcome
 from fundflow.engine.plan import EnginePlan
 from fundflow.results._block_routes import (
@@ -139,32 +139,33 @@ def _compiled_sums(
     plan: EnginePlan, block: BlockOutcome, grid: np.ndarray
 ) -> tuple[dict[str, np.ndarray], _Sums] | None:
     """The routes table and the sums from the compiled loops; None where they do not
-    apply (numba missing, a replication's rows or the grid out of time order)."""
+    apply (numba missing, a replication's rows or the grid out of time order, a party
+    or kind code out of range)."""
     kernels = _kernels()
-    led = block.ledger
-    offsets = np.asarray(block.offsets, dtype=np.int64)
-    if kernels is None or np.any(np.diff(grid) < 0) or not kernels.in_time_order(led.time, offsets):
+    if kernels is None or np.any(np.diff(grid) < 0):
         return None
-    route_kind = np.full(len(KINDS), -1, dtype=np.int64)
+    led = block.ledger
+    columns = _unsigned_codes(led)
+    in_order, times = kernels.run_times(led.time, np.asarray(block.offsets, dtype=np.int64))
+    if columns is None or not in_order:
+        return None
+    route_col = np.full(len(KINDS), kernels.N_RC, dtype=np.uint64)  # N_RC: none
     for j, kind in enumerate(ROUTE_KINDS.values()):
-        route_kind[K[kind]] = j
+        route_col[K[kind]] = j
+    kind_slot = np.full(len(KINDS), len(_RUN_KINDS), dtype=np.uint64)  # the last: unused
+    kind_slot[[K[k] for k in _RUN_KINDS]] = np.arange(len(_RUN_KINDS))
     codes = [P["solver"], P["demander"], P["government"], K["matching"], K["guarantee_payout"]]
     codes += [P["gov_lp"], P["social_lp"]]
-    # the discount factors of each run of equal times (ledgers repeat times a lot)
-    new = np.ones(len(led), dtype=bool)
-    np.not_equal(led.time[1:], led.time[:-1], out=new[1:])
+    first_route = np.append(plan.layout.first_route, -1).astype(np.int64)
+    lookup = (_IS_GOV, route_col, first_route, _IS_WASTED, np.array(codes, dtype=np.int64))
     rt, ru, kinds, net, exposure, flags, counts = kernels.measure_rows(
-        tuple(getattr(led, c) for c in COLUMNS),
-        offsets,
-        np.power(1.0 + plan.scenario.discount_rate, -led.time[new]),
-        block.status,
+        columns,
+        np.asarray(block.offsets, dtype=np.int64),
+        # the discount factors of each run of equal times (ledgers repeat times a lot)
+        np.power(1.0 + plan.scenario.discount_rate, -times),
         grid,
-        _IS_GOV,
-        route_kind,
-        np.append(plan.layout.first_route, -1).astype(np.int64),
-        _IS_WASTED,
-        np.array(codes, dtype=np.int64),
-        len(KINDS),
+        (*lookup, kind_slot, block.status),
+        len(_RUN_KINDS),
         _N_PARTIES,
     )
     routes = _compiled_routes(block, rt, flags, counts[:, 0] > 0, kernels)
@@ -177,12 +178,28 @@ def _compiled_sums(
         dem_out=ru[:, kernels.RU_DEM_OUT],
         dem_npv=ru[:, kernels.RU_DEM_NPV],
         guarantee=ru[:, kernels.RU_GUARANTEE],
-        kinds={k: kinds[:, K[k]] for k in _RUN_KINDS},
+        kinds={k: kinds[:, j] for j, k in enumerate(_RUN_KINDS)},
         net=net,
         exposure=exposure,
         lp_payers=counts[:, 1:] > 0,
     )
     return routes, sums
+
+
+def _unsigned_codes(led: Ledger) -> tuple[np.ndarray, ...] | None:
+    """The ledger's columns for the compiled loops, party and kind codes as ``uint8``
+    (indices that need no check for a negative value); None where a code is out of
+    its range (the NumPy path then handles the ledger)."""
+    columns = []
+    for name in COLUMNS:
+        col = getattr(led, name)
+        if col.dtype == np.int8:
+            size = len(KINDS) if name == "kind" else _N_PARTIES
+            if col.size and (col.min() < 0 or col.max() >= size):
+                return None
+            col = col.view(np.uint8)
+        columns.append(col)
+    return tuple(columns)
 
 
 def _compiled_routes(
