@@ -7,9 +7,11 @@ of a few lines reads a dozen arrays, these atomics took about 40% of the time.
 
 ``borrow(x)`` returns ``x`` (an array, or a tuple whose arrays are replaced) with its
 memory-manager pointer set to NULL, as numba gives arrays that view foreign memory
-(``numba.carray``): reference counts on it are skipped. A borrowed array does not
-keep its memory alive, so the caller must keep the owning array alive (referenced
-by a live variable) for as long as any borrowed view of it is used.
+(``numba.carray``): reference counts on it are skipped. A StructRef is returned as a
+:class:`BorrowedRef` on the same payload, a type whose data model holds a plain
+pointer, so that numba emits no reference counting for it at all. Neither keeps its
+memory alive: the caller must keep the owner alive (referenced by a live variable)
+for as long as anything borrowed from it is used.
 """
 
 from __future__ import annotations
@@ -18,12 +20,37 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from numba.core import cgutils, types
+from numba.core.datamodel import models, register_default
+from numba.experimental import structref
 from numba.extending import intrinsic
 
-__all__ = ["borrow"]
+__all__ = ["BorrowedRef", "borrow"]
+
+
+class BorrowedRef(types.StructRef):
+    """A StructRef held without a reference: the same fields, read and written as
+    the owner's, and no reference counting when it is passed or read."""
+
+
+@register_default(BorrowedRef)
+class _BorrowedRefModel(models.StructModel):
+    """The StructRef's one member, its memory-manager pointer, as a plain pointer."""
+
+    def __init__(self, dmm: Any, fe_type: Any) -> None:
+        super().__init__(dmm, fe_type, [("meminfo", types.voidptr)])
+
+
+structref.define_attributes(BorrowedRef)
+
+
+def _borrowed_type(typ: Any) -> Any:
+    if isinstance(typ, types.StructRef) and not isinstance(typ, BorrowedRef):
+        return BorrowedRef(typ.field_dict.items())
+    return typ
 
 
 def _borrow_value(context: Any, builder: Any, typ: Any, value: Any) -> Any:
+    # a StructRef's value is the same {i8*} struct as its borrowed type's
     if isinstance(typ, types.Array):
         ary = context.make_array(typ)(context, builder, value=value)
         ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
@@ -45,7 +72,7 @@ def _borrow(typingctx: Any, x: types.Type) -> Any:
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         return _borrow_value(context, builder, signature.args[0], args[0])
 
-    return x(x), codegen
+    return _borrowed_type(x)(x), codegen
 
 
 #: ``borrow(x)``: for compiled code only (an array or a tuple in, the same type out).

@@ -245,7 +245,8 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
     total_delay, loans_outstanding, fund_investments) and returns the stacked
     ledger's columns (in the ledger's dtypes, with room to spare), its number of
     rows and an error code (0: none)."""
-    p = plan_ref(flat)
+    plan = plan_ref(flat)
+    p = borrow(plan)  # plan stays referenced (and alive) until the _keep below
     xs, values = draws
     n, n_r = xs.shape[0], xs.shape[1]
     n_c, n_p = p.cfl.shape[0], p.ph.shape[2] - 1
@@ -261,7 +262,7 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
             run_one(s, p)
         bad = s.si[BAD]
         if bad:
-            _keep(owned)
+            _keep((owned, plan))
             return cols, 0, bad
         m = s.si[LN]
         if total + m > cols[0].shape[0]:  # room for the block at the rows seen so far
@@ -270,7 +271,7 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
         total += m
         offsets[i + 1] = total
         _facts(s, i, per_route, per_run)
-    _keep(owned)  # the state's arrays live until here: s holds borrowed views
+    _keep((owned, plan))  # they live until here: s and p are borrowed from them
     return cols, total, 0
 
 

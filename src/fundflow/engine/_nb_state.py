@@ -120,8 +120,9 @@ structref.define_proxy(State, _StateType, _STATE_FIELDS)
 @njit(cache=True)
 def new_state(n_routes: int, n_ch: int, n_phases: int, horizon: float, fee_years: int,
               ledger_cap: int) -> tuple[tuple, State]:  # fmt: skip
-    """The state's arrays (the owner, to keep alive) and a :class:`State` of borrowed
-    views of them (:mod:`fundflow.engine._nb_borrow`: no reference counting)."""
+    """The owner (the state's arrays and a :class:`State` of borrowed views of them),
+    to keep alive while the state is used, and the state borrowed from it
+    (:mod:`fundflow.engine._nb_borrow`: no reference counting)."""
     r = n_routes
     years = int(horizon) + 2
     heap = r * (n_phases + 12) + 16
@@ -134,7 +135,8 @@ def new_state(n_routes: int, n_ch: int, n_phases: int, horizon: float, fee_years
         z((years, 2 * r + 1), np.int64), z(n_ch), z((n_ch, 2), np.int64),
         z((dues, 2)), z((dues, 5), np.int64), z((3, n_calls, 2)), z((1, 1)), z(1),
     )  # fmt: skip
-    return owned, State(*borrow(owned))
+    state = State(*borrow(owned))
+    return (owned, state), borrow(state)
 
 
 @njit(cache=True)
