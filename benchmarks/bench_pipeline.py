@@ -6,7 +6,8 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_pipeline.py --quick     # 500 runs, 1 repeat
 
 In one process, with a CPU-time clock, every timing interleaved in each repeat so that
-the machine's load hits all alike (medians of the repeats are printed):
+the machine's load hits all alike (medians of the repeats are printed, and each ratio
+is the median of the repeats' own ratios):
 
 a. on ``configs/open_competition.yaml`` (30 challenges, 44 routes): ``simulate(...,
    workers=1)`` with ``engine="compiled"`` and with ``engine="simpy"`` (draws, engine,
@@ -161,15 +162,23 @@ def main() -> None:
             seconds, outs[name] = cpu(fn)
             times[name].append(seconds / runs.get(name, args.runs) * 1e6)
     us = {k: statistics.median(v) for k, v in times.items()}
+
+    def ratio(a: str, b: str) -> str:
+        """The median of the repeats' ratios a / b (each measured seconds apart, so
+        that the machine's speed, which drifts under shared load, cancels), and
+        their range."""
+        r = [x / y for x, y in zip(times[a], times[b], strict=True)]
+        return f"{statistics.median(r):6.1f}x  [{min(r):.1f} .. {max(r):.1f}]"
+
     print("\na. configs/open_competition.yaml, microseconds of CPU per replication")
     for name in ("compiled", "simpy", "draws"):
         print(f"   {name:<10} {us[name]:9.1f}   [{min(times[name]):.1f} .. {max(times[name]):.1f}]")
-    print(f"   SimPy / compiled   {us['simpy'] / us['compiled']:6.1f}x   (goal >= 30)")
-    print(f"   compiled / draws   {us['compiled'] / us['draws']:6.1f}x   (goal <= 5)")
+    print(f"   SimPy / compiled   {ratio('simpy', 'compiled')}   (goal >= 30)")
+    print(f"   compiled / draws   {ratio('compiled', 'draws')}   (goal <= 5)")
     print("\nb. 100 one-route challenges, microseconds of CPU per replication")
     for name in ("lean compiled", "lean simpy"):
         print(f"   {name:<14} {us[name]:9.1f}")
-    print(f"   lean SimPy / compiled {us['lean simpy'] / us['lean compiled']:6.1f}x   (goal >= 10)")
+    print(f"   lean SimPy / compiled {ratio('lean simpy', 'lean compiled')}   (goal >= 10)")
     res = outs["lean compiled"]
     mean = float(res.runs["gov_gross_outlay"].mean())
     print(f"   mean government outlay: fundflow {mean:.3f}, lean model {outs['lean simpy']:.3f}")
