@@ -8,7 +8,7 @@ Run from the repository root (Linux, with ``perf`` installed)::
 numba's machine code has no symbols that ``perf`` can read. This script compiles the
 kernels afresh into a temporary cache folder (a cached library keeps no symbol table;
 the compile takes one to three minutes), then writes the addresses of every function
-of the compiled library to ``/tmp/perf-<pid>.map``, the file in which ``perf report``
+of the compiled library to ``perf-<pid>.map`` in ``/tmp``, the file in which ``perf report``
 looks up code generated at run time. It then re-runs itself under ``perf record`` (or,
 with ``--child``, just runs the block ``--repeat`` times) and prints each function's
 share of the samples taken in compiled code. Functions that LLVM inlined into their
@@ -50,7 +50,7 @@ def _symbols(dispatcher: Any) -> dict[int, str]:
 
 def _write_map(symbols: dict[int, str]) -> str:
     rows = sorted(symbols.items())
-    path = f"/tmp/perf-{os.getpid()}.map"  # where perf looks for run-time symbols
+    path = os.path.join("/tmp", f"perf-{os.getpid()}.map")  # perf's fixed place for them
     with open(path, "w") as f:
         for k, (address, name) in enumerate(rows):
             size = rows[k + 1][0] - address if k + 1 < len(rows) else 4096
