@@ -82,9 +82,10 @@ from fundflow.engine._nb_state import (
     WAIT,
     State,
     add,
+    hold,
     new_state,
-    pop,
     push,
+    release,
     reset,
 )
 from fundflow.engine.ledger import K, P
@@ -180,9 +181,10 @@ def run_one(s: State, p: FlatPlan) -> None:
         if t >= horizon:  # SimPy stops at its URGENT until-event at the horizon
             break
         kind, a = s.hi[0, HTY], s.hi[0, HA]
-        pop(s)
+        hold(s)  # the event's first push takes its slot in the heap
         s.sf[NOW] = t
         _dispatch(s, p, kind, a)
+        release(s)
     s.sf[NOW] = horizon
     if p.fund_on and not s.si[F_WOUND] and p.f_end <= horizon + 1e-9:
         wind_up(s, p)

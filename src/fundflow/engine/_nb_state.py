@@ -24,7 +24,8 @@ N_SF = 6
 # scalar integers (si)
 EID, HN, LN, OVF, DELAYED, QH, QT, ND, BYEAR, TYEAR = range(10)
 F_FEE_K, F_GOV_EXITED, F_NGOV, F_NSOC, F_NPEND, F_INVESTMENTS, F_WOUND, BAD = range(10, 18)
-N_SI = 18
+HELD = 18  # 1 while the event at the heap's root is being handled (see push)
+N_SI = 19
 
 URGENT, NORMAL = 0, 1
 _PRIO = np.int64(1) << np.int64(52)
@@ -160,16 +161,22 @@ def reset(s: State) -> None:
 def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
     """Schedule an event ``delay`` from now with the next event id.
 
-    The new event's slot moves up while its parent comes later (a hole is sifted;
-    the heap ends as the one swapping elements would give)."""
+    While the event at the root is being handled (``HELD``), the first new event
+    takes its place and moves down (one sift instead of a pop and a push); otherwise
+    the new event's slot moves up while its parent comes later. Either way a hole
+    is sifted, and events leave the heap in the same order: keys are unique."""
     si, hf, hi = s.si, s.hf, s.hi
-    n = si[HN]
-    if n >= hf.shape[0]:
-        si[BAD] = 1  # the queue bound was wrong: the caller raises
-        return
     si[EID] += 1
     t = s.sf[NOW] + delay
     key = priority * _PRIO + si[EID]
+    n = si[HN]
+    if si[HELD]:
+        si[HELD] = 0
+        _sift_down(hf, hi, n, t, key, kind, arg)
+        return
+    if n >= hf.shape[0]:
+        si[BAD] = 1  # the queue bound was wrong: the caller raises
+        return
     si[HN] = n + 1
     while n > 0:
         parent = (n - 1) >> 1
@@ -184,15 +191,35 @@ def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
 
 
 @njit(cache=True)
+def hold(s: State) -> None:
+    """Mark the root as the event being handled: the first :func:`push` replaces it,
+    and :func:`release` removes it if nothing was pushed."""
+    s.si[HELD] = 1
+
+
+@njit(cache=True)
+def release(s: State) -> None:
+    """The handled event leaves the heap, unless a :func:`push` replaced it."""
+    if s.si[HELD]:
+        s.si[HELD] = 0
+        pop(s)
+
+
+@njit(cache=True)
 def pop(s: State) -> None:
     """Remove the first event (read it at index 0 first): the last event fills the
     hole at the root, sifted down past earlier children."""
     si, hf, hi = s.si, s.hf, s.hi
     n = si[HN] - 1
     si[HN] = n
-    if n == 0:
-        return
-    t, key, kind, arg = hf[n], hi[n, HK], hi[n, HTY], hi[n, HA]
+    if n > 0:
+        _sift_down(hf, hi, n, hf[n], hi[n, HK], hi[n, HTY], hi[n, HA])
+
+
+@njit(cache=True)
+def _sift_down(hf, hi, n, t, key, kind, arg) -> None:  # type: ignore[no-untyped-def]
+    """Put the event ``(t, key, kind, arg)`` at the root of the heap's first ``n``
+    slots, moving the hole down past children that come earlier."""
     i = 0
     while True:
         child = 2 * i + 1
