@@ -36,10 +36,11 @@ KERNEL_MODULES: tuple[str, ...] = (
     "fundflow.results._block_kernels",
 )
 
-#: Every source the compiled loops are built from: the kernels and the modules whose
-#: constants they read.
+#: Every source the compiled loops are built from: the kernels, the modules whose
+#: constants they read, and ``_nb_borrow``'s intrinsic, compiled into its callers.
 SOURCES: tuple[str, ...] = (
     *KERNEL_MODULES,
+    "fundflow.engine._nb_borrow",
     "fundflow.engine.ledger",
     "fundflow.engine.outcome",
 )
