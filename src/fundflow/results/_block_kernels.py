@@ -30,6 +30,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from fundflow.engine._nb_borrow import borrow
+
 # Columns of the per-route output (its first axis).
 RC_KIND = 0  # six kinds' totals: columns 0..5, in block_measures' _ROUTE_KINDS order
 RC_MATCHING, RC_NET, RC_NPV, RC_PEAK, RC_GOV_COST, RC_DEM_NPV = range(6, 12)
@@ -309,7 +311,7 @@ def _route_peaks(mt, mf, mc, stack, acc):  # pragma: no cover - compiled
 def _finish(rep, s, o, stack):  # pragma: no cover - compiled
     """Replication ``rep``'s pairwise sums, net cash and route peaks from the passes'
     buffers, and its route columns from ``acc``; all are then emptied for the next."""
-    bufs, n_in, kb, kc, _, _, mt, mf, mc, received, paid, _, acc = s
+    bufs, n_in, kb, kc, _, _, mt, mf, mc, received, paid, _, acc = s[:13]
     rt, ru, kinds, net, _, _, _ = o
     for p in range(received.size):
         net[rep, p] = received[p] - paid[p]
@@ -367,6 +369,7 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
         np.zeros(n_parties),
         np.zeros(route_col.size + 1, dtype=np.uint64),
         np.zeros((n_routes, N_RC + 1)),  # the last column: sums of no route column
+        *_stack(),
     )
     o = (
         np.zeros((N_RC, n, n_routes)),
@@ -377,14 +380,17 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
         np.zeros(N_RC, dtype=np.bool_),
         np.zeros((n, 3), dtype=np.int64),
     )
-    stack = _stack()
+    # Borrowed views (no reference counts on each call): s and o stay referenced
+    # below, the arguments by the caller.
+    bl, bf, bg, bc, bs, bo = borrow((led, factors, grid, c, s, o))
+    stack = (bs[13], bs[14])
     run = -1
     for rep in range(n):
         lo, hi = offsets[rep], offsets[rep + 1]
-        run = _run_pass(rep, lo, hi, run, led, factors, c, s)
-        _route_pass(rep, lo, hi, led, c, s, o)
-        _gov_paths(rep, lo, hi, led[0], s[5], grid, o[1], o[4])
-        _finish(rep, s, o, stack)
+        run = _run_pass(rep, lo, hi, run, bl, bf, bc, bs)
+        _route_pass(rep, lo, hi, bl, bc, bs, bo)
+        _gov_paths(rep, lo, hi, bl[0], bs[5], bg, bo[1], bo[4])
+        _finish(rep, bs, bo, stack)
     _flags(route_col, s[11], o[5])
     return o
 
