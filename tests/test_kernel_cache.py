@@ -7,6 +7,7 @@ when it differs.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,20 @@ def test_the_digest_covers_every_kernel_module_and_the_codes_they_read() -> None
     kernels.discard("fundflow.engine.compiled")  # mentions cache=True in its docstring only
     assert kernels <= set(kernel_cache.KERNEL_MODULES)
     assert {"fundflow.engine.ledger", "fundflow.engine.outcome"} <= set(kernel_cache.SOURCES)
+
+
+def test_the_digest_covers_every_fundflow_module_a_kernel_module_imports() -> None:
+    """Whatever a kernel module imports from fundflow is compiled in (a function, an
+    intrinsic) or read as a constant, so an edit of it must change the digest."""
+    root = Path(kernel_cache.__file__).resolve().parents[1]
+    imported = set()
+    for name in kernel_cache.KERNEL_MODULES:
+        path = root.joinpath(*name.split(".")[1:]).with_suffix(".py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("fundflow."):
+                imported.add(node.module)
+    assert imported, "no fundflow import found: the test reads the wrong files"
+    # _nb_plan flattens an EnginePlan in Python; nothing of plan is compiled
+    python_side = {"fundflow.engine.plan"}
+    missing = imported - set(kernel_cache.SOURCES) - python_side
+    assert not missing, f"kernel modules import {missing}: add them to SOURCES"
