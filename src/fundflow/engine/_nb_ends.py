@@ -143,7 +143,7 @@ def end(s: State, p: FlatPlan, r: int, status: int, review: int) -> None:
     s.rf[r, END_TIME] = s.sf[NOW]
     s.ri[r, REVIEW] = review
     if p.cin[p.route_ch[r], C_SELECT] > 0 and status != ELIMINATED:
-        race_withdraw(s, p, s.x, r)
+        race_withdraw(s, p, r)
     if p.credit_on:
         credit_close(s, p, r, status == SUCCEEDED)
 

@@ -5,7 +5,6 @@ and the selection of a race (the rules of :mod:`fundflow.engine._state`,
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from fundflow.engine._nb_plan import (
@@ -200,7 +199,7 @@ def budget_tick(s: State, p: FlatPlan) -> None:
 
 
 @njit(cache=True)
-def race_done(s: State, p: FlatPlan, x: np.ndarray, r: int) -> None:
+def race_done(s: State, p: FlatPlan, r: int) -> None:
     """Route ``r`` passed the selection review or ended before it; once every racing
     route is heard, the passers are ranked by (priority, route) and told if kept."""
     ch = p.route_ch[r]
@@ -209,6 +208,7 @@ def race_done(s: State, p: FlatPlan, x: np.ndarray, r: int) -> None:
     if s.ci[ch, OUTSTANDING] != 0:
         return
     n = 0
+    x = s.x
     lo = p.cin[ch, C_FIRST]
     for y in range(lo, lo + p.cin[ch, C_SOLVERS]):  # insertion sort, routes ascending
         if not s.ri[y, PASSED]:
@@ -226,15 +226,15 @@ def race_done(s: State, p: FlatPlan, x: np.ndarray, r: int) -> None:
 
 
 @njit(cache=True)
-def race_report(s: State, p: FlatPlan, x: np.ndarray, r: int) -> None:
+def race_report(s: State, p: FlatPlan, r: int) -> None:
     s.ri[r, PASSED] = 1
-    race_done(s, p, x, r)
+    race_done(s, p, r)
 
 
 @njit(cache=True)
-def race_withdraw(s: State, p: FlatPlan, x: np.ndarray, r: int) -> None:
+def race_withdraw(s: State, p: FlatPlan, r: int) -> None:
     """A route ended before the selection: it no longer counts or takes a place."""
     if not s.ri[r, HEARD]:
-        race_done(s, p, x, r)
+        race_done(s, p, r)
     elif s.ci[p.route_ch[r], OUTSTANDING] > 0:
         s.ri[r, PASSED] = 0

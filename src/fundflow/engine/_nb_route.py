@@ -128,7 +128,7 @@ def on_phase(s: State, p: FlatPlan, r: int) -> None:
         return
     milestone(s, p, r, review)
     if review == p.cin[ch, C_SELECT]:
-        race_report(s, p, s.x, r)
+        race_report(s, p, r)
         return
     _next_phase(s, p, r)
 
