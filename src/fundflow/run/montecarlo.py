@@ -69,7 +69,9 @@ def _blocks(start: int, stop: int, size: int) -> list[range]:
 LARGEST_BLOCK = {"compiled": 1000, "simpy": 200}
 
 
-def _guided_blocks(start: int, stop: int, workers: int, largest: int = 200) -> list[range]:
+def _guided_blocks(
+    start: int, stop: int, workers: int, largest: int = LARGEST_BLOCK["simpy"]
+) -> list[range]:
     """Blocks for ``workers`` processes: up to ``largest`` replications, smaller at the end.
 
     With one process, blocks of ``largest`` (smaller if that gives fewer than four).
