@@ -269,7 +269,15 @@ SCENARIO = Key(
     children=(
         Key("name", "text", "shown in summaries and manifests", "unnamed scenario"),
         Key("money_unit", "text", "the unit of every amount", "CNY million"),
-        _num("horizon", 12.0, "years simulated; nothing happens at or after it", **_POS),
+        _num(
+            "horizon",
+            12.0,
+            "years simulated; nothing happens at or after it (at most 200: the engine "
+            "keeps a row per year)",
+            lo=0.0,
+            lo_open=True,
+            hi=200.0,
+        ),
         _num("discount_rate", 0.03, "for NPVs: `x / (1 + r)^t`", lo=-1.0, lo_open=True),
         _GOVERNMENT,
         _SOLVER,
