@@ -121,6 +121,23 @@ def test_a_corrupt_part_file_is_computed_again(tmp_path, in_memory) -> None:
     _same_result(result, in_memory)
 
 
+def test_resume_after_a_code_change_or_on_another_engine_is_refused(tmp_path, monkeypatch):
+    """A store written by other code (same version string) or by the other engine is
+    not resumed: its numbers may differ from what this run would compute."""
+    from fundflow.results import store as store_module
+
+    fundflow.simulate(CONFIG, 40, seed=7, store=tmp_path, chunk_size=20)
+    before = _manifest(tmp_path)
+    with pytest.raises(ConfigError, match=r"the engine \(compiled or simpy\) differs"):
+        fundflow.simulate(
+            CONFIG, 40, seed=7, store=tmp_path, chunk_size=20, resume=True, engine="simpy"
+        )
+    monkeypatch.setattr(store_module, "code_fingerprint", lambda: "0" * 64)
+    with pytest.raises(ConfigError, match=r"fundflow's code \(fingerprint of its sources\)"):
+        fundflow.simulate(CONFIG, 40, seed=7, store=tmp_path, chunk_size=20, resume=True)
+    assert _manifest(tmp_path) == before
+
+
 def test_resume_with_another_seed_is_refused_naming_it(tmp_path, capsys) -> None:
     fundflow.simulate(CONFIG, 40, seed=7, store=tmp_path, chunk_size=20)
     before = _manifest(tmp_path)
