@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ConfigError", "format_value"]
+__all__ = ["ConfigError", "EngineCheckError", "format_value"]
 
 
 def format_value(value: Any, limit: int = 60) -> str:
@@ -51,3 +51,52 @@ class ConfigError(ValueError):
         else:  # the whole file: name it
             message = f"{shown}: {allowed}"
         super().__init__(message)
+
+
+class EngineCheckError(RuntimeError):
+    """A replication's result broke a rule every correct result keeps.
+
+    Raised by the per-replication guard of the compiled engine
+    (:mod:`fundflow.engine.guard`): a payment that is not finite, not positive or
+    above ten times the money the replication can move, a time outside the
+    horizon, a route that ends before it starts, or R&D spending that differs from
+    the cost of the phases the route reached. It is a fault of fundflow, never of
+    the scenario; the SimPy engine (``engine="simpy"``) gives the reference numbers.
+
+    Attributes
+    ----------
+    check : str
+        What was broken.
+    replication : int
+        The replication (its number in the run once known, else its index in the block).
+    scenario, seed : str or None, int or None
+        The scenario's name and the run's seed entropy, once known.
+    """
+
+    def __init__(
+        self,
+        check: str,
+        replication: int,
+        *,
+        scenario: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.check = check
+        self.replication = replication
+        self.scenario = scenario
+        self.seed = seed
+        where = f"replication {replication}"
+        if scenario is not None:
+            where += f" of scenario {scenario!r}"
+        if seed is not None:
+            where += f" (seed {seed})"
+        super().__init__(
+            f"the compiled engine's result for {where} failed a check: {check}. "
+            "No number was reported. This is a fault of fundflow: please report it "
+            "with the scenario; the SimPy engine gives the reference numbers "
+            '(fundflow run ... --engine simpy, or simulate(..., engine="simpy"))'
+        )
+
+    def located(self, scenario: str, seed: int, replication: int) -> EngineCheckError:
+        """The same error, naming the scenario, the seed and the run's replication."""
+        return EngineCheckError(self.check, replication, scenario=scenario, seed=seed)

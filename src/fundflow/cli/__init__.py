@@ -42,7 +42,7 @@ from fundflow.cli import compare, examples, run, schema, sweep, validate
 from fundflow.cli._common import EXIT_CODES, _add_common
 from fundflow.cli._common import _workers as _workers  # re-exported for the tests
 from fundflow.cli._print import _emit as _emit  # re-exported
-from fundflow.errors import ConfigError
+from fundflow.errors import ConfigError, EngineCheckError
 
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
@@ -108,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return handler(resolve_examples(args))
     except ConfigError as exc:
         return _fail(str(exc))
+    except EngineCheckError as exc:  # ours, not the user's: exit 1, nothing reported
+        return _fail(str(exc), code=1)
     except Terminated:
         print("\nterminated: no table was left half-written", file=sys.stderr)
         return 143

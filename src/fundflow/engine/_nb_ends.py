@@ -41,30 +41,37 @@ from fundflow.engine._nb_state import (
     LOAN,
     MISC,
     NORMAL,
+    NOT_TRANCHE,
     NOW,
     PHASE,
     PRINC,
     REVIEW,
     STATUS,
+    TRANCHE,
     URGENT,
     VALUE_PAID,
     State,
     add,
+    kind_codes,
+    party_codes,
     push,
+    status_codes,
 )
-from fundflow.engine.ledger import K, P
-from fundflow.engine.outcome import ELIMINATED, FAILED, FINANCING, SUCCEEDED
+from fundflow.engine.kernel_cache import CACHE
 
 __all__ = ["abandon", "eliminate", "fail", "milestone", "succeed"]
 
 EPS = 1e-12
-SOL, DEM, GOV, BANK = P["solver"], P["demander"], P["government"], P["bank"]
-K_INST, K_MATCHING, K_COMP = K["demander_installment"], K["matching"], K["compensation"]
-K_CLAW, K_AWARD = K["clawback"], K["success_award"]
-K_REPAY, K_INTEREST, K_PAYOUT = K["repayment"], K["interest"], K["guarantee_payout"]
+ELIMINATED, FAILED, FINANCING, SUCCEEDED = status_codes(
+    "eliminated", "failed", "financing_failure", "succeeded"
+)
+SOL, DEM, GOV, BANK = party_codes("solver", "demander", "government", "bank")
+K_INST, K_MATCHING, K_COMP = kind_codes("demander_installment", "matching", "compensation")
+K_CLAW, K_AWARD = kind_codes("clawback", "success_award")
+K_REPAY, K_INTEREST, K_PAYOUT = kind_codes("repayment", "interest", "guarantee_payout")
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def milestone(s: State, p: FlatPlan, r: int, m: int) -> None:
     """Milestone ``m`` reached: the demander's installment, the government's tranche."""
     ch = p.route_ch[r]
@@ -82,10 +89,10 @@ def milestone(s: State, p: FlatPlan, r: int, m: int) -> None:
     if tranche > EPS * max(1.0, p.ph[PH_TR, ch, m]):
         s.cf[ch] -= tranche
         s.rf[r, GEARN] += tranche
-        commit(s, p, p.lag, p.match_payee, tranche, K_MATCHING, r, True)
+        commit(s, p, p.lag, p.match_payee, tranche, K_MATCHING, r, TRANCHE)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def compensate(s: State, p: FlatPlan, r: int) -> None:
     base = s.rf[r, COST]
     if p.tol_unrecovered:
@@ -93,10 +100,10 @@ def compensate(s: State, p: FlatPlan, r: int) -> None:
         if p.match_payee == SOL:
             base -= s.rf[r, GEARN]
     amount = min(p.tol_rate * max(0.0, base), p.tol_cap)
-    commit(s, p, p.lag, SOL, amount, K_COMP, r, False)
+    commit(s, p, p.lag, SOL, amount, K_COMP, r, NOT_TRANCHE)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def claw_back(s: State, p: FlatPlan, r: int) -> None:
     """Recover the route's share of its paid tranches from their payee."""
     amount = s.rf[r, CLAWSH] * s.rf[r, GPAID]
@@ -107,13 +114,13 @@ def claw_back(s: State, p: FlatPlan, r: int) -> None:
         add(s, DEM, GOV, amount, K_CLAW, p.route_ch[r], r)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _start_claw(s: State, r: int, share: float) -> None:
     s.rf[r, CLAWSH] = share
     push(s, 0.0, URGENT, EV_CLAW_INIT, r)  # a process starts
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def credit_close(s: State, p: FlatPlan, r: int, succeeded: bool) -> None:
     """Repay, or default, when route ``r`` ends (the route no longer runs: no reserve
     check can fail)."""
@@ -137,7 +144,7 @@ def credit_close(s: State, p: FlatPlan, r: int, succeeded: bool) -> None:
     solver_pays(s, p, r, BANK, principal, K_REPAY)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def end(s: State, p: FlatPlan, r: int, status: int, review: int) -> None:
     s.ri[r, STATUS] = status
     s.rf[r, END_TIME] = s.sf[NOW]
@@ -148,7 +155,7 @@ def end(s: State, p: FlatPlan, r: int, status: int, review: int) -> None:
         credit_close(s, p, r, status == SUCCEEDED)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def fail(s: State, p: FlatPlan, r: int, review: int) -> None:
     end(s, p, r, FAILED, review)
     if p.tol_enabled:
@@ -161,7 +168,7 @@ def fail(s: State, p: FlatPlan, r: int, review: int) -> None:
         _start_claw(s, r, p.clawback_share)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def abandon(s: State, p: FlatPlan, r: int, review: int) -> None:
     """Financing failure (``review < 0``: the phase reached)."""
     end(s, p, r, FINANCING, s.ri[r, PHASE] if review < 0 else review)
@@ -169,14 +176,14 @@ def abandon(s: State, p: FlatPlan, r: int, review: int) -> None:
         _start_claw(s, r, p.clawback_share)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def eliminate(s: State, p: FlatPlan, r: int, review: int) -> None:
     end(s, p, r, ELIMINATED, review)
     if p.cin[p.route_ch[r], C_COMP_ELIM]:
         compensate(s, p, r)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def succeed(s: State, p: FlatPlan, r: int, review: int) -> None:
     end(s, p, r, SUCCEEDED, review)
     ch = p.route_ch[r]
@@ -188,4 +195,4 @@ def succeed(s: State, p: FlatPlan, r: int, review: int) -> None:
             push(s, p.cfl[ch, C_VALUE_LAG], NORMAL, EV_VALUE, ch)
     if s.x[r, DR_SVALUE] > 0.0:
         push(s, p.cfl[ch, C_VALUE_LAG], NORMAL, EV_SVALUE, r)
-    commit(s, p, p.lag, SOL, p.cfl[ch, C_AWARD], K_AWARD, r, False)
+    commit(s, p, p.lag, SOL, p.cfl[ch, C_AWARD], K_AWARD, r, NOT_TRANCHE)

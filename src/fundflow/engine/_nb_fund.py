@@ -15,6 +15,7 @@ from numba import njit
 
 from fundflow.engine._nb_plan import FlatPlan
 from fundflow.engine._nb_state import (
+    CAP_CALLS,
     DR_HOLD,
     DR_MULT,
     EV_EXIT,
@@ -29,29 +30,36 @@ from fundflow.engine._nb_state import (
     F_NSOC,
     F_UNCALLED,
     F_WOUND,
+    FIRST,
     FVALUE,
+    NONE,
     NORMAL,
     NOW,
     State,
     add,
+    kind_codes,
+    overflow,
+    party_codes,
     push,
 )
-from fundflow.engine.ledger import K, P
+from fundflow.engine.kernel_cache import CACHE
 
 __all__ = ["on_exit", "on_fee", "on_invest", "on_sell", "pairwise_sum", "wind_up"]
 
-FUND, GOV_LP, SOCIAL_LP = P["fund"], P["gov_lp"], P["social_lp"]
-MANAGER, VENTURE, EXT = P["fund_manager"], P["venture"], P["external"]
-K_CALL, K_MFEE, K_INVEST = K["capital_call"], K["management_fee"], K["investment"]
-K_EXIT, K_DIST, K_CARRY, K_SALE = (
-    K["exit_proceeds"],
-    K["distribution"],
-    K["carried_interest"],
-    K["stake_sale"],
+FUND, GOV_LP, SOCIAL_LP = party_codes("fund", "gov_lp", "social_lp")
+MANAGER, VENTURE, EXT = party_codes("fund_manager", "venture", "external")
+#: what pairwise_sum adds up over the calls: amounts, early-exit values, preferred returns
+AMOUNT, AT_RATE, HURDLE = np.int64(0), np.int64(1), np.int64(2)
+K_CALL, K_MFEE, K_INVEST = kind_codes("capital_call", "management_fee", "investment")
+K_EXIT, K_DIST, K_CARRY, K_SALE = kind_codes(
+    "exit_proceeds",
+    "distribution",
+    "carried_interest",
+    "stake_sale",
 )
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _term(calls: np.ndarray, i: int, mode: int, x: float, y: float) -> float:
     """Call ``i``'s amount (mode 0), its early-exit value at year ``x`` and rate ``y``
     (mode 1), or its preferred return to ``x`` at ``y = log1p(hurdle)`` (mode 2)."""
@@ -63,7 +71,7 @@ def _term(calls: np.ndarray, i: int, mode: int, x: float, y: float) -> float:
     return a * math.expm1((x - t) * y)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _pairwise_block(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: float) -> float:
     if n < 8:
         res = 0.0
@@ -90,13 +98,13 @@ def _pairwise_block(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: 
     return res
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _halves(n: int) -> int:
     n2 = n // 2
     return n2 - n2 % 8
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _pairwise_2(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: float) -> float:
     if n <= 128:
         return _pairwise_block(calls, lo, n, mode, x, y)
@@ -105,7 +113,7 @@ def _pairwise_2(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: floa
     return a + _pairwise_block(calls, lo + h, n - h, mode, x, y)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _pairwise_4(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: float) -> float:
     if n <= 256:
         return _pairwise_2(calls, lo, n, mode, x, y)
@@ -113,7 +121,7 @@ def _pairwise_4(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: floa
     return _pairwise_2(calls, lo, h, mode, x, y) + _pairwise_2(calls, lo + h, n - h, mode, x, y)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def pairwise_sum(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: float) -> float:
     """``np.sum`` of calls ``lo .. lo + n - 1``'s terms in NumPy's pairwise order
     (blocks of up to 128 by 8 accumulators, larger ones split in halves), so the
@@ -135,7 +143,7 @@ def pairwise_sum(calls: np.ndarray, lo: int, n: int, mode: int, x: float, y: flo
     return total
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _call(s: State, p: FlatPlan, amount: float) -> float:
     """Call ``amount`` (at most what is uncalled) pro rata; returns what came in."""
     amount = min(amount, s.sf[F_UNCALLED])
@@ -143,13 +151,16 @@ def _call(s: State, p: FlatPlan, amount: float) -> float:
         return 0.0
     gov = 0.0 if s.si[F_GOV_EXITED] else p.f_gov_share * amount
     social = amount - gov
+    if max(s.si[F_NGOV], s.si[F_NSOC]) >= s.calls.shape[1]:
+        overflow(s, CAP_CALLS)
+        return 0.0
     if gov > 0.0:
-        add(s, GOV_LP, FUND, gov, K_CALL, -1, -1)
+        add(s, GOV_LP, FUND, gov, K_CALL, NONE, NONE)
         s.calls[0, s.si[F_NGOV], 0] = s.sf[NOW]
         s.calls[0, s.si[F_NGOV], 1] = gov
         s.si[F_NGOV] += 1
     if social > 0.0:
-        add(s, SOCIAL_LP, FUND, social, K_CALL, -1, -1)
+        add(s, SOCIAL_LP, FUND, social, K_CALL, NONE, NONE)
         s.calls[1, s.si[F_NSOC], 0] = s.sf[NOW]
         s.calls[1, s.si[F_NSOC], 1] = social
         s.si[F_NSOC] += 1
@@ -158,25 +169,25 @@ def _call(s: State, p: FlatPlan, amount: float) -> float:
     return amount
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def fund_reset(s: State, p: FlatPlan) -> None:
     s.sf[F_UNCALLED] = p.f_size
     s.sf[F_FEES_LEFT] = p.f_fee * p.f_fee_years
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_fee(s: State, p: FlatPlan) -> None:
     """The start of a fund year: call and pay the management fee."""
     paid = _call(s, p, min(p.f_fee, s.sf[F_FEES_LEFT]))
     s.sf[F_FEES_LEFT] -= paid
     s.sf[F_CASH] -= paid
-    add(s, FUND, MANAGER, paid, K_MFEE, -1, -1)
+    add(s, FUND, MANAGER, paid, K_MFEE, NONE, NONE)
     s.si[F_FEE_K] += 1
     if s.si[F_FEE_K] < p.f_fee_years:
-        push(s, 1.0, NORMAL, EV_FEE, 0)
+        push(s, 1.0, NORMAL, EV_FEE, FIRST)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_invest(s: State, p: FlatPlan, r: int) -> None:
     now = s.sf[NOW]
     if not p.f_start <= now < p.f_start + p.f_invest_years or now >= p.f_end:
@@ -192,18 +203,20 @@ def on_invest(s: State, p: FlatPlan, r: int) -> None:
     if now + s.x[r, DR_HOLD] < p.f_end:
         s.rf[r, FVALUE] = value
         push(s, s.x[r, DR_HOLD], NORMAL, EV_EXIT, r)
+    elif s.si[F_NPEND] >= s.calls.shape[1]:
+        overflow(s, CAP_CALLS)
     else:
         s.calls[2, s.si[F_NPEND], 0] = value
         s.si[F_NPEND] += 1
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_exit(s: State, p: FlatPlan, r: int) -> None:
     add(s, EXT, FUND, s.rf[r, FVALUE], K_EXIT, p.route_ch[r], r)
     s.sf[F_CASH] += s.rf[r, FVALUE]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_sell(s: State, p: FlatPlan) -> None:
     """The government sells its stake to the social LPs at paid-in plus simple interest
     (every call so far is at or before the sale)."""
@@ -211,9 +224,12 @@ def on_sell(s: State, p: FlatPlan) -> None:
     if n == 0:
         s.si[F_GOV_EXITED] = 1
         return
-    price = pairwise_sum(s.calls[0], 0, n, 1, p.f_early_year, p.f_early_rate)
-    add(s, SOCIAL_LP, GOV_LP, price, K_SALE, -1, -1)
+    price = pairwise_sum(s.calls[0], FIRST, n, AT_RATE, p.f_early_year, p.f_early_rate)
+    add(s, SOCIAL_LP, GOV_LP, price, K_SALE, NONE, NONE)
     m = s.si[F_NSOC]
+    if m + n > s.calls.shape[1]:
+        overflow(s, CAP_CALLS)
+        return
     for i in range(n):
         s.calls[1, m + i, 0] = s.calls[0, i, 0]
         s.calls[1, m + i, 1] = s.calls[0, i, 1]
@@ -222,7 +238,7 @@ def on_sell(s: State, p: FlatPlan) -> None:
     s.si[F_GOV_EXITED] = 1
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _split(amount: float, wa: float, wb: float) -> tuple[float, float]:
     if wb == 0.0:
         return amount, 0.0
@@ -232,7 +248,7 @@ def _split(amount: float, wa: float, wb: float) -> tuple[float, float]:
     return part_a, max(0.0, amount - part_a)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _return_capital(proceeds: float, pg: float, ps: float, first_loss: float
                     ) -> tuple[float, float]:  # fmt: skip
     paid = pg + ps
@@ -246,13 +262,13 @@ def _return_capital(proceeds: float, pg: float, ps: float, first_loss: float
     return gov, max(0.0, proceeds - gov)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _distribute(s: State, p: FlatPlan, proceeds: float) -> tuple[float, float, float]:
     """(government, social, manager) by the European waterfall."""
     exited = s.si[F_GOV_EXITED] == 1
     n_g, n_s = s.si[F_NGOV], s.si[F_NSOC]
-    pg = pairwise_sum(s.calls[0], 0, n_g, 0, 0.0, 0.0)
-    ps = pairwise_sum(s.calls[1], 0, n_s, 0, 0.0, 0.0)
+    pg = pairwise_sum(s.calls[0], FIRST, n_g, AMOUNT, 0.0, 0.0)
+    ps = pairwise_sum(s.calls[1], FIRST, n_s, AMOUNT, 0.0, 0.0)
     if pg + ps > 0.0:
         kg, ks = pg, ps
     elif proceeds == 0.0:
@@ -264,8 +280,8 @@ def _distribute(s: State, p: FlatPlan, proceeds: float) -> tuple[float, float, f
     cap_g, cap_s = _return_capital(proceeds, pg, ps, first_loss)
     left = max(0.0, proceeds - cap_g - cap_s)
     lh = math.log1p(p.f_hurdle)
-    owed_g = pairwise_sum(s.calls[0], 0, n_g, 2, p.f_end, lh)
-    owed_s = pairwise_sum(s.calls[1], 0, n_s, 2, p.f_end, lh)
+    owed_g = pairwise_sum(s.calls[0], FIRST, n_g, HURDLE, p.f_end, lh)
+    owed_s = pairwise_sum(s.calls[1], FIRST, n_s, HURDLE, p.f_end, lh)
     if left >= owed_g + owed_s:
         pref_g, pref_s = owed_g, owed_s
     else:
@@ -277,16 +293,16 @@ def _distribute(s: State, p: FlatPlan, proceeds: float) -> tuple[float, float, f
     return cap_g + pref_g + (rest_g - concession), cap_s + pref_s + rest_s + concession, manager
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def wind_up(s: State, p: FlatPlan) -> None:
     """Settle late exits, then distribute all cash."""
     s.si[F_WOUND] = 1
     for i in range(s.si[F_NPEND]):
-        add(s, EXT, FUND, s.calls[2, i, 0], K_EXIT, -1, -1)
+        add(s, EXT, FUND, s.calls[2, i, 0], K_EXIT, NONE, NONE)
         s.sf[F_CASH] += s.calls[2, i, 0]
     s.si[F_NPEND] = 0
     gov, social, manager = _distribute(s, p, max(0.0, s.sf[F_CASH]))
-    add(s, FUND, GOV_LP, gov, K_DIST, -1, -1)
-    add(s, FUND, SOCIAL_LP, social, K_DIST, -1, -1)
-    add(s, FUND, MANAGER, manager, K_CARRY, -1, -1)
+    add(s, FUND, GOV_LP, gov, K_DIST, NONE, NONE)
+    add(s, FUND, SOCIAL_LP, social, K_DIST, NONE, NONE)
+    add(s, FUND, MANAGER, manager, K_CARRY, NONE, NONE)
     s.sf[F_CASH] -= gov + social + manager

@@ -15,6 +15,7 @@ from fundflow.engine._nb_plan import (
 )
 from fundflow.engine._nb_state import (
     BYEAR,
+    CAP_DUES,
     COST,
     D_KIND,
     D_PAYEE,
@@ -29,6 +30,7 @@ from fundflow.engine._nb_state import (
     EV_DUE,
     EV_RACE,
     EV_SETTLED,
+    FIRST,
     GPAID,
     HEARD,
     KEPT,
@@ -48,26 +50,29 @@ from fundflow.engine._nb_state import (
     WAIT,
     State,
     add,
+    kind_codes,
+    overflow,
+    party_codes,
     push,
 )
-from fundflow.engine.ledger import K, P
+from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.outcome import RUNNING
 
 EPS = 1e-12
-SOL, GOV, EXT = P["solver"], P["government"], P["external"]
-K_MATCHING = K["matching"]
-K_RD = K["rd_spending"]
+SOL, GOV, EXT = party_codes("solver", "government", "external")
+(K_MATCHING,) = kind_codes("matching")
+(K_RD,) = kind_codes("rd_spending")
 
 __all__ = ["EPS", "budget_tick", "commit", "fall_due", "race_report", "race_withdraw"]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def solver_receives(s: State, p: FlatPlan, r: int, payer: int, amount: float, kind: int) -> None:
     add(s, payer, SOL, amount, kind, p.route_ch[r], r)
     s.rf[r, NET] -= amount
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def solver_pays(s: State, p: FlatPlan, r: int, payee: int, amount: float, kind: int) -> bool:
     """The solver pays; False, and nothing paid, if a running route's cumulative net
     outflow would exceed its reserve."""
@@ -83,7 +88,7 @@ def solver_pays(s: State, p: FlatPlan, r: int, payee: int, amount: float, kind: 
     return True
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def own_funding_changes(s: State, p: FlatPlan, r: int, amount: float) -> None:
     if p.tax_on:
         y = int(s.sf[NOW])
@@ -92,7 +97,7 @@ def own_funding_changes(s: State, p: FlatPlan, r: int, amount: float) -> None:
         s.yi[y, 2 * s.rf.shape[0]] = 1
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def spend(s: State, p: FlatPlan, r: int, amount: float) -> bool:
     if not solver_pays(s, p, r, EXT, amount, K_RD):
         return False
@@ -104,13 +109,16 @@ def spend(s: State, p: FlatPlan, r: int, amount: float) -> bool:
 # --- the government's payments -------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def commit(s: State, p: FlatPlan, delay: float, payee: int, amount: float, kind: int, r: int,
            tranche: bool) -> None:  # fmt: skip
     """Commit a government payment falling due ``delay`` years from now."""
     if amount <= 0.0:
         return
     d = s.si[ND]
+    if d >= s.df.shape[0]:
+        overflow(s, CAP_DUES)
+        return
     s.si[ND] = d + 1
     s.di[d, D_PAYEE] = payee
     s.df[d, D_REM] = amount
@@ -124,12 +132,12 @@ def commit(s: State, p: FlatPlan, delay: float, payee: int, amount: float, kind:
     push(s, delay, NORMAL, EV_DUE, d)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _room(s: State, p: FlatPlan) -> float:
     return max(0.0, p.budget - s.yr[int(s.sf[NOW]), 2 * s.rf.shape[0]])
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def fall_due(s: State, p: FlatPlan, d: int) -> None:
     if not p.has_budget:
         pay_part(s, p, d, s.df[d, D_REM])
@@ -143,7 +151,7 @@ def fall_due(s: State, p: FlatPlan, d: int) -> None:
             s.si[QT] += 1
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _settle_due(s: State, d: int, amount: float) -> None:
     """The payment ``d`` is fully paid: count its delay, settle a tranche."""
     now = s.sf[NOW]
@@ -160,7 +168,7 @@ def _settle_due(s: State, d: int, amount: float) -> None:
             push(s, 0.0, NORMAL, EV_SETTLED, r)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def pay_part(s: State, p: FlatPlan, d: int, amount: float) -> None:
     if amount <= EPS * max(1.0, s.df[d, D_REM]):
         return
@@ -180,7 +188,7 @@ def pay_part(s: State, p: FlatPlan, d: int, amount: float) -> None:
         _settle_due(s, d, amount)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def budget_tick(s: State, p: FlatPlan) -> None:
     """The start of a budget year: pay waiting payments FIFO, then wait for the next."""
     while s.si[QT] > s.si[QH]:
@@ -192,13 +200,13 @@ def budget_tick(s: State, p: FlatPlan) -> None:
         if s.df[head, D_REM] <= EPS:
             s.si[QH] += 1
     s.si[BYEAR] += 1
-    push(s, s.si[BYEAR] - s.sf[NOW], NORMAL, EV_BUDGET, 0)
+    push(s, s.si[BYEAR] - s.sf[NOW], NORMAL, EV_BUDGET, FIRST)
 
 
 # --- the race ----------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def race_done(s: State, p: FlatPlan, r: int) -> None:
     """Route ``r`` passed the selection review or ended before it; once every racing
     route is heard, the passers are ranked by (priority, route) and told if kept."""
@@ -225,13 +233,13 @@ def race_done(s: State, p: FlatPlan, r: int) -> None:
         push(s, 0.0, NORMAL, EV_RACE, y)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def race_report(s: State, p: FlatPlan, r: int) -> None:
     s.ri[r, PASSED] = 1
     race_done(s, p, r)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def race_withdraw(s: State, p: FlatPlan, r: int) -> None:
     """A route ended before the selection: it no longer counts or takes a place."""
     if not s.ri[r, HEARD]:

@@ -18,6 +18,7 @@ from numba.core import types
 from numba.experimental import structref
 
 from fundflow.engine._nb_borrow import borrow
+from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.ledger import P
 from fundflow.engine.plan import EnginePlan
 
@@ -218,7 +219,7 @@ class PlanRef(structref.StructRefProxy):
 structref.define_proxy(PlanRef, _PlanType, list(FlatPlan._fields))
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def plan_ref(p: FlatPlan) -> FlatPlan:
     """The plan's fields in a :class:`PlanRef` (typed as the :class:`FlatPlan` whose
     fields it has: the compiled functions read either alike). Its arrays are borrowed

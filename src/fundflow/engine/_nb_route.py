@@ -31,9 +31,11 @@ from fundflow.engine._nb_state import (
     EV_CREDIT_INIT,
     EV_PHASE,
     EV_TAX,
+    FIRST,
     INTFROM,
     KEPT,
     LOAN,
+    NONE,
     NORMAL,
     NOW,
     NPAY,
@@ -47,25 +49,27 @@ from fundflow.engine._nb_state import (
     Q,
     State,
     add,
+    kind_codes,
+    party_codes,
     push,
 )
-from fundflow.engine.ledger import K, P
+from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.outcome import RUNNING
 
 __all__ = ["on_credit", "on_credit_init", "on_phase", "on_race", "on_start", "on_tax"]
 
-SOL, DEM, GOV, BANK, GUAR = P["solver"], P["demander"], P["government"], P["bank"], P["guarantor"]
-K_LOAN, K_FEE, K_INTEREST = K["loan"], K["guarantee_fee"], K["interest"]
-K_TAX, K_RECAPTURE = K["tax_expenditure"], K["tax_recapture"]
+SOL, DEM, GOV, BANK, GUAR = party_codes("solver", "demander", "government", "bank", "guarantor")
+K_LOAN, K_FEE, K_INTEREST = kind_codes("loan", "guarantee_fee", "interest")
+K_TAX, K_RECAPTURE = kind_codes("tax_expenditure", "tax_recapture")
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _phase_cost(s: State, p: FlatPlan, r: int, j: int) -> float:
     ch = p.route_ch[r]
     return p.cfl[ch, C_INV] * s.x[r, DR_OVERRUN] * p.ph[PH_COST, ch, j]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _pay_step(s: State, p: FlatPlan, r: int) -> None:
     """One booking period's payment, then wait for the period's end."""
     j, q, n_pay = s.ri[r, PHASE], s.ri[r, Q], s.ri[r, NPAY]
@@ -76,7 +80,7 @@ def _pay_step(s: State, p: FlatPlan, r: int) -> None:
     push(s, min(period, s.x[r, DR_DURATION + j] - q * period), NORMAL, EV_PHASE, r)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _begin_phase(s: State, p: FlatPlan, r: int, j: int) -> None:
     s.ri[r, PHASE] = j
     period = p.cfl[p.route_ch[r], C_BOOKING]
@@ -92,7 +96,7 @@ def _begin_phase(s: State, p: FlatPlan, r: int, j: int) -> None:
     _pay_step(s, p, r)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _next_phase(s: State, p: FlatPlan, r: int) -> None:
     j = s.ri[r, PHASE] + 1
     if j < p.cin[p.route_ch[r], C_NPH]:
@@ -101,16 +105,16 @@ def _next_phase(s: State, p: FlatPlan, r: int) -> None:
         succeed(s, p, r, j)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_start(s: State, p: FlatPlan, r: int) -> None:
     s.ri[r, STATUS] = RUNNING
-    milestone(s, p, r, 0)
+    milestone(s, p, r, FIRST)
     if p.credit_on:
         _credit_open(s, p, r)
-    _begin_phase(s, p, r, 0)
+    _begin_phase(s, p, r, FIRST)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_phase(s: State, p: FlatPlan, r: int) -> None:
     """A phase (or one of its booking periods) has ended: pay on, or the review."""
     if s.ri[r, STATUS] != RUNNING:
@@ -133,7 +137,7 @@ def on_phase(s: State, p: FlatPlan, r: int) -> None:
     _next_phase(s, p, r)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_race(s: State, p: FlatPlan, r: int) -> None:
     """The race's answer: kept routes go on, the others are eliminated."""
     if s.ri[r, STATUS] != RUNNING:
@@ -147,7 +151,7 @@ def on_race(s: State, p: FlatPlan, r: int) -> None:
 # --- credit ------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _credit_open(s: State, p: FlatPlan, r: int) -> None:
     ch = p.route_ch[r]
     amount = p.loan_share * max(0.0, p.cfl[ch, C_INV] - p.cfl[ch, C_INST_TOTAL])
@@ -160,14 +164,14 @@ def _credit_open(s: State, p: FlatPlan, r: int) -> None:
     push(s, 0.0, URGENT, EV_CREDIT_INIT, r)  # the loan's service process starts
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _credit_pay(s: State, p: FlatPlan, r: int, payee: int, amount: float,
                 kind: int) -> None:  # fmt: skip
     if not solver_pays(s, p, r, payee, amount, kind):
-        abandon(s, p, r, -1)
+        abandon(s, p, r, NONE)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_credit_init(s: State, p: FlatPlan, r: int) -> None:
     """The guarantee fee now, then wait a year (while the loan is open)."""
     if not s.ri[r, LOAN]:
@@ -178,7 +182,7 @@ def on_credit_init(s: State, p: FlatPlan, r: int) -> None:
     push(s, 1.0, NORMAL, EV_CREDIT, r)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_credit(s: State, p: FlatPlan, r: int) -> None:
     """A loan's anniversary: the year's interest, then the next fee."""
     if not s.ri[r, LOAN]:
@@ -191,7 +195,7 @@ def on_credit(s: State, p: FlatPlan, r: int) -> None:
 # --- tax ----------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def settle_tax(s: State, p: FlatPlan, y: int) -> None:
     """Recognise budget year ``y``'s eligible R&D cost, route by route."""
     if not s.yi[y, 2 * s.rf.shape[0]]:
@@ -209,7 +213,7 @@ def settle_tax(s: State, p: FlatPlan, y: int) -> None:
                 if solver_pays(s, p, r, GOV, amount, K_RECAPTURE):
                     s.rf[r, RECOG] += change
                 else:
-                    abandon(s, p, r, -1)
+                    abandon(s, p, r, NONE)
         if s.yi[y, s.rf.shape[0] + r] and p.demander_tax_rate > 0.0:
             add(
                 s,
@@ -222,11 +226,11 @@ def settle_tax(s: State, p: FlatPlan, y: int) -> None:
             )
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def on_tax(s: State, p: FlatPlan) -> None:
     """The end of budget year ``TYEAR``: settle it, wait for the next year's end."""
     settle_tax(s, p, s.si[TYEAR])
     s.si[TYEAR] += 1
     year = s.si[TYEAR]
     if year + 1 < p.horizon:
-        push(s, year + 1 - s.sf[NOW], NORMAL, EV_TAX, 0)
+        push(s, year + 1 - s.sf[NOW], NORMAL, EV_TAX, FIRST)

@@ -56,6 +56,7 @@ from fundflow.engine._nb_state import (
     EV_WINDUP,
     F_INVESTMENTS,
     F_WOUND,
+    FIRST,
     HA,
     HN,
     HTY,
@@ -69,6 +70,8 @@ from fundflow.engine._nb_state import (
     LN,
     LOAN,
     MISC,
+    N_CAP,
+    NONE,
     NORMAL,
     NOW,
     OUTSTANDING,
@@ -83,20 +86,28 @@ from fundflow.engine._nb_state import (
     State,
     add,
     hold,
+    kind_codes,
     new_state,
+    party_codes,
     push,
     release,
     reset,
 )
-from fundflow.engine.ledger import K, P
+from fundflow.engine.kernel_cache import CACHE
 
 __all__ = ["run_block_nb"]
 
-EXT, DEM = P["external"], P["demander"]
-K_VALUE, K_SVALUE = K["commercial_value"], K["solver_value"]
+EXT, DEM = party_codes("external", "demander")
+#: A capacity above this many rows is refused (``ERR_TOO_LARGE``), not grown: about
+#: 2 GB of ledger for one replication.
+MAX_CAPACITY = 1 << 25
+#: Error codes of run_block_nb beyond the state's own (``si[BAD]``: 2, a negative
+#: amount).
+ERR_TOO_LARGE = 3
+K_VALUE, K_SVALUE = kind_codes("commercial_value", "solver_value")
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _schedule_start(s: State, p: FlatPlan) -> None:
     """What the processes started at time 0 wait for first, in their start order:
     the routes, the budget clock, the tax process, the fund's processes."""
@@ -108,19 +119,19 @@ def _schedule_start(s: State, p: FlatPlan) -> None:
         s.cf[ch] = p.cap
     if p.has_budget:
         s.si[BYEAR] = 1
-        push(s, 1.0, NORMAL, EV_BUDGET, 0)
+        push(s, 1.0, NORMAL, EV_BUDGET, FIRST)
     if p.tax_on and 1 < p.horizon:
-        push(s, 1.0, NORMAL, EV_TAX, 0)
+        push(s, 1.0, NORMAL, EV_TAX, FIRST)
     if p.fund_on:
         fund_reset(s, p)
         if p.f_fee_years > 0:
-            push(s, p.f_start, NORMAL, EV_FEE, 0)
+            push(s, p.f_start, NORMAL, EV_FEE, FIRST)
         if p.f_early:
-            push(s, p.f_early_year, NORMAL, EV_SELL, 0)
-        push(s, p.f_end, NORMAL, EV_WINDUP, 0)
+            push(s, p.f_early_year, NORMAL, EV_SELL, FIRST)
+        push(s, p.f_end, NORMAL, EV_WINDUP, FIRST)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _dispatch_route(s: State, p: FlatPlan, kind: int, a: int) -> None:
     if kind == EV_PHASE:
         on_phase(s, p, a)
@@ -140,12 +151,12 @@ def _dispatch_route(s: State, p: FlatPlan, kind: int, a: int) -> None:
     elif kind == EV_SETTLED:
         claw_back(s, p, a)
     elif kind == EV_VALUE:
-        add(s, EXT, DEM, s.value[a], K_VALUE, a, -1)
+        add(s, EXT, DEM, s.value[a], K_VALUE, a, NONE)
     elif kind == EV_SVALUE:
         solver_receives(s, p, a, EXT, s.x[a, DR_SVALUE], K_SVALUE)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _dispatch(s: State, p: FlatPlan, kind: int, a: int) -> None:
     if kind <= EV_SVALUE:
         _dispatch_route(s, p, kind, a)
@@ -169,10 +180,11 @@ def _dispatch(s: State, p: FlatPlan, kind: int, a: int) -> None:
         on_exit(s, p, a)
 
 
-@njit(cache=True)
-def run_one(s: State, p: FlatPlan) -> None:
+@njit(cache=CACHE)
+def run_one(s: State, p: FlatPlan, seen: np.ndarray) -> None:
     """One replication: events before the horizon, then the fund's wind-up and the
-    tax of the years not yet settled, at the horizon."""
+    tax of the years not yet settled, at the horizon. ``seen[kind]`` counts the
+    events handled, by kind."""
     reset(s)
     _schedule_start(s, p)
     horizon = p.horizon
@@ -183,7 +195,10 @@ def run_one(s: State, p: FlatPlan) -> None:
         kind, a = s.hi[0, HTY], s.hi[0, HA]
         hold(s)  # the event's first push takes its slot in the heap
         s.sf[NOW] = t
+        seen[kind] += 1
         _dispatch(s, p, kind, a)
+        if s.si[OVF]:  # a capacity was too small: the block loop runs it again
+            return
         release(s)
     s.sf[NOW] = horizon
     if p.fund_on and not s.si[F_WOUND] and p.f_end <= horizon + 1e-9:
@@ -193,13 +208,13 @@ def run_one(s: State, p: FlatPlan) -> None:
             settle_tax(s, p, y)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _keep(owned: tuple) -> int:
     """A use of ``owned``, so that numba keeps it alive until this point."""
     return len(owned)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _columns(size: int) -> tuple:
     """Empty ledger columns for ``size`` rows, in the ledger's dtypes (COLUMNS order)."""
     return (
@@ -208,7 +223,7 @@ def _columns(size: int) -> tuple:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _grow(cols: tuple, used: int, need: int) -> tuple:
     """Ledger columns with room for ``need`` rows, the first ``used`` rows kept."""
     size = max(cols[0].shape[0], 1024)
@@ -223,7 +238,7 @@ def _grow(cols: tuple, used: int, need: int) -> tuple:
     return out
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _append(cols: tuple, at: int, led: np.ndarray, m: int) -> None:
     """The replication's ``m`` ledger rows ``led`` (float64, row-major) into the
     columns from row ``at``; codes are small integers, exact in float64."""
@@ -239,33 +254,50 @@ def _append(cols: tuple, at: int, led: np.ndarray, m: int) -> None:
         route[row] = np.int32(led[j, L_ROUTE])
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
-                 offsets: np.ndarray) -> tuple[tuple, int, int]:  # fmt: skip
+                 offsets: np.ndarray, caps: np.ndarray, seen: np.ndarray
+                 ) -> tuple[tuple, int, int, int]:  # fmt: skip
     """Every replication of the block; fills ``per_route`` (status, end_time,
     end_review, misconduct, defaulted) and ``per_run`` (committed_unpaid, delayed,
     total_delay, loans_outstanding, fund_investments) and returns the stacked
     ledger's columns (in the ledger's dtypes, with room to spare), its number of
-    rows and an error code (0: none)."""
+    rows, an error code (0: none) and the replication it concerns.
+
+    ``caps`` are the capacities to start with (``CAP_*`` order); a replication that
+    outgrows one runs again, from its own draws, with that capacity doubled, and
+    ``caps`` keeps the larger value for the rest of the block. ``seen`` counts the
+    events handled by kind (``EV_*``), then the growths by capacity."""
     plan = plan_ref(flat)
     p = borrow(plan)  # plan stays referenced (and alive) until the _keep below
     xs, values = draws
     n, n_r = xs.shape[0], xs.shape[1]
-    n_c, n_p = p.cfl.shape[0], p.ph.shape[2] - 1
-    owned, s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 64 * n_r + 64)
-    cols = _columns(0)
-    total = 0
+    n_c = p.cfl.shape[0]
+    owned, s = new_state(n_r, n_c, p.horizon, caps)
+    cols = _columns(np.int64(0))
+    total = np.int64(0)
+    n_ev = seen.shape[0] - N_CAP
     for i in range(n):
         s.x = borrow(xs[i])  # the replication's draws (xs outlives them)
         s.value = borrow(values[i])
-        run_one(s, p)
+        run_one(s, p, seen)
         while s.si[OVF]:
-            owned, s = new_state(n_r, n_c, n_p, p.horizon, p.f_fee_years, 2 * s.led.shape[0])
-            run_one(s, p)
+            flags = s.si[OVF]
+            for c in range(N_CAP):
+                if flags & (np.int64(1) << np.int64(c)):
+                    if caps[c] > MAX_CAPACITY:
+                        _keep((owned, plan))
+                        return cols, 0, ERR_TOO_LARGE, i
+                    caps[c] *= 2
+                    seen[n_ev + c] += 1
+            owned, s = new_state(n_r, n_c, p.horizon, caps)
+            s.x = borrow(xs[i])  # the same replication, from its own draws
+            s.value = borrow(values[i])
+            run_one(s, p, seen)
         bad = s.si[BAD]
         if bad:
             _keep((owned, plan))
-            return cols, 0, bad
+            return cols, 0, bad, i
         m = s.si[LN]
         if total + m > cols[0].shape[0]:  # room for the block at the rows seen so far
             cols = _grow(cols, total, (total + m) * n // (i + 1) * 9 // 8 + 1024)
@@ -274,10 +306,10 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
         offsets[i + 1] = total
         _facts(s, i, per_route, per_run)
     _keep((owned, plan))  # they live until here: s and p are borrowed from them
-    return cols, total, 0
+    return cols, total, 0, -1
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _facts(s: State, i: int, per_route: tuple, per_run: tuple) -> None:
     status, end_time, end_review, misconduct, defaulted = per_route
     committed, delayed, total_delay, loans, investments = per_run

@@ -17,17 +17,51 @@ from numba.core import types
 from numba.experimental import structref
 
 from fundflow.engine._nb_borrow import borrow
+from fundflow.engine.kernel_cache import CACHE
+from fundflow.engine.ledger import K, P
+from fundflow.engine.outcome import STATUS as STATUS_NAMES
 
 # scalar floats (sf)
 NOW, UNPAID, TOTAL_DELAY, F_UNCALLED, F_FEES_LEFT, F_CASH = range(6)
 N_SF = 6
 # scalar integers (si)
-EID, HN, LN, OVF, DELAYED, QH, QT, ND, BYEAR, TYEAR = range(10)
+EID, HN, LN, OVF, DELAYED, QH, QT, ND, BYEAR, TYEAR = range(10)  # OVF: bits of CAP_*
 F_FEE_K, F_GOV_EXITED, F_NGOV, F_NSOC, F_NPEND, F_INVESTMENTS, F_WOUND, BAD = range(10, 18)
 HELD = 18  # 1 while the event at the heap's root is being handled (see push)
 N_SI = 19
 
-URGENT, NORMAL = 0, 1
+# capacities sized in advance (rows of the ledger, the heap, the government's
+# payments due, the fund's capital calls): a replication that outgrows one sets its
+# bit in ``si[OVF]``, stops, and is run again from its own draws with that capacity
+# doubled (``_nb_run.run_block_nb``)
+CAP_LEDGER, CAP_HEAP, CAP_DUES, CAP_CALLS = map(np.int64, range(4))
+N_CAP = 4
+CAPACITY_NAMES = ("ledger", "heap", "dues", "calls")
+
+# codes passed to compiled functions are np.int64, not int: numba types an int
+# constant as a literal and compiles its callee once per distinct value
+URGENT, NORMAL = np.int64(0), np.int64(1)
+#: "no challenge or route" in a ledger row; the first phase or milestone
+NONE, FIRST = np.int64(-1), np.int64(0)
+#: a government payment that is (not) a matching tranche
+TRANCHE, NOT_TRANCHE = np.bool_(True), np.bool_(False)
+
+
+def party_codes(*names: str) -> tuple[np.int64, ...]:
+    """The ledger codes of these parties, as the np.int64 constants compiled code takes."""
+    return tuple(np.int64(P[n]) for n in names)
+
+
+def status_codes(*names: str) -> tuple[np.int64, ...]:
+    """The codes of these route statuses (:data:`~fundflow.engine.outcome.STATUS`)."""
+    return tuple(np.int64(STATUS_NAMES.index(n)) for n in names)
+
+
+def kind_codes(*names: str) -> tuple[np.int64, ...]:
+    """The ledger codes of these kinds of payment, as np.int64 constants."""
+    return tuple(np.int64(K[n]) for n in names)
+
+
 _PRIO = np.int64(1) << np.int64(52)
 
 # event types
@@ -50,7 +84,7 @@ _PRIO = np.int64(1) << np.int64(52)
     EV_WINDUP,
     EV_INVEST,
     EV_EXIT,
-) = range(18)
+) = map(np.int64, range(18))
 
 # ledger columns
 L_TIME, L_PAYER, L_PAYEE, L_AMOUNT, L_KIND, L_CH, L_ROUTE = range(7)
@@ -118,20 +152,38 @@ _STATE_FIELDS += ["calls", "x", "value"]
 structref.define_proxy(State, _StateType, _STATE_FIELDS)
 
 
-@njit(cache=True)
-def new_state(n_routes: int, n_ch: int, n_phases: int, horizon: float, fee_years: int,
-              ledger_cap: int) -> tuple[tuple, State]:  # fmt: skip
+@njit(cache=CACHE)
+def initial_capacities(n_routes: int, n_phases: int, fee_years: int) -> np.ndarray:
+    """The capacities (``CAP_*`` order) a replication starts with: enough for the
+    shipped programs, grown by ``run_block_nb`` when a replication needs more."""
+    caps = np.empty(N_CAP, np.int64)
+    caps[CAP_LEDGER] = 64 * n_routes + 64
+    caps[CAP_HEAP] = n_routes * (n_phases + 12) + 16
+    caps[CAP_DUES] = n_routes * (n_phases + 4) + 1
+    caps[CAP_CALLS] = 2 * (n_routes + fee_years) + 2
+    return caps
+
+
+@njit(cache=CACHE)
+def overflow(s: State, cap: int) -> None:
+    """Capacity ``cap`` is too small for this replication: flag it (the event loop
+    stops and the block loop runs the replication again with more room)."""
+    s.si[OVF] |= np.int64(1) << np.int64(cap)
+
+
+@njit(cache=CACHE)
+def new_state(n_routes: int, n_ch: int, horizon: float, caps: np.ndarray
+              ) -> tuple[tuple, State]:  # fmt: skip
     """The owner (the state's arrays and a :class:`State` of borrowed views of them),
     to keep alive while the state is used, and the state borrowed from it
-    (:mod:`fundflow.engine._nb_borrow`: no reference counting)."""
+    (:mod:`fundflow.engine._nb_borrow`: no reference counting). ``caps`` are the
+    capacities in ``CAP_*`` order."""
     r = n_routes
     years = int(horizon) + 2
-    heap = r * (n_phases + 12) + 16
-    dues = r * (n_phases + 4) + 1
-    n_calls = 2 * (r + fee_years) + 2
+    heap, dues, n_calls = caps[CAP_HEAP], caps[CAP_DUES], caps[CAP_CALLS]
     z = np.zeros
     owned = (
-        z(N_SF), z(N_SI, np.int64), z(heap), z((heap, 3), np.int64), z((ledger_cap, 7)),
+        z(N_SF), z(N_SI, np.int64), z(heap), z((heap, 3), np.int64), z((caps[CAP_LEDGER], 7)),
         z((r, N_RF)), z((r, N_RI), np.int64), z((years, 2 * r + 1)),
         z((years, 2 * r + 1), np.int64), z(n_ch), z((n_ch, 2), np.int64),
         z((dues, 2)), z((dues, 5), np.int64), z((3, n_calls, 2)), z((1, 1)), z(1),
@@ -140,7 +192,7 @@ def new_state(n_routes: int, n_ch: int, n_phases: int, horizon: float, fee_years
     return (owned, state), borrow(state)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def reset(s: State) -> None:
     """Zero every array (statuses to NOT_STARTED, end times to NaN)."""
     s.sf[:] = 0.0
@@ -157,7 +209,7 @@ def reset(s: State) -> None:
 # --- the event heap ----------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
     """Schedule an event ``delay`` from now with the next event id.
 
@@ -175,7 +227,7 @@ def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
         _sift_down(hf, hi, n, t, key, kind, arg)
         return
     if n >= hf.shape[0]:
-        si[BAD] = 1  # the queue bound was wrong: the caller raises
+        overflow(s, CAP_HEAP)
         return
     si[HN] = n + 1
     while n > 0:
@@ -190,14 +242,14 @@ def push(s: State, delay: float, priority: int, kind: int, arg: int) -> None:
     hi[n, HK], hi[n, HTY], hi[n, HA] = key, kind, arg
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def hold(s: State) -> None:
     """Mark the root as the event being handled: the first :func:`push` replaces it,
     and :func:`release` removes it if nothing was pushed."""
     s.si[HELD] = 1
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def release(s: State) -> None:
     """The handled event leaves the heap, unless a :func:`push` replaced it."""
     if s.si[HELD]:
@@ -205,7 +257,7 @@ def release(s: State) -> None:
         pop(s)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def pop(s: State) -> None:
     """Remove the first event (read it at index 0 first): the last event fills the
     hole at the root, sifted down past earlier children."""
@@ -216,7 +268,7 @@ def pop(s: State) -> None:
         _sift_down(hf, hi, n, hf[n], hi[n, HK], hi[n, HTY], hi[n, HA])
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _sift_down(hf, hi, n, t, key, kind, arg) -> None:  # type: ignore[no-untyped-def]
     """Put the event ``(t, key, kind, arg)`` at the root of the heap's first ``n``
     slots, moving the hole down past children that come earlier."""
@@ -242,7 +294,7 @@ def _sift_down(hf, hi, n, t, key, kind, arg) -> None:  # type: ignore[no-untyped
 # --- the ledger ----------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def add(s: State, payer: int, payee: int, amount: float, kind: int, ch: int, r: int) -> None:
     """Record one payment now; zero amounts are not recorded."""
     if amount <= 0.0:
@@ -252,7 +304,7 @@ def add(s: State, payer: int, payee: int, amount: float, kind: int, ch: int, r: 
     n = s.si[LN]
     s.si[LN] = n + 1
     if n >= s.led.shape[0]:
-        s.si[OVF] = 1  # the block loop reruns the replication with more room
+        overflow(s, CAP_LEDGER)
         return
     row = s.led[n]
     row[L_TIME] = s.sf[NOW]

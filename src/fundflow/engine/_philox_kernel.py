@@ -22,6 +22,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from fundflow.engine.kernel_cache import CACHE
+
 __all__ = ["fill_blocks", "fill_uniforms", "philox_columns"]
 
 _M0 = np.uint64(0xD2E7470EE14C6C93)
@@ -43,7 +45,7 @@ def _umulhi(typingctx: Any, a: Any, b: Any) -> Any:  # pragma: no cover
     return types.uint64(types.uint64, types.uint64), codegen
 
 
-@njit(cache=True, inline="always")
+@njit(cache=CACHE, inline="always")
 def _block(
     keys: np.ndarray, x0: np.uint64, x1: np.uint64, x2: np.uint64, x3: np.uint64
 ) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:  # pragma: no cover
@@ -60,7 +62,7 @@ def _block(
     return x0, x1, x2, x3
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def philox_columns(
     keys: np.ndarray, counter: np.ndarray, out: np.ndarray
 ) -> None:  # pragma: no cover
@@ -73,7 +75,7 @@ def philox_columns(
         out[3, i] = y3
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def fill_blocks(
     keys: np.ndarray, reps: np.ndarray, words: np.ndarray, out: np.ndarray
 ) -> None:  # pragma: no cover
@@ -91,7 +93,7 @@ def fill_blocks(
             out[3, i, b] = y3
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def fill_uniforms(
     keys: np.ndarray, reps: np.ndarray, words: np.ndarray, floor: float, out: np.ndarray
 ) -> None:  # pragma: no cover

@@ -28,8 +28,9 @@ from fundflow.engine.draws import Draws
 from fundflow.engine.ledger import COLUMNS, Ledger
 from fundflow.engine.outcome import BlockOutcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.errors import EngineCheckError
 
-__all__ = ["available", "run_block", "supports"]
+__all__ = ["CAPACITIES", "EVENT_KINDS", "available", "count_size", "run_block", "supports"]
 
 
 def available() -> bool:
@@ -61,7 +62,13 @@ def _draw_arrays(draws: Draws) -> tuple[np.ndarray, np.ndarray]:
     return x, np.ascontiguousarray(draws.value, dtype=np.float64)
 
 
-def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
+def run_block(
+    plan: EnginePlan,
+    draws: Draws,
+    *,
+    capacities: np.ndarray | None = None,
+    counts: np.ndarray | None = None,
+) -> BlockOutcome:
     """Simulate every replication of ``draws`` with the compiled engine.
 
     Parameters
@@ -70,20 +77,44 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
         The scenario's plan (its flat arrays are built once per plan object).
     draws : Draws
         The block's draws, from :func:`fundflow.engine.draws.draw`.
+    capacities : (4,) int array, optional
+        The rows the ledger, the event heap, the government's payments due and the
+        fund's capital calls start with (:data:`CAPACITIES` order); by default enough
+        for the shipped programs. A replication that needs more runs again from its
+        own draws with more room, so these change the speed, never the result
+        (tests start them at 1 to reach every growth).
+    counts : int array, optional
+        Of length :func:`count_size`, incremented in place: events handled by kind
+        (:data:`EVENT_KINDS`), then growths by capacity (:data:`CAPACITIES`).
 
     Returns
     -------
     BlockOutcome
         The block's stacked ledgers and facts, equal to what
         ``BlockOutcome.of([run_replication(plan, draws, i) for i ...])`` gives.
+
+    Raises
+    ------
+    EngineCheckError
+        A replication's result broke a rule every correct result keeps
+        (:mod:`fundflow.engine.guard`); its ``replication`` is the index in the block.
     """
+    from fundflow.engine import _nb_state
     from fundflow.engine._nb_plan import flat_plan
-    from fundflow.engine._nb_run import run_block_nb
+    from fundflow.engine._nb_run import ERR_TOO_LARGE, run_block_nb
+    from fundflow.engine.guard import check
     from fundflow.engine.kernel_cache import ensure_fresh
 
     ensure_fresh()  # no machine code cached from other sources
 
     n, n_r = len(draws), plan.layout.n_routes
+    flat = flat_plan(plan)
+    if capacities is None:
+        fee_years = flat.f_fee_years
+        caps = _nb_state.initial_capacities(n_r, plan.layout.max_phases, fee_years)
+    else:
+        caps = np.array(capacities, dtype=np.int64)
+    seen = np.zeros(count_size(), np.int64)
     per_route = (
         np.empty((n, n_r), np.int8),
         np.empty((n, n_r)),
@@ -93,11 +124,26 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
     )
     per_run = (np.empty(n), np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n, np.int64))
     offsets = np.zeros(n + 1, np.int64)
-    cols, rows, error = run_block_nb(
-        flat_plan(plan), _draw_arrays(draws), per_route, per_run, offsets
+    cols, rows, error, at = run_block_nb(
+        flat, _draw_arrays(draws), per_route, per_run, offsets, caps, seen
     )
+    if counts is not None:
+        counts += seen
     if error:
-        raise RuntimeError(f"compiled engine: internal error {error} (a bound was exceeded)")
+        what = (
+            "it needs more than 2**25 ledger rows, heap slots, payments due or capital calls"
+            if error == ERR_TOO_LARGE
+            else "a rule computed a negative amount"
+        )
+        raise EngineCheckError(what, int(at))
+    outcome = _block_outcome(cols, rows, offsets, per_route, per_run)
+    check(plan, draws, outcome)
+    return outcome
+
+
+def _block_outcome(
+    cols: tuple, rows: int, offsets: np.ndarray, per_route: tuple, per_run: tuple
+) -> BlockOutcome:
     ledger = Ledger(**{c: col[:rows] for c, col in zip(COLUMNS, cols, strict=True)})
     status, end_time, end_review, misconduct, defaulted = per_route
     committed, delayed, delay, loans, investments = per_run
@@ -115,3 +161,18 @@ def run_block(plan: EnginePlan, draws: Draws) -> BlockOutcome:
         loans_outstanding=loans,
         fund_investments=investments,
     )
+
+
+#: The compiled engine's event kinds, in code order (``_nb_state.EV_*``).
+EVENT_KINDS: tuple[str, ...] = (
+    "start", "phase", "race", "due", "claw_init", "claw", "settled", "value",
+    "solver_value", "budget", "tax", "credit_init", "credit", "fee", "sell", "wind_up",
+    "invest", "exit",
+)  # fmt: skip
+#: What the engine sizes in advance and grows when a replication needs more.
+CAPACITIES: tuple[str, ...] = ("ledger", "heap", "dues", "calls")
+
+
+def count_size() -> int:
+    """The length of the ``counts`` array of :func:`run_block`."""
+    return len(EVENT_KINDS) + len(CAPACITIES)

@@ -16,10 +16,11 @@ import contextlib
 import functools
 import hashlib
 import importlib
+import os
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["KERNEL_MODULES", "SOURCES", "ensure_fresh", "load", "sources_digest"]
+__all__ = ["CACHE", "KERNEL_MODULES", "SOURCES", "ensure_fresh", "load", "sources_digest"]
 
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +28,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 KERNEL_MODULES: tuple[str, ...] = (
     "fundflow.engine._nb_ends",
     "fundflow.engine._nb_fund",
+    "fundflow.engine._nb_guard",
     "fundflow.engine._nb_money",
     "fundflow.engine._nb_plan",
     "fundflow.engine._nb_route",
@@ -41,11 +43,20 @@ KERNEL_MODULES: tuple[str, ...] = (
 SOURCES: tuple[str, ...] = (
     *KERNEL_MODULES,
     "fundflow.engine._nb_borrow",
+    "fundflow.engine.kernel_cache",
     "fundflow.engine.ledger",
     "fundflow.engine.outcome",
 )
 
 _STAMP = "fundflow-kernels.sha256"
+
+#: Whether the compiled loops are cached on disk (numba's ``cache=True``): on, unless
+#: the environment variable ``FUNDFLOW_NUMBA_CACHE`` is ``0`` (a read-only install, or
+#: debugging a kernel). Without the cache every process compiles the loops afresh
+#: (about half a minute).
+CACHE: bool = os.environ.get("FUNDFLOW_NUMBA_CACHE", "1").strip().lower() not in (
+    "0", "off", "false", "no",
+)  # fmt: skip
 
 
 def sources_digest() -> str:
@@ -74,6 +85,8 @@ def _cache_dirs() -> dict[Path, list[str]]:
 @functools.cache
 def ensure_fresh() -> None:
     """Remove cached machine code built from other sources than these (once per process)."""
+    if not CACHE:
+        return
     digest = sources_digest()
     for folder, stems in _cache_dirs().items():
         stamp = folder / _STAMP

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from fundflow.engine._nb_borrow import borrow
+from fundflow.engine.kernel_cache import CACHE
 
 # Columns of the per-route output (its first axis).
 RC_KIND = 0  # six kinds' totals: columns 0..5, in block_measures' _ROUTE_KINDS order
@@ -49,7 +50,12 @@ _MATCHING_COL = np.array([N_RC, RC_MATCHING], dtype=np.uint64)
 _DEPTH = 64
 
 
-@njit(cache=True)
+#: index 0 as the np.int64 compiled code takes (an int constant is typed as a literal,
+#: and its callee compiled once more for it)
+_FIRST = np.int64(0)
+
+
+@njit(cache=CACHE)
 def _leaf(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compiled
     """NumPy's sum of at most 128 values ``a[lo:lo + n]``."""
     if n < 8:
@@ -78,20 +84,20 @@ def _leaf(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compil
     return res
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _half(n: int) -> int:  # pragma: no cover - compiled
     """Where NumPy splits ``n > 128`` values: half, rounded down to a multiple of 8."""
     n2 = n // 2
     return n2 - n2 % 8
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _stack() -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Scratch for :func:`_pairwise`: (start, size, stage) per level, and left sums."""
     return np.zeros((3, _DEPTH), dtype=np.int64), np.zeros(_DEPTH)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _pairwise(a: np.ndarray, lo: int, n: int, stack) -> float:  # pragma: no cover - compiled
     """NumPy's pairwise sum of ``a[lo:lo + n]``: ``pw(first half) + pw(second half)``
     above 128 values, :func:`_leaf` below; the recursion is walked with ``stack``
@@ -122,20 +128,20 @@ def _pairwise(a: np.ndarray, lo: int, n: int, stack) -> float:  # pragma: no cov
         top += 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=CACHE, inline="always")
 def _sign(plus: bool, minus: bool) -> float:  # pragma: no cover - compiled
     """``float(plus) - float(minus)``: 1.0, -1.0 or 0.0, from integers (a choice
     between two floats would be a branch on x86, mispredicted on ledger rows)."""
     return float(np.int64(plus) - np.int64(minus))
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def array_sum(a: np.ndarray) -> float:  # pragma: no cover - compiled
     """``a.sum()`` of a 1-D float array, bit for bit (for tests)."""
-    return 0.0 + _pairwise(a, 0, a.size, _stack())
+    return 0.0 + _pairwise(a, _FIRST, a.size, _stack())
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def run_times(time: np.ndarray, offsets: np.ndarray) -> tuple[bool, np.ndarray]:  # pragma: no cover
     """The first time of every run of equal times of the block's ``time`` column, and
     whether :func:`measure_rows` applies: the offsets cover the rows in order, and
@@ -163,7 +169,7 @@ def run_times(time: np.ndarray, offsets: np.ndarray) -> tuple[bool, np.ndarray]:
     return True, runs[:m]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _run_pass(rep, lo, hi, run, led, factors, c, s):  # pragma: no cover - compiled
     """Replication ``rep``'s rows ``lo:hi``: each row's discount factor and the
     government's net outflow on it (into ``s``), and the values of the pairwise sums
@@ -206,7 +212,7 @@ def _run_pass(rep, lo, hi, run, led, factors, c, s):  # pragma: no cover - compi
     return run
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _route_pass(rep, lo, hi, led, c, s, o):  # pragma: no cover - compiled
     """Replication ``rep``'s per-route bincount sums, net cash by party (received and
     paid apart, as two bincounts) and LP payers; the rows where the solver's cash moves
@@ -252,7 +258,7 @@ def _route_pass(rep, lo, hi, led, c, s, o):  # pragma: no cover - compiled
     on_route[-1] += n_matching
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure):  # pragma: no cover
     """Peak exposure (same-time flows netted first) and the exposure path. A running
     sum starts at -0.0, which adds to its first value without changing a bit."""
@@ -282,7 +288,7 @@ def _gov_paths(rep, lo, hi, time, gov_out, grid, ru, exposure):  # pragma: no co
         exposure[rep, j] = path if hi > lo else 0.0
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _route_peaks(mt, mf, mc, stack, acc):  # pragma: no cover - compiled
     """Each route's peak funding gap (max cumulative net outflow of the solver), from
     the rows where the solver's cash moves, by route (then by time)."""
@@ -307,7 +313,7 @@ def _route_peaks(mt, mf, mc, stack, acc):  # pragma: no cover - compiled
         acc[r, RC_PEAK] = top if top > 0.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _finish(rep, s, o, stack):  # pragma: no cover - compiled
     """Replication ``rep``'s pairwise sums, net cash and route peaks from the passes'
     buffers, and its route columns from ``acc``; all are then emptied for the next."""
@@ -316,10 +322,10 @@ def _finish(rep, s, o, stack):  # pragma: no cover - compiled
     for p in range(received.size):
         net[rep, p] = received[p] - paid[p]
     for k in range(kinds.shape[1]):
-        kinds[rep, k] = 0.0 + _pairwise(kb[k], 0, np.int64(kc[k]), stack)
+        kinds[rep, k] = 0.0 + _pairwise(kb[k], _FIRST, np.int64(kc[k]), stack)
     for k in range(N_RU):
         if k != RU_PEAK:
-            ru[rep, k] = 0.0 + _pairwise(bufs[k], 0, n_in[k], stack)
+            ru[rep, k] = 0.0 + _pairwise(bufs[k], _FIRST, n_in[k], stack)
     _route_peaks(mt, mf, mc, stack, acc)
     for r in range(acc.shape[0]):
         for k in range(N_RC):
@@ -332,7 +338,7 @@ def _finish(rep, s, o, stack):  # pragma: no cover - compiled
     paid[:] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma: no cover
     """Every replication's sums, one replication after the other.
 
@@ -384,7 +390,7 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
     # below, the arguments by the caller.
     bl, bf, bg, bc, bs, bo = borrow((led, factors, grid, c, s, o))
     stack = (bs[13], bs[14])
-    run = -1
+    run = np.int64(-1)
     for rep in range(n):
         lo, hi = offsets[rep], offsets[rep + 1]
         run = _run_pass(rep, lo, hi, run, bl, bf, bc, bs)
@@ -395,7 +401,7 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
     return o
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _flags(route_col, on_route, flags):  # pragma: no cover - compiled
     """Which route columns some row of the block is on a route for: a kind's, matching's
     (``on_route[-1]`` counts its rows), any row's (``RC_NET``)."""

@@ -29,6 +29,7 @@ from fundflow.engine.layout import Layout
 from fundflow.engine.ledger import COLUMNS, PARTIES, Ledger
 from fundflow.engine.outcome import BlockOutcome, Outcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.errors import EngineCheckError
 from fundflow.results.block_measures import measure_block
 from fundflow.results.measures import Measures, challenge_npv
 from fundflow.results.result import SimulationResult
@@ -128,7 +129,10 @@ def _measure_block(
 ) -> _Block:
     plan = EnginePlan.of(scenario)
     draws = draw(scenario, plan.layout, entropy, reps)
-    outcome, used = run_engine(plan, draws, len(reps), engine)
+    try:
+        outcome, used = run_engine(plan, draws, len(reps), engine)
+    except EngineCheckError as exc:  # name the run's replication, not the block's index
+        raise exc.located(scenario.name, entropy, int(reps[exc.replication])) from None
     m = measure_block(plan, outcome, exposure_grid(scenario))
     ledgers = {}
     for i, rep in enumerate(reps):

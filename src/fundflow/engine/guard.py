@@ -1,0 +1,107 @@
+"""A cheap check of every replication the compiled engine returns.
+
+The compiled engine is fast because it trusts its own bookkeeping (preallocated
+arrays, borrowed views, no bounds checks). :func:`check` holds each replication of
+its result against what the plan and the replication's own draws allow, so that a
+fault there can never come out as a number:
+
+* every payment finite, positive and at most ten times the money the replication
+  can move (its routes' costs with their overruns, awards and follow-on values, the
+  challenges' values, the fund's size times its best exit multiple);
+* every time within ``[0, horizon]``, the ledger in time order, every code known;
+* every route that ended did so between its start and the horizon;
+* a route that succeeded, failed or was eliminated spent exactly the cost of the
+  phases it reached (``I × overrun × Σ cost shares``, to 1e-9); one still running
+  or abandoned for financing spent no more than its whole cost; one not started
+  spent nothing.
+
+A breach raises :class:`~fundflow.errors.EngineCheckError` naming the replication
+and the rule. One compiled pass over the block's rows: about 1 µs a replication
+(``benchmarks/README.md``).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from fundflow.engine.draws import Draws
+from fundflow.engine.ledger import KINDS, PARTIES, K, P
+from fundflow.engine.outcome import BlockOutcome
+from fundflow.engine.plan import EnginePlan
+from fundflow.errors import EngineCheckError
+
+__all__ = ["CHECKS", "check"]
+
+#: What each code of the compiled check means (``_nb_guard``'s codes, in order).
+CHECKS: tuple[str, ...] = (
+    "none",
+    "ledger row {at}: a payment that is not finite and positive, or above ten times "
+    "the money the replication can move",
+    "ledger row {at}: a time outside [0, horizon]",
+    "ledger row {at}: a time earlier than the row before",
+    "ledger row {at}: an unknown party, kind or route code",
+    "route {at}: an end time before its start or after the horizon",
+    "route {at}: R&D spending differs from the cost of the phases it reached",
+    "route {at}: R&D spending above the route's whole cost (or before its start)",
+)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    route_ch: np.ndarray
+    start: np.ndarray
+    inv: np.ndarray
+    award: np.ndarray
+    cum_cost: np.ndarray
+    fund_size: float
+    horizon: float
+
+
+_TERMS: weakref.WeakKeyDictionary[EnginePlan, _Terms] = weakref.WeakKeyDictionary()
+
+
+def _terms(plan: EnginePlan) -> _Terms:
+    terms = _TERMS.get(plan)
+    if terms is None:
+        cps = plan.challenges
+        cum = np.zeros((len(cps), plan.layout.max_phases + 1))
+        for k, cp in enumerate(cps):
+            cum[k, 1 : cp.n_phases + 1] = np.cumsum(cp.cost_shares)
+            cum[k, cp.n_phases + 1 :] = cum[k, cp.n_phases]
+        fund = plan.scenario.guided_fund
+        terms = _Terms(
+            route_ch=np.asarray(plan.layout.route_challenge, dtype=np.int64),
+            start=np.array([cp.start for cp in cps], dtype=np.float64),
+            inv=np.array([cp.investment for cp in cps], dtype=np.float64),
+            award=np.array([cp.award for cp in cps], dtype=np.float64),
+            cum_cost=cum,
+            fund_size=0.0 if fund is None else float(fund.size),
+            horizon=float(plan.scenario.horizon),
+        )
+        _TERMS[plan] = terms
+    return terms
+
+
+def check(plan: EnginePlan, draws: Draws, outcome: BlockOutcome) -> None:
+    """Raise :class:`~fundflow.errors.EngineCheckError` if a replication of
+    ``outcome`` (simulated from ``plan`` and ``draws``) breaks a rule above; its
+    ``replication`` is the index in the block."""
+    from fundflow.engine._nb_guard import check_block
+
+    t = _terms(plan)
+    led = outcome.ledger
+    f64 = np.float64
+    i, code, at = check_block(
+        led.time, led.payer, led.payee, led.amount, led.kind, led.route,
+        outcome.offsets, outcome.status, outcome.end_time,
+        outcome.end_review.astype(np.int64), t.route_ch, t.start, t.inv, t.award,
+        t.cum_cost, np.asarray(draws.overrun, f64), np.asarray(draws.value, f64),
+        np.asarray(draws.solver_value, f64), np.asarray(draws.exit_multiple, f64),
+        t.fund_size, t.horizon, len(PARTIES), len(KINDS), K["rd_spending"], P["solver"],
+        np.zeros(len(t.route_ch)),
+    )  # fmt: skip
+    if code:
+        raise EngineCheckError(CHECKS[code].format(at=at), int(i))
