@@ -30,11 +30,14 @@ def test_quick_start_has_exactly_two_setup_commands() -> None:
     assert len(commands) == 2
     assert "fundflow run configs/" in commands[0]
     assert "pytest" in commands[1]
+    # what a new user's pip resolves, not what an earlier install left in the cache
+    assert "--no-cache-dir" in commands[1]
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert _commands()[1] in ci.splitlines()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert _commands()[1] in ci
+    assert ci.index("rm -rf .venv") < ci.index(_commands()[1])  # in a fresh venv
 
 
 def test_quick_start_run_uses_a_shipped_config() -> None:
