@@ -56,9 +56,9 @@ def test_the_digest_covers_every_kernel_module_and_the_codes_they_read() -> None
     kernels = {
         "fundflow." + ".".join(p.relative_to(root).with_suffix("").parts)
         for p in root.rglob("*.py")
-        if "cache=True" in p.read_text(encoding="utf-8") and p.name != "kernel_cache.py"
+        if "@njit(" in p.read_text(encoding="utf-8") and p.name != "kernel_cache.py"
     }
-    kernels.discard("fundflow.engine.compiled")  # mentions cache=True in its docstring only
+    assert "fundflow.engine._nb_run" in kernels, "the test reads the wrong files"
     assert kernels <= set(kernel_cache.KERNEL_MODULES)
     assert {"fundflow.engine.ledger", "fundflow.engine.outcome"} <= set(kernel_cache.SOURCES)
 
@@ -78,3 +78,27 @@ def test_the_digest_covers_every_fundflow_module_a_kernel_module_imports() -> No
     python_side = {"fundflow.engine.plan"}
     missing = imported - set(kernel_cache.SOURCES) - python_side
     assert not missing, f"kernel modules import {missing}: add them to SOURCES"
+
+
+def test_every_kernel_is_cached_by_the_switch_and_none_is_compiled_per_constant() -> None:
+    """Each @njit in a kernel module takes ``cache=CACHE`` (so FUNDFLOW_NUMBA_CACHE=0
+    turns the disk cache off everywhere), and after a run no kernel has been compiled
+    for a literal argument: numba types an int constant as a literal and compiles its
+    callee once per value, which doubled the cold compile (benchmarks/bench_compile.py)."""
+    import sys
+
+    import fundflow
+
+    root = Path(kernel_cache.__file__).resolve().parents[1]
+    for name in kernel_cache.KERNEL_MODULES:
+        text = root.joinpath(*name.split(".")[1:]).with_suffix(".py").read_text(encoding="utf-8")
+        assert "cache=True" not in text, f"{name}: use cache=CACHE"
+    for config in ("open_competition", "chain_leader"):
+        fundflow.simulate(root.parents[1] / "configs" / f"{config}.yaml", 5, seed=1, workers=1)
+    literal = []
+    for name in kernel_cache.KERNEL_MODULES:
+        for attr, value in vars(sys.modules[name]).items():
+            for sig in getattr(value, "signatures", None) or ():
+                if getattr(value, "__module__", None) == name and "Literal" in str(sig):
+                    literal.append(f"{name}.{attr}{sig}")
+    assert not literal, literal
