@@ -56,7 +56,8 @@ def test_the_digest_covers_every_kernel_module_and_the_codes_they_read() -> None
     kernels = {
         "fundflow." + ".".join(p.relative_to(root).with_suffix("").parts)
         for p in root.rglob("*.py")
-        if "@njit(" in p.read_text(encoding="utf-8") and p.name != "kernel_cache.py"
+        if ("@njit(" in (text := p.read_text(encoding="utf-8")) or "\n@rule\n" in text)
+        and p.name != "kernel_cache.py"
     }
     assert "fundflow.engine._nb_run" in kernels, "the test reads the wrong files"
     assert kernels <= set(kernel_cache.KERNEL_MODULES)

@@ -23,12 +23,19 @@ from typing import Any
 
 import simpy
 
+from fundflow.engine.credit import rules
 from fundflow.engine.hooks import EngineHooks
 from fundflow.engine.ledger import K, P
 from fundflow.engine.plan import EnginePlan
 from fundflow.scenario.config import Credit
 
 BANK, GUARANTOR, SOL = P["bank"], P["guarantor"], P["solver"]
+
+# the amount rules both engines share, as Python
+loan_amount = rules.loan_amount.py_func
+default_split = rules.default_split.py_func
+loss_share = rules.loss_share.py_func
+accrued_interest = rules.accrued_interest.py_func
 
 
 class CreditBook:
@@ -49,8 +56,7 @@ class CreditBook:
         """The solver of route ``r`` borrows at its start."""
         books = self.books
         cp = self.plan.challenges[self.plan.route_challenge[r]]
-        need = max(0.0, cp.investment - cp.installments_total)
-        amount = self.terms.loan_share * need
+        amount = loan_amount(self.terms.loan_share, cp.investment, cp.installments_total)
         if amount <= 0.0:
             return
         self.principal[r] = amount
@@ -89,14 +95,16 @@ class CreditBook:
             else (terms.default_probability_on_failure)
         )
         if self.default_u[r] < p:
-            loss = terms.loss_given_default * principal
-            self._pay(r, BANK, principal - loss, K["repayment"])
+            repaid, loss = default_split(terms.loss_given_default, principal)
+            self._pay(r, BANK, repaid, K["repayment"])
             for party, share in terms.risk_sharing.items():
                 if party != "bank":
-                    self.books.pay(P[party], BANK, share * loss, K["guarantee_payout"], r)
+                    paid = loss_share(share, loss)
+                    self.books.pay(P[party], BANK, paid, K["guarantee_payout"], r)
             self.defaulted.add(r)
             return
-        accrued = terms.interest_rate * principal * (self.books.now() - self.interest_from[r])
+        years = self.books.now() - self.interest_from[r]
+        accrued = accrued_interest(terms.interest_rate, principal, years)
         self._pay(r, BANK, accrued, K["interest"])
         self._pay(r, BANK, principal, K["repayment"])
 

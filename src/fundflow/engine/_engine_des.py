@@ -21,10 +21,11 @@ import simpy
 
 from fundflow.engine._credit import loan_outstanding
 from fundflow.engine._payments import GovernmentPayments
-from fundflow.engine._state import DEM, EPS, EXT, GOV, SOL
+from fundflow.engine._state import DEM, EXT, GOV, SOL
 from fundflow.engine._tax import TaxSettlement
 from fundflow.engine.draws import Draws
 from fundflow.engine.ledger import K
+from fundflow.engine.matching import rules as matching_rules
 from fundflow.engine.outcome import (
     ELIMINATED,
     FAILED,
@@ -36,6 +37,11 @@ from fundflow.engine.outcome import (
 from fundflow.engine.plan import EnginePlan
 
 __all__ = ["Outcome", "gc_paused", "run_replication"]
+
+# the amount rules both engines share, as Python
+tranche_after_cap = matching_rules.tranche_after_cap.py_func
+compensation = matching_rules.compensation.py_func
+clawback = matching_rules.clawback.py_func
 
 
 class _Run(GovernmentPayments, TaxSettlement):
@@ -65,22 +71,23 @@ class _Run(GovernmentPayments, TaxSettlement):
             if self.tax_on:
                 year = self.installments_by_year.setdefault(int(self.env.now), {})
                 year[r] = year.get(r, 0.0) + amount
-        tranche = min(cp.tranches[m], self.cap_left[ch])
-        if tranche > EPS * max(1.0, cp.tranches[m]):  # not the cap's rounding residue
+        tranche = tranche_after_cap(cp.tranches[m], self.cap_left[ch])
+        if tranche > 0.0:  # not the cap's rounding residue
             self.cap_left[ch] -= tranche
             self.gov_earned[r] += tranche
             self.commit(self.lag, self.match_payee, tranche, K["matching"], r, tranche=True)
 
     def compensate(self, r: int) -> None:
         tol = self.tol
-        base = self.cost_spent[r]
-        if tol.base == "unrecovered_cost":
-            base -= self.demander_paid[r]
-            if self.match_payee == SOL:
-                base -= self.gov_earned[r]  # owed even if the budget still holds it back
-        amount = tol.rate * max(0.0, base)
-        if tol.cap is not None:
-            amount = min(amount, tol.cap)
+        amount = compensation(
+            tol.rate,
+            math.inf if tol.cap is None else tol.cap,
+            self.cost_spent[r],
+            self.demander_paid[r],
+            self.gov_earned[r],  # owed even if the budget still holds it back
+            tol.base == "unrecovered_cost",
+            self.match_payee == SOL,
+        )
         self.commit(self.lag, SOL, amount, K["compensation"], r, tranche=False)
 
     def claw_back(self, r: int, share: float) -> Generator[simpy.Event, Any, None]:
@@ -90,7 +97,7 @@ class _Run(GovernmentPayments, TaxSettlement):
             event = self.env.event()
             self.settled[r] = event
             yield event
-        amount = share * self.gov_paid[r]
+        amount = clawback(share, self.gov_paid[r])
         if self.match_payee == SOL:  # the route has ended: no reserve check
             self.solver_pays(r, GOV, amount, K["clawback"])
             self.own_funding_changes(r, amount)

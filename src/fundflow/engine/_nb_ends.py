@@ -57,11 +57,12 @@ from fundflow.engine._nb_state import (
     push,
     status_codes,
 )
+from fundflow.engine.credit.rules import accrued_interest, default_split, loss_share
 from fundflow.engine.kernel_cache import CACHE
+from fundflow.engine.matching.rules import clawback, compensation, tranche_after_cap
 
 __all__ = ["abandon", "eliminate", "fail", "milestone", "succeed"]
 
-EPS = 1e-12
 ELIMINATED, FAILED, FINANCING, SUCCEEDED = status_codes(
     "eliminated", "failed", "financing_failure", "succeeded"
 )
@@ -85,8 +86,8 @@ def milestone(s: State, p: FlatPlan, r: int, m: int) -> None:
             s.yr[y, s.rf.shape[0] + r] += amount
             s.yi[y, s.rf.shape[0] + r] = 1
             s.yi[y, 2 * s.rf.shape[0]] = 1
-    tranche = min(p.ph[PH_TR, ch, m], s.cf[ch])
-    if tranche > EPS * max(1.0, p.ph[PH_TR, ch, m]):
+    tranche = tranche_after_cap(p.ph[PH_TR, ch, m], s.cf[ch])
+    if tranche > 0.0:
         s.cf[ch] -= tranche
         s.rf[r, GEARN] += tranche
         commit(s, p, p.lag, p.match_payee, tranche, K_MATCHING, r, TRANCHE)
@@ -94,19 +95,17 @@ def milestone(s: State, p: FlatPlan, r: int, m: int) -> None:
 
 @njit(cache=CACHE)
 def compensate(s: State, p: FlatPlan, r: int) -> None:
-    base = s.rf[r, COST]
-    if p.tol_unrecovered:
-        base -= s.rf[r, DEMP]
-        if p.match_payee == SOL:
-            base -= s.rf[r, GEARN]
-    amount = min(p.tol_rate * max(0.0, base), p.tol_cap)
+    amount = compensation(
+        p.tol_rate, p.tol_cap, s.rf[r, COST], s.rf[r, DEMP], s.rf[r, GEARN],
+        p.tol_unrecovered, p.match_payee == SOL,
+    )  # fmt: skip
     commit(s, p, p.lag, SOL, amount, K_COMP, r, NOT_TRANCHE)
 
 
 @njit(cache=CACHE)
 def claw_back(s: State, p: FlatPlan, r: int) -> None:
     """Recover the route's share of its paid tranches from their payee."""
-    amount = s.rf[r, CLAWSH] * s.rf[r, GPAID]
+    amount = clawback(s.rf[r, CLAWSH], s.rf[r, GPAID])
     if p.match_payee == SOL:
         solver_pays(s, p, r, GOV, amount, K_CLAW)
         own_funding_changes(s, p, r, amount)
@@ -133,13 +132,14 @@ def credit_close(s: State, p: FlatPlan, r: int, succeeded: bool) -> None:
         return
     prob = p.pd_success if succeeded else p.pd_failure
     if s.x[r, DR_DEFAULT] < prob:
-        loss = p.lgd * principal
-        solver_pays(s, p, r, BANK, principal - loss, K_REPAY)
+        repaid, loss = default_split(p.lgd, principal)
+        solver_pays(s, p, r, BANK, repaid, K_REPAY)
         for k in range(p.rs_party.shape[0]):
-            add(s, p.rs_party[k], BANK, p.rs_share[k] * loss, K_PAYOUT, p.route_ch[r], r)
+            share = loss_share(p.rs_share[k], loss)
+            add(s, p.rs_party[k], BANK, share, K_PAYOUT, p.route_ch[r], r)
         s.ri[r, DEFAULTED] = 1
         return
-    accrued = p.interest_rate * principal * (s.sf[NOW] - s.rf[r, INTFROM])
+    accrued = accrued_interest(p.interest_rate, principal, s.sf[NOW] - s.rf[r, INTFROM])
     solver_pays(s, p, r, BANK, accrued, K_INTEREST)
     solver_pays(s, p, r, BANK, principal, K_REPAY)
 

@@ -55,10 +55,12 @@ from fundflow.engine._nb_state import (
     party_codes,
     push,
 )
+from fundflow.engine.budget.rules import room
 from fundflow.engine.kernel_cache import CACHE
+from fundflow.engine.ledger import EPS
 from fundflow.engine.outcome import RUNNING
+from fundflow.engine.reserve.rules import exceeds
 
-EPS = 1e-12
 SOL, GOV, EXT = party_codes("solver", "government", "external")
 (K_MATCHING,) = kind_codes("matching")
 (K_RD,) = kind_codes("rd_spending")
@@ -80,7 +82,7 @@ def solver_pays(s: State, p: FlatPlan, r: int, payee: int, amount: float, kind: 
         p.has_reserve
         and s.ri[r, STATUS] == RUNNING
         and s.sf[NOW] < p.horizon
-        and s.rf[r, NET] + amount > p.reserve + EPS
+        and exceeds(s.rf[r, NET], amount, p.reserve)
     ):
         return False
     add(s, SOL, payee, amount, kind, p.route_ch[r], r)
@@ -134,7 +136,7 @@ def commit(s: State, p: FlatPlan, delay: float, payee: int, amount: float, kind:
 
 @njit(cache=CACHE)
 def _room(s: State, p: FlatPlan) -> float:
-    return max(0.0, p.budget - s.yr[int(s.sf[NOW]), 2 * s.rf.shape[0]])
+    return room(p.budget, s.yr[int(s.sf[NOW]), 2 * s.rf.shape[0]])
 
 
 @njit(cache=CACHE)

@@ -53,8 +53,10 @@ from fundflow.engine._nb_state import (
     party_codes,
     push,
 )
+from fundflow.engine.credit.rules import loan_amount
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.outcome import RUNNING
+from fundflow.engine.tax.rules import demander_tax, solver_tax
 
 __all__ = ["on_credit", "on_credit_init", "on_phase", "on_race", "on_start", "on_tax"]
 
@@ -154,7 +156,7 @@ def on_race(s: State, p: FlatPlan, r: int) -> None:
 @njit(cache=CACHE)
 def _credit_open(s: State, p: FlatPlan, r: int) -> None:
     ch = p.route_ch[r]
-    amount = p.loan_share * max(0.0, p.cfl[ch, C_INV] - p.cfl[ch, C_INST_TOTAL])
+    amount = loan_amount(p.loan_share, p.cfl[ch, C_INV], p.cfl[ch, C_INST_TOTAL])
     if amount <= 0.0:
         return
     s.ri[r, LOAN] = 1
@@ -204,8 +206,7 @@ def settle_tax(s: State, p: FlatPlan, y: int) -> None:
     for r in range(s.ri.shape[0]):
         if s.yi[y, r]:
             s.rf[r, OWNF] += s.yr[y, r]
-            change = max(0.0, s.rf[r, OWNF]) - s.rf[r, RECOG]
-            amount = p.solver_tax_rate * abs(change)
+            amount, change = solver_tax(p.solver_tax_rate, s.rf[r, OWNF], s.rf[r, RECOG])
             if change > 0.0 and amount > 0.0:
                 solver_receives(s, p, r, GOV, amount, K_TAX)
                 s.rf[r, RECOG] += change
@@ -219,7 +220,7 @@ def settle_tax(s: State, p: FlatPlan, y: int) -> None:
                 s,
                 GOV,
                 DEM,
-                p.demander_tax_rate * s.yr[y, s.rf.shape[0] + r],
+                demander_tax(p.demander_tax_rate, s.yr[y, s.rf.shape[0] + r]),
                 K_TAX,
                 p.route_ch[r],
                 r,

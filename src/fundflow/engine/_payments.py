@@ -15,9 +15,13 @@ from typing import Any
 import simpy
 
 from fundflow.engine._state import EPS, GOV, SOL, RunState
+from fundflow.engine.budget import rules as budget_rules
 from fundflow.engine.ledger import K
 
 __all__ = ["Due", "GovernmentPayments"]
+
+# the budget rule both engines share, as Python
+room = budget_rules.room.py_func
 
 
 class Due:
@@ -81,7 +85,7 @@ class GovernmentPayments(RunState):
 
     def room(self) -> float:
         assert self.budget is not None
-        return max(0.0, self.budget - self.spent_in_year.get(int(self.env.now), 0.0))
+        return room(self.budget, self.spent_in_year.get(int(self.env.now), 0.0))
 
     def pay_part(self, due: Due, amount: float) -> None:
         if amount <= EPS * max(1.0, due.remaining):

@@ -20,16 +20,18 @@ from fundflow.engine._credit import CreditBook
 from fundflow.engine._fund import GuidedFundBook
 from fundflow.engine._race import Race
 from fundflow.engine.draws import Draws
-from fundflow.engine.ledger import K, LedgerWriter, P
+from fundflow.engine.ledger import EPS, K, LedgerWriter, P
 from fundflow.engine.outcome import NOT_STARTED, RUNNING
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.reserve import rules as reserve_rules
 
 __all__ = ["DEM", "EPS", "EXT", "GOV", "SOL", "RunState"]
 
-#: Tolerance of money comparisons.
-EPS = 1e-12
 
 GOV, DEM, SOL, EXT = P["government"], P["demander"], P["solver"], P["external"]
+
+# the reserve rule both engines share, as Python
+exceeds = reserve_rules.exceeds.py_func
 
 
 class RunState:
@@ -149,7 +151,7 @@ class RunState:
             self.reserve is not None
             and self.status[r] == RUNNING
             and self.env.now < self.horizon
-            and self.net_outflow[r] + amount > self.reserve + EPS
+            and exceeds(self.net_outflow[r], amount, self.reserve)
         ):
             return False
         self.ledger.add(self.env.now, SOL, payee, amount, kind, self.plan.route_challenge[r], r)

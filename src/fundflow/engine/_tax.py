@@ -9,8 +9,13 @@ import simpy
 
 from fundflow.engine._state import DEM, GOV, RunState
 from fundflow.engine.ledger import K
+from fundflow.engine.tax import rules
 
 __all__ = ["TaxSettlement"]
+
+# the tax bases both engines share, as Python
+solver_tax = rules.solver_tax.py_func
+demander_tax = rules.demander_tax.py_func
 
 
 class TaxSettlement(RunState):
@@ -45,8 +50,9 @@ class TaxSettlement(RunState):
         for r in sorted(own.keys() | paid.keys()):
             if r in own:
                 self.own_funding[r] += own[r]
-                change = max(0.0, self.own_funding[r]) - self.recognised[r]
-                amount = self.solver_tax_rate * abs(change)
+                amount, change = solver_tax(
+                    self.solver_tax_rate, self.own_funding[r], self.recognised[r]
+                )
                 if change > 0.0 and amount > 0.0:
                     self.solver_receives(r, GOV, amount, K["tax_expenditure"])
                     self.recognised[r] += change
@@ -57,7 +63,7 @@ class TaxSettlement(RunState):
                         self.abandon(r)
             if r in paid and self.demander_tax_rate > 0.0:
                 ch = self.plan.route_challenge[r]
-                amount = self.demander_tax_rate * paid[r]
+                amount = demander_tax(self.demander_tax_rate, paid[r])
                 self.ledger.add(self.env.now, GOV, DEM, amount, K["tax_expenditure"], ch, r)
 
     def settle_tax_at_horizon(self) -> None:

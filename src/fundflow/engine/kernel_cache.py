@@ -17,10 +17,14 @@ import functools
 import hashlib
 import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any, TypeVar
 
-__all__ = ["CACHE", "KERNEL_MODULES", "SOURCES", "ensure_fresh", "load", "sources_digest"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["CACHE", "KERNEL_MODULES", "SOURCES", "ensure_fresh", "load", "rule", "sources_digest"]
 
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,6 +39,12 @@ KERNEL_MODULES: tuple[str, ...] = (
     "fundflow.engine._nb_run",
     "fundflow.engine._nb_state",
     "fundflow.engine._philox_kernel",
+    "fundflow.engine.budget.rules",
+    "fundflow.engine.credit.rules",
+    "fundflow.engine.fund.rules",
+    "fundflow.engine.matching.rules",
+    "fundflow.engine.reserve.rules",
+    "fundflow.engine.tax.rules",
     "fundflow.results._block_kernels",
 )
 
@@ -110,3 +120,20 @@ def load(name: str) -> ModuleType | None:
         return None
     ensure_fresh()  # no machine code cached from other sources
     return module
+
+
+def rule(fn: F) -> F:
+    """Declare ``fn`` a money rule both engines share (one source text).
+
+    Compiled with numba (``njit``, cached on disk by :data:`CACHE`) where numba can be
+    imported: the compiled engine calls the compiled function, the SimPy engine its
+    Python original, ``fn.py_func``. Without numba ``fn`` is returned as it is, with
+    ``fn.py_func = fn``, so the SimPy engine runs. A rule is a leaf: it calls no other
+    rule (``tests/test_rules.py``), so its ``py_func`` never enters compiled code.
+    """
+    try:
+        from numba import njit
+    except ImportError:  # the SimPy engine still runs
+        fn.py_func = fn  # type: ignore[attr-defined]
+        return fn
+    return njit(cache=CACHE)(fn)  # type: ignore[no-any-return]

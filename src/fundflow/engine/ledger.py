@@ -16,7 +16,11 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["KINDS", "PARTIES", "Ledger", "LedgerWriter"]
+__all__ = ["EPS", "KINDS", "PARTIES", "Ledger", "LedgerWriter"]
+
+#: Tolerance of money comparisons, in both engines: amounts within it of zero are
+#: rounding residue.
+EPS = 1e-12
 
 #: Parties, in code order (docs/model.md, "Parties"). Append only.
 PARTIES: tuple[str, ...] = (

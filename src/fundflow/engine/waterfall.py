@@ -18,9 +18,11 @@ At the end of the fund's life its proceeds are split between the government LP
    step 3 (what it would get beyond its capital and its hurdle) goes to the
    social LPs instead.
 
-Everything here is a pure function of its arguments (NumPy only): no ledger, no
-SimPy. The fund engine calls :func:`distribute` once at the end of the fund's
-life and :func:`early_exit_price` when the government sells its stake early.
+Everything here is a pure function of its arguments: no ledger, no SimPy. The
+amounts come from the rules both engines share (:mod:`fundflow.engine.fund.rules`,
+as Python); this module checks the arguments and names the parts. The SimPy fund
+calls :func:`distribute` once at the end of the fund's life and
+:func:`early_exit_price` when the government sells its stake early.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from fundflow.engine.fund import rules as fund_rules
+
 __all__ = ["WaterfallSplit", "WaterfallTerms", "distribute", "early_exit_price"]
+
+AMOUNT, AT_RATE, HURDLE = fund_rules.AMOUNT, fund_rules.AT_RATE, fund_rules.HURDLE
+call_sum = fund_rules.call_sum.py_func
+waterfall = fund_rules.waterfall.py_func
 
 Calls = Sequence[tuple[float, float]]
 
@@ -138,44 +146,6 @@ def _as_calls(calls: Calls, name: str) -> NDArray[np.float64]:
     return arr
 
 
-def _split(amount: float, weight_a: float, weight_b: float) -> tuple[float, float]:
-    """Split ``amount >= 0`` pro rata to two weights (not both zero); both parts >= 0.
-
-    A zero weight gets exactly zero, and the parts sum to ``amount`` to rounding.
-    """
-    if weight_b == 0.0:
-        return amount, 0.0
-    if weight_a == 0.0:
-        return 0.0, amount
-    part_a = min(amount, amount * weight_a / (weight_a + weight_b))
-    return part_a, max(0.0, amount - part_a)
-
-
-def _preferred(calls: NDArray[np.float64], end: float, hurdle: float) -> float:
-    """Preferred return owed on ``calls``: sum of ``a·((1 + h)^(end - t) − 1)``."""
-    years = end - calls[:, 0]
-    return float(np.sum(calls[:, 1] * np.expm1(years * np.log1p(hurdle))))
-
-
-def _return_capital(
-    proceeds: float, paid_gov: float, paid_social: float, first_loss: float
-) -> tuple[float, float, float]:
-    """Step 1: capital returned to (government, social) and the first loss borne."""
-    paid = paid_gov + paid_social
-    if proceeds >= paid:
-        return paid_gov, paid_social, 0.0
-    shortfall = paid - proceeds
-    borne_first = min(shortfall, first_loss * paid_gov)
-    if paid_social == 0.0 or paid_gov == 0.0:
-        gov, social = _split(proceeds, paid_gov, paid_social)
-        return gov, social, borne_first
-    # paid_gov - borne_first - (shortfall - borne_first) * paid_gov / paid, simplified.
-    # The government's loss is capped at its capital; any excess falls on social LPs.
-    gov = (paid_gov * proceeds - borne_first * paid_social) / paid
-    gov = min(max(0.0, gov), proceeds)
-    return gov, max(0.0, proceeds - gov), borne_first
-
-
 def distribute(
     proceeds: float,
     gov_calls: Calls,
@@ -238,7 +208,8 @@ def distribute(
         if arr.size and arr[:, 0].max() > end:
             raise ValueError(f"{name} time(={arr[:, 0].max()}) must be <= end(={end}).")
 
-    paid_gov, paid_social = float(gov[:, 1].sum()), float(social[:, 1].sum())
+    paid_gov = call_sum(gov, len(gov), AMOUNT, 0.0, 0.0)
+    paid_social = call_sum(social, len(social), AMOUNT, 0.0, 0.0)
     if paid_gov + paid_social > 0.0:
         key_gov, key_social = paid_gov, paid_social
     elif proceeds == 0.0:
@@ -252,35 +223,22 @@ def distribute(
         _check_share("government_share", government_share)
         key_gov, key_social = government_share, 1.0 - government_share
 
-    cap_gov, cap_social, borne = _return_capital(
-        proceeds, paid_gov, paid_social, terms.government_first_loss
+    lh = math.log1p(terms.hurdle)
+    owed_gov = call_sum(gov, len(gov), HURDLE, end, lh)
+    owed_social = call_sum(social, len(social), HURDLE, end, lh)
+    parts = waterfall(
+        proceeds,
+        paid_gov,
+        paid_social,
+        owed_gov,
+        owed_social,
+        key_gov,
+        key_social,
+        terms.carry,
+        terms.government_concession,
+        terms.government_first_loss,
     )
-    left = max(0.0, proceeds - cap_gov - cap_social)
-
-    owed_gov = _preferred(gov, end, terms.hurdle)
-    owed_social = _preferred(social, end, terms.hurdle)
-    if left >= owed_gov + owed_social:
-        pref_gov, pref_social = owed_gov, owed_social
-    else:  # left < owed, so owed > 0
-        pref_gov, pref_social = _split(left, owed_gov, owed_social)
-    carry_base = max(0.0, left - pref_gov - pref_social)
-
-    manager = terms.carry * carry_base
-    rest_gov, rest_social = _split(carry_base - manager, key_gov, key_social)
-    concession = terms.government_concession * rest_gov
-
-    return WaterfallSplit(
-        government=cap_gov + pref_gov + (rest_gov - concession),
-        social=cap_social + pref_social + rest_social + concession,
-        manager=manager,
-        government_capital=cap_gov,
-        social_capital=cap_social,
-        first_loss_borne=borne,
-        government_preferred=pref_gov,
-        social_preferred=pref_social,
-        carry_base=carry_base,
-        concession=concession,
-    )
+    return WaterfallSplit(*(float(x) for x in parts))
 
 
 def early_exit_price(gov_calls: Calls, year: float, rate: float) -> float:
@@ -319,5 +277,5 @@ def early_exit_price(gov_calls: Calls, year: float, rate: float) -> float:
     if not (math.isfinite(rate) and rate >= 0.0):
         raise ValueError(f"rate(={rate}) must be finite and >= 0.")
     calls = _as_calls(gov_calls, "gov_calls")
-    paid = calls[calls[:, 0] <= year]
-    return float(np.sum(paid[:, 1] * (1.0 + rate * (year - paid[:, 0]))))
+    paid = np.ascontiguousarray(calls[calls[:, 0] <= year])
+    return float(call_sum(paid, len(paid), AT_RATE, year, rate))
