@@ -274,8 +274,8 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
     n, n_r = xs.shape[0], xs.shape[1]
     n_c = p.cfl.shape[0]
     owned, s = new_state(n_r, n_c, p.horizon, caps)
-    cols = _columns(np.int64(0))
-    total = np.int64(0)
+    cols = _columns(FIRST)
+    total = FIRST  # no rows yet (an int64 constant: a literal 0 would compile twice)
     n_ev = seen.shape[0] - N_CAP
     for i in range(n):
         s.x = borrow(xs[i])  # the replication's draws (xs outlives them)

@@ -11,6 +11,8 @@ and NORMAL (1) for timeouts and triggered events.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numba import njit
 from numba.core import types
@@ -20,6 +22,27 @@ from fundflow.engine._nb_borrow import borrow
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.ledger import K, P
 from fundflow.engine.outcome import STATUS as STATUS_NAMES
+
+
+def party_codes(*names: str) -> tuple[int, ...]:
+    """The ledger codes of these parties, as the np.int64 constants compiled code takes."""
+    return tuple(cast(int, np.int64(P[n])) for n in names)
+
+
+def status_codes(*names: str) -> tuple[int, ...]:
+    """The codes of these route statuses (:data:`~fundflow.engine.outcome.STATUS`)."""
+    return tuple(cast(int, np.int64(STATUS_NAMES.index(n))) for n in names)
+
+
+def kind_codes(*names: str) -> tuple[int, ...]:
+    """The ledger codes of these kinds of payment, as np.int64 constants."""
+    return tuple(cast(int, np.int64(K[n])) for n in names)
+
+
+def ints(n: int) -> tuple[int, ...]:
+    """``0 .. n - 1`` as np.int64 constants (typed ``int`` for readers and mypy)."""
+    return tuple(cast(int, np.int64(i)) for i in range(n))
+
 
 # scalar floats (sf)
 NOW, UNPAID, TOTAL_DELAY, F_UNCALLED, F_FEES_LEFT, F_CASH = range(6)
@@ -34,32 +57,17 @@ N_SI = 19
 # payments due, the fund's capital calls): a replication that outgrows one sets its
 # bit in ``si[OVF]``, stops, and is run again from its own draws with that capacity
 # doubled (``_nb_run.run_block_nb``)
-CAP_LEDGER, CAP_HEAP, CAP_DUES, CAP_CALLS = map(np.int64, range(4))
+CAP_LEDGER, CAP_HEAP, CAP_DUES, CAP_CALLS = ints(4)
 N_CAP = 4
 CAPACITY_NAMES = ("ledger", "heap", "dues", "calls")
 
 # codes passed to compiled functions are np.int64, not int: numba types an int
 # constant as a literal and compiles its callee once per distinct value
-URGENT, NORMAL = np.int64(0), np.int64(1)
+URGENT, NORMAL = ints(2)
 #: "no challenge or route" in a ledger row; the first phase or milestone
-NONE, FIRST = np.int64(-1), np.int64(0)
+NONE, FIRST = cast(int, np.int64(-1)), cast(int, np.int64(0))
 #: a government payment that is (not) a matching tranche
-TRANCHE, NOT_TRANCHE = np.bool_(True), np.bool_(False)
-
-
-def party_codes(*names: str) -> tuple[np.int64, ...]:
-    """The ledger codes of these parties, as the np.int64 constants compiled code takes."""
-    return tuple(np.int64(P[n]) for n in names)
-
-
-def status_codes(*names: str) -> tuple[np.int64, ...]:
-    """The codes of these route statuses (:data:`~fundflow.engine.outcome.STATUS`)."""
-    return tuple(np.int64(STATUS_NAMES.index(n)) for n in names)
-
-
-def kind_codes(*names: str) -> tuple[np.int64, ...]:
-    """The ledger codes of these kinds of payment, as np.int64 constants."""
-    return tuple(np.int64(K[n]) for n in names)
+TRANCHE, NOT_TRANCHE = cast(bool, np.bool_(True)), cast(bool, np.bool_(False))
 
 
 _PRIO = np.int64(1) << np.int64(52)
@@ -84,7 +92,7 @@ _PRIO = np.int64(1) << np.int64(52)
     EV_WINDUP,
     EV_INVEST,
     EV_EXIT,
-) = map(np.int64, range(18))
+) = ints(18)
 
 # ledger columns
 L_TIME, L_PAYER, L_PAYEE, L_AMOUNT, L_KIND, L_CH, L_ROUTE = range(7)

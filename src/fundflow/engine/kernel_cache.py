@@ -20,11 +20,15 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Generic, ParamSpec, Protocol, TypeVar, cast
 
-F = TypeVar("F", bound=Callable[..., Any])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
-__all__ = ["CACHE", "KERNEL_MODULES", "SOURCES", "ensure_fresh", "load", "rule", "sources_digest"]
+__all__ = [
+    "CACHE", "KERNEL_MODULES", "SOURCES", "Rule", "ensure_fresh", "load", "rule",
+    "sources_digest",
+]  # fmt: skip
 
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,7 +126,15 @@ def load(name: str) -> ModuleType | None:
     return module
 
 
-def rule(fn: F) -> F:
+class Rule(Protocol, Generic[_P, _R]):
+    """A money rule: callable (compiled where numba runs) and its Python original."""
+
+    py_func: Callable[_P, _R]
+
+    def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _R: ...
+
+
+def rule(fn: Callable[_P, _R]) -> Rule[_P, _R]:
     """Declare ``fn`` a money rule both engines share (one source text).
 
     Compiled with numba (``njit``, cached on disk by :data:`CACHE`) where numba can be
@@ -135,5 +147,5 @@ def rule(fn: F) -> F:
         from numba import njit
     except ImportError:  # the SimPy engine still runs
         fn.py_func = fn  # type: ignore[attr-defined]
-        return fn
-    return njit(cache=CACHE)(fn)  # type: ignore[no-any-return]
+        return cast(Rule[_P, _R], fn)
+    return cast(Rule[_P, _R], njit(cache=CACHE)(fn))

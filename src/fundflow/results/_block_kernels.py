@@ -27,6 +27,8 @@ uses its NumPy path otherwise.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numba import njit
 
@@ -52,7 +54,8 @@ _DEPTH = 64
 
 #: index 0 as the np.int64 compiled code takes (an int constant is typed as a literal,
 #: and its callee compiled once more for it)
-_FIRST = np.int64(0)
+_FIRST = cast(int, np.int64(0))
+_NO_RUN = cast(int, np.int64(-1))
 
 
 @njit(cache=CACHE)
@@ -390,7 +393,7 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
     # below, the arguments by the caller.
     bl, bf, bg, bc, bs, bo = borrow((led, factors, grid, c, s, o))
     stack = (bs[13], bs[14])
-    run = np.int64(-1)
+    run = _NO_RUN
     for rep in range(n):
         lo, hi = offsets[rep], offsets[rep + 1]
         run = _run_pass(rep, lo, hi, run, bl, bf, bc, bs)

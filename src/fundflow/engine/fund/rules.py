@@ -9,6 +9,7 @@ Sums over capital calls add the calls in the order they were made, left to right
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -18,7 +19,7 @@ __all__ = ["AMOUNT", "AT_RATE", "HURDLE", "call_sum", "waterfall"]
 
 #: What :func:`call_sum` adds over the calls: amounts, early-exit values at simple
 #: interest, preferred returns compounded at the hurdle
-AMOUNT, AT_RATE, HURDLE = np.int64(0), np.int64(1), np.int64(2)
+AMOUNT, AT_RATE, HURDLE = (cast(int, np.int64(i)) for i in range(3))
 
 
 @rule
