@@ -151,7 +151,7 @@ def test_negative_or_zero_investment(value: float) -> None:
         ("government.error_tolerance.rate", 2, "must be in [0, 1]"),
         ("government.error_tolerance.misconduct_probability", -0.2, "must be in [0, 1]"),
         ("government.clawback_without_tolerance", 1.2, "must be in [0, 1]"),
-        ("horizon", 0, "must be > 0"),
+        ("horizon", 0, "must be in (0, 200]"),
         ("challenges[0].demander_share", 1.01, "must be in [0, 1]"),
         ("challenges[0].booking_period", 0, "must be > 0"),
         ("challenges[0].solvers", 0, "must be a whole number >= 1"),
