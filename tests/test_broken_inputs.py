@@ -25,13 +25,20 @@ EXPECTED = {
     "yaml_alias_bomb": "once aliases are expanded",
     "yaml_duplicate_key": "the key 'horizon' appears twice in one mapping, at lines 2 and 3",
     "yaml_python_tag": "not valid YAML",
-    "horizon_inf": "horizon = inf: must be a finite number > 0",
-    "horizon_nan": "horizon = nan: must be a finite number > 0",
+    "horizon_inf": "horizon = inf: must be a finite number in (0, 200]",
+    "horizon_nan": "horizon = nan: must be a finite number in (0, 200]",
     "matching_ratio_above_one": "government.matching.ratio = 1.4: must be in [0, 1]",
+    "discount_rate_percent": "discount_rate = 3: must be in (-1, 1] (did you mean 0.03?)",
+    "interest_rate_percent": "credit.interest_rate = 4.5: must be in [0, 1] (did you mean 0.045?)",
+    "hurdle_percent": "guided_fund.hurdle = 6: must be in [0, 1] (did you mean 0.06?)",
     "solvers_typo": "did you mean 'solvers'?",
     "size_ten_million_challenges": "--no-size-limit",
     "missing_challenges": "challenges: missing",
 }
+
+
+#: Rates written as percentages: the whole error line.
+PERCENTAGES = ("discount_rate_percent", "interest_rate_percent", "hurdle_percent")
 
 
 def test_the_corpus_is_large_enough() -> None:
@@ -54,6 +61,21 @@ def test_broken_scenario_file(
     assert captured.out == ""
     assert path.stem not in EXPECTED or EXPECTED[path.stem] in line, line
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", PERCENTAGES)
+def test_a_rate_written_as_a_percentage_is_one_line_with_the_fraction(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(ROOT / "tests" / "broken" / f"{name}.yaml")]) == 2
+    assert one_error_line(capsys.readouterr().err) == f"error: {EXPECTED[name]}"
+
+
+def test_a_rate_set_as_a_percentage_is_one_line_with_the_fraction(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["validate", CONFIG, "--set", "discount_rate=3"]) == 2
+    assert one_error_line(capsys.readouterr().err) == f"error: {EXPECTED['discount_rate_percent']}"
 
 
 #: Command lines that are wrong, and what the error names.

@@ -130,7 +130,7 @@ def test_probability_out_of_range(value: float) -> None:
 def test_probability_message_is_the_documented_one() -> None:
     data = with_value(base(), "challenges[0].phases[0].pass_probability", 1.4)
     assert str(config_error(data)) == (
-        "challenges[0].phases[0].pass_probability = 1.4: must be in [0, 1]"
+        "challenges[0].phases[0].pass_probability = 1.4: must be in [0, 1] (did you mean 0.014?)"
     )
 
 
@@ -151,7 +151,7 @@ def test_negative_or_zero_investment(value: float) -> None:
         ("government.error_tolerance.rate", 2, "must be in [0, 1]"),
         ("government.error_tolerance.misconduct_probability", -0.2, "must be in [0, 1]"),
         ("government.clawback_without_tolerance", 1.2, "must be in [0, 1]"),
-        ("horizon", 0, "must be > 0"),
+        ("horizon", 0, "must be in (0, 200]"),
         ("challenges[0].demander_share", 1.01, "must be in [0, 1]"),
         ("challenges[0].booking_period", 0, "must be > 0"),
         ("challenges[0].solvers", 0, "must be a whole number >= 1"),
@@ -517,7 +517,9 @@ def test_bad_value_in_a_file_names_the_dotted_path(tmp_path: Path) -> None:
     data = with_value(base(), "challenges[0].phases[0].pass_probability", 1.4)
     path = write(tmp_path, yaml.safe_dump(data))
     err = file_error(path)
-    assert str(err) == "challenges[0].phases[0].pass_probability = 1.4: must be in [0, 1]"
+    assert str(err) == (
+        "challenges[0].phases[0].pass_probability = 1.4: must be in [0, 1] (did you mean 0.014?)"
+    )
 
 
 def test_simulate_validates_a_dict_too() -> None:

@@ -296,7 +296,9 @@ def test_default_lists_are_written_out_when_indexed(sc: Scenario) -> None:
 def test_values_are_validated_like_the_file(sc: Scenario) -> None:
     with pytest.raises(ConfigError) as err:
         apply_overrides(sc, {"challenges[0].phases[0].pass_probability": 1.4})
-    assert str(err.value) == "challenges[0].phases[0].pass_probability = 1.4: must be in [0, 1]"
+    assert str(err.value) == (
+        "challenges[0].phases[0].pass_probability = 1.4: must be in [0, 1] (did you mean 0.014?)"
+    )
     with pytest.raises(ConfigError, match=r"government.matching.ratio = 'high': must be a number"):
         apply_overrides(sc, {"government.matching.ratio": "high"})
     with pytest.raises(ConfigError, match="did you mean 'upfront'"):

@@ -66,3 +66,24 @@ def test_cli_prints_the_government_as_one_party(capsys) -> None:
     assert "of which: guided fund (gov_lp)" in out
     assert "Program cash (excl. realised value)" in out and "Realised value" in out
     assert "Government LP" not in out  # not a party of its own any more
+
+
+@pytest.mark.parametrize(
+    ("lang", "row", "note"),
+    [
+        (
+            "en",
+            "Suppliers, buyers and markets (outside the program)",
+            "Outside the program (external): the counterpart of R&D spending and commercial "
+            "value, not a loss",
+        ),
+        ("zh", "供应商、客户与市场（项目外部）", "项目外部：研发支出与商业价值的对方，并非损失"),
+    ],
+)
+def test_cli_says_who_external_is_under_the_party_table(capsys, lang, row, note) -> None:
+    argv = ["run", str(NATIONAL), "--runs", "40", "--seed", "8", "--quiet", "--lang", lang]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    external = next(i for i, line in enumerate(lines) if line.startswith(row))
+    assert lines[external + 1] == note  # the line right under the table
+    assert not any("Rest of the economy" in line or "外部经济主体" in line for line in lines)

@@ -7,6 +7,7 @@ docs/scenario.schema.json must all agree with :data:`fundflow.scenario.schema.SC
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from pathlib import Path
@@ -277,3 +278,140 @@ def test_calibration_package_defaults_agree_with_the_declaration() -> None:
             continue
         checked += 1
     assert checked >= 30
+
+
+# --- rates and shares written as percentages ---------------------------------------------------
+
+#: The keys where a value above 1 is never meant: ``3`` is refused with "did you mean 0.03?".
+PERCENT_KEYS = {
+    "discount_rate",
+    "government.matching.ratio",
+    "government.matching.first_share",
+    "government.matching.tranches[i].share",
+    "government.error_tolerance.rate",
+    "government.error_tolerance.misconduct_probability",
+    "government.clawback_without_tolerance",
+    "government.success_award.share",
+    "government.tax.corporate_tax_rate.demander",
+    "government.tax.corporate_tax_rate.solver",
+    "government.tax.usable_share.demander",
+    "government.tax.usable_share.solver",
+    "challenges[i].demander_share",
+    "challenges[i].demander_installments[i].share",
+    "challenges[i].phases[i].cost_share",
+    "challenges[i].phases[i].pass_probability",
+    "correlation",
+    "guided_fund.government_share",
+    "guided_fund.management_fee",
+    "guided_fund.hurdle",
+    "guided_fund.carry",
+    "guided_fund.government_concession",
+    "guided_fund.government_first_loss",
+    "guided_fund.early_exit.rate",
+    "credit.loan_share",
+    "credit.interest_rate",
+    "credit.guarantee_fee",
+    "credit.default_probability_on_failure",
+    "credit.default_probability_on_success",
+    "credit.loss_given_default",
+    "credit.risk_sharing.guarantor",
+    "credit.risk_sharing.reguarantor",
+    "credit.risk_sharing.bank",
+    "credit.risk_sharing.government",
+}
+
+#: A scenario in which every key above is read.
+EVERY_SECTION: dict[str, Any] = {
+    "government": {
+        "matching": {"mode": "milestones", "tranches": [{"after": 0, "share": 1.0}]},
+        "success_award": {"share": 0.1},
+    },
+    "challenges": [
+        {
+            "name": "chip",
+            "total_investment": 10,
+            "group": "g",
+            "demander_installments": [{"after": 0, "share": 1.0}],
+            "phases": [{"duration": 1.0, "cost_share": 1.0, "pass_probability": 0.5}],
+        }
+    ],
+    "correlation": {"g": 0.3},
+    "guided_fund": {"size": 100, "ticket": 5, "early_exit": {"year": 5}},
+    "credit": {"risk_sharing": {"guarantor": 0.4, "reguarantor": 0.3, "bank": 0.3}},
+}
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of ``data`` with the key at ``path`` (``[i]`` = the first item) set."""
+    out = json.loads(json.dumps(data))
+    node = out
+    steps = re.findall(r"\w+|\[i\]", path)
+    for step, nxt in itertools.pairwise(steps):
+        if step != "[i]":
+            node = node[step] if nxt == "[i]" else node.setdefault(step, {})
+        else:
+            node = node[0]
+    if path == "correlation":
+        node["correlation"] = {"g": value}
+    else:
+        node[steps[-1]] = value
+    return out
+
+
+def test_the_rates_and_shares_are_the_keys_with_a_percentage_hint() -> None:
+    marked = {p for p, k in SCENARIO.walk() if k.percent}
+    assert marked == PERCENT_KEYS
+    # a value above 1 is meant for these: no hint
+    assert not {"government.tax.rd_super_deduction", "horizon"} & marked
+    config.Scenario.from_dict(EVERY_SECTION)  # every key below is read from here
+
+
+@pytest.mark.parametrize("path", sorted(PERCENT_KEYS))
+def test_a_percentage_is_refused_with_the_fraction_it_means(path: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config.Scenario.from_dict(_set(EVERY_SECTION, path, 10))
+    shown = path.replace("[i]", "[0]").replace("correlation", "correlation.g")
+    allowed = "[0, 0.2]" if path.endswith("management_fee") else "[0, 1]"
+    if path == "discount_rate":
+        allowed = "(-1, 1]"
+    elif path == "correlation":
+        allowed = "[0, 1)"
+    assert str(info.value) == f"{shown} = 10: must be in {allowed} (did you mean 0.1?)"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("discount_rate", 3, "discount_rate = 3: must be in (-1, 1] (did you mean 0.03?)"),
+        (
+            "credit.interest_rate",
+            4.5,
+            "credit.interest_rate = 4.5: must be in [0, 1] (did you mean 0.045?)",
+        ),
+        ("guided_fund.hurdle", 6, "guided_fund.hurdle = 6: must be in [0, 1] (did you mean 0.06?)"),
+        # no hint when the hundredth is not allowed either, or the value is below the range
+        ("discount_rate", 150, "discount_rate = 150: must be in (-1, 1]"),
+        ("discount_rate", -1.5, "discount_rate = -1.5: must be in (-1, 1]"),
+        ("guided_fund.management_fee", 25, "guided_fund.management_fee = 25: must be in [0, 0.2]"),
+        ("credit.loan_share", 1, None),
+        ("government.tax.rd_super_deduction", 1.2, None),  # 120% is legal for some firms
+        ("horizon", 1e3, "horizon = 1000.0: must be in (0, 200]"),
+    ],
+)
+def test_percentage_hints_only_where_they_help(
+    path: str, value: float, message: str | None
+) -> None:
+    data = _set(EVERY_SECTION, path, value)
+    if message is None:
+        config.Scenario.from_dict(data)
+        return
+    with pytest.raises(ConfigError) as info:
+        config.Scenario.from_dict(data)
+    assert str(info.value) == message
+
+
+def test_a_percentage_in_an_override_gets_the_same_hint() -> None:
+    sc = config.Scenario.from_dict(EVERY_SECTION)
+    with pytest.raises(ConfigError) as info:
+        apply_overrides(sc, {"discount_rate": 3})
+    assert str(info.value) == "discount_rate = 3: must be in (-1, 1] (did you mean 0.03?)"

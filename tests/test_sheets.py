@@ -370,3 +370,58 @@ def test_full_width_headers_and_a_yaml_flow_cell(tmp_path) -> None:
     (c,) = load_scenario(tmp_path / "s.yaml").challenges
     assert [(i.after, i.share) for i in c.demander_installments] == [(0, 0.5), (2, 0.5)]
     assert [p.duration.mean() for p in c.phases] == [1.0, 2.0]
+
+
+def test_race_columns_filled_without_solvers_name_the_empty_cell(tmp_path) -> None:
+    head = ["名称", "总投资（百万元）", "揭榜方数量", "赛马.选拔评审", "赛马.保留数"]
+    rows = [head, ["a", 10, 3, 1, 1], ["b", 10, None, None, None], ["c", 10, None, 1, 2]]
+    assert _error(tmp_path, rows, "榜单") == (
+        "list.xlsx!榜单!C4 (challenges[2].solvers): column 揭榜方数量 is empty but the race "
+        "columns 赛马.选拔评审 (D), 赛马.保留数 (E) are filled: give the number of solvers "
+        "(a race runs among 2 or more)"
+    )
+    no_column = [[r[0], r[1], r[4]] for r in rows]
+    assert _error(tmp_path, no_column, "榜单") == (
+        "list.xlsx!榜单 row 2 (challenges[0].solvers): the sheet has no column solvers "
+        "(揭榜方数量) but the race columns 赛马.保留数 (C) are filled: add it and give the "
+        "number of solvers (a race runs among 2 or more)"
+    )
+    # a race written as one YAML flow cell counts as well; a row without race columns is fine
+    flow = [["name", "total_investment", "solvers", "race"], ["a", 10, None, "{keep: 2}"]]
+    assert _error(tmp_path, flow).startswith(
+        "list.xlsx!challenges!C2 (challenges[0].solvers): column solvers is empty but the "
+        "race columns race (D) are filled"
+    )
+
+
+def test_race_columns_with_solvers_given_are_read(tmp_path) -> None:
+    rows = [
+        ["name", "total_investment", "solvers", "race.keep"],
+        ["a", 10, 3, 2],
+        ["b", 10, 1, None],
+    ]
+    _write_xlsx(tmp_path / "list.xlsx", rows)
+    (tmp_path / "s.yaml").write_text("name: t\nchallenges: {from: list.xlsx}\n", "utf-8")
+    a, b = load_scenario(tmp_path / "s.yaml").challenges
+    assert (a.solvers, a.race.keep, b.solvers) == (3, 2, 1)
+
+
+def test_cli_reports_race_without_solvers_on_one_line(tmp_path, capsys) -> None:
+    rows = [["name", "total_investment", "solvers", "race.keep"], ["a", 10, None, 2]]
+    _write_xlsx(tmp_path / "list.xlsx", rows)
+    (tmp_path / "s.yaml").write_text("name: t\nchallenges: {from: list.xlsx}\n", "utf-8")
+    assert main(["validate", str(tmp_path / "s.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "error: list.xlsx!challenges!C2 (challenges[0].solvers): column solvers is empty but "
+        "the race columns race.keep (D) are filled: give the number of solvers (a race runs "
+        "among 2 or more)"
+    ]
+
+
+def test_a_share_written_as_a_percentage_names_the_cell_and_the_fraction(tmp_path) -> None:
+    rows = [["name", "total_investment", "demander_share"], ["a", 10, "40%"], ["b", 10, 40]]
+    assert _error(tmp_path, rows) == (
+        "list.xlsx!challenges!C3 (challenges[1].demander_share) = 40: must be in [0, 1] "
+        "(did you mean 0.4?)"
+    )

@@ -263,8 +263,8 @@ def test_run_design_takes_a_frame(sc: Scenario) -> None:
         ),
         (
             {"levers": {"government.matching.ratio": [0.2, 1.5]}},
-            "government.matching.ratio = 1.5: must be in [0, 1] (design point 1: "
-            "government.matching.ratio=1.5)",
+            "government.matching.ratio = 1.5: must be in [0, 1] (did you mean 0.015?) "
+            "(design point 1: government.matching.ratio=1.5)",
         ),
         (
             {"levers": {"challenges[0].solvers": [1], "challenges[sensor-chip].solvers": [2]}},

@@ -111,6 +111,23 @@ def test_old_single_rate_says_what_to_write() -> None:
     assert "{demander: 0.25, solver: 0.15}" in message
 
 
+def test_a_tax_rate_written_as_a_percentage_is_refused_with_the_fraction() -> None:
+    data = make_scenario(tax={"rd_super_deduction": 1.0, "corporate_tax_rate": 15})
+    with pytest.raises(ConfigError) as info:
+        Scenario.from_dict(data)
+    assert "= 15: must be a mapping per party" in str(info.value)
+    assert "{demander: 0.25, solver: 0.15}" in str(info.value)
+    for party, key in (("demander", "corporate_tax_rate"), ("solver", "usable_share")):
+        data = make_scenario(tax={"rd_super_deduction": 1.0, key: {party: 25}})
+        with pytest.raises(ConfigError) as info:
+            Scenario.from_dict(data)
+        assert str(info.value) == (
+            f"government.tax.{key}.{party} = 25: must be in [0, 1] (did you mean 0.25?)"
+        )
+    # the super-deduction is a share above 1 for some firms: no hint, and 1.2 is allowed
+    Scenario.from_dict(make_scenario(tax={"rd_super_deduction": 1.2}))
+
+
 def test_arrangement_must_be_known() -> None:
     data = make_scenario(tax={**TAX, "arrangement": "comissioned"})
     with pytest.raises(ConfigError, match="did you mean 'commissioned'"):

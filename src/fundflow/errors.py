@@ -17,8 +17,9 @@ class ConfigError(ValueError):
     """A scenario, an override or a run option is invalid.
 
     The message names the dotted path of the offending field, the value found and
-    what is allowed, e.g. ``challenges[1].phases[0].pass_probability = 1.4: must be
-    in [0, 1]``.
+    what is allowed, e.g. ``challenges[1].phases[0].pass_probability = -0.4: must be
+    in [0, 1]``; a rate or share written as a percentage also gets the fraction it
+    stands for: ``discount_rate = 3: must be in (-1, 1] (did you mean 0.03?)``.
 
     Attributes
     ----------

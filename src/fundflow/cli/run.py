@@ -129,7 +129,8 @@ def _party_text(result: Any, lang: str) -> str:
         *(lb.label(c, lang) for c in columns),
         lb.label("p5_p95", lang),
     ]
-    return _render(headers, rows)
+    note = lb.label("external", lang) in (r[0] for r in rows)
+    return _render(headers, rows) + ("\n" + lb.text("msg_external", lang) if note else "")
 
 
 def _challenges_text(result: Any, lang: str) -> str:

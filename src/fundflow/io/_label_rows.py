@@ -301,7 +301,13 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "CVaR 差值95%置信区间上限",
     ),
     # --- parties (docs/model.md, "Parties")
-    ("external", "party", None, "Rest of the economy", "外部经济主体"),
+    (
+        "external",
+        "party",
+        None,
+        "Suppliers, buyers and markets (outside the program)",
+        "供应商、客户与市场（项目外部）",
+    ),
     ("government", "party", None, "Government", "政府"),
     (
         "gov_lp_of_which",

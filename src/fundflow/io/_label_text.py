@@ -92,6 +92,14 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "{measure}：A − B = {diff} {money}（相对 B {rel}；95%置信区间 {low} 至 {high}）；"
         "95% CVaR A − B = {tail_diff}（相对 B {tail_rel}）",
     ),
+    (
+        "msg_external",
+        "text",
+        None,
+        "Outside the program (external): the counterpart of R&D spending and commercial "
+        "value, not a loss",
+        "项目外部：研发支出与商业价值的对方，并非损失",
+    ),
     ("fig_replications", "text", None, "replications", "模拟"),
     ("fig_replications_count", "text", None, "Replications (count)", "模拟次数（个）"),
     ("fig_subtitle", "text", None, "{name}, {n:,} replications", "{name}，{n:,} 次模拟"),

@@ -201,8 +201,9 @@ class SimulationResult:
         row ``gov_lp_of_which`` shows the fund part alone (already included).
         ``realised_value`` is value a success creates
         (:data:`~fundflow.results.measures.VALUE_KINDS`: the demander's commercial value,
-        the solver's own value) and ``external`` (the rest of the economy) its
-        counterpart; ``program_cash`` is the rest, the program's money flows.
+        the solver's own value) and ``external`` (suppliers, buyers and markets
+        outside the program) its counterpart; ``program_cash`` is the rest, the
+        program's money flows.
 
         Returns
         -------

@@ -161,11 +161,14 @@ def _tax(t: Section) -> Tax:
     for key in (c for c in spec.children if c.kind == "section"):
         raw = t.raw(key.name, None)
         if raw is not None and not isinstance(raw, Mapping):
+            solver = raw
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 < raw <= 100:
+                solver = float(f"{raw / 100:g}")  # a percentage: say the fraction
             raise ConfigError(
                 t.at(key.name),
                 raw,
                 "must be a mapping per party since fundflow 0.2, e.g. "
-                f"{key.name}: {{demander: {key['demander'].default:g}, solver: {raw!r}}} "
+                f"{key.name}: {{demander: {key['demander'].default:g}, solver: {solver!r}}} "
                 "(the old single number was the solver's rate, applied to all R&D)",
             )
         party = open_section(t, key)
@@ -256,7 +259,9 @@ def _correlation(root: Section, challenges: tuple[Challenge, ...]) -> dict[str, 
     groups = {c.group for c in challenges if c.group}
     out: dict[str, float] = {}
     for key in list(sec.data):
-        rho = read(sec, Key(key, "number", lo=spec.lo, hi=spec.hi, hi_open=spec.hi_open))
+        rho = read(
+            sec, Key(key, "number", lo=spec.lo, hi=spec.hi, hi_open=spec.hi_open, percent=True)
+        )
         if key not in groups:
             warnings.warn(
                 f"{sec.at(key)}: no challenge has group '{key}', so this correlation has no "

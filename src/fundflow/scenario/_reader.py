@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -175,6 +175,13 @@ def _interval(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) 
     return "must be a finite number"
 
 
+def _percent_hint(v: float, inside: Callable[[float], bool]) -> str:
+    """``" (did you mean 0.03?)"`` when ``v`` in (1, 100] is a percentage of an allowed value."""
+    if 1.0 < v <= 100.0 and inside(v / 100.0):
+        return f" (did you mean {v / 100.0:g}?)"
+    return ""
+
+
 def _finite(allowed: str) -> str:
     """``'must be > 0'`` -> ``'must be a finite number > 0'``."""
     if "finite" in allowed:
@@ -239,8 +246,14 @@ class Section:
         lo_open: bool = False,
         hi_open: bool = False,
         optional: bool = False,
+        percent: bool = False,
     ) -> Any:
-        """A finite number in the given interval (``None`` allowed if ``optional``)."""
+        """A finite number in the given interval (``None`` allowed if ``optional``).
+
+        ``percent``: the value is a rate or share, never meant above 1, so a value
+        in (1, 100] whose hundredth is allowed (``3`` for 3%) is refused with the hint
+        ``(did you mean 0.03?)``.
+        """
         value = self.raw(key, default)
         if value is None and optional:
             return None
@@ -252,15 +265,21 @@ class Section:
         v = float(value)
         if not math.isfinite(v):
             raise ConfigError(self.at(key), value, _finite(allowed))
-        bad = (lo is not None and (v <= lo if lo_open else v < lo)) or (
-            hi is not None and (v >= hi if hi_open else v > hi)
-        )
-        if bad:
-            raise ConfigError(self.at(key), value, allowed)
+
+        def inside(x: float) -> bool:
+            return not (
+                (lo is not None and (x <= lo if lo_open else x < lo))
+                or (hi is not None and (x >= hi if hi_open else x > hi))
+            )
+
+        if not inside(v):
+            hint = _percent_hint(v, inside) if percent else ""
+            raise ConfigError(self.at(key), value, allowed + hint)
         return v
 
     def probability(self, key: str, default: Any = REQUIRED) -> float:
-        return float(self.number(key, default, lo=0.0, hi=1.0))
+        """A number in [0, 1]; ``50`` is refused with the hint ``(did you mean 0.5?)``."""
+        return float(self.number(key, default, lo=0.0, hi=1.0, percent=True))
 
     def integer(self, key: str, default: Any = REQUIRED, *, lo: int = 0) -> int:
         value = self.raw(key, default)

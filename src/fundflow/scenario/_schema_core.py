@@ -95,6 +95,10 @@ class Key:
         Override the generated "default" and "allowed" cells of the reference.
     label_zh : str
         The key's Chinese label, for tables and templates (optional).
+    percent : bool
+        A rate or share, never meant above 1: a value in (1, 100] whose hundredth
+        is allowed is refused with the hint ``(did you mean 0.03?)``. Always so for
+        a ``probability``; for a ``number`` and the values of a ``map`` when set.
     """
 
     name: str
@@ -113,6 +117,7 @@ class Key:
     default_doc: str = ""
     allowed_doc: str = ""
     label_zh: str = ""
+    percent: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -167,6 +172,7 @@ def read(sec: Section, key: Key, default: Any = DERIVED) -> Any:
             lo_open=key.lo_open,
             hi_open=key.hi_open,
             optional=key.nullable,
+            percent=key.percent,
         )
     if kind == "probability":
         return sec.probability(key.name, d)
@@ -233,6 +239,7 @@ def integer_keys(root: Key) -> frozenset[str]:
 _NN = {"lo": 0.0}  # >= 0
 _POS = {"lo": 0.0, "lo_open": True}  # > 0
 _UNIT = {"lo": 0.0, "hi": 1.0}  # [0, 1]
+_RATE = {**_UNIT, "percent": True}  # [0, 1], 3 refused with "did you mean 0.03?"
 
 
 def _num(name: str, default: Any, doc: str, **kw: Any) -> Key:
@@ -240,7 +247,7 @@ def _num(name: str, default: Any, doc: str, **kw: Any) -> Key:
 
 
 def _prob(name: str, default: Any, doc: str, **kw: Any) -> Key:
-    return Key(name, "probability", doc, default, lo=0.0, hi=1.0, **kw)
+    return Key(name, "probability", doc, default, lo=0.0, hi=1.0, percent=True, **kw)
 
 
 def _int(name: str, default: Any, doc: str, lo: int, **kw: Any) -> Key:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fundflow.scenario._schema_core import (
     _NN,
     _POS,
-    _UNIT,
+    _RATE,
     REQUIRED,
     Key,
     _dist,
@@ -47,8 +47,15 @@ GUIDED_FUND = Key(
         _num("invest_lag", 0.5, "after acceptance", **_NN),
         _dist("holding_period", 4.0, "drawn per venture", "must be >= 0 years"),
         _dist("exit_multiple", 1.0, "drawn per venture", "a multiple must be >= 0"),
-        _num("management_fee", 0.015, "× size per year, called from the LPs", lo=0.0, hi=0.2),
-        _num("hurdle", 0.06, "European waterfall: the LPs' preferred return", **_UNIT),
+        _num(
+            "management_fee",
+            0.015,
+            "× size per year, called from the LPs",
+            lo=0.0,
+            hi=0.2,
+            percent=True,
+        ),
+        _num("hurdle", 0.06, "European waterfall: the LPs' preferred return", **_RATE),
         _prob("carry", 0.2, "European waterfall: the GP's share of profit beyond the hurdle"),
         _prob(
             "government_concession",
@@ -68,7 +75,7 @@ GUIDED_FUND = Key(
             allowed_doc="`{year, rate}`, year ≤ start + life",
             children=(
                 _num("year", REQUIRED, "when the government sells", **_NN),
-                _num("rate", 0.03, "simple interest per year on paid-in capital", **_NN),
+                _num("rate", 0.03, "simple interest per year on paid-in capital", **_RATE),
             ),
         ),
     ),
@@ -86,8 +93,8 @@ CREDIT = Key(
     children=(
         Key("enabled", "boolean", "false: the section is read and checked, then ignored", True),
         _prob("loan_share", 0.5, "of the solver's own funding need `I − D`"),
-        _num("interest_rate", 0.045, "per year on the principal", **_UNIT),
-        _num("guarantee_fee", 0.01, "per year on the principal", **_UNIT),
+        _num("interest_rate", 0.045, "per year on the principal", **_RATE),
+        _num("guarantee_fee", 0.01, "per year on the principal", **_RATE),
         _prob("default_probability_on_failure", 0.5, "a failed route's loan defaults"),
         _prob("default_probability_on_success", 0.02, "a succeeded route's loan defaults"),
         _prob("loss_given_default", 0.6, "share of the principal lost in a default"),

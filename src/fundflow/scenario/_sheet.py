@@ -28,7 +28,7 @@ import yaml
 
 from fundflow.errors import ConfigError
 from fundflow.scenario._reader import Section
-from fundflow.scenario._sheet_columns import parse_header
+from fundflow.scenario._sheet_columns import KEYS, parse_header
 from fundflow.scenario._sheet_files import (
     MAX_BYTES,
     MAX_COLUMNS,
@@ -53,6 +53,7 @@ class SheetMap:
 
     label: str
     columns: list[tuple[str, str]]  # (column letter, dotted path) in sheet order
+    headers: dict[str, str] = field(default_factory=dict)  # column letter -> header as written
     rows: list[int] = field(default_factory=list)  # sheet row of challenges[i]
     filled: list[set[str]] = field(default_factory=list)  # paths given in challenges[i]
 
@@ -153,7 +154,8 @@ def _challenges(grid: Grid) -> tuple[list[dict[str, Any]], SheetMap]:
     if not body:
         raise ConfigError(grid.label, None, "no header row: the sheet is empty", show_value=False)
     header_row, header = body[0]
-    where = SheetMap(grid.label, _columns(grid.label, header_row, header))
+    headers = {c: str(header[j]).strip() for j, c in _letters(header)}
+    where = SheetMap(grid.label, _columns(grid.label, header_row, header), headers)
     paths = dict(where.columns)
     out: list[dict[str, Any]] = []
     gap: int | None = None
@@ -175,6 +177,7 @@ def _challenges(grid: Grid) -> tuple[list[dict[str, Any]], SheetMap]:
         out.append(item)
         where.rows.append(r)
         where.filled.append(filled)
+        _check_race_has_solvers(where, i)
     if not out:
         raise ConfigError(
             f"{grid.label}!A{header_row}",
@@ -183,6 +186,42 @@ def _challenges(grid: Grid) -> tuple[list[dict[str, Any]], SheetMap]:
             show_value=False,
         )
     return out, where
+
+
+def _letters(header: list[Any]) -> list[tuple[int, str]]:
+    """``(index, column letter)`` of the headed columns."""
+    return [
+        (j, _letter(j))
+        for j, text in enumerate(header)
+        if text is not None and not (isinstance(text, str) and not text.strip())
+    ]
+
+
+def _check_race_has_solvers(where: SheetMap, i: int) -> None:
+    """A row that fills race columns must say how many solvers race (the default is one)."""
+    filled = where.filled[i]
+    race = [c for c, p in where.columns if p in filled and (p == "race" or p.startswith("race."))]
+    if not race or "solvers" in filled:
+        return
+    named = ", ".join(f"{where.headers[c]} ({c})" for c in race)
+    path = f"challenges[{i}].solvers"
+    letter = where._column(i, "solvers")
+    if letter is None:
+        raise ConfigError(
+            f"{where.label} row {where.rows[i]} ({path})",
+            None,
+            f"the sheet has no column solvers ({KEYS['solvers'][0]}) but the race columns "
+            f"{named} are filled: add it and give the number of solvers (a race runs among "
+            "2 or more)",
+            show_value=False,
+        )
+    raise ConfigError(
+        f"{where.label}!{letter}{where.rows[i]} ({path})",
+        None,
+        f"column {where.headers[letter]} is empty but the race columns {named} are filled: "
+        "give the number of solvers (a race runs among 2 or more)",
+        show_value=False,
+    )
 
 
 def _columns(label: str, r: int, header: list[Any]) -> list[tuple[str, str]]:

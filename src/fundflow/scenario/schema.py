@@ -28,7 +28,7 @@ from fundflow.scenario._schema_challenge import (
 from fundflow.scenario._schema_core import (
     _NN,
     _POS,
-    _UNIT,
+    _RATE,
     REQUIRED,
     Key,
     _num,
@@ -66,7 +66,7 @@ _MATCHING = Key(
     "the government's match of the investment",
     {},
     children=(
-        _num("ratio", 0.25, "match `g = ratio × I` per route", **_UNIT),
+        _num("ratio", 0.25, "match `g = ratio × I` per route", **_RATE),
         _num(
             "cap",
             None,
@@ -123,7 +123,7 @@ _ERROR_TOLERANCE = Key(
     {},
     children=(
         Key("enabled", "boolean", "failed routes are exempt and compensated", False),
-        _num("rate", 0.3, "compensation = `min(rate × base, cap)`", **_UNIT),
+        _num("rate", 0.3, "compensation = `min(rate × base, cap)`", **_RATE),
         Key(
             "base",
             "text",
@@ -226,7 +226,7 @@ _GOVERNMENT = Key(
             None,
             default_doc="null (none)",
             children=(
-                _num("share", REQUIRED, "of the planned investment `I`", **_UNIT),
+                _num("share", REQUIRED, "of the planned investment `I`", **_RATE),
                 _num("cap", None, "per route", nullable=True, **_NN),
             ),
         ),
@@ -278,7 +278,15 @@ SCENARIO = Key(
             lo_open=True,
             hi=200.0,
         ),
-        _num("discount_rate", 0.03, "for NPVs: `x / (1 + r)^t`", lo=-1.0, lo_open=True),
+        _num(
+            "discount_rate",
+            0.03,
+            "for NPVs: `x / (1 + r)^t`",
+            lo=-1.0,
+            lo_open=True,
+            hi=1.0,
+            percent=True,
+        ),
         _GOVERNMENT,
         _SOLVER,
         Key(
@@ -298,6 +306,7 @@ SCENARIO = Key(
             lo=0.0,
             hi=1.0,
             hi_open=True,
+            percent=True,
             default_doc="none",
             allowed_doc="group → ρ in [0, 1)",
         ),
