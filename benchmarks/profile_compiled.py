@@ -61,7 +61,7 @@ def _write_map(symbols: dict[int, str]) -> str:
 def child(measures: bool, runs: int, repeat: int) -> None:
     """Compile, write the symbol map, then run the block ``repeat`` times."""
     from fundflow.engine import compiled
-    from fundflow.engine._nb_run import run_block_nb
+    from fundflow.engine.compiled_engine import run_block_nb
     from fundflow.engine.draws import draw
     from fundflow.engine.plan import EnginePlan
     from fundflow.results import block_measures

@@ -30,7 +30,7 @@ from fundflow.engine.outcome import BlockOutcome
 from fundflow.engine.plan import EnginePlan
 from fundflow.errors import EngineCheckError
 
-__all__ = ["CAPACITIES", "EVENT_KINDS", "available", "count_size", "run_block", "supports"]
+__all__ = ["CAPACITIES", "available", "count_size", "event_kinds", "run_block", "supports"]
 
 
 def available() -> bool:
@@ -85,7 +85,7 @@ def run_block(
         (tests start them at 1 to reach every growth).
     counts : int array, optional
         Of length :func:`count_size`, incremented in place: events handled by kind
-        (:data:`EVENT_KINDS`), then growths by capacity (:data:`CAPACITIES`).
+        (:func:`event_kinds`), then growths by capacity (:data:`CAPACITIES`).
 
     Returns
     -------
@@ -99,9 +99,8 @@ def run_block(
         A replication's result broke a rule every correct result keeps
         (:mod:`fundflow.engine.guard`); its ``replication`` is the index in the block.
     """
-    from fundflow.engine import _nb_state
-    from fundflow.engine._nb_plan import flat_plan
-    from fundflow.engine._nb_run import ERR_TOO_LARGE, run_block_nb
+    from fundflow.engine.compiled_engine import ERR_TOO_LARGE, flat_plan, run_block_nb
+    from fundflow.engine.core.state import initial_capacities
     from fundflow.engine.guard import check
     from fundflow.engine.kernel_cache import ensure_fresh
 
@@ -111,7 +110,7 @@ def run_block(
     flat = flat_plan(plan)
     if capacities is None:
         fee_years = flat.f_fee_years
-        caps = _nb_state.initial_capacities(n_r, plan.layout.max_phases, fee_years)
+        caps = initial_capacities(n_r, plan.layout.max_phases, fee_years)
     else:
         caps = np.array(capacities, dtype=np.int64)
     seen = np.zeros(count_size(), np.int64)
@@ -163,16 +162,19 @@ def _block_outcome(
     )
 
 
-#: The compiled engine's event kinds, in code order (``_nb_state.EV_*``).
-EVENT_KINDS: tuple[str, ...] = (
-    "start", "phase", "race", "due", "claw_init", "claw", "settled", "value",
-    "solver_value", "budget", "tax", "credit_init", "credit", "fee", "sell", "wind_up",
-    "invest", "exit",
-)  # fmt: skip
 #: What the engine sizes in advance and grows when a replication needs more.
 CAPACITIES: tuple[str, ...] = ("ledger", "heap", "dues", "calls")
 
 
+def event_kinds() -> tuple[str, ...]:
+    """The compiled engine's event kinds, in code order (each mechanism takes its own
+    in ``engine/<mechanism>/compiled.py``)."""
+    from fundflow.engine.compiled_engine import EVENT_KINDS
+
+    return EVENT_KINDS
+
+
 def count_size() -> int:
-    """The length of the ``counts`` array of :func:`run_block`."""
-    return len(EVENT_KINDS) + len(CAPACITIES)
+    """The length of the ``counts`` array of :func:`run_block`: events handled by kind
+    (:func:`event_kinds`), then growths by capacity (:data:`CAPACITIES`)."""
+    return len(event_kinds()) + len(CAPACITIES)

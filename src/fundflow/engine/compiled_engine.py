@@ -1,61 +1,28 @@
-"""The compiled event loop: one replication, and a block of them in one call.
+"""The compiled engine's event loop: one replication, and a block of them in one call.
 
 Events are taken in SimPy's order, ``(time, priority, event id)``; see
-:mod:`fundflow.engine.compiled` for the ordering rule.
+:mod:`fundflow.engine.compiled` for the ordering rule. Each mechanism owns its
+event kinds and handlers (``engine/<mechanism>/compiled.py``); numba cannot
+dispatch through a runtime registry, so the one dispatch of event kinds is here,
+with the two places where a mechanism's handler must end a route (a loan's fee or
+interest, a tax recapture the solver cannot pay within its reserve).
 """
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 from numba import njit
 
 from fundflow.engine._nb_borrow import borrow
-from fundflow.engine._nb_ends import claw_back
-from fundflow.engine._nb_fund import fund_reset, on_exit, on_fee, on_invest, on_sell, wind_up
-from fundflow.engine._nb_money import budget_tick, fall_due, solver_receives
-from fundflow.engine._nb_plan import (
-    C_SELECT,
-    C_SOLVERS,
-    C_START,
-    FlatPlan,
-    plan_ref,
-)
-from fundflow.engine._nb_route import (
-    on_credit,
-    on_credit_init,
-    on_phase,
-    on_race,
-    on_start,
-    on_tax,
-    settle_tax,
-)
-from fundflow.engine._nb_state import (
+from fundflow.engine.budget import compiled as budget
+from fundflow.engine.core import compiled as core
+from fundflow.engine.core.flat_plan import C_START, FlatPlan, core_section, plan_ref
+from fundflow.engine.core.state import (
     BAD,
-    BYEAR,
-    DEFAULTED,
-    DELAYED,
-    DR_SVALUE,
     END_TIME,
-    EV_BUDGET,
-    EV_CLAW,
-    EV_CLAW_INIT,
-    EV_CREDIT,
-    EV_CREDIT_INIT,
-    EV_DUE,
-    EV_EXIT,
-    EV_FEE,
-    EV_INVEST,
-    EV_PHASE,
-    EV_RACE,
-    EV_SELL,
-    EV_SETTLED,
-    EV_START,
-    EV_SVALUE,
-    EV_TAX,
-    EV_VALUE,
-    EV_WINDUP,
-    F_INVESTMENTS,
-    F_WOUND,
+    EVENTS,
     FIRST,
     HA,
     HN,
@@ -68,43 +35,63 @@ from fundflow.engine._nb_state import (
     L_ROUTE,
     L_TIME,
     LN,
-    LOAN,
-    MISC,
     N_CAP,
     NONE,
     NORMAL,
     NOW,
-    OUTSTANDING,
     OVF,
-    PRINC,
     REVIEW,
     STATUS,
-    TDUE,
-    TOTAL_DELAY,
-    UNPAID,
-    WAIT,
     State,
-    add,
     hold,
-    kind_codes,
     new_state,
-    party_codes,
     push,
     release,
     reset,
-)
+    slot_sizes,
+)  # fmt: skip
+from fundflow.engine.credit import compiled as credit
+from fundflow.engine.fund import compiled as fund
 from fundflow.engine.kernel_cache import CACHE
+from fundflow.engine.matching import compiled as matching
+from fundflow.engine.plan import EnginePlan
+from fundflow.engine.race import compiled as race
+from fundflow.engine.reserve import compiled as reserve
+from fundflow.engine.tax import compiled as tax
 
-__all__ = ["run_block_nb"]
+__all__ = ["EVENT_KINDS", "SIZES", "flat_plan", "run_block_nb"]
 
-EXT, DEM = party_codes("external", "demander")
+#: The mechanisms' plan sections.
+SECTIONS = (matching, budget, reserve, tax, credit, fund)
+#: The state's slots, once every mechanism has taken its own.
+SIZES = slot_sizes()
+#: The event kinds, in code order (counted by ``run_block_nb``'s ``seen``).
+EVENT_KINDS: tuple[str, ...] = tuple(EVENTS.names)
+
 #: A capacity above this many rows is refused (``ERR_TOO_LARGE``), not grown: about
 #: 2 GB of ledger for one replication.
 MAX_CAPACITY = 1 << 25
 #: Error codes of run_block_nb beyond the state's own (``si[BAD]``: 2, a negative
 #: amount).
 ERR_TOO_LARGE = 3
-K_VALUE, K_SVALUE = kind_codes("commercial_value", "solver_value")
+
+
+_CACHE: weakref.WeakKeyDictionary[EnginePlan, FlatPlan] = weakref.WeakKeyDictionary()
+
+
+def flat_plan(plan: EnginePlan) -> FlatPlan:
+    """The plan's terms as a :class:`~fundflow.engine.core.flat_plan.FlatPlan`: the
+    core's section and each mechanism's, built once per plan object."""
+    flat = _CACHE.get(plan)
+    if flat is None:
+        fields = core_section(plan)
+        for section in SECTIONS:
+            part = section.plan_section(plan)
+            assert not part.keys() & fields.keys(), part.keys() & fields.keys()
+            fields |= part
+        flat = FlatPlan(**fields)  # type: ignore[arg-type]
+        _CACHE[plan] = flat
+    return flat
 
 
 @njit(cache=CACHE)
@@ -112,72 +99,77 @@ def _schedule_start(s: State, p: FlatPlan) -> None:
     """What the processes started at time 0 wait for first, in their start order:
     the routes, the budget clock, the tax process, the fund's processes."""
     for r in range(p.route_ch.shape[0]):
-        push(s, p.cfl[p.route_ch[r], C_START], NORMAL, EV_START, r)
-    for ch in range(p.cfl.shape[0]):
-        if p.cin[ch, C_SELECT] > 0:
-            s.ci[ch, OUTSTANDING] = p.cin[ch, C_SOLVERS]
-        s.cf[ch] = p.cap
-    if p.has_budget:
-        s.si[BYEAR] = 1
-        push(s, 1.0, NORMAL, EV_BUDGET, FIRST)
-    if p.tax_on and 1 < p.horizon:
-        push(s, 1.0, NORMAL, EV_TAX, FIRST)
-    if p.fund_on:
-        fund_reset(s, p)
-        if p.f_fee_years > 0:
-            push(s, p.f_start, NORMAL, EV_FEE, FIRST)
-        if p.f_early:
-            push(s, p.f_early_year, NORMAL, EV_SELL, FIRST)
-        push(s, p.f_end, NORMAL, EV_WINDUP, FIRST)
+        push(s, p.cfl[p.route_ch[r], C_START], NORMAL, core.EV_START, r)
+    race.start(s, p)
+    matching.start(s, p)
+    budget.start(s, p)
+    tax.start(s, p)
+    fund.start(s, p)
 
 
 @njit(cache=CACHE)
-def _dispatch_route(s: State, p: FlatPlan, kind: int, a: int) -> None:
-    if kind == EV_PHASE:
-        on_phase(s, p, a)
-    elif kind == EV_DUE:
-        fall_due(s, p, a)
-    elif kind == EV_START:
-        on_start(s, p, a)
-    elif kind == EV_RACE:
-        on_race(s, p, a)
-    elif kind == EV_CLAW_INIT:
-        push(s, p.lag, NORMAL, EV_CLAW, a)
-    elif kind == EV_CLAW:
-        if s.ri[a, TDUE] > 0:
-            s.ri[a, WAIT] = 1
-        else:
-            claw_back(s, p, a)
-    elif kind == EV_SETTLED:
-        claw_back(s, p, a)
-    elif kind == EV_VALUE:
-        add(s, EXT, DEM, s.value[a], K_VALUE, a, NONE)
-    elif kind == EV_SVALUE:
-        solver_receives(s, p, a, EXT, s.x[a, DR_SVALUE], K_SVALUE)
+def settle_tax(s: State, p: FlatPlan, y: int) -> None:
+    """Budget year ``y``'s tax, route by route; a route whose solver cannot pay a
+    recapture within its reserve is abandoned there, before the next route."""
+    if not tax.open_year(s, y):
+        return
+    for r in range(s.ri.shape[0]):
+        if not tax.settle_solver(s, p, y, r):
+            core.abandon(s, p, r, NONE)
+        tax.settle_demander(s, p, y, r)
+
+
+@njit(cache=CACHE)
+def _dispatch_route(s: State, p: FlatPlan, kind: int, a: int) -> bool:
+    """The route's own events; False if ``kind`` is not one of them."""
+    if kind == core.EV_PHASE:
+        core.on_phase(s, p, a)
+    elif kind == budget.EV_DUE:
+        budget.fall_due(s, p, a)
+    elif kind == core.EV_START:
+        core.on_start(s, p, a)
+    elif kind == race.EV_RACE:
+        core.on_race(s, p, a)
+    elif kind == matching.EV_CLAW_INIT:
+        push(s, p.lag, NORMAL, matching.EV_CLAW, a)
+    elif kind == matching.EV_CLAW:
+        matching.on_claw(s, p, a)
+    elif kind == budget.EV_SETTLED:
+        matching.claw_back(s, p, a)
+    elif kind == core.EV_VALUE:
+        core.on_value(s, p, a)
+    elif kind == core.EV_SVALUE:
+        core.on_svalue(s, p, a)
+    else:
+        return False
+    return True
 
 
 @njit(cache=CACHE)
 def _dispatch(s: State, p: FlatPlan, kind: int, a: int) -> None:
-    if kind <= EV_SVALUE:
-        _dispatch_route(s, p, kind, a)
-    elif kind == EV_BUDGET:
-        budget_tick(s, p)
-    elif kind == EV_TAX:
-        on_tax(s, p)
-    elif kind == EV_CREDIT_INIT:
-        on_credit_init(s, p, a)
-    elif kind == EV_CREDIT:
-        on_credit(s, p, a)
-    elif kind == EV_FEE:
-        on_fee(s, p)
-    elif kind == EV_SELL:
-        on_sell(s, p)
-    elif kind == EV_WINDUP:
-        wind_up(s, p)
-    elif kind == EV_INVEST:
-        on_invest(s, p, a)
-    elif kind == EV_EXIT:
-        on_exit(s, p, a)
+    if _dispatch_route(s, p, kind, a):
+        return
+    if kind == budget.EV_BUDGET:
+        budget.budget_tick(s, p)
+    elif kind == tax.EV_TAX:
+        settle_tax(s, p, s.si[tax.TYEAR])
+        tax.next_year(s, p)
+    elif kind == credit.EV_CREDIT_INIT:
+        if not credit.on_credit_init(s, p, a):
+            core.abandon(s, p, a, NONE)
+    elif kind == credit.EV_CREDIT:
+        if not credit.on_credit(s, p, a):
+            core.abandon(s, p, a, NONE)
+    elif kind == fund.EV_FEE:
+        fund.on_fee(s, p)
+    elif kind == fund.EV_SELL:
+        fund.on_sell(s, p)
+    elif kind == fund.EV_WINDUP:
+        fund.wind_up(s, p)
+    elif kind == fund.EV_INVEST:
+        fund.on_invest(s, p, a)
+    elif kind == fund.EV_EXIT:
+        fund.on_exit(s, p, a)
 
 
 @njit(cache=CACHE)
@@ -201,8 +193,8 @@ def run_one(s: State, p: FlatPlan, seen: np.ndarray) -> None:
             return
         release(s)
     s.sf[NOW] = horizon
-    if p.fund_on and not s.si[F_WOUND] and p.f_end <= horizon + 1e-9:
-        wind_up(s, p)
+    if p.fund_on and not s.si[fund.F_WOUND] and p.f_end <= horizon + 1e-9:
+        fund.wind_up(s, p)
     if p.tax_on:
         for y in range(s.yi.shape[0]):
             settle_tax(s, p, y)
@@ -273,7 +265,7 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
     xs, values = draws
     n, n_r = xs.shape[0], xs.shape[1]
     n_c = p.cfl.shape[0]
-    owned, s = new_state(n_r, n_c, p.horizon, caps)
+    owned, s = new_state(n_r, n_c, p.horizon, caps, SIZES)
     cols = _columns(FIRST)
     total = FIRST  # no rows yet (an int64 constant: a literal 0 would compile twice)
     n_ev = seen.shape[0] - N_CAP
@@ -290,7 +282,7 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
                         return cols, 0, ERR_TOO_LARGE, i
                     caps[c] *= 2
                     seen[n_ev + c] += 1
-            owned, s = new_state(n_r, n_c, p.horizon, caps)
+            owned, s = new_state(n_r, n_c, p.horizon, caps, SIZES)
             s.x = borrow(xs[i])  # the same replication, from its own draws
             s.value = borrow(values[i])
             run_one(s, p, seen)
@@ -317,15 +309,15 @@ def _facts(s: State, i: int, per_route: tuple, per_run: tuple) -> None:
         status[i, r] = s.ri[r, STATUS]
         end_time[i, r] = s.rf[r, END_TIME]
         end_review[i, r] = s.ri[r, REVIEW]
-        misconduct[i, r] = s.ri[r, MISC] != 0
-        defaulted[i, r] = s.ri[r, DEFAULTED] != 0
-    unpaid = s.sf[UNPAID]
+        misconduct[i, r] = s.ri[r, matching.MISC] != 0
+        defaulted[i, r] = s.ri[r, credit.DEFAULTED] != 0
+    unpaid = s.sf[budget.UNPAID]
     committed[i] = unpaid if unpaid > 1e-9 else 0.0
-    delayed[i] = s.si[DELAYED]
-    total_delay[i] = s.sf[TOTAL_DELAY]
+    delayed[i] = s.si[budget.DELAYED]
+    total_delay[i] = s.sf[budget.TOTAL_DELAY]
     lent = 0.0
     for r in range(s.ri.shape[0]):
-        if s.ri[r, LOAN]:
-            lent += s.rf[r, PRINC]
+        if s.ri[r, credit.LOAN]:
+            lent += s.rf[r, credit.PRINC]
     loans[i] = lent
-    investments[i] = s.si[F_INVESTMENTS]
+    investments[i] = s.si[fund.F_INVESTMENTS]

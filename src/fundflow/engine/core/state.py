@@ -1,12 +1,18 @@
 """The compiled engine's state: preallocated arrays, the event queue, the ledger.
 
 One :class:`State` (a StructRef of arrays) is allocated per block and reset per
-replication. Scalars live in two small arrays, ``sf`` (floats)
-and ``si`` (integers), indexed by the constants below.
+replication. Scalars live in two small arrays, ``sf`` (floats) and ``si``
+(integers); per-route facts in ``rf`` and ``ri``. Each mechanism takes the slots it
+owns from the allocators below when its module is imported (``ROUTE_FLOATS.take``
+...), and its event kinds from :data:`EVENTS`: the state's shape is the sum of
+what the mechanisms took (:func:`slot_sizes`, read once all are imported).
 
 The event queue is a binary heap ordered by ``(time, priority, event id)``, SimPy's
 order: ``push`` gives each event the next id, URGENT (0) for the start of a process
 and NORMAL (1) for timeouts and triggered events.
+
+Codes passed to compiled functions are np.int64, not int: numba types an int
+constant as a literal and compiles its callee once per distinct value.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from numba.experimental import structref
 from fundflow.engine._nb_borrow import borrow
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.ledger import K, P
+from fundflow.engine.outcome import NOT_STARTED as _NOT_STARTED
 from fundflow.engine.outcome import STATUS as STATUS_NAMES
 
 
@@ -44,66 +51,66 @@ def ints(n: int) -> tuple[int, ...]:
     return tuple(cast(int, np.int64(i)) for i in range(n))
 
 
-# scalar floats (sf)
-NOW, UNPAID, TOTAL_DELAY, F_UNCALLED, F_FEES_LEFT, F_CASH = range(6)
-N_SF = 6
-# scalar integers (si)
-EID, HN, LN, OVF, DELAYED, QH, QT, ND, BYEAR, TYEAR = range(10)  # OVF: bits of CAP_*
-F_FEE_K, F_GOV_EXITED, F_NGOV, F_NSOC, F_NPEND, F_INVESTMENTS, F_WOUND, BAD = range(10, 18)
-HELD = 18  # 1 while the event at the heap's root is being handled (see push)
-N_SI = 19
+class Slots:
+    """Names handed out in order: the columns of one of the state's arrays, or the
+    codes of the event kinds. A mechanism takes its own when its module is imported."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.names: list[str] = []
+
+    def take(self, *names: str) -> tuple[int, ...]:
+        """The next ``len(names)`` indices (np.int64), in order."""
+        taken = [n for n in names if n in self.names]
+        if taken:
+            raise ValueError(f"{self.what}: {taken} taken twice")
+        start = len(self.names)
+        self.names.extend(names)
+        return tuple(cast(int, np.int64(start + k)) for k in range(len(names)))
+
+
+SCALAR_FLOATS, SCALAR_INTS = Slots("scalar floats"), Slots("scalar integers")
+ROUTE_FLOATS, ROUTE_INTS = Slots("route floats"), Slots("route integers")
+#: The event kinds, in code order; the dispatch is in fundflow.engine.compiled_engine.
+EVENTS = Slots("event kinds")
+
+
+def slot_sizes() -> np.ndarray:
+    """How many scalar floats, scalar integers, route floats and route integers the
+    mechanisms imported so far took (the shape :func:`new_state` allocates)."""
+    return np.array(
+        [len(s.names) for s in (SCALAR_FLOATS, SCALAR_INTS, ROUTE_FLOATS, ROUTE_INTS)],
+        dtype=np.int64,
+    )
+
+
+# the core's slots: the clock, the event queue, the ledger, the route's life cycle
+(NOW,) = SCALAR_FLOATS.take("now")
+EID, HN, LN, OVF, HELD, BAD = SCALAR_INTS.take(
+    "event_id", "heap_size", "ledger_rows", "overflow", "held", "bad"
+)  # OVF: bits of CAP_*; HELD: the root event is being handled; BAD: an internal error
+END_TIME, COST, DEMP = ROUTE_FLOATS.take("end_time", "cost_spent", "demander_paid")
+STATUS, REVIEW, PHASE, Q, NPAY = ROUTE_INTS.take(
+    "status", "end_review", "phase", "payment", "payments"
+)
+NOT_STARTED = cast(int, np.int64(_NOT_STARTED))
 
 # capacities sized in advance (rows of the ledger, the heap, the government's
 # payments due, the fund's capital calls): a replication that outgrows one sets its
 # bit in ``si[OVF]``, stops, and is run again from its own draws with that capacity
-# doubled (``_nb_run.run_block_nb``)
+# doubled (``compiled_engine.run_block_nb``)
 CAP_LEDGER, CAP_HEAP, CAP_DUES, CAP_CALLS = ints(4)
 N_CAP = 4
 CAPACITY_NAMES = ("ledger", "heap", "dues", "calls")
 
-# codes passed to compiled functions are np.int64, not int: numba types an int
-# constant as a literal and compiles its callee once per distinct value
 URGENT, NORMAL = ints(2)
 #: "no challenge or route" in a ledger row; the first phase or milestone
 NONE, FIRST = cast(int, np.int64(-1)), cast(int, np.int64(0))
-#: a government payment that is (not) a matching tranche
-TRANCHE, NOT_TRANCHE = cast(bool, np.bool_(True)), cast(bool, np.bool_(False))
-
 
 _PRIO = np.int64(1) << np.int64(52)
 
-# event types
-(
-    EV_START,
-    EV_PHASE,
-    EV_RACE,
-    EV_DUE,
-    EV_CLAW_INIT,
-    EV_CLAW,
-    EV_SETTLED,
-    EV_VALUE,
-    EV_SVALUE,
-    EV_BUDGET,
-    EV_TAX,
-    EV_CREDIT_INIT,
-    EV_CREDIT,
-    EV_FEE,
-    EV_SELL,
-    EV_WINDUP,
-    EV_INVEST,
-    EV_EXIT,
-) = ints(18)
-
 # ledger columns
 L_TIME, L_PAYER, L_PAYEE, L_AMOUNT, L_KIND, L_CH, L_ROUTE = range(7)
-
-
-# per-route floats (rf) and integers (ri)
-END_TIME, COST, DEMP, NET, GEARN, GPAID, CLAWSH, OWNF, RECOG, PRINC, INTFROM, FVALUE = range(12)
-N_RF = 12
-STATUS, REVIEW, MISC, DEFAULTED, TDUE, WAIT, PHASE, Q, NPAY, KEPT, HEARD, PASSED = range(12)
-LOAN, SORT = 12, 13
-N_RI = 14
 # per-challenge integers (ci); cf holds what the cap leaves
 VALUE_PAID, OUTSTANDING = 0, 1
 # heap integers (hi): key (priority, event id), event type, argument
@@ -128,8 +135,9 @@ class State(structref.StructRefProxy):
     by array on every call, which made the engine five times slower).
 
     ``yr``/``yi`` are per budget year: columns ``0..R`` the solver's own funding
-    change (and a flag), ``R..2R`` the demander's installments, ``2R`` the
-    government's spending in the year (and the year's has-entries flag).
+    change (and a flag), ``R..2R`` the demander's installments (the tax's), ``2R``
+    the government's spending in the year (the budget's; the year's has-entries flag
+    is the tax's).
     ``calls[0]``/``calls[1]`` are the fund's (time, amount) capital calls of the
     government and the social LPs, ``calls[2, :, 0]`` the values of exits left to the
     wind-up. ``x`` (R, 7 + 2P) and ``value`` (C,) are the replication's draws (views
@@ -180,19 +188,21 @@ def overflow(s: State, cap: int) -> None:
 
 
 @njit(cache=CACHE)
-def new_state(n_routes: int, n_ch: int, horizon: float, caps: np.ndarray
+def new_state(n_routes: int, n_ch: int, horizon: float, caps: np.ndarray, sizes: np.ndarray
               ) -> tuple[tuple, State]:  # fmt: skip
     """The owner (the state's arrays and a :class:`State` of borrowed views of them),
     to keep alive while the state is used, and the state borrowed from it
     (:mod:`fundflow.engine._nb_borrow`: no reference counting). ``caps`` are the
-    capacities in ``CAP_*`` order."""
+    capacities in ``CAP_*`` order, ``sizes`` the slots the mechanisms took
+    (:func:`slot_sizes`)."""
     r = n_routes
     years = int(horizon) + 2
     heap, dues, n_calls = caps[CAP_HEAP], caps[CAP_DUES], caps[CAP_CALLS]
+    n_sf, n_si, n_rf, n_ri = sizes[0], sizes[1], sizes[2], sizes[3]
     z = np.zeros
     owned = (
-        z(N_SF), z(N_SI, np.int64), z(heap), z((heap, 3), np.int64), z((caps[CAP_LEDGER], 7)),
-        z((r, N_RF)), z((r, N_RI), np.int64), z((years, 2 * r + 1)),
+        z(n_sf), z(n_si, np.int64), z(heap), z((heap, 3), np.int64), z((caps[CAP_LEDGER], 7)),
+        z((r, n_rf)), z((r, n_ri), np.int64), z((years, 2 * r + 1)),
         z((years, 2 * r + 1), np.int64), z(n_ch), z((n_ch, 2), np.int64),
         z((dues, 2)), z((dues, 5), np.int64), z((3, n_calls, 2)), z((1, 1)), z(1),
     )  # fmt: skip
@@ -210,7 +220,7 @@ def reset(s: State) -> None:
     s.yr[:] = 0.0
     s.yi[:] = 0
     s.ci[:] = 0
-    s.ri[:, STATUS] = 5  # NOT_STARTED
+    s.ri[:, STATUS] = NOT_STARTED
     s.rf[:, END_TIME] = np.nan
 
 

@@ -1,60 +1,112 @@
-"""The compiled guided fund: fees, investments, exits, the government's early exit
-and the wind-up by the European waterfall (the rules of
-:mod:`fundflow.engine._fund` and :mod:`fundflow.engine.waterfall`).
-
-Sums over capital calls follow NumPy's pairwise summation, so the waterfall's
-amounts are the reference engine's to the last bit.
-"""
+"""The guided fund in the compiled engine: fees, investments, exits, the
+government's early exit and the wind-up by the European waterfall (the rules:
+:mod:`fundflow.engine.fund.rules`)."""
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from numba import njit
 
-from fundflow.engine._nb_plan import FlatPlan
-from fundflow.engine._nb_state import (
+from fundflow.engine.core.state import (
     CAP_CALLS,
     DR_HOLD,
     DR_MULT,
-    EV_EXIT,
-    EV_FEE,
-    F_CASH,
-    F_FEE_K,
-    F_FEES_LEFT,
-    F_GOV_EXITED,
-    F_INVESTMENTS,
-    F_NGOV,
-    F_NPEND,
-    F_NSOC,
-    F_UNCALLED,
-    F_WOUND,
+    EVENTS,
     FIRST,
-    FVALUE,
     NONE,
     NORMAL,
     NOW,
+    ROUTE_FLOATS,
+    SCALAR_FLOATS,
+    SCALAR_INTS,
     State,
     add,
     kind_codes,
     overflow,
     party_codes,
     push,
-)
+)  # fmt: skip
 from fundflow.engine.fund.rules import AMOUNT, AT_RATE, HURDLE, call_sum, waterfall
 from fundflow.engine.kernel_cache import CACHE
 
-__all__ = ["on_exit", "on_fee", "on_invest", "on_sell", "wind_up"]
+if TYPE_CHECKING:
+    from fundflow.engine.core.flat_plan import FlatPlan
+    from fundflow.engine.plan import EnginePlan
+
+__all__ = [
+    "EV_EXIT", "EV_FEE", "EV_INVEST", "EV_SELL", "EV_WINDUP", "F_INVESTMENTS", "F_WOUND",
+    "on_exit", "on_fee", "on_invest", "on_sell", "plan_section", "start", "wind_up",
+]  # fmt: skip
 
 FUND, GOV_LP, SOCIAL_LP = party_codes("fund", "gov_lp", "social_lp")
 MANAGER, VENTURE, EXT = party_codes("fund_manager", "venture", "external")
 K_CALL, K_MFEE, K_INVEST = kind_codes("capital_call", "management_fee", "investment")
 K_EXIT, K_DIST, K_CARRY, K_SALE = kind_codes(
-    "exit_proceeds",
-    "distribution",
-    "carried_interest",
-    "stake_sale",
+    "exit_proceeds", "distribution", "carried_interest", "stake_sale"
 )
+F_UNCALLED, F_FEES_LEFT, F_CASH = SCALAR_FLOATS.take("fund_uncalled", "fund_fees_left", "fund_cash")
+F_FEE_K, F_GOV_EXITED, F_NGOV, F_NSOC, F_NPEND, F_INVESTMENTS, F_WOUND = SCALAR_INTS.take(
+    "fund_fees_paid", "fund_gov_exited", "fund_gov_calls", "fund_social_calls",
+    "fund_pending_exits", "fund_investments", "fund_wound_up",
+)  # fmt: skip
+#: the value of the route's holding, paid at its exit
+(FVALUE,) = ROUTE_FLOATS.take("fund_value")
+EV_FEE, EV_SELL, EV_WINDUP, EV_INVEST, EV_EXIT = EVENTS.take(
+    "fee", "sell", "wind_up", "invest", "exit"
+)
+
+
+def plan_section(plan: EnginePlan) -> dict[str, object]:
+    """The fund's terms in the flat plan (neutral values without a fund)."""
+    f = plan.scenario.guided_fund
+    if f is None:
+        names: tuple[str, ...] = (
+            "f_start",
+            "f_end",
+            "f_size",
+            "f_gov_share",
+            "f_fee",
+            "f_invest_lag",
+        )
+        names += ("f_invest_years", "f_ticket", "f_early_year", "f_early_rate", "f_hurdle")
+        names += ("f_carry", "f_concession", "f_first_loss")
+        return {"fund_on": False, "f_fee_years": 0, "f_early": False} | dict.fromkeys(names, 0.0)
+    early = f.early_exit
+    return {
+        "fund_on": True,
+        "f_start": float(f.start),
+        "f_end": float(f.start + f.life),
+        "f_size": float(f.size),
+        "f_gov_share": float(f.government_share),
+        "f_fee": float(f.management_fee * f.size),
+        "f_fee_years": math.ceil(f.life - 1e-9),
+        "f_invest_lag": float(f.invest_lag),
+        "f_invest_years": float(f.invest_years),
+        "f_ticket": float(f.ticket),
+        "f_early": early is not None,
+        "f_early_year": 0.0 if early is None else float(early.year),
+        "f_early_rate": 0.0 if early is None else float(early.rate),
+        "f_hurdle": float(f.hurdle),
+        "f_carry": float(f.carry),
+        "f_concession": float(f.government_concession),
+        "f_first_loss": float(f.government_first_loss),
+    }
+
+
+@njit(cache=CACHE)
+def start(s: State, p: FlatPlan) -> None:
+    """The fund's commitments, and its processes: fees, the early exit, the wind-up."""
+    if not p.fund_on:
+        return
+    s.sf[F_UNCALLED] = p.f_size
+    s.sf[F_FEES_LEFT] = p.f_fee * p.f_fee_years
+    if p.f_fee_years > 0:
+        push(s, p.f_start, NORMAL, EV_FEE, FIRST)
+    if p.f_early:
+        push(s, p.f_early_year, NORMAL, EV_SELL, FIRST)
+    push(s, p.f_end, NORMAL, EV_WINDUP, FIRST)
 
 
 @njit(cache=CACHE)
@@ -81,12 +133,6 @@ def _call(s: State, p: FlatPlan, amount: float) -> float:
     s.sf[F_UNCALLED] -= amount
     s.sf[F_CASH] += amount
     return amount
-
-
-@njit(cache=CACHE)
-def fund_reset(s: State, p: FlatPlan) -> None:
-    s.sf[F_UNCALLED] = p.f_size
-    s.sf[F_FEES_LEFT] = p.f_fee * p.f_fee_years
 
 
 @njit(cache=CACHE)
