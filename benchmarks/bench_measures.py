@@ -1,4 +1,4 @@
-"""Cost of the measures: per replication (``measure``) vs a whole block (``measure_block``).
+"""Cost of the measures: per replication (the tests' oracle) vs a whole block (``measure_block``).
 
 Run from the repository root::
 
@@ -7,17 +7,19 @@ Run from the repository root::
 
 One block of ``--block`` replications is simulated once with the SimPy engine; then,
 interleaved and with a CPU-time clock, the block is measured replication by replication
-(``measure`` on each outcome, gathered into columns as the runner did) and at once
-(``measure_block``, compiled loops; ``--numpy`` adds its NumPy path). The median of the
-repeats is printed in microseconds per replication, with the ratio per-replication /
-block. Both give the same numbers, to the last bit (``tests/test_block_measures.py``).
-The first compiled call (or loading it from numba's cache) is timed apart.
+(``tests/_measure_oracle.measure``, plain NumPy, on each outcome, gathered into columns)
+and at once (``measure_block``, compiled loops; ``--python`` adds the same loops run as
+Python, as where numba is missing: slow). The median of the repeats is printed in
+microseconds per replication, with the ratio per-replication / block. All give the same
+numbers, to the last bit (``tests/test_block_measures.py``). The first compiled call (or
+loading it from numba's cache) is timed apart.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,14 +33,15 @@ from fundflow.engine.draws import draw
 from fundflow.engine.outcome import BlockOutcome, Outcome
 from fundflow.engine.plan import EnginePlan
 from fundflow.results import block_measures
-from fundflow.results.measures import measure
 from fundflow.run._blocks import exposure_grid
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from _measure_oracle import measure  # noqa: E402  (the tests' oracle)
 
 
 def per_replication(plan: EnginePlan, outs: list[Outcome], grid: np.ndarray) -> Any:
-    """``measure`` on each replication, its values gathered into columns."""
+    """The oracle's ``measure`` on each replication, its values gathered into columns."""
     runs: dict[str, list[float]] = {}
     routes: dict[str, list[np.ndarray]] = {}
     net, exposure = [], []
@@ -69,7 +72,7 @@ def main() -> None:
     ap.add_argument("--config", default=str(ROOT / "configs" / "open_competition.yaml"))
     ap.add_argument("--block", type=int, default=2000, help="replications in the block")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--numpy", action="store_true", help="also time the NumPy path")
+    ap.add_argument("--python", action="store_true", help="also time the loops as Python")
     args = ap.parse_args()
     sc = fundflow.load_scenario(args.config)
     plan = EnginePlan.of(sc)
@@ -90,7 +93,7 @@ def main() -> None:
         f"{time.perf_counter() - start:.2f} s"
     )
 
-    def numpy_path() -> Any:
+    def python_loops() -> Any:
         kernels = block_measures._kernels
         block_measures._kernels = lambda: None  # type: ignore[assignment]
         try:
@@ -99,17 +102,17 @@ def main() -> None:
             block_measures._kernels = kernels  # type: ignore[assignment]
 
     timed: dict[str, Callable[[], Any]] = {
-        "measure, per replication": lambda: per_replication(plan, outs, grid),
+        "oracle, per replication": lambda: per_replication(plan, outs, grid),
         "measure_block, compiled": lambda: block_measures.measure_block(plan, block, grid),
     }
-    if args.numpy:
-        timed["measure_block, NumPy"] = numpy_path
+    if args.python:
+        timed["measure_block, Python"] = python_loops
     times: dict[str, list[float]] = {k: [] for k in timed}
     for _ in range(args.repeat):
         for name, fn in timed.items():
             times[name].append(cpu_us(fn, args.block))
     medians = {k: statistics.median(v) for k, v in times.items()}
-    base = medians["measure, per replication"]
+    base = medians["oracle, per replication"]
     print(f"{'':28} {'us/rep':>9} {'ratio':>8}   (CPU, median of {args.repeat})")
     for name, value in medians.items():
         print(f"{name:28} {value:9.1f} {base / value:7.1f}x")

@@ -32,8 +32,9 @@ import fundflow
 from fundflow.engine._engine_des import Outcome, _Run, run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.ledger import COLUMNS, LedgerWriter
+from fundflow.engine.outcome import BlockOutcome
 from fundflow.engine.plan import EnginePlan
-from fundflow.results.measures import measure
+from fundflow.results.block_measures import measure_block
 from fundflow.run import montecarlo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,17 +76,17 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
         reps = range(start, min(start + block, runs))
         plan = st.time("plan: EnginePlan.of per block", EnginePlan.of, sc)
         d = st.time("draws: all", draw, sc, plan.layout, seed, reps)
-        b = montecarlo._Block(list(reps))
         grid = montecarlo.exposure_grid(sc)
+        outs = []
         for i in range(len(reps)):
             extra.time("init", _Run, plan, d, i)
             out = st.time("engine: all", run_replication, plan, d, i)
             writer = extra.time("writer", _writer_of, out)
             extra.time("freeze", writer.freeze)
-            m = st.time("measures: runs row, routes, net cash, exposure", measure, plan, out, grid)
-            st.time("assembly: add to block", b.add, m)
-        st.time("assembly: close block (lists -> arrays)", b.close)
-        blocks.append(b)
+            outs.append(out)
+        stacked = st.time("assembly: BlockOutcome.of (stack the ledgers)", BlockOutcome.of, outs)
+        m = st.time("measures: measure_block", measure_block, plan, stacked, grid)
+        blocks.append(montecarlo._Block(list(reps), m.runs, m.routes, m.net_cash, {}, m.exposure))
     res = st.time(
         "assembly: _assemble (concatenate, result)", montecarlo._assemble, sc, seed, 1, blocks, 0.0
     )

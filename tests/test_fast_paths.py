@@ -2,8 +2,7 @@
 
 * the named distributions' closed-form inverse CDFs equal ``scipy.stats``' ``ppf``;
 * the engine writes every ledger in time order (the measures' sort-free path);
-* ``measure`` equals the separate measure functions, and ``peak_exposure``'s
-  sort-free path equals its general one;
+* ``peak_exposure``'s sort-free path equals its general one;
 * a worker process that simulates imports neither pandas nor ``scipy.stats``;
 * results do not depend on the runner (this process helped by a pool) or the blocks.
 """
@@ -24,15 +23,7 @@ from fundflow.engine._engine_des import run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.plan import EnginePlan
 from fundflow.results import metrics
-from fundflow.results.measures import (
-    _per_route_peak,
-    exposure_path,
-    measure,
-    party_net_cash,
-    route_measures,
-    run_measures,
-)
-from fundflow.run.montecarlo import _guided_blocks, exposure_grid
+from fundflow.run.montecarlo import _guided_blocks
 from fundflow.scenario.distributions import Dist, parse_dist
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
@@ -102,26 +93,6 @@ def test_engine_writes_ledgers_in_time_order(path: Path) -> None:
         assert np.all(time[1:] >= time[:-1])
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
-def test_measure_equals_the_separate_measures(path: Path) -> None:
-    sc = fundflow.load_scenario(path)
-    plan = EnginePlan.of(sc)
-    grid = exposure_grid(sc)
-    draws = draw(sc, plan.layout, 11, range(15))
-    for i in range(15):
-        out = run_replication(plan, draws, i)
-        m = measure(plan, out, grid)
-        routes = route_measures(plan, out)
-        for key, col in routes.items():
-            np.testing.assert_array_equal(m.routes[key], col, err_msg=key)
-            assert m.routes[key].dtype == col.dtype, key
-        pd.testing.assert_series_equal(
-            pd.Series(m.row), pd.Series(run_measures(plan, out, routes)), check_exact=True
-        )
-        assert m.net_cash.tolist() == list(party_net_cash(out).values())
-        np.testing.assert_array_equal(m.exposure, exposure_path(plan, out, grid))
-
-
 def _peak_by_sorting(times: np.ndarray, amounts: np.ndarray) -> float:
     """``peak_exposure`` as it was written before its sort-free path."""
     if times.size == 0:
@@ -140,11 +111,6 @@ def test_sort_free_paths_equal_the_general_ones() -> None:
         shuffled = rng.permutation(n)
         assert metrics.peak_exposure(times[shuffled], amounts[shuffled]) == _peak_by_sorting(
             times[shuffled], amounts[shuffled]
-        )
-        route = rng.integers(0, 20, n).astype(np.int64)
-        np.testing.assert_array_equal(
-            _per_route_peak(route, times, amounts, 20, in_time_order=True),
-            _per_route_peak(route, times, amounts, 20, in_time_order=False),
         )
 
 

@@ -71,7 +71,7 @@ class RatioInfo:
 
 _M, _LOSS = MeasureInfo, True
 
-#: The runs table's columns, in their order (:func:`fundflow.results.measures.run_measures`).
+#: The runs table's columns, in their order (:func:`fundflow.results.block_measures.measure_block`).
 RUN_MEASURES: tuple[MeasureInfo, ...] = (
     # government
     _M("gov_gross_outlay", "money"),
