@@ -1,4 +1,5 @@
-"""Build a :class:`~fundflow.scenario.config.Scenario` from a mapping, reading :data:`SCENARIO`.
+"""Build the parts of a :class:`~fundflow.scenario.config.Scenario` from a mapping, reading
+:data:`SCENARIO`.
 
 Every value is read by :func:`~fundflow.scenario._schema_core.read` from its declaration in
 :mod:`fundflow.scenario.schema`; this module only says how the sections combine
@@ -16,7 +17,7 @@ from typing import Any
 from fundflow.errors import ConfigError
 from fundflow.scenario._reader import Section
 from fundflow.scenario._schema_core import Key, open_section, read, read_values
-from fundflow.scenario.config import (
+from fundflow.scenario.parts import (
     Challenge,
     Credit,
     EarlyExit,
