@@ -15,7 +15,7 @@ import pytest
 import fundflow
 from conftest import one_error_line
 from fundflow.cli import main
-from fundflow.io import export
+from fundflow.io import writers
 from fundflow.run import montecarlo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,7 +216,7 @@ def test_interrupt_during_simulation_exit_130_and_no_directory(tmp_path, capsys,
 
 
 def test_interrupt_during_export_leaves_no_half_written_table(tmp_path, capsys, monkeypatch):
-    real = export._write_text
+    real = writers._write_text
 
     def interrupted(table, path, fmt, lang, money_unit):
         Path(path).write_text("| half a table", encoding="utf-8")
@@ -224,7 +224,7 @@ def test_interrupt_during_export_leaves_no_half_written_table(tmp_path, capsys, 
             raise KeyboardInterrupt
         real(table, path, fmt, lang, money_unit)
 
-    monkeypatch.setattr(export, "_write_text", interrupted)
+    monkeypatch.setattr(writers, "_write_text", interrupted)
     args = ["run", CONFIG, *SMALL, "--out", str(tmp_path), "--format", "csv,md"]
     assert main([*args, "--tables", "runs,routes"]) == 130
     names = sorted(p.name for p in tmp_path.iterdir())

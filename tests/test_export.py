@@ -15,7 +15,7 @@ import fundflow
 from fundflow.engine.ledger import PARTIES
 from fundflow.engine.outcome import STATUS
 from fundflow.errors import ConfigError
-from fundflow.io import _xlsx, export, labels
+from fundflow.io import _xlsx, export, labels, writers
 from fundflow.results.measures import LOSS_MEASURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,14 +240,14 @@ def test_parse_formats() -> None:
 
 
 def test_interrupted_export_leaves_no_partial_table(result, tmp_path, monkeypatch) -> None:
-    real = export._write_text
+    real = writers._write_text
 
     def interrupted(table, path, fmt, lang, money_unit):
         real(table, path, fmt, lang, money_unit)  # the temporary file is complete...
         if table.name == "runs":
             raise KeyboardInterrupt  # ...but Ctrl-C comes before the rename
 
-    monkeypatch.setattr(export, "_write_text", interrupted)
+    monkeypatch.setattr(writers, "_write_text", interrupted)
     with pytest.raises(KeyboardInterrupt):
         export.export_result(result, tmp_path, ("csv", "md"), tables=("runs", "routes"))
     names = sorted(p.name for p in tmp_path.iterdir())
@@ -295,3 +295,74 @@ def test_relabel_columns(result) -> None:
     assert set(zh["状态"]) <= {labels.label(s, "zh") for s in STATUS}
     en = labels.relabel_columns(result.runs)
     assert en.columns[0] == "Government gross outlay (CNY million)"
+
+
+# --------------------------------------------------------------------------- the writer registry
+
+
+def test_the_builtin_formats_are_registered_in_export_order() -> None:
+    assert writers.formats() == ("csv", "xlsx", "parquet", "md", "tex")
+    assert writers.readable_formats() == ("xlsx", "md", "tex")
+    assert [w for w in writers.formats() if writers.writer(w).stream] == ["csv", "parquet"]
+    assert writers.writer("xlsx").book == "results"
+
+
+def _write_json(tables, path, lang, money_unit) -> None:
+    (table,) = tables
+    writers.machine_frame(table, lang, money_unit).to_json(path, orient="records")
+
+
+@pytest.fixture
+def json_format():
+    """A format for programs registered for one test: it writes whole tables only."""
+    writers.register_writer(writers.Writer("json", _write_json))
+    yield "json"
+    writers.unregister_writer("json")
+
+
+def test_a_registered_format_is_exported_like_the_others(result, tmp_path, json_format) -> None:
+    assert export.parse_formats("csv,JSON") == ("csv", "json")
+    written = export.export_result(result, tmp_path, ("csv", json_format))
+    names = {p.name for p in written}
+    assert {"summary.json", "challenges.json", "runs.json", "routes.json"} <= names
+    rows = pd.read_json(tmp_path / "summary.json", orient="records")
+    assert rows["measure"].tolist() == list(result.summary().index)
+    assert len(pd.read_json(tmp_path / "runs.json", orient="records")) == len(result)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["formats"] == ["csv", "json"]
+
+
+def test_a_format_without_a_writer_is_refused(result, tmp_path, json_format) -> None:
+    writers.unregister_writer(json_format)
+    try:
+        with pytest.raises(ConfigError, match="must be one or more of csv, xlsx, parquet, md, tex"):
+            export.export_result(result, tmp_path / "a", json_format)
+        with pytest.raises(ConfigError, match="formats = 'json'"):
+            writers.writer(json_format)
+    finally:
+        writers.register_writer(writers.Writer("json", _write_json))
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_writer_is_registered_once() -> None:
+    with pytest.raises(ValueError, match="'csv' already has a writer"):
+        writers.register_writer(writers.Writer("csv", _write_json))
+    with pytest.raises(ValueError, match="lower-case letters and digits"):
+        writers.register_writer(writers.Writer("x.y", _write_json))
+    assert writers.writer("csv").write is not _write_json
+
+
+def test_a_stored_run_goes_only_to_formats_that_stream(tmp_path, json_format) -> None:
+    """A stored run's per-replication tables are written block by block: a format whose
+    writer cannot is refused before anything is written, never handed another's bytes."""
+    stored = fundflow.simulate(CONFIG, 30, seed=2, store=tmp_path / "store", chunk_size=10)
+    with pytest.raises(ConfigError, match="formats = 'json': cannot write a run streamed"):
+        export.export_result(stored, tmp_path / "out", ("csv", json_format))
+    assert not (tmp_path / "out").exists()
+    from fundflow.io._stream import write_stored_table
+
+    with pytest.raises(ValueError, match="'json' cannot write a table block by block"):
+        write_stored_table(stored, "runs", tmp_path / "runs.json", json_format)
+    assert not (tmp_path / "runs.json").exists()
+    export.export_result(stored, tmp_path / "out", ("parquet", "md"))
+    assert len(pd.read_parquet(tmp_path / "out" / "runs.parquet")) == 30

@@ -26,7 +26,7 @@ import pytest
 import fundflow
 from conftest import one_error_line
 from fundflow.cli import _guard, build_parser, main
-from fundflow.io import export
+from fundflow.io import writers
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = str(ROOT / "configs" / "open_competition.yaml")
@@ -42,7 +42,7 @@ def _files(path: Path) -> dict[str, int]:
 
 
 def test_sigterm_while_writing_tables_cleans_up_and_exits_143(tmp_path, capsys, monkeypatch):
-    real = export._write_csv
+    real = writers.write_csv
 
     def terminated_midway(frame, path):
         Path(path).write_text("half a table", encoding="utf-8")
@@ -51,7 +51,7 @@ def test_sigterm_while_writing_tables_cleans_up_and_exits_143(tmp_path, capsys, 
             time.sleep(5)  # the handler interrupts this
         real(frame, path)
 
-    monkeypatch.setattr(export, "_write_csv", terminated_midway)
+    monkeypatch.setattr(writers, "write_csv", terminated_midway)
     out = tmp_path / "out"
     assert main(["run", CONFIG, *SMALL, "--out", str(out), "--quiet"]) == 143
     err = capsys.readouterr().err
@@ -171,7 +171,7 @@ def test_full_disk_exits_2_with_one_line_and_leaves_nothing(tmp_path, capsys, mo
         Path(path).write_text("partial", encoding="utf-8")
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(export, "_write_csv", full)
+    monkeypatch.setattr(writers, "write_csv", full)
     out = tmp_path / "out"
     assert main(["run", CONFIG, *SMALL, "--out", str(out), "--quiet"]) == 2
     line = one_error_line(capsys.readouterr().err)
@@ -183,7 +183,7 @@ def test_an_unexpected_write_failure_still_exits_1(tmp_path, capsys, monkeypatch
     def broken(frame, path):
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(export, "_write_csv", broken)
+    monkeypatch.setattr(writers, "write_csv", broken)
     assert main(["run", CONFIG, *SMALL, "--out", str(tmp_path / "o"), "--quiet"]) == 1
     assert one_error_line(capsys.readouterr().err).startswith("error: cannot write:")
 

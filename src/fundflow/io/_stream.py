@@ -1,9 +1,10 @@
-"""The per-replication tables of a stored run, written to CSV and Parquet block by block.
+"""The per-replication tables of a stored run, written block by block.
 
 A run streamed to a store (:mod:`fundflow.results.store`) may hold more rows than
-memory: its ``runs``, ``routes`` and ``party_totals`` files are written one
-block at a time, with the columns and values :func:`fundflow.io.export.export_result`
-writes for a run held in memory.
+memory: its ``runs``, ``routes`` and ``party_totals`` files are written one block
+at a time, by the ``stream`` of the format's writer (:mod:`fundflow.io.writers`),
+with the columns and values :func:`fundflow.io.export.export_result` writes for a
+run held in memory.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from typing import Any
 import pandas as pd
 
 from fundflow.io._text_tables import _plain_table
+from fundflow.io.writers import writer
+from fundflow.results.result import routes_frame
 
 __all__ = ["write_stored_table"]
 
 
 def _frames(result: Any, name: str) -> Iterator[pd.DataFrame]:
     """The table `name` of a stored result, one block at a time, as the file holds it."""
-    from fundflow.results.result import routes_frame
-
     dataset = {"runs": "runs", "routes": "routes", "party_totals": "parties"}[name]
     for table in result.store.batches(dataset):
         if name == "routes":
@@ -33,24 +34,16 @@ def _frames(result: Any, name: str) -> Iterator[pd.DataFrame]:
 
 
 def write_stored_table(result: Any, name: str, path: Path, fmt: str) -> None:
-    """Write the table `name` (runs, routes, party_totals) of a stored result to `path`."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from pyarrow import csv
+    """Write the table `name` (runs, routes, party_totals) of a stored result to `path`.
 
-    from fundflow.io.export import _plain_values
-
-    writer: Any = None
-    try:
-        for frame in _frames(result, name):
-            plain = _plain_values(frame, categories_as_text=fmt == "csv")
-            table = pa.Table.from_pandas(plain, preserve_index=False)
-            if writer is None and fmt == "csv":
-                options = csv.WriteOptions(quoting_style="needed")
-                writer = csv.CSVWriter(path, table.schema, write_options=options)
-            elif writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
+    Raises
+    ------
+    ConfigError
+        If `fmt` has no writer.
+    ValueError
+        If its writer cannot write a table block by block (it has no ``stream``).
+    """
+    found = writer(fmt)
+    if found.stream is None:
+        raise ValueError(f"format {fmt!r} cannot write a table block by block (no stream)")
+    found.stream(_frames(result, name), path)

@@ -26,12 +26,14 @@ Layout of ``export_result(result, "out/", formats=("csv", "xlsx", "md"))``::
   renamed (:func:`os.replace`) when complete, so an error or Ctrl-C never leaves a
   half-written file under a final name; ``manifest.json`` comes last, so a
   directory without it holds an interrupted export.
-* This module chooses the formats and writes the files; the tables themselves
-  and their Markdown and LaTeX text come from :mod:`fundflow.io._text_tables`
-  (written there, not by pandas, which would need ``tabulate`` and ``jinja2``),
-  the Excel workbook from :mod:`fundflow.io._xlsx` (openpyxl lays out each sheet,
-  the bulk rows are streamed into its XML; a table longer than an Excel sheet
-  continues on ``routes_2``...).
+* This module chooses the tables and files; each format is written by its
+  writer, registered once in :mod:`fundflow.io.writers` (a format without one is
+  an error, and a writer is given only what it declares it can write). The
+  tables themselves and their Markdown and LaTeX text come from
+  :mod:`fundflow.io._text_tables` (written there, not by pandas, which would need
+  ``tabulate`` and ``jinja2``), the Excel workbook from :mod:`fundflow.io._xlsx`
+  (openpyxl lays out each sheet, the bulk rows are streamed into its XML; a table
+  longer than an Excel sheet continues on ``routes_2``...).
 """
 
 from __future__ import annotations
@@ -51,15 +53,15 @@ import pandas as pd
 
 from fundflow.errors import ConfigError
 from fundflow.io import labels as lb
-from fundflow.io._text_tables import _plain_table, _summary_table, _Table, _write_text
-from fundflow.io._xlsx import _write_xlsx
+from fundflow.io import writers
+from fundflow.io._stream import write_stored_table
+from fundflow.io._text_tables import _plain_table, _summary_table, _Table
+from fundflow.io.writers import Writer, writer
 from fundflow.results.provenance import Provenance, scenario_sha256
 from fundflow.results.provenance import jsonable as _jsonable
 
 __all__ = [
     "DETAIL_TABLES",
-    "FORMATS",
-    "READABLE_FORMATS",
     "atomic_path",
     "export_result",
     "parse_formats",
@@ -67,12 +69,6 @@ __all__ = [
     "prepare_directory",
     "write_table",
 ]
-
-#: Table formats, in the order files are written.
-FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet", "md", "tex")
-
-#: Formats for people; the per-replication tables go there only when asked for.
-READABLE_FORMATS: tuple[str, ...] = ("xlsx", "md", "tex")
 
 #: Per-replication tables: always in CSV and Parquet, in the readable formats on request.
 DETAIL_TABLES: tuple[str, ...] = ("runs", "routes")
@@ -90,15 +86,16 @@ def parse_formats(formats: str | Iterable[str], option: str = "formats") -> tupl
         Naming `option` and listing the allowed formats.
     """
     items = formats.split(",") if isinstance(formats, str) else list(formats)
+    known = writers.formats()
     out: list[str] = []
     for item in items:
         fmt = str(item).strip().lower().lstrip(".")
-        if fmt not in FORMATS:
-            raise ConfigError(option, item, f"must be one or more of {', '.join(FORMATS)}")
+        if fmt not in known:
+            raise ConfigError(option, item, f"must be one or more of {', '.join(known)}")
         if fmt not in out:
             out.append(fmt)
     if not out:
-        raise ConfigError(option, formats, f"must name at least one of {', '.join(FORMATS)}")
+        raise ConfigError(option, formats, f"must name at least one of {', '.join(known)}")
     return tuple(out)
 
 
@@ -174,61 +171,19 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-# --------------------------------------------------------------------------- CSV and Parquet
-
-
-def _machine_frame(table: _Table, lang: str, money_unit: str) -> pd.DataFrame:
-    """What CSV and Parquet get: code names; the summary with ``label`` and ``unit``."""
-    if table.row_units is None:
-        return table.frame
-    frame = table.frame.drop(columns="measure").rename(columns={"code": "measure"})
-    frame.insert(1, "label", [lb.label(m, lang) for m in frame["measure"]])
-    frame.insert(2, "unit", [lb.unit_text(u, lang, money_unit) for u in table.row_units])
-    return frame
-
-
-def _plain_values(frame: pd.DataFrame, categories_as_text: bool = True) -> pd.DataFrame:
-    """A shallow copy with every -0.0 as 0.0 (never ``-0`` in a file), categories as text."""
-    plain = frame.copy(deep=False)
-    for name in plain.columns:
-        column = plain[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            if categories_as_text:
-                plain[name] = column.astype(str)
-        elif column.dtype.kind == "f":
-            plain[name] = column + 0.0  # IEEE: -0.0 + 0.0 == +0.0, NaN stays NaN
-    return plain
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8 CSV through Arrow's writer (shortest round-trip floats, ten times pandas' speed)."""
-    import pyarrow as pa
-    from pyarrow import csv
-
-    table = pa.Table.from_pandas(_plain_values(frame), preserve_index=False)
-    csv.write_csv(table, path, write_options=csv.WriteOptions(quoting_style="needed"))
-
-
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    _plain_values(frame, categories_as_text=False).to_parquet(path, index=False)
-
-
-def _stored_table(result: Any, name: str, path: Path, fmt: str) -> None:
-    from fundflow.io._stream import write_stored_table
-
-    write_stored_table(result, name, path, fmt)
+# --------------------------------------------------------------------------- files
 
 
 def _ledger_and_parties(result: Any, out: Path, stored: bool) -> list[Path]:
     """Write the first replication's ledger and the party totals; their paths."""
     first = int(result.replications[0])
     with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
-        _write_csv(result.ledger(first), tmp)
+        writers.write_csv(result.ledger(first), tmp)
     with atomic_path(out / "party_totals.csv") as tmp:
         if stored:
-            _stored_table(result, "party_totals", tmp, "csv")
+            write_stored_table(result, "party_totals", tmp, "csv")
         else:
-            _write_csv(result.party_totals().reset_index(), tmp)
+            writers.write_csv(result.party_totals().reset_index(), tmp)
     return [out / f"ledger_{first:04d}.csv", out / "party_totals.csv"]
 
 
@@ -254,21 +209,30 @@ def write_table(
     lb.check_lang(lang)
     fmts = parse_formats(formats)
     spec = _summary_table(table, lang, money_unit, name) if summary else _plain_table(table, name)
-    return [_write(spec, Path(directory), fmt, lang, money_unit) for fmt in fmts]
+    return [_write([spec], Path(directory), writer(fmt), lang, money_unit) for fmt in fmts]
 
 
-def _write(table: _Table, directory: Path, fmt: str, lang: str, money_unit: str) -> Path:
-    final = directory / f"{table.name}.{fmt}"
+def _write(
+    tables: list[_Table], directory: Path, fmt: Writer, lang: str, money_unit: str, name: str = ""
+) -> Path:
+    """Write `tables` into one file, ``{name}.{format}``; `name` defaults to the table's."""
+    final = directory / f"{name or tables[0].name}.{fmt.name}"
     with atomic_path(final) as tmp:
-        if fmt == "csv":
-            _write_csv(_machine_frame(table, lang, money_unit), tmp)
-        elif fmt == "parquet":
-            _write_parquet(_machine_frame(table, lang, money_unit), tmp)
-        elif fmt == "xlsx":
-            _write_xlsx([table], tmp, lang, money_unit)
-        else:
-            _write_text(table, tmp, fmt, lang, money_unit)
+        fmt.write(tables, tmp, lang, money_unit)
     return final
+
+
+def _check_streams(chosen: Sequence[Writer], stored: bool) -> None:
+    """A stored run's per-replication tables go block by block to every format for
+    programs: each must be able to (:attr:`Writer.stream`)."""
+    for fmt in chosen:
+        if stored and not fmt.readable and fmt.stream is None:
+            raise ConfigError(
+                "formats",
+                fmt.name,
+                "cannot write a run streamed to a store (its writer writes no table block "
+                "by block); choose another format",
+            )
 
 
 def _challenges(result: Any) -> pd.DataFrame | None:
@@ -377,7 +341,8 @@ def export_result(
     directory : str or path-like
         Created if missing.
     formats : str or iterable of str, default ("csv",)
-        Any of ``csv, xlsx, parquet, md, tex`` (``"csv,xlsx"`` also accepted).
+        Any of ``csv, xlsx, parquet, md, tex`` (``"csv,xlsx"`` also accepted), or
+        another format registered in :mod:`fundflow.io.writers`.
     lang : {"en", "zh"}
         Language of labels in the summary and of the readable formats' headers.
     scenario_file : path, optional
@@ -408,42 +373,39 @@ def export_result(
     >>> res = fundflow.simulate("configs/open_competition.yaml", runs=200, seed=1)  # doctest: +SKIP
     >>> export_result(res, "out", formats="csv,xlsx", lang="zh")  # doctest: +SKIP
     """
-    fmts = parse_formats(formats)
+    fmts = [writer(f) for f in parse_formats(formats)]
     detail = parse_tables(tables)
     lb.check_lang(lang)
+    stored = getattr(result, "store", None) is not None  # streamed: written block by block
+    _check_streams(fmts, stored)
     out = prepare_directory(directory)
     money = result.money_unit
     readable = [_summary_table(result.summary(), lang, money, "summary")]
     challenges = _challenges(result)
     if challenges is not None:
         readable.append(_plain_table(challenges, "challenges"))
-    stored = getattr(result, "store", None) is not None  # streamed: written block by block
     per_replication = [
         _plain_table(getattr(result, name), name)
         for name in DETAIL_TABLES
-        if not stored or (name in detail and any(f in READABLE_FORMATS for f in fmts))
+        if not stored or (name in detail and any(f.readable for f in fmts))
     ]
     written = _ledger_and_parties(result, out, stored)
     for fmt in fmts:
         chosen = readable + [
-            t
-            for t in per_replication
-            if (t.name in detail if fmt in READABLE_FORMATS else not stored)
+            t for t in per_replication if (t.name in detail if fmt.readable else not stored)
         ]
-        if fmt == "xlsx":
-            with atomic_path(out / "results.xlsx") as tmp:
-                _write_xlsx(chosen, tmp, lang, money)
-            written.append(out / "results.xlsx")
+        if fmt.book:
+            written.append(_write(chosen, out, fmt, lang, money, fmt.book))
         else:
-            written.extend(_write(t, out, fmt, lang, money) for t in chosen)
-        if stored and fmt not in READABLE_FORMATS:
+            written.extend(_write([t], out, fmt, lang, money) for t in chosen)
+        if stored and not fmt.readable:
             for name in DETAIL_TABLES:
-                with atomic_path(out / f"{name}.{fmt}") as tmp:
-                    _stored_table(result, name, tmp, fmt)
-                written.append(out / f"{name}.{fmt}")
+                with atomic_path(out / f"{name}.{fmt.name}") as tmp:
+                    write_stored_table(result, name, tmp, fmt.name)
+                written.append(out / f"{name}.{fmt.name}")
     content = {
         "convergence": getattr(result, "convergence", None),
-        "formats": list(fmts),
+        "formats": [f.name for f in fmts],
         "tables_in_readable_formats": ["summary", *[t.name for t in readable[1:]], *detail],
         "lang": lang,
         "money_unit": money,
