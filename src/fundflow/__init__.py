@@ -19,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from fundflow._version import __version__
+from fundflow.results.exporter import register_exporter as _register_exporter
 
 # Public names and the module that defines each. They are imported on first use
 # (PEP 562), so a worker process that only simulates does not pay for the analysis
@@ -85,6 +86,17 @@ if TYPE_CHECKING:
     from fundflow.run.stored import open_run
     from fundflow.scenario.config import Scenario, load_scenario
     from fundflow.scenario.overrides import apply_overrides, get_path, parse_assignment
+
+
+def _export_result(result: Any, directory: Any, formats: Any, lang: str) -> list[Any]:
+    """``SimulationResult.export``: :func:`fundflow.io.export.export_result`, imported on
+    first use (the results layer below io registers it, :mod:`fundflow.results.exporter`)."""
+    from fundflow.io.export import export_result
+
+    return export_result(result, directory, formats, lang)
+
+
+_register_exporter(_export_result)
 
 
 def __getattr__(name: str) -> Any:

@@ -12,6 +12,7 @@ from fundflow.engine.layout import Layout
 from fundflow.engine.ledger import Ledger
 from fundflow.engine.outcome import STATUS, SUCCEEDED
 from fundflow.results import metrics
+from fundflow.results.exporter import exporter
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS, challenge_npv
 from fundflow.scenario.config import Scenario
 
@@ -155,11 +156,10 @@ class SimulationResult:
         """Write the summary, runs and routes tables, a ledger and a manifest to `directory`.
 
         See :func:`fundflow.io.export.export_result` for the layout and formats
-        (``csv, xlsx, parquet, md, tex``); returns the paths written.
+        (``csv, xlsx, parquet, md, tex``); returns the paths written. The io layer
+        is reached through :mod:`fundflow.results.exporter`, never imported here.
         """
-        from fundflow.io.export import export_result
-
-        return export_result(self, directory, formats, lang)
+        return exporter()(self, directory, formats, lang)
 
     def summary(self, alphas: tuple[float, ...] = (0.95, 0.99)) -> pd.DataFrame:
         """Mean, SE, 95% CI, std, percentiles; VaR/CVaR for loss-like measures.
