@@ -23,6 +23,7 @@ from fundflow.analysis.constraints import REFINERS, Constraint, Search
 from fundflow.analysis.design import SAMPLERS, _py, make_design
 from fundflow.analysis.sweeps import _Evaluator, output_names
 from fundflow.errors import ConfigError
+from fundflow.results.statistics import sweep_columns
 from fundflow.run.montecarlo import as_scenario, check_positive_int
 from fundflow.run.settings import RunOptions, RunSettings, resolve_settings
 from fundflow.scenario.config import Scenario
@@ -102,11 +103,12 @@ def _check_expression(expr: Any, columns: list[str], what: str) -> str:
         names = [w for w in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", expr) if w not in columns]
         close = difflib.get_close_matches(names[0], columns, n=1) if names else []
         hint = f"did you mean '{close[0]}'? " if close else ""
+        stats = ", _".join(sweep_columns(loss=True))
         raise ConfigError(
             what,
             expr,
-            f"{hint}must be a column of the sweep table ({{measure}}_mean, _se, _cvar95, "
-            "_prob_loss, solver_npv_min) or an arithmetic expression of them, e.g. "
+            f"{hint}must be a column of the sweep table ({{measure}}_{stats}, "
+            "solver_npv_min) or an arithmetic expression of them, e.g. "
             "'gov_net_cost_cvar95 / challenges_succeeded_mean'",
         ) from None
     return expr.strip()

@@ -34,6 +34,7 @@ import pandas as pd
 from fundflow.analysis.design import _check_levers, _is_integer_lever, _range, _whole
 from fundflow.analysis.sweeps import _Evaluator, output_names
 from fundflow.errors import ConfigError
+from fundflow.results.statistics import sweep_columns
 from fundflow.run.montecarlo import as_scenario, check_positive_int
 from fundflow.run.settings import RunOptions, RunSettings, resolve_settings
 from fundflow.scenario.config import Scenario
@@ -62,6 +63,8 @@ def _check_outputs(scenario: Scenario, outputs: Any) -> list[str]:
     if not names:
         raise ConfigError("outputs", outputs, "name at least one output, e.g. gov_net_cost_cvar95")
     known = output_names(scenario)
+    plain = ", _".join(sweep_columns(False))
+    losses = ", _".join(c for c in sweep_columns(True) if c not in sweep_columns(False))
     for name in names:
         if name not in known:
             close = difflib.get_close_matches(str(name), known, n=1)
@@ -69,8 +72,8 @@ def _check_outputs(scenario: Scenario, outputs: Any) -> list[str]:
             raise ConfigError(
                 "outputs",
                 name,
-                f"{hint}an output is a column of the sweep table: {{measure}}_mean, _se, and "
-                "for loss measures _cvar95, _prob_loss",
+                f"{hint}an output is a column of the sweep table: {{measure}}_{plain}, and "
+                f"for loss measures _{losses}",
             )
     return names
 

@@ -36,6 +36,7 @@ from fundflow.results import metrics
 from fundflow.results.catalogue import sweep_statistics
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES
 from fundflow.results.provenance import Provenance
+from fundflow.results.statistics import SWEEP_ALPHAS, sweep_columns
 from fundflow.run._blocks import engine_used, simulate_block
 from fundflow.run.montecarlo import Runner, as_scenario
 from fundflow.run.settings import RunOptions, RunSettings, resolve_settings
@@ -56,11 +57,12 @@ class SweepResult:
         column per lever, named by its path as given), then for every measure of
         the runs table ``{measure}_mean`` and ``{measure}_se`` (standard error of
         the mean), and for the loss-like measures also ``{measure}_cvar95`` and
-        ``{measure}_prob_loss``; the program ratios ``gov_cost_per_success`` and
-        ``leverage`` as ratios of means (``_mean``, with a delta-method ``_se``);
-        then ``solver_npv_min``, the lowest over challenges of the solver's expected
-        NPV per route that started (copies of a challenge pooled), and its
-        ``solver_npv_min_se``. Money in the scenario's ``money_unit``.
+        ``{measure}_prob_loss`` (and ``{measure}_{statistic}`` for any statistic
+        registered with ``sweep=True``, :mod:`fundflow.results.statistics`); the
+        program ratios ``gov_cost_per_success`` and ``leverage`` as ratios of means
+        (``_mean``, with a delta-method ``_se``); then ``solver_npv_min``, the lowest
+        over challenges of the solver's expected NPV per route that started (copies of
+        a challenge pooled), and its ``solver_npv_min_se``. Money in the scenario's ``money_unit``.
     results : dict of int to pandas.DataFrame
         The runs table (one row per replication) of each design point, when
         ``keep_runs`` was true; empty otherwise. Ledgers are not kept.
@@ -154,23 +156,18 @@ def _participation(npv: np.ndarray, started: np.ndarray) -> dict[str, float]:
 
 
 def _summary(runs: pd.DataFrame) -> dict[str, float]:
-    """Mean and SE of every measure; CVaR95 and loss probability of loss measures;
-    the program ratios as ratios of means: the numbers of the point's own summary
+    """The sweep statistics of every measure (:func:`~fundflow.results.statistics.sweep_columns`:
+    mean and SE; CVaR95 and loss probability of loss measures); the program ratios as
+    ratios of means: the numbers of the point's own summary
     (:meth:`fundflow.SimulationResult.summary`), to the last bit."""
     loss = [m in LOSS_MEASURES for m in runs.columns]
-    stats = metrics.summary_statistics(runs.to_numpy(dtype=float), 0, loss, alphas=(0.95,))
-    picked = zip(
-        stats["mean"].tolist(),
-        stats["se"].tolist(),
-        stats["cvar95"].tolist(),
-        stats["prob_loss"].tolist(),
-        strict=True,
-    )
+    stats = metrics.summary_statistics(runs.to_numpy(dtype=float), 0, loss, alphas=SWEEP_ALPHAS)
+    chosen = {flag: sweep_columns(flag) for flag in (False, True)}
+    values = {c: stats[c].tolist() for c in chosen[True]}
     row: dict[str, float] = {}
-    for m, is_loss, (mean, se, cvar95, prob_loss) in zip(runs.columns, loss, picked, strict=True):
-        row[f"{m}_mean"], row[f"{m}_se"] = mean, se
-        if is_loss:
-            row[f"{m}_cvar95"], row[f"{m}_prob_loss"] = cvar95, prob_loss
+    for i, (m, is_loss) in enumerate(zip(runs.columns, loss, strict=True)):
+        for stat in chosen[is_loss]:
+            row[f"{m}_{stat}"] = values[stat][i]
     for name, (num, den) in RATIO_MEASURES.items():
         if num in runs.columns and den in runs.columns:
             ratio = metrics.ratio_of_means(runs[num].to_numpy(float), runs[den].to_numpy(float))

@@ -2,7 +2,7 @@
 
 Every reader of the measures takes its facts from here: :mod:`fundflow.results.measures`
 (:data:`LOSS_MEASURES`, :data:`RATIO_MEASURES`), the summary (which measures get
-VaR, CVaR and a loss probability), the sweep table's columns
+the statistics of losses: VaR, CVaR, a loss probability), the sweep table's columns
 (:func:`sweep_statistics`, without simulating anything) and the label table
 (:mod:`fundflow.io.labels`, whose units a test checks against these). Definitions
 of the measures: docs/model.md, "What is reported".
@@ -14,6 +14,8 @@ unit), ``"years"``, ``"count"``, ``"share"``, ``"ratio"``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from fundflow.results.statistics import sweep_columns
 
 __all__ = [
     "LOSS_MEASURES",
@@ -141,15 +143,14 @@ def run_columns() -> list[str]:
 def sweep_statistics() -> list[str]:
     """The statistics a sweep table has per design point, in its column order.
 
-    ``{measure}_mean`` and ``_se`` of every runs measure, with ``_cvar95`` and
-    ``_prob_loss`` after those of a loss-like one, then ``{ratio}_mean`` and
-    ``_se`` of every program ratio.
+    ``{measure}_{statistic}`` of every runs measure for the statistics registered
+    with ``sweep=True`` (:func:`fundflow.results.statistics.sweep_columns`):
+    ``_mean`` and ``_se``, with ``_cvar95`` and ``_prob_loss`` after those of a
+    loss-like one; then ``{ratio}_mean`` and ``_se`` of every program ratio.
     """
     names: list[str] = []
     for m in RUN_MEASURES:
-        names += [f"{m.name}_mean", f"{m.name}_se"]
-        if m.loss:
-            names += [f"{m.name}_cvar95", f"{m.name}_prob_loss"]
+        names += [f"{m.name}_{stat}" for stat in sweep_columns(m.loss)]
     for r in RATIOS:
         names += [f"{r.name}_mean", f"{r.name}_se"]
     return names

@@ -21,7 +21,8 @@ one it uses:
 
 Statistics over replications take ``axis`` (:func:`var`, :func:`cvar`,
 :func:`prob_loss`, :func:`mean_ci`, :func:`ratio_of_means`) and are vectorised
-over the other axes; :func:`summarize` uses them for every measure at once, and
+over the other axes; :func:`summarize` computes the statistics registered in
+:mod:`fundflow.results.statistics` (built on them) for every measure at once, and
 the sweeps and comparisons use the same functions, so a statistic is computed
 one way everywhere.
 
@@ -39,8 +40,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from fundflow.results import statistics
 from fundflow.results.cashflows import irr, npv, peak_exposure, yearly_buckets
 from fundflow.results.metrics_ratios import Ratio, ratio_of_means, t_interval
+from fundflow.results.statistics import Sample
 from fundflow.results.tail_risk import _check_alpha, _sample, cvar, prob_loss, var
 
 if TYPE_CHECKING:
@@ -69,19 +72,7 @@ __all__ = [
     "yearly_buckets",
 ]
 
-_SUMMARY_COLUMNS = ("mean", "se", "ci_low", "ci_high", "std", "p5", "p50", "p95", "n")
-_QUANTILES = (0.05, 0.50, 0.95)
-
 Columns = dict[str, npt.NDArray[np.float64]]
-
-
-def _alpha_label(alpha: float) -> str:
-    """Return the column suffix for `alpha`: 0.95 -> ``"95"``, 0.975 -> ``"97.5"``."""
-    return f"{round(alpha * 100, 6):g}"
-
-
-def _loss_columns(alphas: Sequence[float]) -> list[str]:
-    return [f"{kind}{_alpha_label(a)}" for a in alphas for kind in ("var", "cvar")]
 
 
 def _by_slice(
@@ -110,15 +101,15 @@ def _moments(block: npt.NDArray[np.float64], confidence: float) -> Columns:
     out = {"n": np.full(r, float(n))}
     if n == 0:
         return out | {"mean": nan, "std": nan, "se": nan, "ci_low": nan, "ci_high": nan}
-    mean = np.mean(block, axis=1)
-    if n == 1:
-        return out | {"mean": mean, "std": nan, "se": nan, "ci_low": nan, "ci_high": nan}
-    from scipy import stats
-
-    std = np.std(block, axis=1, ddof=1)
-    se = std / math.sqrt(n)
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)) * se
-    return out | {"mean": mean, "std": std, "se": se, "ci_low": mean - half, "ci_high": mean + half}
+    s = Sample(block)
+    half = s.half_width(confidence)
+    return out | {
+        "mean": s.mean,
+        "std": s.std,
+        "se": s.se,
+        "ci_low": s.mean - half,
+        "ci_high": s.mean + half,
+    }
 
 
 class MeanCI(NamedTuple):
@@ -190,26 +181,26 @@ def mean_ci(x: npt.ArrayLike, axis: int | None = None, confidence: float = 0.95)
 
 
 def _summary_kernel(loss: np.ndarray, alphas: Sequence[float]) -> Callable[..., Columns]:
-    """The summary statistics of every row of a NaN-free block (loss rows: tail risk)."""
+    """The registered statistics (:mod:`fundflow.results.statistics`) of every row of a
+    NaN-free block; those of losses only for the loss rows, NaN for the others."""
+    plan = statistics.layout(alphas)
+    qs = statistics.quantiles()
 
     def kernel(block: npt.NDArray[np.float64], which: np.ndarray) -> Columns:
-        out = _moments(block, 0.95)
-        r = len(block)
-        if block.shape[1]:
-            for q, values in zip(
-                ("p5", "p50", "p95"), np.quantile(block, _QUANTILES, axis=1), strict=True
-            ):
-                out[q] = values
+        r, n = block.shape
         tail = np.flatnonzero(loss[which])
-        if tail.size == 0:
-            return out
-        for alpha in alphas:
-            label = _alpha_label(alpha)
-            for name, fn in (("var", var), ("cvar", cvar)):
-                out[f"{name}{label}"] = np.full(r, np.nan)
-                out[f"{name}{label}"][tail] = fn(block[tail], alpha, axis=1)
-        out["prob_loss"] = np.full(r, np.nan)
-        out["prob_loss"][tail] = prob_loss(block[tail], axis=1)
+        rows = Sample(block, qs) if n else None
+        tails = Sample(block[tail], qs) if n and tail.size else None
+        out: Columns = {}
+        for stat, column, alpha in plan:
+            if stat.loss and tail.size == 0:
+                continue
+            values = np.full(r, stat.empty if n == 0 else np.nan)
+            if stat.loss and tails is not None:
+                values[tail] = stat.compute(tails, alpha)
+            elif rows is not None and not stat.loss:
+                values = stat.compute(rows, alpha)
+            out[column] = values
         return out
 
     return kernel
@@ -256,8 +247,9 @@ def summary_statistics(
     rows = np.ascontiguousarray(arr.T if axis == 0 else arr)
     flags = np.broadcast_to(np.asarray(loss, dtype=bool), (len(rows),))
     out = _by_slice(rows, _summary_kernel(flags, alphas))
-    order = [*_SUMMARY_COLUMNS, *_loss_columns(alphas), "prob_loss"]
-    return {c: out[c] if c in out else np.full(len(rows), np.nan) for c in order}
+    return {
+        c: out[c] if c in out else np.full(len(rows), np.nan) for c in statistics.columns(alphas)
+    }
 
 
 def _numeric(name: str, column: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -316,8 +308,10 @@ def summarize(
         ``p5``, ``p50``, ``p95`` (``np.quantile``'s default, linear
         interpolation); ``n``; then ``var95, cvar95, var99, cvar99`` (for the
         default `alphas`) and ``prob_loss``, NaN for measures that are not
-        losses. With ``n == 1``, ``se``, ``std`` and the interval are NaN; with
-        ``n == 0`` everything but ``n`` is NaN.
+        losses; then any statistic registered since
+        (:func:`fundflow.results.statistics.register_statistic`), in the order of
+        :func:`fundflow.results.statistics.columns`. With ``n == 1``, ``se``,
+        ``std`` and the interval are NaN; with ``n == 0`` everything but ``n`` is NaN.
 
     Raises
     ------
@@ -344,7 +338,7 @@ def summarize(
     for alpha in alphas:
         _check_alpha(alpha)
     names = list(columns)
-    order = [*_SUMMARY_COLUMNS, *_loss_columns(alphas), "prob_loss"]
+    order = statistics.columns(alphas)
     stats = {c: np.full(len(names), np.nan) for c in order}
     loss = np.array([name in loss_measures for name in names], dtype=bool)
     for size in dict.fromkeys(v.size for v in columns.values()):  # usually one size
@@ -391,7 +385,7 @@ def summarize_ratios(
     """
     import pandas as pd
 
-    columns = [*_SUMMARY_COLUMNS, *_loss_columns(alphas), "prob_loss"]
+    columns = statistics.columns(alphas)
     rows = {}
     for name, (num, den) in ratios.items():
         x, y = _sample(table[num], num), _sample(table[den], den)
