@@ -20,13 +20,17 @@ Nothing else in fundflow spells out a label: the CLI, the exports and the
 summary relabelling all read this table. A measure added to
 :mod:`fundflow.results.measures` needs a row too (a test checks it), in
 :mod:`fundflow.io._label_rows` (sentences: :mod:`fundflow.io._label_text`); until it
-has one it is shown under its code name, never dropped.
+has one it is shown under its code name, never dropped. The summary statistics
+(``mean``, ``cvar95``...) bring their rows with them: each is registered, with its
+labels and unit, in :mod:`fundflow.results.statistics`, and the table has a row for
+every statistic registered there (for a statistic of a level, any level:
+``var97.5``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +39,7 @@ import pandas as pd
 from fundflow.errors import ConfigError
 from fundflow.io._label_rows import ROWS
 from fundflow.io._label_text import TEXT_ROWS
+from fundflow.results import statistics
 
 __all__ = [
     "LABELS",
@@ -76,8 +81,34 @@ class Label:
 # name, kind, unit, English, Chinese: measures, statistics, parties, statuses, sentences
 _ROWS: tuple[tuple[str, str, str | None, str, str], ...] = ROWS + TEXT_ROWS
 
+
+class _LabelTable(Mapping[str, Label]):
+    """The rows above, then one per statistic registered in :mod:`fundflow.results.statistics`
+    (read when asked for, so a statistic registered later has its row)."""
+
+    def __init__(self, rows: Mapping[str, Label]) -> None:
+        self._rows = dict(rows)
+
+    def __getitem__(self, name: str) -> Label:
+        row = self._rows.get(name)
+        if row is not None:
+            return row
+        found = statistics.find(name)
+        if found is None:
+            raise KeyError(name)
+        stat, level = found
+        return Label(name, "statistic", stat.unit, *stat.labels(level))
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._rows
+        yield from (c for c in statistics.columns() if c not in self._rows)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 #: Every label by name.
-LABELS: Mapping[str, Label] = {row[0]: Label(*row) for row in _ROWS}
+LABELS: Mapping[str, Label] = _LabelTable({row[0]: Label(*row) for row in _ROWS})
 
 _UNIT_TEXT: dict[str, tuple[str, str]] = {
     "years": ("years", "年"),
@@ -168,14 +199,16 @@ def header(
     return f"{text}（{shown}）" if lang == "zh" else f"{text} ({shown})"
 
 
-_STATISTICS = sorted((n for n, r in LABELS.items() if r.kind == "statistic"), key=len, reverse=True)
+def _statistic_names() -> list[str]:
+    """Names of the statistics' labels, longest first."""
+    return sorted((n for n, r in LABELS.items() if r.kind == "statistic"), key=len, reverse=True)
 
 
 def split_statistic(name: str) -> tuple[str, str | None]:
     """A sweep column as (measure, statistic): ``gov_net_cost_cvar95`` -> ``(gov_net_cost,
     cvar95)``; a name with a label of its own, or no known suffix -> ``(name, None)``."""
     if name not in LABELS:
-        for stat in _STATISTICS:  # longest first: "_prob_loss" before "_loss"
+        for stat in _statistic_names():  # longest first: "_prob_loss" before "_loss"
             base = name[: -len(stat) - 1]
             if name.endswith(f"_{stat}") and base in LABELS:
                 return base, stat
