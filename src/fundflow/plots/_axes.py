@@ -191,10 +191,6 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _alpha_label(alpha: float) -> str:
-    return f"{100 * alpha:g}"
-
-
 def _bins(n: int) -> int:
     return int(min(50, max(10, round(math.sqrt(n)))))
 

@@ -15,9 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fundflow.io.labels import text
+from fundflow.io.labels import label, text
 from fundflow.plots._axes import (
-    _alpha_label,
     _axis_label,
     _bins,
     _figure_of,
@@ -31,7 +30,7 @@ from fundflow.plots._axes import (
     _table_of,
     _unit,
 )
-from fundflow.results import metrics
+from fundflow.results import metrics, statistics
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,9 +38,12 @@ if TYPE_CHECKING:
 
     from fundflow.results.result import SimulationResult
 
+# Lines of the statistics marked on a loss (statistics registered with mark=True): a
+# colour for the first level and one for the others, and a line style. Any other
+# statistic is drawn in the next colour of _MORE_COLORS, dash-dotted.
 _STAT_COLORS = {"var": ("tab:orange", "tab:purple"), "cvar": ("tab:red", "black")}
 _STAT_STYLES = {"var": "--", "cvar": ":"}
-_STAT_NAMES = {"var": "VaR", "cvar": "CVaR"}
+_MORE_COLORS = ("tab:green", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
 
 
 def _values(result: SimulationResult, measure: str) -> npt.NDArray[np.float64]:
@@ -60,7 +62,7 @@ def _subtitle(result: SimulationResult, n: int, lang: str = "en") -> str:
     return text("fig_subtitle", lang, name=result.scenario.name, n=n)
 
 
-def _mark_var_cvar(
+def _mark_statistics(
     ax: Axes,
     x: npt.NDArray[np.float64],
     alphas: Sequence[float],
@@ -69,23 +71,31 @@ def _mark_var_cvar(
     gid_prefix: str = "",
     indent: str = "",
     lw: float = 1.2,
+    lang: str = "en",
 ) -> None:
-    """Vertical lines at VaR (dashed) and CVaR (dotted) of `x` for each alpha, values in labels.
-
-    Without `color`, each statistic and level gets its own colour.
-    """
-    for i, alpha in enumerate(alphas):
-        level = _alpha_label(alpha)
-        for stat, func in (("var", metrics.var), ("cvar", metrics.cvar)):
-            value = func(x, alpha)
-            ax.axvline(
-                value,
-                color=color or _STAT_COLORS[stat][min(i, 1)],
-                ls=_STAT_STYLES[stat],
-                lw=lw,
-                gid=f"{gid_prefix}{stat}{level}",
-                label=f"{indent}{_STAT_NAMES[stat]}{level} = {_fmt(value)}",
-            )
+    """Vertical lines at the statistics of `x` registered with ``mark=True``
+    (:mod:`fundflow.results.statistics`), values in the labels: VaR (dashed) and CVaR
+    (dotted) for each alpha, then any other. Without `color`, each statistic and
+    level gets its own colour."""
+    marked = [s for s in statistics.registered() if s.mark]
+    sample = statistics.Sample(x[np.newaxis, :])
+    others = iter(_MORE_COLORS * len(marked))
+    for stat, column, alpha in statistics.layout(alphas):
+        if not stat.mark:
+            continue
+        value = float(stat.compute(sample, alpha)[0])
+        first = alpha is None or alpha == alphas[0]
+        colors = _STAT_COLORS.get(stat.name)
+        shown = stat.symbol or label(stat.name, lang)
+        level = column[len(stat.name) :] if alpha is not None else ""
+        ax.axvline(
+            value,
+            color=color or (colors[0 if first else 1] if colors else next(others)),
+            ls=_STAT_STYLES.get(stat.name, "-."),
+            lw=lw,
+            gid=f"{gid_prefix}{column}",
+            label=f"{indent}{shown}{level} = {_fmt(value)}",
+        )
 
 
 def _mark_level(ax: Axes, probability: float) -> None:
@@ -137,7 +147,9 @@ def loss_distribution(
     -------
     matplotlib.figure.Figure
         The figure drawn on. Each vertical line has ``gid`` ``"mean"``,
-        ``"var95"``, ``"cvar95"``, ... and a legend label with its value.
+        ``"var95"``, ``"cvar95"``, ... and a legend label with its value; so has a
+        line for each other statistic registered with ``mark=True``
+        (:mod:`fundflow.results.statistics`), its ``gid`` the statistic's name.
 
     Raises
     ------
@@ -153,7 +165,7 @@ def loss_distribution(
         mean = float(x.mean())
         label = text("fig_mean_is", lang, value=_fmt(mean))
         ax.axvline(mean, color="tab:gray", lw=1.5, gid="mean", label=label)
-        _mark_var_cvar(ax, x, alphas, lw=1.8)
+        _mark_statistics(ax, x, alphas, lw=1.8, lang=lang)
         ax.set_xlabel(_axis_label(measure, unit, lang))
         ax.set_ylabel(text("fig_replications_count", lang))
         name = _label(measure, capital=False, lang=lang)
@@ -195,7 +207,8 @@ def exceedance_curve(
     -------
     matplotlib.figure.Figure
         The figure drawn on. Curves have ``gid`` ``measure``; the lines
-        ``f"{measure}:var95"``, ``f"{measure}:cvar95"``, ...
+        ``f"{measure}:var95"``, ``f"{measure}:cvar95"``, ..., and
+        ``f"{measure}:{name}"`` for each other statistic registered with ``mark=True``.
 
     Raises
     ------
@@ -236,7 +249,9 @@ def _draw_exceedance(
             gid=measure,
             label=_label(measure, lang=lang),
         )
-        _mark_var_cvar(ax, x, alphas, color=color, gid_prefix=f"{measure}:", indent="  ")
+        _mark_statistics(
+            ax, x, alphas, color=color, gid_prefix=f"{measure}:", indent="  ", lang=lang
+        )
     for alpha in alphas:
         _mark_level(ax, 1.0 - alpha)
     ax.set_yscale("log", nonpositive="mask")
