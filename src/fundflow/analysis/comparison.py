@@ -27,7 +27,7 @@ from fundflow.errors import ConfigError
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES
 from fundflow.results.provenance import Provenance
 from fundflow.results.result import SimulationResult, metrics
-from fundflow.run._blocks import engine_used
+from fundflow.run.blocks import engine_used
 from fundflow.run.montecarlo import Runner, as_scenario, run_scenario
 from fundflow.run.settings import ExecutionOptions, RunSettings, resolve_settings
 from fundflow.scenario.config import Scenario

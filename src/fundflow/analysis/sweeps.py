@@ -37,7 +37,7 @@ from fundflow.results.catalogue import sweep_statistics
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES
 from fundflow.results.provenance import Provenance
 from fundflow.results.statistics import SWEEP_ALPHAS, sweep_columns
-from fundflow.run._blocks import engine_used, simulate_block
+from fundflow.run.blocks import engine_used, simulate_block
 from fundflow.run.montecarlo import Runner, as_scenario
 from fundflow.run.settings import RunOptions, RunSettings, resolve_settings
 from fundflow.scenario.config import Scenario

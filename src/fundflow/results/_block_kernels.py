@@ -41,7 +41,7 @@ from fundflow.engine.kernel_cache import CACHE
 try:
     from numba import njit
 
-    from fundflow.engine._nb_borrow import borrow
+    from fundflow.engine.borrow import borrow
 
     COMPILED = True
 except ImportError:  # pragma: no cover - numba is a dependency; python_loops runs these

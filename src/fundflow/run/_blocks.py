@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from fundflow._version import __version__
-from fundflow.engine._engine_des import gc_paused, run_replication
+from fundflow.engine.des import gc_paused, run_replication
 from fundflow.engine.draws import Draws, draw
 from fundflow.engine.layout import Layout
 from fundflow.engine.ledger import COLUMNS, PARTIES, Ledger
