@@ -106,7 +106,7 @@ def test_sheet_gives_the_yaml_scenario(tmp_path, suffix, lang, dist_text) -> Non
 
 
 def test_chinese_headers_cover_every_key_of_the_template() -> None:
-    from fundflow.io._sheet_template import example_row
+    from fundflow.io.sheet_template import example_row
 
     values, _ = example_row()
     keys = {part.split("[")[0] for path in values for part in path.split(".")}

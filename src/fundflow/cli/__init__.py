@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     from fundflow.cli._scheduler import cluster_session
     from fundflow.cli._signals import Terminated, terminate_as_interrupt
-    from fundflow.io._outdir import is_environment_error
+    from fundflow.io.outdir import is_environment_error
 
     try:
         from fundflow.cli.examples import resolve_examples

@@ -159,8 +159,8 @@ def _load(path: str, assignments: Sequence[str] = ()) -> Any:
 def _out_dir(
     directory: str | None, run_key: dict[str, Any] | None = None, overwrite: bool = False
 ) -> Iterator[Path | None]:
-    """Prepare ``--out`` before the work starts (see :mod:`fundflow.io._outdir`)."""
-    from fundflow.io._outdir import out_dir
+    """Prepare ``--out`` before the work starts (see :mod:`fundflow.io.outdir`)."""
+    from fundflow.io.outdir import out_dir
 
     with out_dir(directory, run_key or {}, overwrite=overwrite) as path:
         yield path

@@ -137,7 +137,7 @@ def _run(args: argparse.Namespace) -> int:
     a = _load(args.config_a)
     b = _load(args.config_b)
     size = _sized(args, [a, b], runs, workers)
-    from fundflow.io._outdir import run_key
+    from fundflow.io.outdir import run_key
 
     key = run_key("compare", [a, b], seed, runs=runs)
     with _out_dir(args.out, key, args.overwrite) as out:

@@ -68,7 +68,7 @@ def _run_init(args: argparse.Namespace) -> int:
             raise ConfigError(
                 "NAME", args.name, "give either an example NAME or --list FILE, not both"
             )
-        from fundflow.io._sheet_template import write_template
+        from fundflow.io.sheet_template import write_template
 
         out = write_template(args.list_file, args.lang)
         _emit(

@@ -221,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
     if store is not None:
         seed, resumed = _check_store(store, scenario, seed, runs, args)
     size = _sized(args, [scenario], max_runs if target is not None else runs, workers, store)
-    from fundflow.io._outdir import run_key
+    from fundflow.io.outdir import run_key
 
     key = run_key(
         "run", [scenario], seed, runs=None if target else runs, target_se=target,

@@ -87,8 +87,8 @@ def _levers(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from fundflow.analysis.sweeps import sweep
-    from fundflow.io._outdir import run_key
     from fundflow.io.export import parse_formats
+    from fundflow.io.outdir import run_key
 
     levers = _levers(args)
     runs = _whole("--runs", args.runs, 200, 1)

@@ -16,8 +16,8 @@ from typing import Any
 
 from fundflow.errors import ConfigError
 from fundflow.io import labels as lb
-from fundflow.scenario._sheet_columns import KEYS, header_of, last_key
 from fundflow.scenario.distributions import Dist
+from fundflow.scenario.sheet_columns import KEYS, header_of, last_key
 
 __all__ = ["example_row", "write_template"]
 

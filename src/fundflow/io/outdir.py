@@ -30,7 +30,7 @@ from typing import Any
 
 from fundflow.errors import ConfigError
 
-__all__ = ["ENVIRONMENT_ERRNOS", "is_environment_error", "out_dir"]
+__all__ = ["ENVIRONMENT_ERRNOS", "is_environment_error", "out_dir", "run_key"]
 
 MANIFEST = "manifest.json"
 
