@@ -135,10 +135,21 @@ def test_run_target_se_hits_max_runs(tmp_path, capsys) -> None:
     args = ["run", CONFIG, "--target-se", "1e-6", "--max-runs", "30", "--seed", "1"]
     assert main([*args, "--out", str(tmp_path), "--quiet"]) == 3  # not a success
     captured = capsys.readouterr()
-    assert "not converged: hit --max-runs 30" in captured.out
-    assert "not converged" in captured.err and "exit status 3" in captured.err
+    assert "converged" not in captured.out and "Mean" in captured.out  # results printed
+    assert captured.err.startswith("not converged: hit --max-runs 30 with relative SE")
+    assert "exit status 3" in captured.err
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["convergence"]["converged"] is False and manifest["runs"] == 30
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_run_target_se_not_reached_without_out_exits_3(capsys, lang) -> None:
+    args = ["run", CONFIG, "--target-se", "1e-9", "--max-runs", "40", "--seed", "1", "--quiet"]
+    assert main([*args, "--lang", lang]) == 3
+    captured = capsys.readouterr()
+    assert "converged" not in captured.out and "收敛" not in captured.out
+    assert "--max-runs 40" in captured.err and "3" in captured.err
+    assert len(captured.err.strip().splitlines()) == 1  # one line, no traceback
 
 
 def test_run_plots(tmp_path, capsys) -> None:

@@ -49,9 +49,11 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "msg_not_converged",
         "text",
         None,
-        "not converged: hit --max-runs {max_runs:,} with relative SE {achieved:.4g} "
-        "(target {target:g})",
-        "未收敛：已达 --max-runs {max_runs:,} 次模拟，相对标准误 {achieved:.4g}（目标 {target:g}）",
+        "not converged: hit --max-runs {max_runs:,} with relative SE {achieved:.4g} of the "
+        "government net cost (target {target:g}); raise --max-runs or the target "
+        "(exit status 3)",
+        "未收敛：已达 --max-runs {max_runs:,} 次模拟，政府净成本的相对标准误为 {achieved:.4g}"
+        "（目标 {target:g}）；请提高 --max-runs 或放宽目标（退出状态 3）",
     ),
     (
         "msg_dropped",
