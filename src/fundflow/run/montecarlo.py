@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import os
 import sys
 import time
 import warnings
@@ -29,7 +30,13 @@ from fundflow.errors import ConfigError
 from fundflow.results.result import SimulationResult
 from fundflow.run._blocks import _assemble, _Block, _run_block, exposure_grid, replicate
 from fundflow.run._dask import adapt
-from fundflow.run._spawn import GUARD_ADVICE, InProcessPool, unguarded_caller, warn_in_process
+from fundflow.run._spawn import (
+    GUARD_ADVICE,
+    InProcessPool,
+    unguarded_caller,
+    warn_in_process,
+    watch_parent,
+)
 from fundflow.run.settings import RunSettings, SeededOptions, resolve_settings
 from fundflow.scenario.config import Scenario, load_scenario
 
@@ -126,15 +133,20 @@ _BAR = (
 def spawn_pool(processes: int) -> ProcessPoolExecutor:
     """A process pool started with an explicit ``spawn`` context (no global side effects).
 
-    Called from the unguarded top level of a script (which each spawned process
-    would re-run), it warns and returns a pool that runs the tasks in this process.
+    Each of its processes exits by itself if this process dies without shutting the
+    pool down (:func:`~fundflow.run._spawn.watch_parent`). Called from the unguarded
+    top level of a script (which each spawned process would re-run), it warns and
+    returns a pool that runs the tasks in this process.
     """
     where = unguarded_caller()
     if where is not None:
         warn_in_process(where, processes)
         return InProcessPool()
     return ProcessPoolExecutor(
-        max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=watch_parent,
+        initargs=(os.getpid(),),
     )
 
 
