@@ -8,6 +8,7 @@ when it differs.
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,23 @@ def test_the_digest_covers_every_fundflow_module_a_kernel_module_imports() -> No
     python_side = {"fundflow.engine.plan"}
     missing = imported - set(kernel_cache.SOURCES) - python_side
     assert not missing, f"kernel modules import {missing}: add them to SOURCES"
+
+
+def test_the_entry_points_are_cached_compiled_functions_of_the_kernel_modules() -> None:
+    pytest.importorskip("numba")
+    for name, functions in kernel_cache.ENTRY_POINTS.items():
+        assert name in kernel_cache.KERNEL_MODULES
+        module = importlib.import_module(name)
+        for function in functions:
+            assert getattr(getattr(module, function), "_cache", None) is not None, function
+
+
+def test_after_a_run_nothing_is_left_to_compile() -> None:
+    """What a run compiles is what :func:`kernel_cache.cached` looks for (with either engine:
+    the draws' and the measures' loops run with both)."""
+    pytest.importorskip("numba")
+    import fundflow
+
+    root = Path(__file__).resolve().parents[1]
+    fundflow.simulate(root / "configs" / "upfront_grant.yaml", runs=2, seed=1, progress=False)
+    assert kernel_cache.cached()
