@@ -158,7 +158,10 @@ class Runner:
 
     * ``None``, or ``"processes"`` with one worker: each task runs here, in turn;
     * ``"processes"`` with ``workers > 1``: a spawn pool of ``workers - 1``
-      processes (:func:`spawn_pool`). Tasks are handed out in order, each pool
+      processes (:func:`spawn_pool`). When numba's cache lacks the compiled loops,
+      the first task runs here before any is handed out, so that they compile once,
+      here, and the pool's processes, started after, load them from the cache.
+      Tasks are handed out in order, each pool
       process with at most two submitted and not finished, and whenever this
       process would wait it runs the next task not yet handed out itself. So
       ``workers`` processes compute, this one does not sit idle while the pool's
@@ -185,6 +188,7 @@ class Runner:
         self.slots = self.workers - 1 if pool is not None else self.workers  # tasks run at once
         self.helps = pool is not None  # this process runs tasks while it waits
         self.own_pool = False
+        self.compile_here = False  # run the first task here, before the pool's processes start
         self.broken = False  # the pool broke; tasks run here
         self.bar: Any = None if total is None else _progress(total, settings.progress)
         self.total = total  # None: the bar counts what the tasks add up to
@@ -199,8 +203,12 @@ class Runner:
             pass
         elif executor == "processes":
             if self.workers > 1:
+                from fundflow.run._pace import must_compile
+
                 self.pool = spawn_pool(self.workers - 1)
                 self.own_pool, self.helps, self.slots = True, True, self.workers - 1
+                # loops not in numba's cache: compile them once, here, not in every process
+                self.compile_here = must_compile(self.settings.engine)
         elif executor is not None:
             self.pool = self.cluster or executor
         return self
@@ -244,6 +252,9 @@ class Runner:
         sent: dict[int, Future[T]] = {}  # submitted, not yet given back
         done_here: dict[int, T] = {}
         after = 0  # tasks before this one are handed out
+        if self.compile_here and tasks:  # the pool's processes start after: they load the loops
+            self.compile_here = False
+            done_here[0], after = fn(*tasks[0]), 1
         for k in range(len(tasks)):
             after = self._top_up(fn, tasks, sent, after)
             while k not in done_here and k not in sent:  # the pool broke: run here
