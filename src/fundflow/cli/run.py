@@ -218,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     # a run resumed is this one (checked): the files it wrote are replaced
     with _kept_for_resume(store), _out_dir(args.out, key, args.overwrite or resumed) as out:
-        _note(args, size)
+        _note(args, size, [scenario], chunk=_chunk(target, store, runs), out=out is not None)
         settings = _settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
         result = _simulate(scenario, settings, target, max_runs, store, args)
         _report(result, seed, lang)
@@ -297,6 +297,17 @@ def _kept_for_resume(store: Path | None) -> Iterator[None]:
                 file=sys.stderr,
             )
         raise
+
+
+def _chunk(target: float | None, store: Path | None, runs: int) -> int | None:
+    """Replications per block, when the run does not choose them by its workers."""
+    if target is not None:
+        return 500  # simulate_until's default chunk
+    if store is not None:
+        from fundflow.run.stored import default_block_size
+
+        return default_block_size(runs)
+    return None
 
 
 def _target(args: argparse.Namespace) -> float | None:

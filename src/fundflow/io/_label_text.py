@@ -56,6 +56,20 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "（目标 {target:g}）；请提高 --max-runs 或放宽目标（退出状态 3）",
     ),
     (
+        "msg_compiling",
+        "text",
+        None,
+        "compiling the simulation engine (once after install; about a minute)…",
+        "正在编译模拟引擎（安装后仅需一次，约一分钟）…",
+    ),
+    (
+        "msg_compiled",
+        "text",
+        None,
+        "compiled in {seconds:.0f} s",
+        "编译完成，用时 {seconds:.0f} 秒",
+    ),
+    (
         "msg_dropped",
         "text",
         None,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fundflow.run._blocks import _run_block
 from fundflow.scenario.config import Scenario
 
-__all__ = ["Pace", "kernel_modules", "measure", "must_compile", "warm_up"]
+__all__ = ["Pace", "block_sizes", "kernel_modules", "measure", "must_compile", "warm_up"]
 
 #: Seconds of measuring to aim at (after the first block), and the largest block.
 _BUDGET = 0.3
@@ -30,6 +30,16 @@ _LARGEST = 1024
 #: Seconds for a pool process to start: the interpreter, fundflow's modules and the
 #: compiled loops loaded from the cache (measured: 1.6-2.4 s on two cores).
 _POOL_START = 2.0
+
+
+def block_sizes(runs: int, workers: int, engine: str, chunk: int | None = None) -> list[int]:
+    """The sizes of the blocks a run cuts its replications into: of `chunk`, or as the
+    runner cuts them for `workers` (:func:`fundflow.run.montecarlo._guided_blocks`)."""
+    from fundflow.run.montecarlo import LARGEST_BLOCK, _guided_blocks
+
+    if chunk is not None:
+        return [min(chunk, runs - a) for a in range(0, runs, chunk)]
+    return [len(b) for b in _guided_blocks(0, runs, workers, LARGEST_BLOCK[engine])]
 
 
 def kernel_modules(engine: str) -> tuple[str, ...]:
