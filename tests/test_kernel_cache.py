@@ -90,6 +90,27 @@ def test_the_entry_points_are_cached_compiled_functions_of_the_kernel_modules() 
             assert getattr(getattr(module, function), "_cache", None) is not None, function
 
 
+def test_every_compiled_function_imported_outside_the_kernels_is_an_entry_point() -> None:
+    """A compiled function that Python code imports is called from Python: it is an entry
+    point, whose cache :func:`kernel_cache.cached` must look at."""
+    pytest.importorskip("numba")
+    root = Path(kernel_cache.__file__).resolve().parents[1]
+    missing = []
+    for path in root.rglob("*.py"):
+        name = "fundflow." + ".".join(path.relative_to(root).with_suffix("").parts)
+        if name in kernel_cache.KERNEL_MODULES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in kernel_cache.KERNEL_MODULES:
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    is_compiled = getattr(getattr(module, alias.name), "_cache", None) is not None
+                    listed = kernel_cache.ENTRY_POINTS.get(node.module, ())
+                    if is_compiled and alias.name not in listed:
+                        missing.append(f"{name} imports {node.module}.{alias.name}")
+    assert not missing, missing
+
+
 def test_after_a_run_nothing_is_left_to_compile() -> None:
     """What a run compiles is what :func:`kernel_cache.cached` looks for (with either engine:
     the draws' and the measures' loops run with both)."""

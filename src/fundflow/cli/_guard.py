@@ -34,6 +34,7 @@ __all__ = [
     "check_size",
     "check_sizes",
     "check_workers",
+    "compile_first",
     "estimate",
     "memory_limit",
     "prepare",
@@ -130,19 +131,27 @@ def timed(est: Estimate, pace: Any, blocks: Sequence[int], *, out: bool = False)
     return replace(est, seconds=pace.seconds(list(blocks), est.workers) + after)
 
 
-def prepare(scenarios: Sequence[Any], engine: str, *, lang: str = "en") -> list[Any]:
-    """Measure each scenario's pace (:func:`fundflow.run._pace.measure`), compiling the
-    loops first if numba's cache lacks them, between a line that says so and one
-    that says how long it took (on stderr)."""
+def compile_first(scenario: Any, engine: str, *, lang: str = "en") -> None:
+    """If numba's cache lacks the loops a block of `engine` calls, compile them here
+    (one replication of `scenario`), between a line that says so and one that says
+    how long it took (on stderr)."""
     from fundflow.io import labels as lb
-    from fundflow.run._pace import measure, must_compile, warm_up
+    from fundflow.run._pace import must_compile, warm_up
 
     if must_compile(engine):
         print(lb.text("msg_compiling", lang), file=sys.stderr, flush=True)
         started = time.perf_counter()
-        warm_up(scenarios[0], engine)
+        warm_up(scenario, engine)
         took = time.perf_counter() - started
         print(lb.text("msg_compiled", lang, seconds=took), file=sys.stderr, flush=True)
+
+
+def prepare(scenarios: Sequence[Any], engine: str, *, lang: str = "en") -> list[Any]:
+    """Measure each scenario's pace (:func:`fundflow.run._pace.measure`), the loops
+    compiled first if need be (:func:`compile_first`)."""
+    from fundflow.run._pace import measure
+
+    compile_first(scenarios[0], engine, lang=lang)
     return [measure(s, engine) for s in scenarios]
 
 
