@@ -123,12 +123,14 @@ def run_blocks(runs: int, workers: int, engine: str, *, chunk: int | None = None
 
 def timed(est: Estimate, pace: Any, blocks: Sequence[int], *, out: bool = False) -> Estimate:
     """`est` with its seconds: `pace` (:class:`fundflow.run._pace.Pace`) over `blocks`
-    on its workers, then assembling the result and, with `out`, writing it."""
+    on its workers, then assembling the result and, with `out`, writing it (measured
+    on a machine that did nothing else: slowed down as the pace found this one)."""
     rows = est.runs * est.routes
     after = _AFTER + est.runs * _AFTER_PER_RUN + rows * _AFTER_PER_ROUTE
     if out:
         after += _OUT + est.runs * _OUT_PER_RUN + rows * _OUT_PER_ROUTE
-    return replace(est, seconds=pace.seconds(list(blocks), est.workers) + after)
+    seconds = pace.seconds(list(blocks), est.workers) + after * pace.slowdown
+    return replace(est, seconds=seconds)
 
 
 def compile_first(scenario: Any, engine: str, *, lang: str = "en") -> None:

@@ -85,12 +85,14 @@ def _cpu_seconds() -> tuple[float, float] | None:
 @dataclass(frozen=True)
 class Pace:
     """Seconds a block of ``n`` replications takes here: ``per_block + n * per_run``;
-    `cores`: how many cores the machine's other processes left free."""
+    `cores`: how many cores the machine's other processes left free; `slowdown`: how
+    much slower than alone on a core this process ran, sharing the cores with them."""
 
     per_block: float
     per_run: float
     first: float  # the first block, of one replication: loading or compiling the loops
     cores: float = 1.0
+    slowdown: float = 1.0
 
     def seconds(self, blocks: list[int], workers: int) -> float:
         """Seconds to run `blocks` (their sizes) on `workers` processes.
@@ -124,15 +126,19 @@ def measure(scenario: Scenario, engine: str, budget: float = _BUDGET) -> Pace:
         if spent >= budget or n >= _LARGEST:
             break
         n *= 2
-    cores = float(_cores())
+    cores = total = float(_cores())
+    slowdown = 1.0
     after = _cpu_seconds()
     if cpu is not None and after is not None and spent > 0:
-        others = (after[0] - cpu[0]) - (after[1] - cpu[1])  # CPU seconds of other processes
-        cores = min(cores, max(1.0, cores - others / spent))
-    return _fit(sizes, times, first, cores)
+        others = max(0.0, (after[0] - cpu[0]) - (after[1] - cpu[1])) / spent  # their cores
+        cores = min(total, max(1.0, total - others))
+        slowdown = max(1.0, (others + 1.0) / total)
+    return _fit(sizes, times, first, cores, slowdown)
 
 
-def _fit(sizes: list[int], times: list[float], first: float, cores: float) -> Pace:
+def _fit(
+    sizes: list[int], times: list[float], first: float, cores: float, slowdown: float = 1.0
+) -> Pace:
     """Least squares of ``t = per_block + n * per_run`` (both >= 0)."""
     if len(sizes) > 1:
         mean_n = sum(sizes) / len(sizes)
@@ -142,5 +148,5 @@ def _fit(sizes: list[int], times: list[float], first: float, cores: float) -> Pa
         per_run = cov / var
         per_block = mean_t - per_run * mean_n
         if per_run > 0 and per_block >= 0:
-            return Pace(per_block, per_run, first, cores)
-    return Pace(0.0, sum(times) / sum(sizes), first, cores)  # all of it per replication
+            return Pace(per_block, per_run, first, cores, slowdown)
+    return Pace(0.0, sum(times) / sum(sizes), first, cores, slowdown)  # all per replication
