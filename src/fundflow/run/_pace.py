@@ -98,13 +98,14 @@ class Pace:
         """Seconds to run `blocks` (their sizes) on `workers` processes.
 
         This process works from the start; a pool's processes join after starting
-        (about 2 s each, on a core of their own) and at most the free cores work.
+        (about 2 s each on an idle core, longer as `slowdown`) and at most the free
+        cores work.
         """
         work = sum(self.per_block + n * self.per_run for n in blocks)
         busy = min(float(workers), self.cores)
         if workers <= 1 or busy <= 1:
             return work
-        return min(work, (work + (workers - 1) * _POOL_START) / busy)
+        return min(work, (work + (workers - 1) * _POOL_START * self.slowdown) / busy)
 
 
 def measure(scenario: Scenario, engine: str, budget: float = _BUDGET) -> Pace:
