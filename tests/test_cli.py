@@ -135,10 +135,21 @@ def test_run_target_se_hits_max_runs(tmp_path, capsys) -> None:
     args = ["run", CONFIG, "--target-se", "1e-6", "--max-runs", "30", "--seed", "1"]
     assert main([*args, "--out", str(tmp_path), "--quiet"]) == 3  # not a success
     captured = capsys.readouterr()
-    assert "not converged: hit --max-runs 30" in captured.out
-    assert "not converged" in captured.err and "exit status 3" in captured.err
+    assert "converged" not in captured.out and "Mean" in captured.out  # results printed
+    assert captured.err.startswith("not converged: hit --max-runs 30 with relative SE")
+    assert "exit status 3" in captured.err
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["convergence"]["converged"] is False and manifest["runs"] == 30
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_run_target_se_not_reached_without_out_exits_3(capsys, lang) -> None:
+    args = ["run", CONFIG, "--target-se", "1e-9", "--max-runs", "40", "--seed", "1", "--quiet"]
+    assert main([*args, "--lang", lang]) == 3
+    captured = capsys.readouterr()
+    assert "converged" not in captured.out and "收敛" not in captured.out
+    assert "--max-runs 40" in captured.err and "3" in captured.err
+    assert len(captured.err.strip().splitlines()) == 1  # one line, no traceback
 
 
 def test_run_plots(tmp_path, capsys) -> None:
@@ -304,3 +315,34 @@ def test_python_m_fundflow_runs_the_cli() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "upfront" in done.stdout.lower()
+
+
+@pytest.mark.parametrize(
+    ("command", "lang", "first"),
+    [
+        ("run", "en", "compiling the simulation engine (once after install; about a minute)…"),
+        ("run", "zh", "正在编译模拟引擎（安装后仅需一次，约一分钟）…"),
+        ("compare", "en", "compiling the simulation engine (once after install; about a minute)…"),
+        ("sweep", "en", "compiling the simulation engine (once after install; about a minute)…"),
+    ],
+)
+def test_a_cold_engine_cache_is_compiled_first_and_said(
+    capsys, monkeypatch, command, lang, first
+) -> None:
+    from fundflow.run import _pace
+
+    warmed = []
+    monkeypatch.setattr(_pace, "must_compile", lambda engine: not warmed)
+    monkeypatch.setattr(_pace, "warm_up", lambda scenario, engine: warmed.append(engine) or 0.0)
+    argv = {
+        "run": ["run", CONFIG],
+        "compare": ["compare", CONFIG, UPFRONT],
+        "sweep": ["sweep", CONFIG, "--lever", "government.matching.ratio=0.2,0.3"],
+    }[command]
+    assert main([*argv, "--runs", "8", "--seed", "1", "--lang", lang]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == first and warmed[0] == "compiled"  # (and again to measure the pace)
+    assert err[1] in ("compiled in 0 s", "编译完成，用时 0 秒")
+    warmed.clear()
+    assert main([*argv, "--runs", "8", "--seed", "1", "--quiet"]) == 0
+    assert capsys.readouterr().err == "" and warmed == []  # --quiet: the run compiles unsaid

@@ -8,6 +8,7 @@ when it differs.
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,44 @@ def test_every_kernel_is_cached_by_the_switch_and_none_is_compiled_per_constant(
                 if getattr(value, "__module__", None) == name and "Literal" in str(sig):
                     literal.append(f"{name}.{attr}{sig}")
     assert not literal, literal
+
+
+def test_the_entry_points_are_cached_compiled_functions_of_the_kernel_modules() -> None:
+    pytest.importorskip("numba")
+    for name, functions in kernel_cache.ENTRY_POINTS.items():
+        assert name in kernel_cache.KERNEL_MODULES
+        module = importlib.import_module(name)
+        for function in functions:
+            assert getattr(getattr(module, function), "_cache", None) is not None, function
+
+
+def test_every_compiled_function_imported_outside_the_kernels_is_an_entry_point() -> None:
+    """A compiled function that Python code imports is called from Python: it is an entry
+    point, whose cache :func:`kernel_cache.cached` must look at."""
+    pytest.importorskip("numba")
+    root = Path(kernel_cache.__file__).resolve().parents[1]
+    missing = []
+    for path in root.rglob("*.py"):
+        name = "fundflow." + ".".join(path.relative_to(root).with_suffix("").parts)
+        if name in kernel_cache.KERNEL_MODULES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in kernel_cache.KERNEL_MODULES:
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    is_compiled = getattr(getattr(module, alias.name), "_cache", None) is not None
+                    listed = kernel_cache.ENTRY_POINTS.get(node.module, ())
+                    if is_compiled and alias.name not in listed:
+                        missing.append(f"{name} imports {node.module}.{alias.name}")
+    assert not missing, missing
+
+
+def test_after_a_run_nothing_is_left_to_compile() -> None:
+    """What a run compiles is what :func:`kernel_cache.cached` looks for (with either engine:
+    the draws' and the measures' loops run with both)."""
+    pytest.importorskip("numba")
+    import fundflow
+
+    root = Path(__file__).resolve().parents[1]
+    fundflow.simulate(root / "configs" / "upfront_grant.yaml", runs=2, seed=1, progress=False)
+    assert kernel_cache.cached()

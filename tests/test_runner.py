@@ -209,3 +209,37 @@ def test_no_progress_bar_in_a_process_that_merely_imported_ipykernel(monkeypatch
     monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
     assert not montecarlo._in_notebook()
     assert montecarlo._progress(10, None) is None
+
+
+@pytest.mark.parametrize("to_compile", [True, False])
+def test_loops_to_compile_compile_here_before_the_pool_gets_a_task(
+    monkeypatch: pytest.MonkeyPatch, to_compile: bool
+) -> None:
+    """On a cold numba cache the first task runs in this process, before the pool's
+    processes start (they then load the compiled loops instead of compiling them)."""
+    from fundflow.run import _pace, montecarlo
+
+    events: list[tuple[str, int]] = []
+
+    class Pool:
+        def submit(self, fn: Any, /, *args: Any) -> Future[Any]:
+            events.append(("submitted", args[0]))
+            future: Future[Any] = Future()
+            future.set_result(fn(*args))
+            return future
+
+        def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+            pass
+
+    def task(k: int) -> int:
+        events.append(("ran", k))
+        return k
+
+    monkeypatch.setattr(_pace, "must_compile", lambda engine: to_compile)
+    monkeypatch.setattr(montecarlo, "spawn_pool", lambda processes: Pool())
+    with montecarlo.Runner(RunSettings(workers=2)) as runner:
+        assert list(runner.map(task, [(k,) for k in range(4)], [1] * 4)) == [0, 1, 2, 3]
+    if to_compile:
+        assert events[:2] == [("ran", 0), ("submitted", 1)]
+    else:
+        assert events[0] == ("submitted", 0)

@@ -2,4 +2,5 @@
 
 from fundflow.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # a spawned worker imports this module: it must not run the command
+    raise SystemExit(main())

@@ -168,21 +168,41 @@ def _out_dir(
 
 def _sized(
     args: argparse.Namespace, scenarios: list[Any], runs: int, workers: int, store: Any = None
-) -> list[str]:
-    """The run's size and estimate (printed once it starts); refuses one too big.
+) -> list[Any]:
+    """The run's size (:class:`~fundflow.cli._guard.Estimate` of each scenario, its time
+    measured once it starts: :func:`_note`); refuses one too big for the memory.
 
     A run streamed to a `store` does not hold its rows in memory.
     """
-    from fundflow.cli._guard import size_lines
+    from fundflow.cli._guard import check_sizes
 
-    return size_lines(
+    return check_sizes(
         scenarios, runs, workers, allow=args.no_size_limit, streamed=store is not None
     )
 
 
-def _note(args: argparse.Namespace, lines: list[str]) -> None:
-    if not args.quiet:
-        print("\n".join(lines), file=sys.stderr, flush=True)
+def _note(
+    args: argparse.Namespace,
+    sizes: list[Any],
+    scenarios: list[Any],
+    *,
+    chunk: int | None = None,
+    out: bool = False,
+) -> None:
+    """Measure the run's time here and print its size (unless --quiet).
+
+    When numba's cache lacks the compiled loops, they compile first, once, between a
+    line that says so and one that says how long it took. Blocks of `chunk`
+    replications (default: the runner's own); `out`: the run writes ``--out``.
+    """
+    if args.quiet:
+        return
+    from fundflow.cli._guard import prepare, run_blocks, size_lines, timed
+
+    paces = prepare(scenarios, args.engine, lang=args.lang)  # --lang checked before
+    blocks = run_blocks(sizes[0].runs, sizes[0].workers, args.engine, chunk=chunk)
+    timed_sizes = [timed(e, p, blocks, out=out) for e, p in zip(sizes, paces, strict=True)]
+    print("\n".join(size_lines(timed_sizes)), file=sys.stderr, flush=True)
 
 
 def _progress(quiet: bool) -> bool | None:

@@ -1,18 +1,27 @@
-"""How big a run is, before it starts: the program's size and a time and memory estimate.
+"""How big a run is, before it starts: the program's size, its memory and its time.
 
-The estimate comes from counts alone (challenges, routes and phases after
-``count`` and ``solvers``), without building any per-route array, so a scenario
-of ten million challenges is measured, and refused, at once. Only memory is a
-limit (:func:`memory_limit`, three quarters of the memory this process may use);
+Memory comes from counts alone (challenges, routes and phases after ``count`` and
+``solvers``), without building any per-route array, so a scenario of ten million
+challenges is measured, and refused, at once. Only memory is a limit
+(:func:`memory_limit`, three quarters of the memory this process may use);
 ``--no-size-limit`` goes ahead anyway. The coefficients were measured on the
-shipped scenarios (``benchmarks/``); an estimate is good to within a factor of
-about two.
+shipped scenarios (``benchmarks/``).
+
+Time is measured (:func:`timed`): a few small blocks of the scenario run here with
+the engine the run will use (:mod:`fundflow.run._pace`) and their pace is scaled
+to the run's blocks and processes, plus what follows the simulation (assembling
+the result, and writing ``--out``, measured per replication and per route on the
+shipped scenarios). When numba's cache lacks the compiled loops they are compiled
+first, once (:func:`prepare`): about a minute, said before it starts.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import sys
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,11 +29,20 @@ from typing import Any
 from fundflow.errors import ConfigError
 from fundflow.run.montecarlo import LARGEST_BLOCK
 
-__all__ = ["Estimate", "check_size", "check_workers", "estimate", "memory_limit"]
+__all__ = [
+    "Estimate",
+    "check_size",
+    "check_sizes",
+    "check_workers",
+    "compile_first",
+    "estimate",
+    "memory_limit",
+    "prepare",
+    "run_blocks",
+    "size_lines",
+    "timed",
+]
 
-#: Seconds per replication, and per route and phase of a replication.
-_SECONDS_PER_RUN = 5e-3
-_SECONDS_PER_ROUTE_PHASE = 6e-5
 #: Bytes: an interpreter with fundflow and its libraries loaded; per route (plan and
 #: layout arrays); per route of each replication in a block being simulated; per
 #: route and per replication kept in the result (routes and runs tables).
@@ -35,41 +53,53 @@ _KEPT_ROUTE_BYTES = 500.0
 _KEPT_RUN_BYTES = 1e3
 _STREAMED_RUN_BYTES = 64.0
 _LARGEST_BLOCK = max(LARGEST_BLOCK.values())  # the largest default block of any engine
+#: Seconds after the simulation, fixed (the statistics' and the writers' modules
+#: imported), per replication and per route of a replication: assembling the result
+#: and printing its tables; and, with --out, the run streamed to Parquet and the
+#: tables written (measured on the shipped scenarios, 8 to 145 routes, 10 to
+#: 100,000 replications).
+_AFTER = 1.0
+_AFTER_PER_RUN = 6e-6
+_AFTER_PER_ROUTE = 0.45e-6
+_OUT = 0.5
+_OUT_PER_RUN = 3e-4
+_OUT_PER_ROUTE = 2e-6
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """Size of a run of `runs` replications and what it should take."""
+    """Size of a run of `runs` replications and what it should take.
+
+    `seconds` is None until measured (:func:`timed`).
+    """
 
     challenges: int
     routes: int
     runs: int
     workers: int
-    seconds: float
     bytes: float
+    seconds: float | None = None
 
     def text(self) -> str:
-        """``'30 challenges, 44 routes; 1,000 replications on 1 worker: about 9 s, 170 MB'``."""
+        """``'30 challenges, 44 routes; 1,000 replications on 1 worker: about 2 s and
+        170 MB of memory'`` (without the time until it is measured)."""
         workers = f"{self.workers} worker{'s' if self.workers != 1 else ''}"
+        took = "" if self.seconds is None else f"about {_duration(self.seconds)} and "
         return (
             f"{self.challenges:,} challenges, {self.routes:,} routes; {self.runs:,} "
-            f"replication{'s' if self.runs != 1 else ''} on {workers}: about "
-            f"{_duration(self.seconds)} and "
+            f"replication{'s' if self.runs != 1 else ''} on {workers}: {took}"
             f"{_bytes(self.bytes)} of memory"
         )
 
 
 def estimate(scenario: Any, runs: int, workers: int = 1, streamed: bool = False) -> Estimate:
-    """Time and memory of `runs` replications of `scenario` on `workers` processes.
+    """Memory of `runs` replications of `scenario` on `workers` processes (no time:
+    see :func:`timed`).
 
     A `streamed` run (``--out``: blocks written to disk as they finish) keeps only a
     column of the runs table in memory at a time.
     """
     routes = sum(c.count * c.solvers for c in scenario.challenges)
-    route_phases = sum(c.count * c.solvers * len(c.phases) for c in scenario.challenges)
-    per_run = _SECONDS_PER_RUN + _SECONDS_PER_ROUTE_PHASE * route_phases
-    seconds = runs * per_run / (1 if workers == 1 else 0.9 * workers)
-    seconds += 0.0 if workers == 1 else 2.0  # starting the pool
     block = min(_LARGEST_BLOCK, max(1, math.ceil(runs / max(4, 2 * workers))))
     process = _BASE_BYTES + routes * (_ROUTE_BYTES + block * _BLOCK_ROUTE_BYTES)
     kept = runs * (
@@ -80,9 +110,51 @@ def estimate(scenario: Any, runs: int, workers: int = 1, streamed: bool = False)
         routes=routes,
         runs=runs,
         workers=workers,
-        seconds=seconds,
         bytes=workers * process + kept,
     )
+
+
+def run_blocks(runs: int, workers: int, engine: str, *, chunk: int | None = None) -> list[int]:
+    """The sizes of the blocks a run cuts its replications into (see ``Runner``)."""
+    from fundflow.run._pace import block_sizes
+
+    return block_sizes(runs, workers, engine, chunk)
+
+
+def timed(est: Estimate, pace: Any, blocks: Sequence[int], *, out: bool = False) -> Estimate:
+    """`est` with its seconds: `pace` (:class:`fundflow.run._pace.Pace`) over `blocks`
+    on its workers, then assembling the result and, with `out`, writing it (measured
+    on a machine that did nothing else: slowed down as the pace found this one)."""
+    rows = est.runs * est.routes
+    after = _AFTER + est.runs * _AFTER_PER_RUN + rows * _AFTER_PER_ROUTE
+    if out:
+        after += _OUT + est.runs * _OUT_PER_RUN + rows * _OUT_PER_ROUTE
+    seconds = pace.seconds(list(blocks), est.workers) + after * pace.slowdown
+    return replace(est, seconds=seconds)
+
+
+def compile_first(scenario: Any, engine: str, *, lang: str = "en") -> None:
+    """If numba's cache lacks the loops a block of `engine` calls, compile them here
+    (one replication of `scenario`), between a line that says so and one that says
+    how long it took (on stderr)."""
+    from fundflow.io import labels as lb
+    from fundflow.run._pace import must_compile, warm_up
+
+    if must_compile(engine):
+        print(lb.text("msg_compiling", lang), file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        warm_up(scenario, engine)
+        took = time.perf_counter() - started
+        print(lb.text("msg_compiled", lang, seconds=took), file=sys.stderr, flush=True)
+
+
+def prepare(scenarios: Sequence[Any], engine: str, *, lang: str = "en") -> list[Any]:
+    """Measure each scenario's pace (:func:`fundflow.run._pace.measure`), the loops
+    compiled first if need be (:func:`compile_first`)."""
+    from fundflow.run._pace import measure
+
+    compile_first(scenarios[0], engine, lang=lang)
+    return [measure(s, engine) for s in scenarios]
 
 
 def memory_limit() -> float:
@@ -147,33 +219,47 @@ def _bytes(n: float) -> str:
     return f"{n / 1e6:.1f} MB"
 
 
-def size_lines(
-    scenarios: list[Any],
+def check_sizes(
+    scenarios: Sequence[Any],
     runs: int,
     workers: int,
     *,
     allow: bool,
     what: str = "the run",
     streamed: bool = False,
-) -> list[str]:
-    """The ``size:`` lines to print before a run; refuses one too big (see :func:`check_size`).
+) -> list[Estimate]:
+    """The estimates of a run of each scenario; refuses one too big (:func:`check_size`).
 
     With two scenarios (a comparison) both results are held at once: their memory adds up.
     """
     ests = [estimate(s, runs, workers, streamed) for s in scenarios]
-    if len(ests) == 1:
-        check_size(ests[0], allow=allow, what=what)
-        return [f"size: {ests[0].text()}"]
     total = sum(e.bytes for e in ests) - (len(ests) - 1) * workers * _BASE_BYTES
     check_size(replace(ests[0], bytes=total), allow=allow, what=what)
+    return ests
+
+
+def size_lines(ests: Sequence[Estimate]) -> list[str]:
+    """The ``size:`` lines to print before a run (``size A:``, ``size B:`` for two)."""
+    if len(ests) == 1:
+        return [f"size: {ests[0].text()}"]
     return [f"size {label}: {e.text()}" for label, e in zip("AB", ests, strict=False)]
 
 
 def validate_lines(scenario: Any, runs: int, *, allow: bool) -> list[str]:
-    """For ``validate``: refuse a program too big for even one replication; size of `runs`."""
+    """For ``validate``: refuse a program too big for even one replication; size of `runs`
+    (its time measured, unless the engine is still to compile or it is too big)."""
     check_size(estimate(scenario, 1), allow=allow, what="one replication")
     est = estimate(scenario, runs)
-    note = ""
     if est.bytes > memory_limit():
         note = " (more than the memory allowed here: run fewer replications with --runs)"
-    return [f"size: {est.text()}{note}"]
+        return [f"size: {est.text()}{note}"]
+    from fundflow.run._pace import measure, must_compile
+
+    if must_compile("compiled"):
+        note = (
+            "; the time is measured once the simulation engine is compiled (the first run "
+            "compiles it, once after install: about a minute)"
+        )
+        return [f"size: {est.text()}{note}"]
+    est = timed(est, measure(scenario, "compiled"), run_blocks(runs, 1, "compiled"))
+    return [f"size: {est.text()}"]

@@ -141,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
 
     key = run_key("compare", [a, b], seed, runs=runs)
     with _out_dir(args.out, key, args.overwrite) as out:
-        _note(args, size)
+        _note(args, size, [a, b])
         cmp = compare(
             a, b, settings=_settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
         )

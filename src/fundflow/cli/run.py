@@ -183,19 +183,9 @@ def _header_lines(result: Any, seed_note: str, lang: str = "en") -> list[str]:
     conv = result.convergence
     if conv:
         target, achieved = conv["target_relative_se"], conv["achieved_relative_se"]
-        if conv["converged"]:
+        if conv["converged"]:  # not converged: a line on stderr instead (_converged)
             lines.append(
                 lb.text("msg_converged", lang, achieved=achieved, target=target, runs=conv["runs"])
-            )
-        else:
-            lines.append(
-                lb.text(
-                    "msg_not_converged",
-                    lang,
-                    achieved=achieved,
-                    target=target,
-                    max_runs=conv["max_runs"],
-                )
             )
     return lines
 
@@ -229,12 +219,12 @@ def _run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     # a run resumed is this one (checked): the files it wrote are replaced
     with _kept_for_resume(store), _out_dir(args.out, key, args.overwrite or resumed) as out:
-        _note(args, size)
+        _note(args, size, [scenario], chunk=_chunk(target, store, runs), out=out is not None)
         settings = _settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
         result = _simulate(scenario, settings, target, max_runs, store, args)
         _report(result, seed, lang)
         if out is None:
-            return 0
+            return _converged(result, lang)
         provenance = {"command": args.argv, "overrides": list(args.set), "run_key": key}
         if store is not None:  # the run itself, block by block (fundflow.open_run reads it)
             provenance["dataset"] = f"{store.name}/manifest.json"
@@ -251,7 +241,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         _emit(_wrote(written, out, lang))
-    return _converged(result)
+    return _converged(result, lang)
 
 
 def _store(args: argparse.Namespace, target: float | None) -> Path | None:
@@ -310,6 +300,17 @@ def _kept_for_resume(store: Path | None) -> Iterator[None]:
         raise
 
 
+def _chunk(target: float | None, store: Path | None, runs: int) -> int | None:
+    """Replications per block, when the run does not choose them by its workers."""
+    if target is not None:
+        return 500  # simulate_until's default chunk
+    if store is not None:
+        from fundflow.run.stored import default_block_size
+
+        return default_block_size(runs)
+    return None
+
+
 def _target(args: argparse.Namespace) -> float | None:
     """--target-se, checked against --max-runs and --runs."""
     target = _positive("--target-se", args.target_se)
@@ -334,18 +335,19 @@ def _report(result: Any, seed: int | None, lang: str) -> None:
     _emit(_party_text(result, lang))
 
 
-def _converged(result: Any) -> int:
+def _converged(result: Any, lang: str = "en") -> int:
     """Exit status 3, with a line on stderr, when --target-se stopped at --max-runs."""
     conv = result.convergence
     if not conv or conv["converged"]:
         return 0
-    print(
-        f"not converged: the relative SE of the government net cost is "
-        f"{conv['achieved_relative_se']:.4g} after {conv['runs']:,} replications "
-        f"(--max-runs), above --target-se {conv['target_relative_se']:g}; raise --max-runs "
-        "or the target (exit status 3)",
-        file=sys.stderr,
+    line = lb.text(
+        "msg_not_converged",
+        lang,
+        achieved=conv["achieved_relative_se"],
+        target=conv["target_relative_se"],
+        max_runs=conv["max_runs"],
     )
+    print(line, file=sys.stderr)
     return 3
 
 

@@ -104,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
         "sweep", [scenario], seed, runs=runs, levers=list(args.lever), sampler=args.sampler, n=n
     )
     with _out_dir(args.out, key, args.overwrite) as out:
+        if not args.quiet:  # a cold numba cache: compile once, here, and say so
+            from fundflow.cli._guard import compile_first
+
+            compile_first(scenario, args.engine, lang=lang)
         settings = _settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
         result = sweep(
             scenario, levers, sampler=args.sampler, n=n, keep_runs=False, settings=settings

@@ -7,7 +7,8 @@ of one of those other files, a cached caller would still run the old code. So,
 once per process and before any compiled loop runs, :func:`ensure_fresh` compares a
 digest of every source the loops are built from with the digest stored next to
 the cache, and where they differ removes the cached files of those modules, which
-then compile afresh (and store the new digest).
+then compile afresh (and store the new digest). :func:`cached` says, before
+anything runs, whether the loops a run calls are in the cache or would compile.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import functools
 import hashlib
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Generic, ParamSpec, Protocol, TypeVar, cast
@@ -26,8 +27,8 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 __all__ = [
-    "CACHE", "KERNEL_MODULES", "SOURCES", "Rule", "ensure_fresh", "load", "rule",
-    "sources_digest",
+    "CACHE", "ENTRY_POINTS", "KERNEL_MODULES", "SOURCES", "Rule", "cached", "ensure_fresh",
+    "load", "rule", "sources_digest",
 ]  # fmt: skip
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +66,16 @@ SOURCES: tuple[str, ...] = (
     "fundflow.engine.ledger",
     "fundflow.engine.outcome",
 )
+
+#: The compiled functions called from Python in a run, by module: compiling them
+#: compiles every compiled function they call.
+ENTRY_POINTS: dict[str, tuple[str, ...]] = {
+    "fundflow.engine._nb_guard": ("check_block",),
+    "fundflow.engine._philox_kernel": ("fill_uniforms",),
+    "fundflow.engine.compiled_engine": ("run_block_nb",),
+    "fundflow.engine.core.state": ("initial_capacities",),
+    "fundflow.results._block_kernels": ("run_times", "measure_rows"),
+}
 
 _STAMP = "fundflow-kernels.sha256"
 
@@ -153,3 +164,30 @@ def rule(fn: Callable[_P, _R]) -> Rule[_P, _R]:
         fn.py_func = fn  # type: ignore[attr-defined]
         return cast(Rule[_P, _R], fn)
     return cast(Rule[_P, _R], njit(cache=CACHE)(fn))
+
+
+def cached(modules: Iterable[str] = tuple(ENTRY_POINTS)) -> bool:
+    """True if nothing of `modules` (keys of :data:`ENTRY_POINTS`) would compile.
+
+    That is, numba's disk cache holds, for this machine, numba and these sources
+    (:func:`ensure_fresh` first), machine code of each of their entry points; or
+    numba cannot be imported (nothing compiles). False also when the cache cannot
+    be read (an unknown numba layout): then the loops may compile.
+    """
+    try:
+        for name in modules:
+            module = load(name)
+            if module is None:
+                return True
+            if not CACHE:  # FUNDFLOW_NUMBA_CACHE=0: every process compiles
+                return False
+            for function in ENTRY_POINTS[name]:
+                dispatcher = getattr(module, function)
+                cache = dispatcher._cache
+                index = cache._cache_file._load_index()  # empty when stale or absent
+                codegen = dispatcher.targetctx.codegen()
+                if not any(key == cache._index_key(key[0], codegen) for key in index):
+                    return False
+    except Exception:  # numba's internals moved: say it may compile
+        return False
+    return True

@@ -49,9 +49,25 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "msg_not_converged",
         "text",
         None,
-        "not converged: hit --max-runs {max_runs:,} with relative SE {achieved:.4g} "
-        "(target {target:g})",
-        "未收敛：已达 --max-runs {max_runs:,} 次模拟，相对标准误 {achieved:.4g}（目标 {target:g}）",
+        "not converged: hit --max-runs {max_runs:,} with relative SE {achieved:.4g} of the "
+        "government net cost (target {target:g}); raise --max-runs or the target "
+        "(exit status 3)",
+        "未收敛：已达 --max-runs {max_runs:,} 次模拟，政府净成本的相对标准误为 {achieved:.4g}"
+        "（目标 {target:g}）；请提高 --max-runs 或放宽目标（退出状态 3）",
+    ),
+    (
+        "msg_compiling",
+        "text",
+        None,
+        "compiling the simulation engine (once after install; about a minute)…",
+        "正在编译模拟引擎（安装后仅需一次，约一分钟）…",
+    ),
+    (
+        "msg_compiled",
+        "text",
+        None,
+        "compiled in {seconds:.0f} s",
+        "编译完成，用时 {seconds:.0f} 秒",
     ),
     (
         "msg_dropped",

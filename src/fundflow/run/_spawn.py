@@ -7,19 +7,33 @@ before a pool is started, :func:`unguarded_caller` looks for the script's
 top-level line that led to the call; if it is not inside the guard, the work runs
 in this process (:class:`InProcessPool`) with one warning saying what to add.
 Results do not depend on the number of processes.
+
+A pool process also watches its parent (:func:`watch_parent`, the pool's
+initializer): if the parent dies without shutting the pool down (``kill -9``, the
+out-of-memory killer), the process exits within a second instead of waiting
+forever on a pipe nobody reads, holding its memory.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import sys
+import threading
+import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache
 from typing import Any
 
-__all__ = ["GUARD_ADVICE", "InProcessPool", "unguarded_caller", "warn_in_process"]
+__all__ = [
+    "GUARD_ADVICE",
+    "InProcessPool",
+    "unguarded_caller",
+    "warn_in_process",
+    "watch_parent",
+]
 
 #: What a script that uses several workers needs.
 GUARD_ADVICE = (
@@ -101,6 +115,30 @@ def warn_in_process(where: tuple[str, int], processes: int) -> None:
         lineno=where[1],
         module="__main__",
     )
+
+
+#: Seconds between two looks of a pool process at its parent.
+WATCH_INTERVAL = 0.5
+
+
+def watch_parent(parent: int) -> None:
+    """In a pool process: exit as soon as the process `parent` is gone.
+
+    Starts a daemon thread that looks every :data:`WATCH_INTERVAL` seconds whether
+    this process's parent is still `parent` (an orphan is adopted by another
+    process) and, if not, ends this process at once (``os._exit``: nothing is left
+    to hand results to). It runs while the main thread simulates or is blocked
+    writing a result to the pipe.
+    """
+    if os.getppid() != parent:  # gone before this process got here
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_INTERVAL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="fundflow-watch-parent", daemon=True).start()
 
 
 class InProcessPool(ProcessPoolExecutor):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import os
 import sys
 import time
 import warnings
@@ -29,7 +30,13 @@ from fundflow.errors import ConfigError
 from fundflow.results.result import SimulationResult
 from fundflow.run._blocks import _assemble, _Block, _run_block, exposure_grid, replicate
 from fundflow.run._dask import adapt
-from fundflow.run._spawn import GUARD_ADVICE, InProcessPool, unguarded_caller, warn_in_process
+from fundflow.run._spawn import (
+    GUARD_ADVICE,
+    InProcessPool,
+    unguarded_caller,
+    warn_in_process,
+    watch_parent,
+)
 from fundflow.run.settings import RunSettings, SeededOptions, resolve_settings
 from fundflow.scenario.config import Scenario, load_scenario
 
@@ -126,15 +133,20 @@ _BAR = (
 def spawn_pool(processes: int) -> ProcessPoolExecutor:
     """A process pool started with an explicit ``spawn`` context (no global side effects).
 
-    Called from the unguarded top level of a script (which each spawned process
-    would re-run), it warns and returns a pool that runs the tasks in this process.
+    Each of its processes exits by itself if this process dies without shutting the
+    pool down (:func:`~fundflow.run._spawn.watch_parent`). Called from the unguarded
+    top level of a script (which each spawned process would re-run), it warns and
+    returns a pool that runs the tasks in this process.
     """
     where = unguarded_caller()
     if where is not None:
         warn_in_process(where, processes)
         return InProcessPool()
     return ProcessPoolExecutor(
-        max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=watch_parent,
+        initargs=(os.getpid(),),
     )
 
 
@@ -146,7 +158,10 @@ class Runner:
 
     * ``None``, or ``"processes"`` with one worker: each task runs here, in turn;
     * ``"processes"`` with ``workers > 1``: a spawn pool of ``workers - 1``
-      processes (:func:`spawn_pool`). Tasks are handed out in order, each pool
+      processes (:func:`spawn_pool`). When numba's cache lacks the compiled loops,
+      the first task runs here before any is handed out, so that they compile once,
+      here, and the pool's processes, started after, load them from the cache.
+      Tasks are handed out in order, each pool
       process with at most two submitted and not finished, and whenever this
       process would wait it runs the next task not yet handed out itself. So
       ``workers`` processes compute, this one does not sit idle while the pool's
@@ -173,6 +188,7 @@ class Runner:
         self.slots = self.workers - 1 if pool is not None else self.workers  # tasks run at once
         self.helps = pool is not None  # this process runs tasks while it waits
         self.own_pool = False
+        self.compile_here = False  # run the first task here, before the pool's processes start
         self.broken = False  # the pool broke; tasks run here
         self.bar: Any = None if total is None else _progress(total, settings.progress)
         self.total = total  # None: the bar counts what the tasks add up to
@@ -187,8 +203,12 @@ class Runner:
             pass
         elif executor == "processes":
             if self.workers > 1:
+                from fundflow.run._pace import must_compile
+
                 self.pool = spawn_pool(self.workers - 1)
                 self.own_pool, self.helps, self.slots = True, True, self.workers - 1
+                # loops not in numba's cache: compile them once, here, not in every process
+                self.compile_here = must_compile(self.settings.engine)
         elif executor is not None:
             self.pool = self.cluster or executor
         return self
@@ -232,6 +252,9 @@ class Runner:
         sent: dict[int, Future[T]] = {}  # submitted, not yet given back
         done_here: dict[int, T] = {}
         after = 0  # tasks before this one are handed out
+        if self.compile_here and tasks:  # the pool's processes start after: they load the loops
+            self.compile_here = False
+            done_here[0], after = fn(*tasks[0]), 1
         for k in range(len(tasks)):
             after = self._top_up(fn, tasks, sent, after)
             while k not in done_here and k not in sent:  # the pool broke: run here
