@@ -13,7 +13,16 @@ from typing import Any
 
 import yaml
 
-from fundflow.cli._common import _load, _out_dir, _seed, _settings, _sized, _whole, _workers
+from fundflow.cli._common import (
+    _add_common,
+    _load,
+    _out_dir,
+    _seed,
+    _settings,
+    _sized,
+    _whole,
+    _workers,
+)
 from fundflow.cli._print import _emit, _render, _wrote
 from fundflow.errors import ConfigError
 from fundflow.io import labels as lb
@@ -28,7 +37,8 @@ SHOWN = (
 )
 
 
-def add_parser(sub: Any, add_common: Any) -> None:
+def add_parser(sub: Any) -> None:
+    """Add the ``sweep`` subcommand to `sub`."""
     p = sub.add_parser(
         "sweep",
         help="run design points over levers on common random numbers; one tidy table",
@@ -43,7 +53,7 @@ def add_parser(sub: Any, add_common: Any) -> None:
     )
     p.add_argument("--sampler", default="grid", help="grid, lhs or sobol (default grid)")
     p.add_argument("--n", metavar="N", help="points for lhs/sobol, or values per range for grid")
-    add_common(p)
+    _add_common(p)
     p.set_defaults(handler=run)
 
 
