@@ -10,9 +10,9 @@ Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
                  [--tables runs,routes]
     fundflow compare A B [--runs N] [--seed S] [--workers W] [--scheduler ADDRESS|local]
                  [--out DIR]
-                 [--format ...] [--lang en|zh] [--quiet]
+                 [--format ...] [--lang en|zh] [--quiet] [--set PATH=VALUE ...]
     fundflow sweep CONFIG --lever PATH=VALUES ... [--sampler grid|lhs|sobol] [--n N]
-                 [--runs N] [--seed S] [--out DIR] [--format ...]
+                 [--runs N] [--seed S] [--out DIR] [--format ...] [--set PATH=VALUE ...]
     fundflow examples
     fundflow schema
     fundflow init NAME [PATH] | fundflow init --list FILE [--lang en|zh]

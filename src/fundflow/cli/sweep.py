@@ -15,6 +15,7 @@ import yaml
 
 from fundflow.cli._common import (
     _add_common,
+    _add_set,
     _load,
     _out_dir,
     _seed,
@@ -53,7 +54,8 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--sampler", default="grid", help="grid, lhs or sobol (default grid)")
     p.add_argument("--n", metavar="N", help="points for lhs/sobol, or values per range for grid")
-    _add_common(p)
+    _add_common(p, runs_help="replications per design point (default 200)")
+    _add_set(p)  # to the base scenario, before the levers
     p.set_defaults(handler=run)
 
 
@@ -106,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     seed = _seed(args.seed)
     formats = parse_formats(args.format, option="--format")
     lang = lb.check_lang(args.lang, option="--lang")
-    scenario = _load(args.config)
+    scenario = _load(args.config, args.set)
     points = n if args.sampler != "grid" and n is not None else 1
     workers = _workers(args.workers, runs * max(points, len(levers)))
     _sized(args, [scenario], runs, workers)  # refuses a design point too big to run
@@ -157,6 +159,7 @@ def _write(
         written,
         scenario_files=[args.config],
         command=args.argv,
+        overrides=list(args.set),
         levers={k: list(v) if isinstance(v, tuple) else v for k, v in levers.items()},
         sampler=args.sampler,
         points=len(table),
