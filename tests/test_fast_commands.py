@@ -71,6 +71,7 @@ def _heavy(modules: list[str]) -> list[str]:
         ["run", "--help"],
         ["compare", "--help"],
         ["sweep", "--help"],
+        ["sensitivity", "--help"],
     ],
     ids=" ".join,
 )

@@ -13,6 +13,9 @@ Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
                  [--format ...] [--lang en|zh] [--quiet] [--set PATH=VALUE ...]
     fundflow sweep CONFIG --lever PATH=VALUES ... [--sampler grid|lhs|sobol] [--n N]
                  [--runs N] [--seed S] [--out DIR] [--format ...] [--set PATH=VALUE ...]
+    fundflow sensitivity CONFIG --input PATH=LOW:HIGH ... [--output NAME ...]
+                 [--method sobol|morris] --n N [--runs R] [--seed S] [--out DIR]
+                 [--format ...] [--lang en|zh] [--set PATH=VALUE ...]
     fundflow examples
     fundflow schema
     fundflow init NAME [PATH] | fundflow init --list FILE [--lang en|zh]
@@ -28,11 +31,11 @@ run, or a full disk (one ``error: ...`` line on stderr, nothing written); 3
 half-written; 1 an unexpected failure.
 
 Each subcommand is a module (:mod:`~fundflow.cli.validate`, :mod:`~fundflow.cli.run`,
-:mod:`~fundflow.cli.compare`, :mod:`~fundflow.cli.sweep`, :mod:`~fundflow.cli.examples`,
-:mod:`~fundflow.cli.schema`) that adds its parser and handler; what they share is in
-``_common`` (options, loading, sizing, ``--out``) and ``_print`` (tables, lines).
-:func:`main` imports only the module of the command it runs (``_COMMANDS``), and the
-modules import the library inside their handlers, so that
+:mod:`~fundflow.cli.compare`, :mod:`~fundflow.cli.sweep`, :mod:`~fundflow.cli.sensitivity`,
+:mod:`~fundflow.cli.examples`, :mod:`~fundflow.cli.schema`) that adds its parser and
+handler; what they share is in ``_common`` (options, loading, sizing, ``--out``) and
+``_print`` (tables, lines). :func:`main` imports only the module of the command it runs
+(``_COMMANDS``), and the modules import the library inside their handlers, so that
 ``fundflow --help``, ``validate``, ``schema``, ``examples`` and ``init`` load neither
 numba nor pandas nor ``scipy.stats`` (tests/test_fast_commands.py).
 """
@@ -75,6 +78,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "simulate a scenario and report its risk summary"),
     "compare": ("compare", "run two scenarios on common random numbers; paired differences"),
     "sweep": ("sweep", "run design points over levers on common random numbers; one tidy table"),
+    "sensitivity": (
+        "sensitivity",
+        "global sensitivity of outputs to inputs: Sobol' or Morris indices with CIs",
+    ),
     "examples": ("examples", "list the example scenarios shipped with fundflow"),
     "init": (
         "examples",
