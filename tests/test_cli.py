@@ -272,6 +272,32 @@ def test_compare_bad_input(tmp_path, capsys) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_compare_set_overrides_both_scenarios(tmp_path, capsys) -> None:
+    """--set applies to A and B: matching paid to the solver leaves the demander's cost
+    the same in both (the payment mode no longer reaches it)."""
+    args = ["compare", CONFIG, UPFRONT, "--runs", "20", "--seed", "3", "--quiet"]
+    tables = {}
+    for name, extra in (("plain", []), ("solver", ["--set", "government.matching.payee=solver"])):
+        assert main([*args, *extra, "--out", str(tmp_path / name)]) == 0
+        tables[name] = pd.read_csv(tmp_path / name / "comparison.csv", index_col="measure")
+    assert tables["plain"].loc["demander_net_cost", "mean_diff"] != 0
+    assert abs(tables["solver"].loc["demander_net_cost", "mean_diff"]) < 1e-9
+    manifest = json.loads((tmp_path / "solver" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["overrides"] == ["government.matching.payee=solver"]
+    capsys.readouterr()
+    assert main([*args, "--set", "government.matching.ratio=0.3"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("matching 0.3 ") == 2  # A and B echoed with the override
+
+
+def test_compare_bad_set_is_one_error(tmp_path, capsys) -> None:
+    out = tmp_path / "o"
+    argv = ["compare", CONFIG, UPFRONT, "--set", "government.matching.rato=0.3", "--out", str(out)]
+    assert main(argv) == 2
+    assert "did you mean 'government.matching.ratio'" in one_error_line(capsys.readouterr().err)
+    assert not out.exists()
+
+
 # --------------------------------------------------------------------------- the script
 
 

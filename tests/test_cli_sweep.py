@@ -76,6 +76,11 @@ def test_sweep_grid_writes_a_tidy_table(tmp_path: Path, capsys: pytest.CaptureFi
             "sampler",
         ),
         (["--lever", "government.matching.ratio=1.4,0.2"], "must be in [0, 1]"),
+        (
+            ["--lever", "government.matching.ratio=0.2,0.3", "--set", "government.matching.rato=1"],
+            "government.matching.rato: no such key",
+        ),
+        (["--lever", "government.matching.ratio=0.2,0.3", "--set", "discount_rate"], "--set"),
     ],
 )
 def test_sweep_bad_input_is_one_error(
@@ -87,3 +92,29 @@ def test_sweep_bad_input_is_one_error(
     assert code == 2
     assert err.startswith("error:") and needle in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_sweep_set_applies_to_every_point_before_the_levers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["sweep", CONFIG, "--lever", "government.matching.ratio=0.2,0.3"]
+    base += ["--runs", "20", "--seed", "4", "--quiet"]
+    tables = {}
+    for name, extra in (
+        ("plain", []),
+        ("first_share", ["--set", "government.matching.first_share=0.6"]),
+        ("lever_wins", ["--set", "government.matching.ratio=0.9"]),
+    ):
+        assert main([*base, *extra, "--out", str(tmp_path / name)]) == 0
+        tables[name] = pd.read_csv(tmp_path / name / "sweep.csv")
+    capsys.readouterr()
+    plain, moved = tables["plain"], tables["first_share"]
+    assert moved["government.matching.ratio"].tolist() == [0.2, 0.3]
+    # more paid in phase 1, before routes fail: the government pays more at every point
+    assert (moved["gov_net_cost_mean"] > plain["gov_net_cost_mean"]).all()
+    # a lever sets its key after --set: the same numbers as without the override
+    pd.testing.assert_frame_equal(tables["lever_wins"], plain)
+    manifest = json.loads((tmp_path / "first_share" / "manifest.json").read_text())
+    assert manifest["overrides"] == ["government.matching.first_share=0.6"]
+    assert main([*base, "--set", "government.matching.mode=upfront"]) == 0
+    assert "matching 0.25 (upfront)" in capsys.readouterr().out  # the base scenario, echoed

@@ -10,8 +10,14 @@ Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
                  [--tables runs,routes]
     fundflow compare A B [--runs N] [--seed S] [--workers W] [--scheduler ADDRESS|local]
                  [--out DIR]
-                 [--format ...] [--lang en|zh] [--quiet]
+                 [--format ...] [--lang en|zh] [--quiet] [--set PATH=VALUE ...]
+    fundflow sweep CONFIG --lever PATH=VALUES ... [--sampler grid|lhs|sobol] [--n N]
+                 [--runs N] [--seed S] [--out DIR] [--format ...] [--set PATH=VALUE ...]
+    fundflow sensitivity CONFIG --input PATH=LOW:HIGH ... [--output NAME ...]
+                 [--method sobol|morris] --n N [--runs R] [--seed S] [--out DIR]
+                 [--format ...] [--lang en|zh] [--set PATH=VALUE ...]
     fundflow examples
+    fundflow schema
     fundflow init NAME [PATH] | fundflow init --list FILE [--lang en|zh]
 
 CONFIG, A and B are scenario files or names of shipped examples (``fundflow examples``).
@@ -25,21 +31,25 @@ run, or a full disk (one ``error: ...`` line on stderr, nothing written); 3
 half-written; 1 an unexpected failure.
 
 Each subcommand is a module (:mod:`~fundflow.cli.validate`, :mod:`~fundflow.cli.run`,
-:mod:`~fundflow.cli.compare`, :mod:`~fundflow.cli.sweep`, :mod:`~fundflow.cli.examples`,
-:mod:`~fundflow.cli.schema`) that adds its parser and handler; what they share is in
-``_common`` (options, loading, sizing, ``--out``) and ``_print`` (tables, lines).
+:mod:`~fundflow.cli.compare`, :mod:`~fundflow.cli.sweep`, :mod:`~fundflow.cli.sensitivity`,
+:mod:`~fundflow.cli.examples`, :mod:`~fundflow.cli.schema`) that adds its parser and
+handler; what they share is in ``_common`` (options, loading, sizing, ``--out``) and
+``_print`` (tables, lines). :func:`main` imports only the module of the command it runs
+(``_COMMANDS``), and the modules import the library inside their handlers, so that
+``fundflow --help``, ``validate``, ``schema``, ``examples`` and ``init`` load neither
+numba nor pandas nor ``scipy.stats`` (tests/test_fast_commands.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from fundflow._version import __version__
-from fundflow.cli import compare, examples, run, schema, sweep, validate
-from fundflow.cli._common import EXIT_CODES, _add_common
+from fundflow.cli._common import EXIT_CODES
 from fundflow.cli._common import _workers as _workers  # re-exported for the tests
 from fundflow.cli._print import _emit as _emit  # re-exported
 from fundflow.errors import ConfigError, EngineCheckError
@@ -59,21 +69,57 @@ class _Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------- parsing
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``fundflow`` command."""
+#: The subcommands in the order ``fundflow --help`` lists them: the module that adds
+#: each one's options and handler, and its line in that list (the same as the module's).
+#: Only the module of the command being run is imported, so that a quick command
+#: (``validate``, ``schema``) does not pay for the imports of a simulation (numba, pandas).
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("validate", "check a scenario file and print a one-line summary"),
+    "run": ("run", "simulate a scenario and report its risk summary"),
+    "compare": ("compare", "run two scenarios on common random numbers; paired differences"),
+    "sweep": ("sweep", "run design points over levers on common random numbers; one tidy table"),
+    "sensitivity": (
+        "sensitivity",
+        "global sensitivity of outputs to inputs: Sobol' or Morris indices with CIs",
+    ),
+    "examples": ("examples", "list the example scenarios shipped with fundflow"),
+    "init": (
+        "examples",
+        "write a copy of an example scenario, or a challenge-list template, to edit",
+    ),
+    "schema": (
+        "schema",
+        "print the JSON Schema of scenario files, for editors that complete and check YAML",
+    ),
+}
+
+
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``fundflow`` command.
+
+    `commands` (default all) get their options and handlers; the others are listed
+    by name and help line only, without importing their modules.
+    """
     parser = _Parser(
         prog="fundflow",
         description="Simulate public R&D funding programs and report the parties' risk.",
     )
     parser.add_argument("--version", action="version", version=f"fundflow {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    validate.add_parser(sub)
-    run.add_parser(sub)
-    compare.add_parser(sub)
-    sweep.add_parser(sub, _add_common)
-    examples.add_parsers(sub)
-    schema.add_parser(sub)
+    wanted = {_COMMANDS[c][0] for c in (_COMMANDS if commands is None else commands)}
+    for name, (module, summary) in _COMMANDS.items():
+        if module in wanted:
+            importlib.import_module(f"fundflow.cli.{module}").add_parser(sub)
+            wanted.discard(module)  # a module may add several commands (examples, init)
+        elif name not in sub.choices:
+            sub.add_parser(name, help=summary)
     return parser
+
+
+def _command(argv: Sequence[str]) -> list[str]:
+    """The subcommand `argv` names (its first word not an option), if it is one."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return [word] if word in _COMMANDS else []
 
 
 # --------------------------------------------------------------------------- main
@@ -88,14 +134,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     open-competition-municipal-list: 30 challenges, 44 routes, ...
     0
     """
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:
         return _fail(str(exc))
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
-    args.argv = ["fundflow", *(sys.argv[1:] if argv is None else argv)]
+    args.argv = ["fundflow", *argv]
     handler: Callable[[argparse.Namespace], int] = args.handler
     from fundflow.cli._scheduler import cluster_session
     from fundflow.cli._signals import Terminated, terminate_as_interrupt

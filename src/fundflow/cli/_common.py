@@ -28,8 +28,10 @@ _AUTO_PARALLEL_RUNS = 2000
 _DEFAULT_RUNS = 1000
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--runs", metavar="N", help=f"replications (default {_DEFAULT_RUNS})")
+def _add_common(
+    p: argparse.ArgumentParser, runs_help: str = f"replications (default {_DEFAULT_RUNS})"
+) -> None:
+    p.add_argument("--runs", metavar="N", help=runs_help)
     p.add_argument("--seed", metavar="S", help="root seed (default: fresh, printed)")
     p.add_argument(
         "--workers",
@@ -92,7 +94,8 @@ def _add_set(p: argparse.ArgumentParser) -> None:
         metavar="PATH=VALUE",
         action="append",
         default=[],
-        help="override a scenario value, e.g. government.matching.ratio=0.3 (repeatable)",
+        help="override a scenario value, e.g. government.matching.ratio=0.3 (repeatable); "
+        "VALUE is YAML: null, true, [1, 2], {dist: uniform, low: 1, high: 2}",
     )
 
 

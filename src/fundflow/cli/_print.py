@@ -8,12 +8,10 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from fundflow.io import labels as lb
+if TYPE_CHECKING:  # NumPy, pandas and the labels are imported by the functions that use
+    import pandas as pd  # them, so that importing the command stays quick (`fundflow --help`)
 
 
 def _emit(text: str = "") -> None:
@@ -46,6 +44,8 @@ def _render(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1
 
 def _shown(table: pd.DataFrame, columns: Sequence[str]) -> tuple[list[str], list[str]]:
     """Measures worth printing, and those left out (undefined or zero in every replication)."""
+    import numpy as np
+
     keep: list[str] = []
     dropped: list[str] = []
     for m in table.index:
@@ -57,6 +57,8 @@ def _shown(table: pd.DataFrame, columns: Sequence[str]) -> tuple[list[str], list
 
 def _names(measures: Sequence[str], lang: str) -> str:
     """Measures in a note: code names in English, labels in Chinese."""
+    from fundflow.io import labels as lb
+
     if lang == "en":
         return ", ".join(measures)
     return "、".join(lb.label(m, lang) for m in measures)
@@ -64,6 +66,8 @@ def _names(measures: Sequence[str], lang: str) -> str:
 
 def _describe(scenario: Any, lang: str) -> str:
     """``Scenario.describe()`` in ``lang``."""
+    from fundflow.io import labels as lb
+
     g = scenario.government.matching
     parts = (("msg_with_fund", scenario.guided_fund), ("msg_with_credit", scenario.credit))
     extras = [lb.text(key, lang) for key, on in parts if on]
@@ -83,5 +87,7 @@ def _describe(scenario: Any, lang: str) -> str:
 
 
 def _wrote(written: Sequence[Path], out: Any, lang: str) -> str:
+    from fundflow.io import labels as lb
+
     names = ", ".join(p.name for p in written)
     return "\n" + lb.text("msg_wrote", lang, count=len(written), out=out, names=names)

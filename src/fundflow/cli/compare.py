@@ -9,6 +9,7 @@ from typing import Any
 from fundflow.cli._common import (
     _DEFAULT_RUNS,
     _add_common,
+    _add_set,
     _load,
     _note,
     _out_dir,
@@ -32,6 +33,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("config_a", metavar="A", help="scenario A (differences are A - B)")
     p.add_argument("config_b", metavar="B", help="scenario B")
     _add_common(p)
+    _add_set(p)  # to both A and B
     p.set_defaults(handler=_run)
 
 
@@ -134,8 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     seed = _seed(args.seed)
     formats = parse_formats(args.format, option="--format")
     lang = lb.check_lang(args.lang, option="--lang")
-    a = _load(args.config_a)
-    b = _load(args.config_b)
+    a = _load(args.config_a, args.set)
+    b = _load(args.config_b, args.set)
     size = _sized(args, [a, b], runs, workers)
     from fundflow.io.outdir import run_key
 
@@ -163,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
             written,
             scenario_files=[args.config_a, args.config_b],
             command=args.argv,
+            overrides=list(args.set),
             comparison="A - B on common random numbers",
             formats=list(formats),
             lang=lang,

@@ -15,12 +15,12 @@ from typing import Any
 from fundflow.errors import ConfigError
 from fundflow.scenario import examples
 
-__all__ = ["add_parsers", "resolve_examples"]
+__all__ = ["add_parser", "resolve_examples"]
 
 _CONFIG_ARGS = ("config", "config_a", "config_b")
 
 
-def add_parsers(sub: Any) -> None:
+def add_parser(sub: Any) -> None:
     """Add the ``examples`` and ``init`` subcommands to `sub`."""
     p = sub.add_parser("examples", help="list the example scenarios shipped with fundflow")
     p.set_defaults(handler=_run_examples)

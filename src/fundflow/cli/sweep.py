@@ -13,7 +13,17 @@ from typing import Any
 
 import yaml
 
-from fundflow.cli._common import _load, _out_dir, _seed, _settings, _sized, _whole, _workers
+from fundflow.cli._common import (
+    _add_common,
+    _add_set,
+    _load,
+    _out_dir,
+    _seed,
+    _settings,
+    _sized,
+    _whole,
+    _workers,
+)
 from fundflow.cli._print import _emit, _render, _wrote
 from fundflow.errors import ConfigError
 from fundflow.io import labels as lb
@@ -28,7 +38,8 @@ SHOWN = (
 )
 
 
-def add_parser(sub: Any, add_common: Any) -> None:
+def add_parser(sub: Any) -> None:
+    """Add the ``sweep`` subcommand to `sub`."""
     p = sub.add_parser(
         "sweep",
         help="run design points over levers on common random numbers; one tidy table",
@@ -43,7 +54,8 @@ def add_parser(sub: Any, add_common: Any) -> None:
     )
     p.add_argument("--sampler", default="grid", help="grid, lhs or sobol (default grid)")
     p.add_argument("--n", metavar="N", help="points for lhs/sobol, or values per range for grid")
-    add_common(p)
+    _add_common(p, runs_help="replications per design point (default 200)")
+    _add_set(p)  # to the base scenario, before the levers
     p.set_defaults(handler=run)
 
 
@@ -96,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     seed = _seed(args.seed)
     formats = parse_formats(args.format, option="--format")
     lang = lb.check_lang(args.lang, option="--lang")
-    scenario = _load(args.config)
+    scenario = _load(args.config, args.set)
     points = n if args.sampler != "grid" and n is not None else 1
     workers = _workers(args.workers, runs * max(points, len(levers)))
     _sized(args, [scenario], runs, workers)  # refuses a design point too big to run
@@ -151,6 +163,7 @@ def _write(
         written,
         scenario_files=[args.config],
         command=args.argv,
+        overrides=list(args.set),
         levers={k: list(v) if isinstance(v, tuple) else v for k, v in levers.items()},
         sampler=args.sampler,
         points=len(table),

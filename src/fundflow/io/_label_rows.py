@@ -286,6 +286,23 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "CVaR difference, 95% CI high",
         "CVaR 差值95%置信区间上限",
     ),
+    # --- sensitivity indices (fundflow.sensitivity, `fundflow sensitivity`)
+    ("output", "sensitivity", None, "Output", "输出指标"),
+    ("input", "sensitivity", None, "Input", "输入参数"),
+    ("S1", "sensitivity", None, "First-order S1", "一阶指数 S1"),
+    ("S1_conf", "sensitivity", None, "S1, 95% CI half-width", "S1 的95%置信区间半宽"),
+    ("ST", "sensitivity", None, "Total ST", "总效应指数 ST"),
+    ("ST_conf", "sensitivity", None, "ST, 95% CI half-width", "ST 的95%置信区间半宽"),
+    ("mu", "sensitivity", "same", "Mean effect μ", "平均效应 μ"),
+    ("mu_star", "sensitivity", "same", "Mean absolute effect μ*", "平均绝对效应 μ*"),
+    (
+        "mu_star_conf",
+        "sensitivity",
+        "same",
+        "μ*, 95% CI half-width",
+        "μ* 的95%置信区间半宽",
+    ),
+    ("sigma", "sensitivity", "same", "Spread of effects σ", "效应标准差 σ"),
     # --- parties (docs/model.md, "Parties")
     (
         "external",

@@ -109,6 +109,33 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "95% CVaR A − B = {tail_diff}（相对 B {tail_rel}）",
     ),
     (
+        "msg_sensitivity_runs",
+        "text",
+        None,
+        "{method} indices of {outputs} output(s) to {inputs} input(s): {points:,} design "
+        "points x {runs:,} replications on common random numbers, seed {seed}{note}",
+        "{method} 指数：{outputs} 个输出指标、{inputs} 个输入参数；{points:,} 个设计点 × "
+        "每点 {runs:,} 次模拟，使用共同随机数，随机种子 {seed}{note}",
+    ),
+    (
+        "msg_sobol_note",
+        "text",
+        None,
+        "S1: the share of the output's variance due to the input alone; ST: with its "
+        "interactions; 95% CI from the bootstrap",
+        "S1：该输入单独解释的输出方差比例；ST：含其交互作用；95%置信区间由自助法估计",
+    ),
+    (
+        "msg_morris_note",
+        "text",
+        None,
+        "μ*: the mean absolute change of the output when the input moves across its "
+        "range, in the output's unit; σ: the spread of those changes (non-linearity or "
+        "interactions); 95% CI from the bootstrap",
+        "μ*：输入在其范围内变动时输出的平均绝对变化（输出的单位）；σ：这些变化的离散程度"
+        "（非线性或交互作用）；95%置信区间由自助法估计",
+    ),
+    (
         "msg_external",
         "text",
         None,

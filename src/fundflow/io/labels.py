@@ -32,14 +32,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from fundflow.errors import ConfigError
 from fundflow.io._label_rows import ROWS
 from fundflow.io._label_text import TEXT_ROWS
 from fundflow.results import statistics
+
+if TYPE_CHECKING:  # imported where a table is relabelled: `fundflow init --list` needs no pandas
+    import pandas as pd
 
 __all__ = [
     "LABELS",
@@ -247,6 +250,8 @@ def relabel_summary(
     ConfigError
         If `lang` is not one of :data:`LANGS`.
     """
+    import pandas as pd
+
     check_lang(lang)
     out = summary.copy()
     out.index = pd.Index(
@@ -263,6 +268,8 @@ def relabel_columns(
 
     Route status values and party names in a column are translated as well.
     """
+    import pandas as pd
+
     check_lang(lang)
     out = frame.copy()
     if "status" in out.columns and lang != "en":

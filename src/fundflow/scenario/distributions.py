@@ -11,6 +11,9 @@ with ``scipy.special`` (``ndtri``, ``betaincinv``), as ``scipy.stats`` computes 
 (``standard_ppf(u) * scale + loc``), so that simulating does not import
 ``scipy.stats`` (about 0.6 s of a worker process's start-up). ``scipy.stats`` is
 imported when first needed: other families, ``Dist.mean``, ``Dist.frozen``.
+Reading a scenario imports neither SciPy nor NumPy unless a value needs them (a
+SciPy family): ``fundflow validate`` takes a fraction of a second, and an
+unknown family name is refused against :data:`SCIPY_FAMILIES` without SciPy.
 
 Supported families, with the parameter names users write:
 
@@ -33,14 +36,14 @@ import difflib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-from scipy import special
+from typing import TYPE_CHECKING, Any
 
 from fundflow.errors import ConfigError
 
-__all__ = ["Dist", "parse_dist"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["SCIPY_FAMILIES", "Dist", "parse_dist"]
 
 _NAMED: dict[str, tuple[str, ...]] = {
     "triangular": ("low", "mode", "high"),
@@ -50,6 +53,27 @@ _NAMED: dict[str, tuple[str, ...]] = {
     "beta": ("a", "b"),
 }
 _OPTIONAL: dict[str, dict[str, float]] = {"beta": {"low": 0.0, "high": 1.0}}
+
+#: The continuous families of ``scipy.stats`` (1.17), by name: a ``dist`` outside these
+#: and :data:`_NAMED` is refused without importing SciPy. A family an older SciPy lacks
+#: is refused when the scenario is read, naming the installed version.
+SCIPY_FAMILIES: frozenset[str] = frozenset(
+    """
+    alpha anglit arcsine argus beta betaprime bradford burr burr12 cauchy chi chi2
+    cosine crystalball dgamma dpareto_lognorm dweibull erlang expon exponnorm exponpow
+    exponweib f fatiguelife fisk foldcauchy foldnorm gamma gausshyper genexpon
+    genextreme gengamma genhalflogistic genhyperbolic geninvgauss genlogistic gennorm
+    genpareto gibrat gompertz gumbel_l gumbel_r halfcauchy halfgennorm halflogistic
+    halfnorm hypsecant invgamma invgauss invweibull irwinhall jf_skew_t johnsonsb
+    johnsonsu kappa3 kappa4 ksone kstwo kstwobign landau laplace laplace_asymmetric levy
+    levy_l levy_stable loggamma logistic loglaplace lognorm loguniform lomax maxwell
+    mielke moyal nakagami ncf nct ncx2 norm norminvgauss pareto pearson3 powerlaw
+    powerlognorm powernorm rayleigh rdist recipinvgauss reciprocal rel_breitwigner rice
+    semicircular skewcauchy skewnorm studentized_range t trapezoid triang truncexpon
+    truncnorm truncpareto truncweibull_min tukeylambda uniform vonmises vonmises_line
+    wald weibull_max weibull_min wrapcauchy
+    """.split()
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +112,8 @@ class Dist:
         ``scipy.stats`` (bit for bit, except ``beta`` where ``betaincinv`` and
         ``scipy.stats.beta`` may differ in the last bits).
         """
+        import numpy as np
+
         if self.is_fixed:
             return np.full(np.shape(u), self.params[0][1])
         closed = _closed_form(self.family, dict(self.params))
@@ -134,6 +160,8 @@ class _ClosedForm:
 
     def ppf(self, q: np.ndarray) -> np.ndarray:
         """``scipy.stats.rv_continuous.ppf``, step by step."""
+        import numpy as np
+
         out = np.full(q.shape, np.nan)
         if not self.valid:
             return out
@@ -150,12 +178,18 @@ class _ClosedForm:
 
 
 def _closed_form(family: str, p: dict[str, float]) -> _ClosedForm | None:
-    """The named family ``family`` without ``scipy.stats``; None for other families."""
+    """The named family ``family`` without ``scipy.stats``; None for other families.
+
+    NumPy and ``scipy.special`` are imported when a quantile is computed, not here
+    (reading a scenario asks only for supports).
+    """
     if family == "triangular":
         width = p["high"] - p["low"]
         c = (p["mode"] - p["low"]) / width if width > 0 else math.nan
 
         def triang(q: np.ndarray) -> np.ndarray:
+            import numpy as np
+
             return np.where(q < c, np.sqrt(c * q), 1 - np.sqrt((1 - c) * (1 - q)))
 
         return _ClosedForm(triang, 0.0, 1.0, p["low"], width, width > 0 and 0 <= c <= 1)
@@ -163,6 +197,9 @@ def _closed_form(family: str, p: dict[str, float]) -> _ClosedForm | None:
         s = p["sigma"]
 
         def lognorm(q: np.ndarray) -> np.ndarray:
+            import numpy as np
+            from scipy import special
+
             return np.exp(s * special.ndtri(q))
 
         return _ClosedForm(lognorm, 0.0, math.inf, 0.0, p["median"], s > 0 and p["median"] > 0)
@@ -170,12 +207,15 @@ def _closed_form(family: str, p: dict[str, float]) -> _ClosedForm | None:
         width = p["high"] - p["low"]
         return _ClosedForm(lambda q: q, 0.0, 1.0, p["low"], width, width > 0)
     if family == "normal":
-        return _ClosedForm(special.ndtri, -math.inf, math.inf, p["mean"], p["sd"], p["sd"] > 0)
+        return _ClosedForm(_ndtri, -math.inf, math.inf, p["mean"], p["sd"], p["sd"] > 0)
     if family == "beta":
         a, b = p["a"], p["b"]
         lo, hi = p.get("low", 0.0), p.get("high", 1.0)
 
         def beta(q: np.ndarray) -> np.ndarray:
+            import numpy as np
+            from scipy import special
+
             x = np.asarray(special.betaincinv(a, b, q), dtype=float)
             lost = np.isnan(x)  # betaincinv gives up in the far tails, scipy.stats does not
             if lost.any():
@@ -186,6 +226,13 @@ def _closed_form(family: str, p: dict[str, float]) -> _ClosedForm | None:
 
         return _ClosedForm(beta, 0.0, 1.0, lo, hi - lo, a > 0 and b > 0 and hi > lo)
     return None
+
+
+def _ndtri(q: np.ndarray) -> np.ndarray:
+    """The standard normal quantile, ``scipy.special.ndtri``."""
+    from scipy import special
+
+    return special.ndtri(q)  # type: ignore[no-any-return]
 
 
 def _freeze(family: str, p: dict[str, float]) -> Any:
@@ -204,14 +251,6 @@ def _freeze(family: str, p: dict[str, float]) -> Any:
         lo, hi = p.get("low", 0.0), p.get("high", 1.0)
         return stats.beta(p["a"], p["b"], loc=lo, scale=hi - lo)
     return getattr(stats, family)(**p)
-
-
-def _scipy_continuous() -> list[str]:
-    from scipy import stats
-
-    return sorted(
-        name for name in dir(stats) if isinstance(getattr(stats, name), stats.rv_continuous)
-    )
 
 
 def _check_named(family: str, p: dict[str, float], path: str) -> None:
@@ -348,9 +387,12 @@ def _check_named_keys(family: str, params: dict[str, float], path: str) -> None:
 
 
 def _check_scipy(family: str, params: dict[str, float], path: str, raw: Any) -> None:
-    """Raise unless ``family`` is a scipy.stats continuous family these parameters fit."""
-    families = _scipy_continuous()
-    if family not in families:
+    """Raise unless ``family`` is a scipy.stats continuous family these parameters fit.
+
+    An unknown name is refused against :data:`SCIPY_FAMILIES`, before SciPy is imported.
+    """
+    families = sorted(SCIPY_FAMILIES)
+    if family not in SCIPY_FAMILIES:
         close = difflib.get_close_matches(family, list(_NAMED), n=1, cutoff=0.6)
         close = close or difflib.get_close_matches(family, families, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -362,6 +404,17 @@ def _check_scipy(family: str, params: dict[str, float], path: str, raw: Any) -> 
             + " (use "
             + ", ".join(_NAMED)
             + " or a scipy.stats continuous family)",
+        )
+    import numpy as np
+    import scipy
+    from scipy import stats
+
+    if not isinstance(getattr(stats, family, None), stats.rv_continuous):
+        raise ConfigError(
+            f"{path}.dist",
+            family,
+            f"not in the installed SciPy {scipy.__version__}: upgrade SciPy, or use "
+            + ", ".join(_NAMED),
         )
     try:
         frozen = _freeze(family, params)
