@@ -164,7 +164,7 @@ def _n(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from fundflow.io import labels as lb
-    from fundflow.io._outdir import run_key
+    from fundflow.io.outdir import run_key
     from fundflow.io.export import parse_formats
 
     n = _n(args)
