@@ -355,7 +355,7 @@ def test_python_m_fundflow_runs_the_cli() -> None:
 def test_a_cold_engine_cache_is_compiled_first_and_said(
     capsys, monkeypatch, command, lang, first
 ) -> None:
-    from fundflow.run import _pace
+    from fundflow.run import pace as _pace
 
     warmed = []
     monkeypatch.setattr(_pace, "must_compile", lambda engine: not warmed)

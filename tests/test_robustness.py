@@ -229,14 +229,17 @@ def test_no_size_limit_lets_validate_go_ahead(tmp_path, capsys) -> None:
 def test_validate_and_run_print_the_size_and_estimate(capsys) -> None:
     assert main(["validate", CONFIG]) == 0
     err = capsys.readouterr().err
-    assert err.startswith("size: 30 challenges, 44 routes; 1,000 replications on 1 worker: about")
-    assert " s and " in err and " MB of memory" in err
+    # validate simulates nothing (it stays quick): memory only, the time when a run starts
+    assert err.startswith("size: 30 challenges, 44 routes; 1,000 replications on 1 worker: ")
+    assert " MB of memory (the time is measured when the run starts)" in err
     assert main(["run", CONFIG, *SMALL]) == 0
-    assert "size: 30 challenges, 44 routes; 12 replications on 1 worker" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "size: 30 challenges, 44 routes; 12 replications on 1 worker: about" in err
+    assert " s and " in err
 
 
 def test_the_time_is_measured_with_the_engine_that_runs(capsys) -> None:
-    from fundflow.run import _pace
+    from fundflow.run import pace as _pace
 
     scenario = fundflow.load_scenario(CONFIG)
     est = _guard.estimate(scenario, 10_000, 2)
@@ -254,7 +257,7 @@ def test_the_time_is_measured_with_the_engine_that_runs(capsys) -> None:
 
 
 def test_the_pace_scales_to_the_blocks_and_the_free_cores() -> None:
-    from fundflow.run._pace import Pace, _fit
+    from fundflow.run.pace import Pace, _fit
 
     blocks = [1000] * 10
     free = Pace(per_block=0.01, per_run=0.001, first=0.5, cores=2.0)
@@ -267,15 +270,16 @@ def test_the_pace_scales_to_the_blocks_and_the_free_cores() -> None:
     assert (fitted.per_block, fitted.per_run) == (pytest.approx(0.003), pytest.approx(0.002))
 
 
-def test_validate_says_when_the_engine_is_still_to_compile(capsys, monkeypatch) -> None:
-    from fundflow.run import _pace
+def test_validate_neither_compiles_nor_measures(capsys, monkeypatch) -> None:
+    """``validate`` stays quick: no pilot, no compile (a run measures its time)."""
+    from fundflow.run import pace as _pace
 
-    monkeypatch.setattr(_pace, "must_compile", lambda engine: True)
+    monkeypatch.setattr(_pace, "must_compile", lambda engine: pytest.fail("checked"))
     monkeypatch.setattr(_pace, "measure", lambda *a, **k: pytest.fail("measured"))
     assert main(["validate", CONFIG]) == 0
     err = capsys.readouterr().err
     assert err.startswith("size: 30 challenges, 44 routes; 1,000 replications on 1 worker: ")
-    assert "about a minute" in err and " MB of memory" in err
+    assert " MB of memory (the time is measured when the run starts)" in err
 
 
 def test_many_solvers_are_refused_for_many_runs_but_not_for_a_few(tmp_path, capsys) -> None:

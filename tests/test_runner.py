@@ -217,7 +217,8 @@ def test_loops_to_compile_compile_here_before_the_pool_gets_a_task(
 ) -> None:
     """On a cold numba cache the first task runs in this process, before the pool's
     processes start (they then load the compiled loops instead of compiling them)."""
-    from fundflow.run import _pace, montecarlo
+    from fundflow.engine import kernel_cache
+    from fundflow.run import montecarlo
 
     events: list[tuple[str, int]] = []
 
@@ -235,7 +236,7 @@ def test_loops_to_compile_compile_here_before_the_pool_gets_a_task(
         events.append(("ran", k))
         return k
 
-    monkeypatch.setattr(_pace, "must_compile", lambda engine: to_compile)
+    monkeypatch.setattr(kernel_cache, "must_compile", lambda engine: to_compile)
     monkeypatch.setattr(montecarlo, "spawn_pool", lambda processes: Pool())
     with montecarlo.Runner(RunSettings(workers=2)) as runner:
         assert list(runner.map(task, [(k,) for k in range(4)], [1] * 4)) == [0, 1, 2, 3]

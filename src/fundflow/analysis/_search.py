@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from fundflow.analysis.design import _is_integer_lever, _number, _py
+from fundflow.analysis.design import _number, _py, is_integer_lever
 
 if TYPE_CHECKING:
     from fundflow.analysis.constraints import Constraint, Search
@@ -131,7 +131,7 @@ def _bounds(levers: Mapping[str, Any], numeric: list[str]) -> _Bounds:
         values = [float(_py(v)) for v in levers[p]]
         low.append(min(values))
         high.append(max(values))
-    integer = np.array([_is_integer_lever(p) for p in numeric], dtype=bool)
+    integer = np.array([is_integer_lever(p) for p in numeric], dtype=bool)
     return _Bounds(np.array(low), np.array(high), integer)
 
 

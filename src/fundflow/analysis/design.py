@@ -24,7 +24,7 @@ from fundflow.run.montecarlo import check_positive_int
 from fundflow.scenario.config import Scenario
 from fundflow.scenario.overrides import INTEGER_KEYS, canonical_path, path_tokens
 
-__all__ = ["SAMPLERS", "Levers", "make_design"]
+__all__ = ["SAMPLERS", "Levers", "is_integer_lever", "make_design"]
 
 #: The samplers :func:`sweep` knows.
 SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol")
@@ -46,7 +46,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _py(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _is_integer_lever(path: str) -> bool:
+def is_integer_lever(path: str) -> bool:
     last = [t for t in path_tokens(path) if isinstance(t, str) and not t.isdigit()][-1]
     return last in INTEGER_KEYS
 
@@ -65,7 +65,7 @@ def _values(path: str, spec: Any) -> list[Any]:
     values = [_py(v) for v in spec]
     if not values:
         raise ConfigError(f"levers[{path!r}]", spec, "an empty list of values: nothing to sweep")
-    if _is_integer_lever(path):
+    if is_integer_lever(path):
         values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
     return values
 
@@ -213,9 +213,7 @@ def _grid(paths: list[str], levers: Levers, n: int | None) -> dict[str, list[Any
             continue
         low, high = _range(p, levers[p], "grid with n")
         values = np.linspace(low, high, n)
-        grids.append(
-            sorted({round(v) for v in values}) if _is_integer_lever(p) else values.tolist()
-        )
+        grids.append(sorted({round(v) for v in values}) if is_integer_lever(p) else values.tolist())
     rows = list(itertools.product(*grids))
     return {p: [r[j] for r in rows] for j, p in enumerate(paths)}
 
@@ -228,7 +226,7 @@ def _sampled(
     unit = _unit_sample(sampler, len(paths), n, entropy)
     columns: dict[str, list[Any]] = {}
     for j, (p, (low, high)) in enumerate(zip(paths, bounds, strict=True)):
-        if _is_integer_lever(p):
+        if is_integer_lever(p):
             columns[p] = _whole(p, levers[p], unit[:, j], low, high)
         else:
             columns[p] = (low + unit[:, j] * (high - low)).tolist()

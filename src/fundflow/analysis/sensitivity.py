@@ -31,7 +31,7 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
-from fundflow.analysis.design import _check_levers, _is_integer_lever, _range, _whole
+from fundflow.analysis.design import _check_levers, _range, _whole, is_integer_lever
 from fundflow.analysis.sweeps import _Evaluator, output_names
 from fundflow.errors import ConfigError
 from fundflow.results.statistics import sweep_columns
@@ -93,7 +93,7 @@ def _design(problem: dict[str, Any], x: np.ndarray) -> pd.DataFrame:
     """SALib's sample as design points; whole-number inputs mapped to integers."""
     cols: dict[str, list[Any]] = {}
     for j, (path, (low, high)) in enumerate(zip(problem["names"], problem["bounds"], strict=True)):
-        if _is_integer_lever(path):
+        if is_integer_lever(path):
             unit = np.clip((x[:, j] - low) / (high - low), 0.0, 1.0 - 1e-12)
             cols[path] = _whole(path, [low, high], unit, low, high)
         else:

@@ -8,7 +8,7 @@ challenges is measured, and refused, at once. Only memory is a limit
 shipped scenarios (``benchmarks/``).
 
 Time is measured (:func:`timed`): a few small blocks of the scenario run here with
-the engine the run will use (:mod:`fundflow.run._pace`) and their pace is scaled
+the engine the run will use (:mod:`fundflow.run.pace`) and their pace is scaled
 to the run's blocks and processes, plus what follows the simulation (assembling
 the result, and writing ``--out``, measured per replication and per route on the
 shipped scenarios). When numba's cache lacks the compiled loops they are compiled
@@ -117,13 +117,13 @@ def estimate(scenario: Any, runs: int, workers: int = 1, streamed: bool = False)
 
 def run_blocks(runs: int, workers: int, engine: str, *, chunk: int | None = None) -> list[int]:
     """The sizes of the blocks a run cuts its replications into (see ``Runner``)."""
-    from fundflow.run._pace import block_sizes
+    from fundflow.run.pace import block_sizes
 
     return block_sizes(runs, workers, engine, chunk)
 
 
 def timed(est: Estimate, pace: Any, blocks: Sequence[int], *, out: bool = False) -> Estimate:
-    """`est` with its seconds: `pace` (:class:`fundflow.run._pace.Pace`) over `blocks`
+    """`est` with its seconds: `pace` (:class:`fundflow.run.pace.Pace`) over `blocks`
     on its workers, then assembling the result and, with `out`, writing it (measured
     on a machine that did nothing else: slowed down as the pace found this one)."""
     rows = est.runs * est.routes
@@ -139,7 +139,7 @@ def compile_first(scenario: Any, engine: str, *, lang: str = "en") -> None:
     (one replication of `scenario`), between a line that says so and one that says
     how long it took (on stderr)."""
     from fundflow.io import labels as lb
-    from fundflow.run._pace import must_compile, warm_up
+    from fundflow.run.pace import must_compile, warm_up
 
     if must_compile(engine):
         print(lb.text("msg_compiling", lang), file=sys.stderr, flush=True)
@@ -150,9 +150,9 @@ def compile_first(scenario: Any, engine: str, *, lang: str = "en") -> None:
 
 
 def prepare(scenarios: Sequence[Any], engine: str, *, lang: str = "en") -> list[Any]:
-    """Measure each scenario's pace (:func:`fundflow.run._pace.measure`), the loops
+    """Measure each scenario's pace (:func:`fundflow.run.pace.measure`), the loops
     compiled first if need be (:func:`compile_first`)."""
-    from fundflow.run._pace import measure
+    from fundflow.run.pace import measure
 
     compile_first(scenarios[0], engine, lang=lang)
     return [measure(s, engine) for s in scenarios]

@@ -102,7 +102,7 @@ def parse_input(text: str) -> tuple[str, tuple[float, float]]:
 
 def _inputs(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[float, float]]:
     """The --input options, each checked against the scenario at both ends of its range."""
-    from fundflow.analysis.design import _is_integer_lever
+    from fundflow.analysis.design import is_integer_lever
     from fundflow.scenario.overrides import apply_overrides, canonical_path
 
     if not args.input:
@@ -118,7 +118,7 @@ def _inputs(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[float, f
         path, (low, high) = parse_input(text)
         ends: list[Any] = [low, high]
         try:
-            if _is_integer_lever(path):
+            if is_integer_lever(path):
                 ends = [math.ceil(low), math.floor(high)]
                 if ends[0] > ends[1]:
                     raise ConfigError(path, None, _NO_WHOLE, show_value=False)
@@ -162,10 +162,31 @@ def _n(args: argparse.Namespace) -> int:
     return n
 
 
+def _header(frame: Any, method: str, n_out: int, n_in: int, runs: int, seed: Any,
+            lang: str) -> str:  # fmt: skip
+    """The line that says what was run."""
+    from fundflow.io import labels as lb
+
+    header = lb.text(
+        "msg_sensitivity_runs",
+        lang,
+        method="Sobol'" if method == "sobol" else "Morris",
+        outputs=n_out,
+        inputs=n_in,
+        points=frame.attrs["points"],
+        runs=runs,
+        seed=frame.attrs["entropy"],
+        note="" if seed is not None else lb.text("msg_fresh_seed", lang),
+    )
+    for noun, count in (("output", n_out), ("input", n_in)):
+        header = header.replace(f"{noun}(s)", noun if count == 1 else f"{noun}s")
+    return header
+
+
 def _run(args: argparse.Namespace) -> int:
     from fundflow.io import labels as lb
-    from fundflow.io.outdir import run_key
     from fundflow.io.export import parse_formats
+    from fundflow.io.outdir import run_key
 
     n = _n(args)
     runs = _whole("--runs", args.runs, _DEFAULT_RUNS, 1)
@@ -185,22 +206,8 @@ def _run(args: argparse.Namespace) -> int:
     with _out_dir(args.out, key, args.overwrite) as out:
         run = _settings(runs, seed, workers, args.quiet, args.scheduler, args.engine)
         frame = _indices(scenario, inputs, outputs, args.method, n, run)
-        seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
         _emit(_describe(scenario, lang))
-        header = lb.text(
-            "msg_sensitivity_runs",
-            lang,
-            method="Sobol'" if args.method == "sobol" else "Morris",
-            outputs=len(outputs),
-            inputs=len(inputs),
-            points=frame.attrs["points"],
-            runs=runs,
-            seed=frame.attrs["entropy"],
-            note=seed_note,
-        )
-        for noun, count in (("output", len(outputs)), ("input", len(inputs))):
-            header = header.replace(f"{noun}(s)", noun if count == 1 else f"{noun}s")
-        _emit(header)
+        _emit(_header(frame, args.method, len(outputs), len(inputs), runs, seed, lang))
         _emit(lb.text(f"msg_{args.method}_note", lang))
         for output in outputs:
             _emit()

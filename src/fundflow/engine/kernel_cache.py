@@ -27,8 +27,18 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 __all__ = [
-    "CACHE", "ENTRY_POINTS", "KERNEL_MODULES", "SOURCES", "Rule", "cached", "ensure_fresh",
-    "load", "rule", "sources_digest",
+    "CACHE",
+    "ENTRY_POINTS",
+    "KERNEL_MODULES",
+    "SOURCES",
+    "Rule",
+    "cached",
+    "engine_modules",
+    "ensure_fresh",
+    "load",
+    "must_compile",
+    "rule",
+    "sources_digest",
 ]  # fmt: skip
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -164,6 +174,22 @@ def rule(fn: Callable[_P, _R]) -> Rule[_P, _R]:
         fn.py_func = fn  # type: ignore[attr-defined]
         return cast(Rule[_P, _R], fn)
     return cast(Rule[_P, _R], njit(cache=CACHE)(fn))
+
+
+def engine_modules(engine: str) -> tuple[str, ...]:
+    """The compiled modules (keys of :data:`ENTRY_POINTS`) a block of `engine` calls:
+    the draws' and the measures' loops with either engine, the engine's own and its
+    guard with the compiled one."""
+    shared = ("fundflow.engine._philox_kernel", "fundflow.results._block_kernels")
+    if engine != "compiled":
+        return shared
+    own = ("fundflow.engine.compiled_engine", "fundflow.engine.core.state")
+    return (*shared, *own, "fundflow.engine._nb_guard")
+
+
+def must_compile(engine: str) -> bool:
+    """True if a block of `engine` would compile loops (numba's cache lacks them)."""
+    return not cached(engine_modules(engine))
 
 
 def cached(modules: Iterable[str] = tuple(ENTRY_POINTS)) -> bool:

@@ -203,7 +203,7 @@ class Runner:
             pass
         elif executor == "processes":
             if self.workers > 1:
-                from fundflow.run._pace import must_compile
+                from fundflow.engine.kernel_cache import must_compile
 
                 self.pool = spawn_pool(self.workers - 1)
                 self.own_pool, self.helps, self.slots = True, True, self.workers - 1

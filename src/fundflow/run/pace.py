@@ -18,10 +18,11 @@ import os
 import time
 from dataclasses import dataclass
 
+from fundflow.engine.kernel_cache import must_compile
 from fundflow.run._blocks import _run_block
 from fundflow.scenario.config import Scenario
 
-__all__ = ["Pace", "block_sizes", "kernel_modules", "measure", "must_compile", "warm_up"]
+__all__ = ["Pace", "block_sizes", "measure", "must_compile", "warm_up"]
 
 #: Seconds of measuring to aim at (after the first block), and the largest block.
 _BUDGET = 0.3
@@ -40,20 +41,6 @@ def block_sizes(runs: int, workers: int, engine: str, chunk: int | None = None) 
     if chunk is not None:
         return [min(chunk, runs - a) for a in range(0, runs, chunk)]
     return [len(b) for b in _guided_blocks(0, runs, workers, LARGEST_BLOCK[engine])]
-
-
-def kernel_modules(engine: str) -> tuple[str, ...]:
-    """The compiled modules a block of `engine` calls (the measures' and the draws'
-    loops run with either engine)."""
-    shared = ("fundflow.engine._philox_kernel", "fundflow.results._block_kernels")
-    return (*shared, "fundflow.engine._nb_run") if engine == "compiled" else shared
-
-
-def must_compile(engine: str) -> bool:
-    """True if a block of `engine` would compile loops (numba's cache lacks them)."""
-    from fundflow.engine.kernel_cache import cached
-
-    return not cached(kernel_modules(engine))
 
 
 def warm_up(scenario: Scenario, engine: str) -> float:
