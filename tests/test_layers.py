@@ -26,8 +26,9 @@ def imported_modules(path: Path) -> set[str]:
 @pytest.mark.parametrize(
     "module",
     [
-        "engine/_fund",
-        "engine/_credit",
+        "engine/fund/simpy",
+        "engine/credit/simpy",
+        "engine/race/simpy",
         "engine/hooks",
         "engine/outcome",
         "results/measures",

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import simpy
 
-from fundflow.engine._credit import loan_outstanding
 from fundflow.engine._payments import GovernmentPayments
 from fundflow.engine._state import DEM, EXT, GOV, SOL
 from fundflow.engine._tax import TaxSettlement
+from fundflow.engine.credit.simpy import loan_outstanding
 from fundflow.engine.draws import Draws
 from fundflow.engine.ledger import K
 from fundflow.engine.matching import rules as matching_rules

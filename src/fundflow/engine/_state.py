@@ -16,13 +16,13 @@ from typing import Any
 
 import simpy
 
-from fundflow.engine._credit import CreditBook
-from fundflow.engine._fund import GuidedFundBook
-from fundflow.engine._race import Race
+from fundflow.engine.credit.simpy import CreditBook
 from fundflow.engine.draws import Draws
+from fundflow.engine.fund.simpy import GuidedFundBook
 from fundflow.engine.ledger import EPS, K, LedgerWriter, P
 from fundflow.engine.outcome import NOT_STARTED, RUNNING
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.race.simpy import Race
 from fundflow.engine.reserve import rules as reserve_rules
 
 __all__ = ["DEM", "EPS", "EXT", "GOV", "SOL", "RunState"]

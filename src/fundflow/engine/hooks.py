@@ -1,7 +1,7 @@
 """The narrow interface through which the fund and credit books reach the engine.
 
-A book (:class:`~fundflow.engine._fund.GuidedFundBook`,
-:class:`~fundflow.engine._credit.CreditBook`) keeps its own accounts and moves
+A book (:class:`~fundflow.engine.fund.simpy.GuidedFundBook`,
+:class:`~fundflow.engine.credit.simpy.CreditBook`) keeps its own accounts and moves
 money only through :class:`EngineHooks`: the clock, scheduling, payments on the
 ledger and the solver's reserve check. Any engine that implements the protocol
 can host the books; the books import no engine.
