@@ -21,7 +21,6 @@ import simpy
 
 from fundflow.engine._payments import GovernmentPayments
 from fundflow.engine._state import DEM, EXT, GOV, SOL
-from fundflow.engine._tax import TaxSettlement
 from fundflow.engine.credit.simpy import loan_outstanding
 from fundflow.engine.draws import Draws
 from fundflow.engine.ledger import K
@@ -44,16 +43,15 @@ compensation = matching_rules.compensation.py_func
 clawback = matching_rules.clawback.py_func
 
 
-class _Run(GovernmentPayments, TaxSettlement):
+class _Run(GovernmentPayments):
     """One replication: its state (:class:`~fundflow.engine._state.RunState`), the
-    government's payments, the tax settlement, the route events and processes."""
+    government's payments, the route events and processes."""
 
     def __init__(self, plan: EnginePlan, draws: Draws, i: int) -> None:
         lay = plan.layout
         self._init_terms(plan)
         race_u = self._init_draws(draws, i)
         self._init_routes(lay.n_routes)
-        self._init_tax(lay.n_routes)
         self._init_challenges(lay.n_challenges, race_u)
         self._init_payments()
         self._init_books(draws, i)
@@ -67,10 +65,8 @@ class _Run(GovernmentPayments, TaxSettlement):
             amount = cp.installments[m]
             self.solver_receives(r, DEM, amount, K["demander_installment"])
             self.demander_paid[r] += amount
-            self.own_funding_changes(r, -amount)
-            if self.tax_on:
-                year = self.installments_by_year.setdefault(int(self.env.now), {})
-                year[r] = year.get(r, 0.0) + amount
+            if self.tax is not None:
+                self.tax.installment(r, amount)
         tranche = tranche_after_cap(cp.tranches[m], self.cap_left[ch])
         if tranche > 0.0:  # not the cap's rounding residue
             self.cap_left[ch] -= tranche
@@ -225,8 +221,8 @@ class _Run(GovernmentPayments, TaxSettlement):
             env.process(self.run_route(r))
         if self.budget is not None:
             env.process(self.budget_clock())
-        if self.tax_on:
-            env.process(self.pay_tax())
+        if self.tax is not None:
+            self.tax.start()
         if self.fund is not None:
             self.fund.start()
         env.run(until=self.horizon)
@@ -234,8 +230,8 @@ class _Run(GovernmentPayments, TaxSettlement):
         # year that the horizon cuts is settled for tax
         if self.fund is not None:
             self.fund.settle_at_horizon()
-        if self.tax_on:
-            self.settle_tax_at_horizon()
+        if self.tax is not None:
+            self.tax.settle_at_horizon()
         return Outcome(
             ledger=self.ledger.freeze(),
             status=np.asarray(self.status, dtype=np.int8),

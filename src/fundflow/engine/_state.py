@@ -4,7 +4,7 @@
 routes and challenges, the ledger and the fund and credit books; it implements the
 hooks through which the books reach the engine (:class:`~fundflow.engine.hooks.EngineHooks`)
 and the solver's payments with their reserve check. The government's payments
-(:mod:`fundflow.engine._payments`), the tax settlement (:mod:`fundflow.engine._tax`)
+(:mod:`fundflow.engine._payments`), the tax book (:mod:`fundflow.engine.tax.simpy`)
 and the route events (:mod:`fundflow.engine._engine_des`) build on it.
 """
 
@@ -24,6 +24,7 @@ from fundflow.engine.outcome import NOT_STARTED, RUNNING
 from fundflow.engine.plan import EnginePlan
 from fundflow.engine.race.simpy import Race
 from fundflow.engine.reserve import rules as reserve_rules
+from fundflow.engine.tax.simpy import TaxBook
 
 __all__ = ["DEM", "EPS", "EXT", "GOV", "SOL", "RunState"]
 
@@ -36,11 +37,6 @@ exceeds = reserve_rules.exceeds.py_func
 
 class RunState:
     """State of one replication, its hooks for the books and the solver's payments."""
-
-    # the solver's own funding and the demander's installments per budget year and
-    # route, booked here and recognised by the tax settlement (TaxSettlement._init_tax)
-    own_funding_by_year: dict[int, dict[int, float]]
-    installments_by_year: dict[int, dict[int, float]]
 
     def _init_terms(self, plan: EnginePlan) -> None:
         """The clock, the ledger and the scenario's terms."""
@@ -57,10 +53,6 @@ class RunState:
         self.budget = gov.annual_budget
         self.reserve = sc.solver.reserve
         self.match_payee = SOL if gov.matching.payee == "solver" else DEM
-        tax = gov.tax
-        self.tax_on = tax.rd_super_deduction > 0.0
-        self.solver_tax_rate = tax.rate("solver")
-        self.demander_tax_rate = tax.rate("demander") * tax.demander_deductible
 
     def _init_draws(self, draws: Draws, i: int) -> list[float]:
         """Replication ``i``'s draws as Python lists; returns the race's priorities."""
@@ -98,8 +90,9 @@ class RunState:
                 self.races[ch] = Race(self.env, cp.solvers, cp.keep, race_u)
 
     def _init_books(self, draws: Draws, i: int) -> None:
-        """The credit and guided-fund books, where the scenario has them."""
+        """The tax, credit and guided-fund books, where the scenario has them."""
         sc = self.plan.scenario
+        self.tax = TaxBook(self, self.plan) if sc.government.tax.rd_super_deduction > 0.0 else None
         self.credit = (
             CreditBook(self, self.plan, sc.credit, draws.default_u[i].tolist())
             if sc.credit
@@ -160,9 +153,8 @@ class RunState:
 
     def own_funding_changes(self, r: int, amount: float) -> None:
         """Book a change of what the solver funds itself (for the super-deduction)."""
-        if self.tax_on:
-            year = self.own_funding_by_year.setdefault(int(self.env.now), {})
-            year[r] = year.get(r, 0.0) + amount
+        if self.tax is not None:
+            self.tax.own_funding_changes(r, amount)
 
     def spend(self, r: int, amount: float) -> bool:
         """The solver pays R&D cost; False if that would exceed its reserve."""
