@@ -65,6 +65,7 @@ def test_engine_implements_the_hooks_of_the_books() -> None:
         "pay",
         "solver_receives",
         "solver_pays",
+        "commit",
         "abandon",
     }
     assert all(callable(getattr(_Run, n, None)) for n in wanted)

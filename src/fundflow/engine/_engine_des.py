@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from fundflow.engine._payments import GovernmentPayments
-from fundflow.engine._state import DEM, EXT, GOV, SOL
+from fundflow.engine._state import DEM, EXT, GOV, SOL, RunState
 from fundflow.engine.credit.simpy import loan_outstanding
 from fundflow.engine.draws import Draws
 from fundflow.engine.ledger import K
@@ -43,9 +42,9 @@ compensation = matching_rules.compensation.py_func
 clawback = matching_rules.clawback.py_func
 
 
-class _Run(GovernmentPayments):
+class _Run(RunState):
     """One replication: its state (:class:`~fundflow.engine._state.RunState`), the
-    government's payments, the route events and processes."""
+    route events and processes."""
 
     def __init__(self, plan: EnginePlan, draws: Draws, i: int) -> None:
         lay = plan.layout
@@ -53,7 +52,6 @@ class _Run(GovernmentPayments):
         race_u = self._init_draws(draws, i)
         self._init_routes(lay.n_routes)
         self._init_challenges(lay.n_challenges, race_u)
-        self._init_payments()
         self._init_books(draws, i)
 
     # --- route events ----------------------------------------------------------
@@ -71,7 +69,18 @@ class _Run(GovernmentPayments):
         if tranche > 0.0:  # not the cap's rounding residue
             self.cap_left[ch] -= tranche
             self.gov_earned[r] += tranche
-            self.commit(self.lag, self.match_payee, tranche, K["matching"], r, tranche=True)
+            self.tranches_due[r] += 1
+            self.commit(self.lag, self.match_payee, tranche, K["matching"], r, self.tranche_paid)
+
+    def tranche_paid(self, r: int, amount: float, done: bool) -> None:
+        """A part of a tranche of route ``r`` is paid (``done``: the tranche in full)."""
+        if self.match_payee == SOL:
+            self.own_funding_changes(r, -amount)
+        self.gov_paid[r] += amount
+        if done:
+            self.tranches_due[r] -= 1
+            if self.tranches_due[r] == 0 and r in self.settled:
+                self.settled.pop(r).succeed()
 
     def compensate(self, r: int) -> None:
         tol = self.tol
@@ -84,7 +93,7 @@ class _Run(GovernmentPayments):
             tol.base == "unrecovered_cost",
             self.match_payee == SOL,
         )
-        self.commit(self.lag, SOL, amount, K["compensation"], r, tranche=False)
+        self.commit(self.lag, SOL, amount, K["compensation"], r, None)
 
     def claw_back(self, r: int, share: float) -> Generator[simpy.Event, Any, None]:
         """Recover ``share`` of the route's tranches from their payee, once all are paid."""
@@ -156,7 +165,7 @@ class _Run(GovernmentPayments):
             event.callbacks.append(
                 lambda _e: self.solver_receives(r, EXT, own_value, K["solver_value"])
             )
-        self.commit(self.lag, SOL, cp.award, K["success_award"], r, tranche=False)
+        self.commit(self.lag, SOL, cp.award, K["success_award"], r, None)
 
     # --- processes ---------------------------------------------------------------
 
@@ -219,8 +228,7 @@ class _Run(GovernmentPayments):
         env = self.env
         for r in range(len(self.status)):
             env.process(self.run_route(r))
-        if self.budget is not None:
-            env.process(self.budget_clock())
+        self.budget.start()
         if self.tax is not None:
             self.tax.start()
         if self.fund is not None:
@@ -238,9 +246,9 @@ class _Run(GovernmentPayments):
             end_time=np.asarray(self.end_time, dtype=float),
             end_review=np.asarray(self.end_review, dtype=np.int8),
             misconduct=np.asarray(self.misconduct, dtype=bool),
-            committed_unpaid=self.unpaid if self.unpaid > 1e-9 else 0.0,
-            delayed_payments=self.delayed,
-            total_delay=self.total_delay,
+            committed_unpaid=self.budget.unpaid if self.budget.unpaid > 1e-9 else 0.0,
+            delayed_payments=self.budget.delayed,
+            total_delay=self.budget.total_delay,
             defaulted=self.defaults(),
             loans_outstanding=loan_outstanding(self.credit),
             fund_investments=self.fund.investments if self.fund is not None else 0,

@@ -1,11 +1,10 @@
 """The state of one replication and the money movements every part of the engine uses.
 
 :class:`RunState` holds the scenario's terms, the replication's draws, the state of
-routes and challenges, the ledger and the fund and credit books; it implements the
-hooks through which the books reach the engine (:class:`~fundflow.engine.hooks.EngineHooks`)
-and the solver's payments with their reserve check. The government's payments
-(:mod:`fundflow.engine._payments`), the tax book (:mod:`fundflow.engine.tax.simpy`)
-and the route events (:mod:`fundflow.engine._engine_des`) build on it.
+routes and challenges, the ledger and the books (budget, tax, fund, credit); it
+implements the hooks through which the books reach the engine
+(:class:`~fundflow.engine.hooks.EngineHooks`) and the solver's payments with their
+reserve check. The route events (:mod:`fundflow.engine._engine_des`) build on it.
 """
 
 from __future__ import annotations
@@ -16,9 +15,11 @@ from typing import Any
 
 import simpy
 
+from fundflow.engine.budget.simpy import BudgetBook
 from fundflow.engine.credit.simpy import CreditBook
 from fundflow.engine.draws import Draws
 from fundflow.engine.fund.simpy import GuidedFundBook
+from fundflow.engine.hooks import OnPaid
 from fundflow.engine.ledger import EPS, K, LedgerWriter, P
 from fundflow.engine.outcome import NOT_STARTED, RUNNING
 from fundflow.engine.plan import EnginePlan
@@ -50,7 +51,6 @@ class RunState:
         self.cap = gov.matching.cap
         self.tol = gov.error_tolerance
         self.clawback_share = gov.clawback_without_tolerance
-        self.budget = gov.annual_budget
         self.reserve = sc.solver.reserve
         self.match_payee = SOL if gov.matching.payee == "solver" else DEM
 
@@ -90,8 +90,10 @@ class RunState:
                 self.races[ch] = Race(self.env, cp.solvers, cp.keep, race_u)
 
     def _init_books(self, draws: Draws, i: int) -> None:
-        """The tax, credit and guided-fund books, where the scenario has them."""
+        """The budget book; the tax, credit and guided-fund books, where the scenario
+        has them."""
         sc = self.plan.scenario
+        self.budget = BudgetBook(self, sc.government.annual_budget)
         self.tax = TaxBook(self, self.plan) if sc.government.tax.rd_super_deduction > 0.0 else None
         self.credit = (
             CreditBook(self, self.plan, sc.credit, draws.default_u[i].tolist())
@@ -126,6 +128,12 @@ class RunState:
     def pay(self, payer: int, payee: int, amount: float, kind: int, route: int) -> None:
         ch = self.plan.route_challenge[route] if route >= 0 else -1
         self.ledger.add(self.env.now, payer, payee, amount, kind, ch, route)
+
+    def commit(
+        self, delay: float, payee: int, amount: float, kind: int, r: int, on_paid: OnPaid | None
+    ) -> None:
+        """Commit a government payment (the budget book's)."""
+        self.budget.commit(delay, payee, amount, kind, r, on_paid)
 
     def abandon(self, r: int, review: int | None = None) -> None:
         """End route ``r`` as a financing failure (a route event of the engine)."""

@@ -14,7 +14,11 @@ from typing import Any, Protocol
 
 import simpy
 
-__all__ = ["EngineHooks"]
+__all__ = ["EngineHooks", "OnPaid"]
+
+#: Told of each part of a government payment paid: ``(route, amount, done)``,
+#: ``done`` once the payment is paid in full
+OnPaid = Callable[[int, float, bool], None]
 
 
 class EngineHooks(Protocol):
@@ -50,6 +54,14 @@ class EngineHooks(Protocol):
 
     def solver_pays(self, route: int, payee: int, amount: float, kind: int) -> bool:
         """The solver of ``route`` pays; False, and nothing paid, if its reserve forbids."""
+        ...
+
+    def commit(
+        self, delay: float, payee: int, amount: float, kind: int, route: int, on_paid: OnPaid | None
+    ) -> None:
+        """Commit a government payment to ``payee`` for ``route``, falling due ``delay``
+        years from now (paid within the annual budget); ``on_paid`` is told of each
+        part paid."""
         ...
 
     def abandon(self, route: int) -> None:

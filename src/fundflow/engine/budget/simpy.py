@@ -1,9 +1,14 @@
-"""The government's payments: committed now, falling due later, paid within the budget.
+"""The budget book of the SimPy engine: the government's payments, committed now,
+falling due later and paid within the annual budget (docs/model.md, "Annual budget").
 
 A payment (a matching tranche, compensation, an award) is committed when earned and
 falls due ``delay`` years later. Without an annual budget it is paid when due; with
 one, what the year's budget has no room for waits in a FIFO queue that the budget
-clock pays at the start of each budget year.
+clock pays at the start of each budget year. :class:`BudgetBook` owns the queue,
+what each year has spent, what is committed and unpaid and the count and total of
+delays; it answers the engine's ``commit`` hook and pays through the hooks
+(:class:`~fundflow.engine.hooks.EngineHooks`). Whoever commits a payment may ask to
+hear of each part paid (``on_paid``): matching follows its tranches so.
 """
 
 from __future__ import annotations
@@ -14,66 +19,72 @@ from typing import Any
 
 import simpy
 
-from fundflow.engine._state import EPS, GOV, SOL, RunState
-from fundflow.engine.budget import rules as budget_rules
-from fundflow.engine.ledger import K
+from fundflow.engine.budget import rules
+from fundflow.engine.hooks import EngineHooks, OnPaid
+from fundflow.engine.ledger import EPS, P
 
-__all__ = ["Due", "GovernmentPayments"]
+__all__ = ["BudgetBook", "Due"]
+
+GOV, SOL = P["government"], P["solver"]
 
 # the budget rule both engines share, as Python
-room = budget_rules.room.py_func
+room = rules.room.py_func
 
 
 class Due:
     """A government payment committed and not yet (fully) paid."""
 
-    __slots__ = ("challenge", "due", "kind", "payee", "remaining", "route", "tranche")
+    __slots__ = ("due", "kind", "on_paid", "payee", "remaining", "route")
 
     def __init__(
         self,
         payee: int,
         amount: float,
         kind: int,
-        challenge: int,
         route: int,
         due: float,
-        tranche: bool,
+        on_paid: OnPaid | None,
     ) -> None:
         self.payee = payee
         self.remaining = amount
         self.kind = kind
-        self.challenge = challenge
         self.route = route
         self.due = due
-        self.tranche = tranche
+        self.on_paid = on_paid
 
 
-class GovernmentPayments(RunState):
+class BudgetBook:
     """Commit government payments, pay them when due and within the annual budget."""
 
-    def _init_payments(self) -> None:
-        self.unpaid = 0.0
+    def __init__(self, hooks: EngineHooks, budget: float | None) -> None:
+        self.hooks = hooks
+        self.budget = budget
+        self.unpaid = 0.0  # committed, not yet paid
         self.queue: deque[Due] = deque()
         self.spent_in_year: dict[int, float] = {}
-        self.delayed = 0
-        self.total_delay = 0.0
+        self.delayed = 0  # payments completed after they fell due
+        self.total_delay = 0.0  # their delays, in years
+
+    def start(self) -> None:
+        """Start the budget clock, where there is an annual budget."""
+        if self.budget is not None:
+            self.hooks.process(self.budget_clock())
 
     def commit(
-        self, delay: float, payee: int, amount: float, kind: int, r: int, tranche: bool
+        self, delay: float, payee: int, amount: float, kind: int, r: int, on_paid: OnPaid | None
     ) -> None:
-        """Commit a government payment falling due ``delay`` years from now."""
+        """Commit a government payment to ``payee`` for route ``r``, falling due
+        ``delay`` years from now; ``on_paid`` is told of each part paid."""
         if amount <= 0.0:
             return
-        due = Due(
-            payee, amount, kind, self.plan.route_challenge[r], r, self.env.now + delay, tranche
-        )
+        hooks = self.hooks
+        due = Due(payee, amount, kind, r, hooks.now() + delay, on_paid)
         self.unpaid += amount
-        if tranche:
-            self.tranches_due[r] += 1
-        event = self.env.timeout(delay)
+        event = hooks.timeout(delay)
         event.callbacks.append(lambda _e: self.fall_due(due))
 
     def fall_due(self, due: Due) -> None:
+        """Pay a payment that falls due now, as far as the budget has room."""
         if self.budget is None:
             self.pay_part(due, due.remaining)
         elif self.queue:
@@ -84,42 +95,42 @@ class GovernmentPayments(RunState):
                 self.queue.append(due)
 
     def room(self) -> float:
+        """What this year's budget has room for."""
         assert self.budget is not None
-        return room(self.budget, self.spent_in_year.get(int(self.env.now), 0.0))
+        return room(self.budget, self.spent_in_year.get(int(self.hooks.now()), 0.0))
 
     def pay_part(self, due: Due, amount: float) -> None:
+        """Pay ``amount`` of ``due`` (nothing if it is rounding residue)."""
         if amount <= EPS * max(1.0, due.remaining):
             return
-        now = self.env.now
-        self.ledger.add(now, GOV, due.payee, amount, due.kind, due.challenge, due.route)
+        hooks = self.hooks
+        r = due.route
         if due.payee == SOL:
-            self.net_outflow[due.route] -= amount
-            if due.kind == K["matching"]:
-                self.own_funding_changes(due.route, -amount)
+            hooks.solver_receives(r, GOV, amount, due.kind)
+        else:
+            hooks.pay(GOV, due.payee, amount, due.kind, r)
+        now = hooks.now()
         year = int(now)
         self.spent_in_year[year] = self.spent_in_year.get(year, 0.0) + amount
         due.remaining -= amount
         self.unpaid -= amount
-        r = due.route
-        if due.tranche:
-            self.gov_paid[r] += amount
-        if due.remaining <= EPS * max(1.0, amount):
+        done = due.remaining <= EPS * max(1.0, amount)
+        if done:
             self.unpaid -= due.remaining
             due.remaining = 0.0
             if now > due.due + EPS:
                 self.delayed += 1
                 self.total_delay += now - due.due
-            if due.tranche:
-                self.tranches_due[r] -= 1
-                if self.tranches_due[r] == 0 and r in self.settled:
-                    self.settled.pop(r).succeed()
+        if due.on_paid is not None:
+            due.on_paid(r, amount, done)
 
     def budget_clock(self) -> Generator[simpy.Event, Any, None]:
         """At the start of each budget year, pay waiting government payments FIFO."""
+        hooks = self.hooks
         year = 0
         while True:
             year += 1
-            yield self.env.timeout(year - self.env.now)
+            yield hooks.timeout(year - hooks.now())
             while self.queue:
                 room = self.room()
                 if room <= EPS:
