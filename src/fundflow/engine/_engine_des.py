@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 import simpy
 
-from fundflow.engine._state import DEM, EXT, GOV, SOL, RunState
+from fundflow.engine._state import DEM, EXT, SOL, RunState
 from fundflow.engine.credit.simpy import loan_outstanding
 from fundflow.engine.draws import Draws
 from fundflow.engine.ledger import K
-from fundflow.engine.matching import rules as matching_rules
 from fundflow.engine.outcome import (
     ELIMINATED,
     FAILED,
@@ -35,11 +34,6 @@ from fundflow.engine.outcome import (
 from fundflow.engine.plan import EnginePlan
 
 __all__ = ["Outcome", "gc_paused", "run_replication"]
-
-# the amount rules both engines share, as Python
-tranche_after_cap = matching_rules.tranche_after_cap.py_func
-compensation = matching_rules.compensation.py_func
-clawback = matching_rules.clawback.py_func
 
 
 class _Run(RunState):
@@ -65,50 +59,7 @@ class _Run(RunState):
             self.demander_paid[r] += amount
             if self.tax is not None:
                 self.tax.installment(r, amount)
-        tranche = tranche_after_cap(cp.tranches[m], self.cap_left[ch])
-        if tranche > 0.0:  # not the cap's rounding residue
-            self.cap_left[ch] -= tranche
-            self.gov_earned[r] += tranche
-            self.tranches_due[r] += 1
-            self.commit(self.lag, self.match_payee, tranche, K["matching"], r, self.tranche_paid)
-
-    def tranche_paid(self, r: int, amount: float, done: bool) -> None:
-        """A part of a tranche of route ``r`` is paid (``done``: the tranche in full)."""
-        if self.match_payee == SOL:
-            self.own_funding_changes(r, -amount)
-        self.gov_paid[r] += amount
-        if done:
-            self.tranches_due[r] -= 1
-            if self.tranches_due[r] == 0 and r in self.settled:
-                self.settled.pop(r).succeed()
-
-    def compensate(self, r: int) -> None:
-        tol = self.tol
-        amount = compensation(
-            tol.rate,
-            math.inf if tol.cap is None else tol.cap,
-            self.cost_spent[r],
-            self.demander_paid[r],
-            self.gov_earned[r],  # owed even if the budget still holds it back
-            tol.base == "unrecovered_cost",
-            self.match_payee == SOL,
-        )
-        self.commit(self.lag, SOL, amount, K["compensation"], r, None)
-
-    def claw_back(self, r: int, share: float) -> Generator[simpy.Event, Any, None]:
-        """Recover ``share`` of the route's tranches from their payee, once all are paid."""
-        yield self.env.timeout(self.lag)
-        if self.tranches_due[r] > 0:
-            event = self.env.event()
-            self.settled[r] = event
-            yield event
-        amount = clawback(share, self.gov_paid[r])
-        if self.match_payee == SOL:  # the route has ended: no reserve check
-            self.solver_pays(r, GOV, amount, K["clawback"])
-            self.own_funding_changes(r, amount)
-        else:
-            ch = self.plan.route_challenge[r]
-            self.ledger.add(self.env.now, DEM, GOV, amount, K["clawback"], ch, r)
+        self.matching.milestone(r, m)
 
     def end(self, r: int, status: int, review: int) -> None:
         self.status[r] = status
@@ -123,26 +74,18 @@ class _Run(RunState):
 
     def fail(self, r: int, review: int) -> None:
         self.end(r, FAILED, review)
-        if self.tol.enabled:
-            if self.misconduct_u[r] < self.tol.misconduct_probability:
-                self.misconduct[r] = True
-                self.env.process(self.claw_back(r, 1.0))
-            else:
-                self.compensate(r)
-        elif self.clawback_share > 0.0:
-            self.env.process(self.claw_back(r, self.clawback_share))
+        self.matching.failed(r)
 
     def abandon(self, r: int, review: int | None = None) -> None:
         """Financing failure: no compensation; tranches clawed back as without tolerance."""
         self.end(r, FINANCING, self.phase[r] if review is None else review)
-        if self.clawback_share > 0.0:
-            self.env.process(self.claw_back(r, self.clawback_share))
+        self.matching.abandoned(r)
 
     def eliminate(self, r: int, review: int) -> None:
         self.end(r, ELIMINATED, review)
         cp = self.plan.challenges[self.plan.route_challenge[r]]
         if cp.compensate_eliminated:  # a rule of the race, with or without tolerance
-            self.compensate(r)
+            self.matching.compensate(r)
 
     def succeed(self, r: int, review: int) -> None:
         self.end(r, SUCCEEDED, review)
@@ -245,7 +188,7 @@ class _Run(RunState):
             status=np.asarray(self.status, dtype=np.int8),
             end_time=np.asarray(self.end_time, dtype=float),
             end_review=np.asarray(self.end_review, dtype=np.int8),
-            misconduct=np.asarray(self.misconduct, dtype=bool),
+            misconduct=np.asarray(self.matching.misconduct, dtype=bool),
             committed_unpaid=self.budget.unpaid if self.budget.unpaid > 1e-9 else 0.0,
             delayed_payments=self.budget.delayed,
             total_delay=self.budget.total_delay,

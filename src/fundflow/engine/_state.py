@@ -21,6 +21,7 @@ from fundflow.engine.draws import Draws
 from fundflow.engine.fund.simpy import GuidedFundBook
 from fundflow.engine.hooks import OnPaid
 from fundflow.engine.ledger import EPS, K, LedgerWriter, P
+from fundflow.engine.matching.simpy import MatchingBook
 from fundflow.engine.outcome import NOT_STARTED, RUNNING
 from fundflow.engine.plan import EnginePlan
 from fundflow.engine.race.simpy import Race
@@ -48,18 +49,13 @@ class RunState:
         self.horizon = sc.horizon
         gov = sc.government
         self.lag = gov.matching.payment_lag
-        self.cap = gov.matching.cap
-        self.tol = gov.error_tolerance
-        self.clawback_share = gov.clawback_without_tolerance
         self.reserve = sc.solver.reserve
-        self.match_payee = SOL if gov.matching.payee == "solver" else DEM
 
     def _init_draws(self, draws: Draws, i: int) -> list[float]:
         """Replication ``i``'s draws as Python lists; returns the race's priorities."""
         self.duration: list[list[float]] = draws.duration[i].tolist()
         self.review_u: list[list[float]] = draws.review_u[i].tolist()
         self.overrun: list[float] = draws.overrun[i].tolist()
-        self.misconduct_u: list[float] = draws.misconduct_u[i].tolist()
         self.value: list[float] = draws.value[i].tolist()
         self.solver_value: list[float] = draws.solver_value[i].tolist()
         race_u: list[float] = draws.race_u[i].tolist()
@@ -70,19 +66,13 @@ class RunState:
         self.status = [NOT_STARTED] * r
         self.end_time = [math.nan] * r
         self.end_review = [0] * r
-        self.misconduct = [False] * r
         self.cost_spent = [0.0] * r
         self.demander_paid = [0.0] * r
         self.net_outflow = [0.0] * r
-        self.gov_earned = [0.0] * r  # matching earned (committed) for the route
-        self.gov_paid = [0.0] * r  # matching paid for the route
-        self.tranches_due = [0] * r  # tranches committed, not fully paid
-        self.settled: dict[int, simpy.Event] = {}
         self.phase = [0] * r  # reviews passed so far
 
     def _init_challenges(self, c: int, race_u: list[float]) -> None:
         """The state of the ``c`` challenges and their races."""
-        self.cap_left = [math.inf if self.cap is None else self.cap] * c
         self.value_paid = [False] * c
         self.races: dict[int, Race] = {}
         for ch, cp in enumerate(self.plan.challenges):
@@ -90,10 +80,11 @@ class RunState:
                 self.races[ch] = Race(self.env, cp.solvers, cp.keep, race_u)
 
     def _init_books(self, draws: Draws, i: int) -> None:
-        """The budget book; the tax, credit and guided-fund books, where the scenario
-        has them."""
+        """The budget and matching books; the tax, credit and guided-fund books, where
+        the scenario has them."""
         sc = self.plan.scenario
         self.budget = BudgetBook(self, sc.government.annual_budget)
+        self.matching = MatchingBook(self, self.plan, draws.misconduct_u[i].tolist())
         self.tax = TaxBook(self, self.plan) if sc.government.tax.rd_super_deduction > 0.0 else None
         self.credit = (
             CreditBook(self, self.plan, sc.credit, draws.default_u[i].tolist())
@@ -122,8 +113,19 @@ class RunState:
     def timeout(self, delay: float) -> simpy.Event:
         return self.env.timeout(delay)
 
+    def event(self) -> simpy.Event:
+        return self.env.event()
+
     def process(self, generator: Generator[simpy.Event, Any, None]) -> None:
         self.env.process(generator)
+
+    def spent(self, r: int) -> float:
+        """What the solver of route ``r`` has spent on R&D."""
+        return self.cost_spent[r]
+
+    def installments(self, r: int) -> float:
+        """What the demander has paid the solver of route ``r``."""
+        return self.demander_paid[r]
 
     def pay(self, payer: int, payee: int, amount: float, kind: int, route: int) -> None:
         ch = self.plan.route_challenge[route] if route >= 0 else -1

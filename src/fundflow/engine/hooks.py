@@ -36,6 +36,10 @@ class EngineHooks(Protocol):
         """An event a process may yield to wait ``delay`` years."""
         ...
 
+    def event(self) -> simpy.Event:
+        """A plain event, for a process to wait on until a book triggers it."""
+        ...
+
     def process(self, generator: Generator[simpy.Event, Any, None]) -> None:
         """Start a process (a generator yielding events)."""
         ...
@@ -56,12 +60,24 @@ class EngineHooks(Protocol):
         """The solver of ``route`` pays; False, and nothing paid, if its reserve forbids."""
         ...
 
+    def own_funding_changes(self, route: int, amount: float) -> None:
+        """Book a change of what the solver of ``route`` funds itself (the tax's base)."""
+        ...
+
     def commit(
         self, delay: float, payee: int, amount: float, kind: int, route: int, on_paid: OnPaid | None
     ) -> None:
         """Commit a government payment to ``payee`` for ``route``, falling due ``delay``
         years from now (paid within the annual budget); ``on_paid`` is told of each
         part paid."""
+        ...
+
+    def spent(self, route: int) -> float:
+        """What the solver of ``route`` has spent on R&D so far."""
+        ...
+
+    def installments(self, route: int) -> float:
+        """What the demander has paid the solver of ``route`` so far."""
         ...
 
     def abandon(self, route: int) -> None:
