@@ -1,10 +1,10 @@
 """The state of one replication and the money movements every part of the engine uses.
 
 :class:`RunState` holds the scenario's terms, the replication's draws, the state of
-routes and challenges, the ledger and the books (budget, tax, fund, credit); it
-implements the hooks through which the books reach the engine
-(:class:`~fundflow.engine.hooks.EngineHooks`) and the solver's payments with their
-reserve check. The route events (:mod:`fundflow.engine._engine_des`) build on it.
+routes and challenges, the ledger and the books (reserve, budget, matching, tax,
+fund, credit); it implements the hooks through which the books reach the engine
+(:class:`~fundflow.engine.hooks.EngineHooks`). The route events
+(:mod:`fundflow.engine._engine_des`) build on it.
 """
 
 from __future__ import annotations
@@ -25,16 +25,13 @@ from fundflow.engine.matching.simpy import MatchingBook
 from fundflow.engine.outcome import NOT_STARTED, RUNNING
 from fundflow.engine.plan import EnginePlan
 from fundflow.engine.race.simpy import Race
-from fundflow.engine.reserve import rules as reserve_rules
+from fundflow.engine.reserve.simpy import ReserveBook
 from fundflow.engine.tax.simpy import TaxBook
 
 __all__ = ["DEM", "EPS", "EXT", "GOV", "SOL", "RunState"]
 
 
 GOV, DEM, SOL, EXT = P["government"], P["demander"], P["solver"], P["external"]
-
-# the reserve rule both engines share, as Python
-exceeds = reserve_rules.exceeds.py_func
 
 
 class RunState:
@@ -49,7 +46,6 @@ class RunState:
         self.horizon = sc.horizon
         gov = sc.government
         self.lag = gov.matching.payment_lag
-        self.reserve = sc.solver.reserve
 
     def _init_draws(self, draws: Draws, i: int) -> list[float]:
         """Replication ``i``'s draws as Python lists; returns the race's priorities."""
@@ -68,7 +64,6 @@ class RunState:
         self.end_review = [0] * r
         self.cost_spent = [0.0] * r
         self.demander_paid = [0.0] * r
-        self.net_outflow = [0.0] * r
         self.phase = [0] * r  # reviews passed so far
 
     def _init_challenges(self, c: int, race_u: list[float]) -> None:
@@ -80,9 +75,10 @@ class RunState:
                 self.races[ch] = Race(self.env, cp.solvers, cp.keep, race_u)
 
     def _init_books(self, draws: Draws, i: int) -> None:
-        """The budget and matching books; the tax, credit and guided-fund books, where
+        """The reserve, budget and matching books; the tax, credit and guided-fund books, where
         the scenario has them."""
         sc = self.plan.scenario
+        self.reserve = ReserveBook(self, self.plan)
         self.budget = BudgetBook(self, sc.government.annual_budget)
         self.matching = MatchingBook(self, self.plan, draws.misconduct_u[i].tolist())
         self.tax = TaxBook(self, self.plan) if sc.government.tax.rd_super_deduction > 0.0 else None
@@ -119,6 +115,10 @@ class RunState:
     def process(self, generator: Generator[simpy.Event, Any, None]) -> None:
         self.env.process(generator)
 
+    def running(self, r: int) -> bool:
+        """Route ``r`` has started and not ended."""
+        return self.status[r] == RUNNING
+
     def spent(self, r: int) -> float:
         """What the solver of route ``r`` has spent on R&D."""
         return self.cost_spent[r]
@@ -144,22 +144,12 @@ class RunState:
     # --- money movements -------------------------------------------------------
 
     def solver_receives(self, r: int, payer: int, amount: float, kind: int) -> None:
-        self.ledger.add(self.env.now, payer, SOL, amount, kind, self.plan.route_challenge[r], r)
-        self.net_outflow[r] -= amount
+        """The solver of route ``r`` receives (the reserve book's)."""
+        self.reserve.solver_receives(r, payer, amount, kind)
 
     def solver_pays(self, r: int, payee: int, amount: float, kind: int) -> bool:
-        """The solver of a route pays; False, and nothing paid, if a running route's
-        cumulative net outflow would exceed its reserve (every outflow counts)."""
-        if (
-            self.reserve is not None
-            and self.status[r] == RUNNING
-            and self.env.now < self.horizon
-            and exceeds(self.net_outflow[r], amount, self.reserve)
-        ):
-            return False
-        self.ledger.add(self.env.now, SOL, payee, amount, kind, self.plan.route_challenge[r], r)
-        self.net_outflow[r] += amount
-        return True
+        """The solver of route ``r`` pays within its reserve (the reserve book's)."""
+        return self.reserve.solver_pays(r, payee, amount, kind)
 
     def own_funding_changes(self, r: int, amount: float) -> None:
         """Book a change of what the solver funds itself (for the super-deduction)."""

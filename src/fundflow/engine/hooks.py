@@ -72,6 +72,10 @@ class EngineHooks(Protocol):
         part paid."""
         ...
 
+    def running(self, route: int) -> bool:
+        """``route`` has started and not ended."""
+        ...
+
     def spent(self, route: int) -> float:
         """What the solver of ``route`` has spent on R&D so far."""
         ...
