@@ -76,5 +76,7 @@ def test_engine_implements_the_hooks_of_the_books() -> None:
         "spent",
         "installments",
         "abandon",
+        "eliminate",
+        "compensate",
     }
     assert all(callable(getattr(_Run, n, None)) for n in wanted)

@@ -43,9 +43,9 @@ class _Run(RunState):
     def __init__(self, plan: EnginePlan, draws: Draws, i: int) -> None:
         lay = plan.layout
         self._init_terms(plan)
-        race_u = self._init_draws(draws, i)
+        self._init_draws(draws, i)
         self._init_routes(lay.n_routes)
-        self._init_challenges(lay.n_challenges, race_u)
+        self._init_challenges(lay.n_challenges)
         self._init_books(draws, i)
 
     # --- route events ----------------------------------------------------------
@@ -65,10 +65,8 @@ class _Run(RunState):
         self.status[r] = status
         self.end_time[r] = self.env.now
         self.end_review[r] = review
-        ch = self.plan.route_challenge[r]
-        race = self.races.get(ch)
-        if race is not None and status != ELIMINATED:
-            race.withdraw(r)
+        if self.race is not None and status != ELIMINATED:
+            self.race.withdraw(r)
         if self.credit is not None:
             self.credit.close(r, status == SUCCEEDED)
 
@@ -83,9 +81,6 @@ class _Run(RunState):
 
     def eliminate(self, r: int, review: int) -> None:
         self.end(r, ELIMINATED, review)
-        cp = self.plan.challenges[self.plan.route_challenge[r]]
-        if cp.compensate_eliminated:  # a rule of the race, with or without tolerance
-            self.matching.compensate(r)
 
     def succeed(self, r: int, review: int) -> None:
         self.end(r, SUCCEEDED, review)
@@ -152,11 +147,9 @@ class _Run(RunState):
                 return
             self.milestone(r, review)
             if review == cp.select_after:
-                kept = yield self.races[ch].report(r)
-                if self.status[r] != RUNNING:
-                    return
-                if not kept:
-                    self.eliminate(r, review)
+                race = self.race
+                assert race is not None
+                if not (yield from race.select(r, review)):
                     return
         self.succeed(r, cp.n_phases)
 

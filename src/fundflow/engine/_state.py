@@ -24,7 +24,7 @@ from fundflow.engine.ledger import EPS, K, LedgerWriter, P
 from fundflow.engine.matching.simpy import MatchingBook
 from fundflow.engine.outcome import NOT_STARTED, RUNNING
 from fundflow.engine.plan import EnginePlan
-from fundflow.engine.race.simpy import Race
+from fundflow.engine.race.simpy import RaceBook
 from fundflow.engine.reserve.simpy import ReserveBook
 from fundflow.engine.tax.simpy import TaxBook
 
@@ -47,15 +47,13 @@ class RunState:
         gov = sc.government
         self.lag = gov.matching.payment_lag
 
-    def _init_draws(self, draws: Draws, i: int) -> list[float]:
-        """Replication ``i``'s draws as Python lists; returns the race's priorities."""
+    def _init_draws(self, draws: Draws, i: int) -> None:
+        """Replication ``i``'s draws of the route life cycle as Python lists."""
         self.duration: list[list[float]] = draws.duration[i].tolist()
         self.review_u: list[list[float]] = draws.review_u[i].tolist()
         self.overrun: list[float] = draws.overrun[i].tolist()
         self.value: list[float] = draws.value[i].tolist()
         self.solver_value: list[float] = draws.solver_value[i].tolist()
-        race_u: list[float] = draws.race_u[i].tolist()
-        return race_u
 
     def _init_routes(self, r: int) -> None:
         """The state of the ``r`` routes."""
@@ -66,21 +64,19 @@ class RunState:
         self.demander_paid = [0.0] * r
         self.phase = [0] * r  # reviews passed so far
 
-    def _init_challenges(self, c: int, race_u: list[float]) -> None:
-        """The state of the ``c`` challenges and their races."""
+    def _init_challenges(self, c: int) -> None:
+        """The state of the ``c`` challenges."""
         self.value_paid = [False] * c
-        self.races: dict[int, Race] = {}
-        for ch, cp in enumerate(self.plan.challenges):
-            if cp.select_after:
-                self.races[ch] = Race(self.env, cp.solvers, cp.keep, race_u)
 
     def _init_books(self, draws: Draws, i: int) -> None:
-        """The reserve, budget and matching books; the tax, credit and guided-fund books, where
-        the scenario has them."""
+        """The reserve, budget and matching books; the race, tax, credit and
+        guided-fund books, where the scenario has them."""
         sc = self.plan.scenario
         self.reserve = ReserveBook(self, self.plan)
         self.budget = BudgetBook(self, sc.government.annual_budget)
         self.matching = MatchingBook(self, self.plan, draws.misconduct_u[i].tolist())
+        races = any(cp.select_after for cp in self.plan.challenges)
+        self.race = RaceBook(self, self.plan, draws.race_u[i].tolist()) if races else None
         self.tax = TaxBook(self, self.plan) if sc.government.tax.rd_super_deduction > 0.0 else None
         self.credit = (
             CreditBook(self, self.plan, sc.credit, draws.default_u[i].tolist())
@@ -136,6 +132,14 @@ class RunState:
     ) -> None:
         """Commit a government payment (the budget book's)."""
         self.budget.commit(delay, payee, amount, kind, r, on_paid)
+
+    def compensate(self, r: int) -> None:
+        """Commit route ``r``'s compensation (the matching book's)."""
+        self.matching.compensate(r)
+
+    def eliminate(self, r: int, review: int) -> None:
+        """End route ``r`` as eliminated by its race (a route event of the engine)."""
+        raise NotImplementedError
 
     def abandon(self, r: int, review: int | None = None) -> None:
         """End route ``r`` as a financing failure (a route event of the engine)."""

@@ -87,3 +87,11 @@ class EngineHooks(Protocol):
     def abandon(self, route: int) -> None:
         """End ``route`` as a financing failure."""
         ...
+
+    def eliminate(self, route: int, review: int) -> None:
+        """End ``route`` as eliminated by its race at review ``review``."""
+        ...
+
+    def compensate(self, route: int) -> None:
+        """Commit the compensation of ``route``'s cost (error tolerance)."""
+        ...
