@@ -20,9 +20,9 @@ import pytest
 from scipy import stats
 
 import fundflow
-from fundflow.engine._engine_des import run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import run_replication
 from fundflow.results import metrics
 from fundflow.results.measures import (
     _per_route_peak,

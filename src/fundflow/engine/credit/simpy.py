@@ -21,6 +21,7 @@ import math
 from collections.abc import Generator
 from typing import Any
 
+import numpy as np
 import simpy
 
 from fundflow.engine.credit import rules
@@ -112,3 +113,11 @@ class CreditBook:
 def loan_outstanding(book: CreditBook | None) -> float:
     """Principal still lent at the horizon."""
     return math.fsum(book.principal.values()) if book is not None else 0.0
+
+
+def defaulted(book: CreditBook | None, n_routes: int) -> np.ndarray:
+    """(R,) bool: the route's loan defaulted."""
+    out = np.zeros(n_routes, dtype=bool)
+    if book is not None:
+        out[sorted(book.defaulted)] = True
+    return out
