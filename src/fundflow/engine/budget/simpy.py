@@ -42,14 +42,13 @@ class Due:
         amount: float,
         kind: int,
         route: int,
-        due: float,
         on_paid: OnPaid | None,
     ) -> None:
         self.payee = payee
         self.remaining = amount
         self.kind = kind
         self.route = route
-        self.due = due
+        self.due = 0.0  # when it fell due (set then, where there is a budget)
         self.on_paid = on_paid
 
 
@@ -77,52 +76,59 @@ class BudgetBook:
         ``delay`` years from now; ``on_paid`` is told of each part paid."""
         if amount <= 0.0:
             return
-        hooks = self.hooks
-        due = Due(payee, amount, kind, r, hooks.now() + delay, on_paid)
+        due = Due(payee, amount, kind, r, on_paid)
         self.unpaid += amount
-        event = hooks.timeout(delay)
+        event = self.hooks.timeout(delay)
         event.callbacks.append(lambda _e: self.fall_due(due))
 
     def fall_due(self, due: Due) -> None:
-        """Pay a payment that falls due now, as far as the budget has room."""
-        if self.budget is None:
-            self.pay_part(due, due.remaining)
-        elif self.queue:
+        """A payment falls due: without an annual budget it is paid in full; with one,
+        as far as this year's budget has room once those waiting before it are paid."""
+        if self.budget is None:  # never late, and no year's spending to count
+            if due.remaining > EPS * max(1.0, due.remaining):  # not rounding residue
+                self.settle(due, due.remaining)
+            return
+        now = due.due = self.hooks.now()  # the time the commitment's timeout fires
+        if self.queue:
             self.queue.append(due)
         else:
-            self.pay_part(due, min(due.remaining, self.room()))
+            self.pay_part(due, min(due.remaining, self.room(now)), now)
             if due.remaining > EPS:
                 self.queue.append(due)
 
-    def room(self) -> float:
-        """What this year's budget has room for."""
+    def room(self, now: float) -> float:
+        """What the budget of the year at ``now`` has room for."""
         assert self.budget is not None
-        return room(self.budget, self.spent_in_year.get(int(self.hooks.now()), 0.0))
+        return room(self.budget, self.spent_in_year.get(int(now), 0.0))
 
-    def pay_part(self, due: Due, amount: float) -> None:
-        """Pay ``amount`` of ``due`` (nothing if it is rounding residue)."""
+    def pay_part(self, due: Due, amount: float, now: float) -> None:
+        """Pay ``amount`` of ``due`` within the budget of the year at ``now`` (nothing
+        if it is rounding residue); a payment completed after it fell due is late."""
         if amount <= EPS * max(1.0, due.remaining):
             return
+        year = int(now)
+        self.spent_in_year[year] = self.spent_in_year.get(year, 0.0) + amount
+        if self.settle(due, amount) and now > due.due + EPS:
+            self.delayed += 1
+            self.total_delay += now - due.due
+
+    def settle(self, due: Due, amount: float) -> bool:
+        """Pay ``amount`` of ``due`` to its payee; True once it is paid in full."""
         hooks = self.hooks
         r = due.route
         if due.payee == SOL:
             hooks.solver_receives(r, GOV, amount, due.kind)
         else:
             hooks.pay(GOV, due.payee, amount, due.kind, r)
-        now = hooks.now()
-        year = int(now)
-        self.spent_in_year[year] = self.spent_in_year.get(year, 0.0) + amount
         due.remaining -= amount
         self.unpaid -= amount
         done = due.remaining <= EPS * max(1.0, amount)
         if done:
             self.unpaid -= due.remaining
             due.remaining = 0.0
-            if now > due.due + EPS:
-                self.delayed += 1
-                self.total_delay += now - due.due
         if due.on_paid is not None:
             due.on_paid(r, amount, done)
+        return done
 
     def budget_clock(self) -> Generator[simpy.Event, Any, None]:
         """At the start of each budget year, pay waiting government payments FIFO."""
@@ -131,11 +137,12 @@ class BudgetBook:
         while True:
             year += 1
             yield hooks.timeout(year - hooks.now())
+            now = hooks.now()
             while self.queue:
-                room = self.room()
+                room = self.room(now)
                 if room <= EPS:
                     break
                 head = self.queue[0]
-                self.pay_part(head, min(head.remaining, room))
+                self.pay_part(head, min(head.remaining, room), now)
                 if head.remaining <= EPS:
                     self.queue.popleft()
