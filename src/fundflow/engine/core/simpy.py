@@ -19,8 +19,10 @@ forwarding call. The books never reach each other but through these hooks.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Generator
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -54,6 +56,12 @@ INSTALLMENT, RD, AWARD = K["demander_installment"], K["rd_spending"], K["success
 VALUE, SOLVER_VALUE = K["commercial_value"], K["solver_value"]
 
 
+#: SimPy's getter of ``Environment.now`` (the property's function): bound to the
+#: environment, it is the ``now`` hook with no call of ours around it (the books
+#: read the clock at every payment)
+_CLOCK = inspect.getattr_static(simpy.Environment, "now").fget
+
+
 def _untaxed(r: int, amount: float) -> None:
     """Without tax, nobody follows the solver's own funding."""
 
@@ -67,15 +75,18 @@ class Core:
     commit: Callable[[float, int, float, int, int, OnPaid | None], None]
     own_funding_changes: Callable[[int, float], None]
     compensate: Callable[[int], None]
-    # a hook the clock answers: SimPy's own timeout
+    # hooks the clock answers: SimPy's own timeout and the getter of its time
     timeout: Callable[[float], simpy.Event]
+    now: Callable[[], float]
 
     def __init__(self, plan: EnginePlan, draws: Draws, i: int) -> None:
         sc = plan.scenario
         n_routes = plan.layout.n_routes
         self.plan = plan
+        self.route_challenge = plan.route_challenge
         self.env = simpy.Environment()
         self.timeout = self.env.timeout
+        self.now = MethodType(_CLOCK, self.env)
         self.ledger = LedgerWriter()
         self.horizon = sc.horizon
         self.lag = sc.government.matching.payment_lag  # the award falls due after it
@@ -122,10 +133,6 @@ class Core:
 
     # --- the hooks the core answers (EngineHooks) ----------------------------------
 
-    def now(self) -> float:
-        """The simulation time, in years."""
-        return self.env.now
-
     def schedule(self, delay: float, callback: Callable[[], None]) -> None:
         """Call ``callback()`` ``delay`` years from now."""
         self.env.timeout(delay).callbacks.append(lambda _e: callback())
@@ -140,7 +147,7 @@ class Core:
 
     def pay(self, payer: int, payee: int, amount: float, kind: int, route: int) -> None:
         """Book a payment on the ledger; ``route`` -1 for none."""
-        ch = self.plan.route_challenge[route] if route >= 0 else -1
+        ch = self.route_challenge[route] if route >= 0 else -1
         self.ledger.add(self.env.now, payer, payee, amount, kind, ch, route)
 
     def running(self, r: int) -> bool:
@@ -162,7 +169,8 @@ class Core:
         if not self.solver_pays(r, EXT, amount, RD):
             return False
         self.cost_spent[r] += amount
-        self.own_funding_changes(r, amount)
+        if self.tax is not None:  # own funding, for the super-deduction
+            self.tax.own_funding_changes(r, amount)
         return True
 
     def milestone(self, r: int, m: int) -> None:
@@ -175,7 +183,8 @@ class Core:
             self.demander_paid[r] += amount
             if self.tax is not None:
                 self.tax.installment(r, amount)
-        self.matching.milestone(r, m)
+        if cp.tranches[m] > 0.0:  # a tranche is planned here (matching cuts it by the cap)
+            self.matching.milestone(r, m)
 
     def end(self, r: int, status: int, review: int) -> None:
         """Route ``r`` ends with ``status`` at review ``review``: it leaves its race

@@ -44,7 +44,8 @@ class MatchingBook:
         gov = plan.scenario.government
         n_routes = plan.layout.n_routes
         self.hooks = hooks
-        self.plan = plan
+        self.route_challenge = plan.route_challenge
+        self.challenges = plan.challenges
         self.lag = gov.matching.payment_lag
         self.payee = SOL if gov.matching.payee == "solver" else DEM
         self.tol = gov.error_tolerance
@@ -61,8 +62,8 @@ class MatchingBook:
 
     def milestone(self, r: int, m: int) -> None:
         """Route ``r`` reached milestone ``m``: commit its tranche, within the cap."""
-        ch = self.plan.route_challenge[r]
-        tranche = tranche_after_cap(self.plan.challenges[ch].tranches[m], self.cap_left[ch])
+        ch = self.route_challenge[r]
+        tranche = tranche_after_cap(self.challenges[ch].tranches[m], self.cap_left[ch])
         if tranche > 0.0:  # not the cap's rounding residue
             self.cap_left[ch] -= tranche
             self.earned[r] += tranche

@@ -58,9 +58,11 @@ class TaxBook:
     def installment(self, r: int, amount: float) -> None:
         """The demander paid route ``r``'s solver an installment: it lowers the solver's
         own funding and is the demander's deductible cost of the year."""
-        self.own_funding_changes(r, -amount)
-        year = self.installments_by_year.setdefault(int(self.hooks.now()), {})
-        year[r] = year.get(r, 0.0) + amount
+        year = int(self.hooks.now())
+        own = self.own_funding_by_year.setdefault(year, {})
+        own[r] = own.get(r, 0.0) - amount
+        paid = self.installments_by_year.setdefault(year, {})
+        paid[r] = paid.get(r, 0.0) + amount
 
     def start(self) -> None:
         """Start the yearly settlement."""
