@@ -61,11 +61,14 @@ def test_engine_implements_the_hooks_of_the_books() -> None:
     import fundflow
     from fundflow.engine.draws import draw
     from fundflow.engine.hooks import EngineHooks
+    from fundflow.engine.ledger import LedgerWriter
     from fundflow.engine.plan import EnginePlan
     from fundflow.engine.simpy_engine import build
 
-    wanted = {n for n in vars(EngineHooks) if not n.startswith("_")}
+    members = (*vars(EngineHooks), *EngineHooks.__annotations__)
+    wanted = {n for n in members if not n.startswith("_")}
     assert wanted == {
+        "ledger",
         "now",
         "schedule",
         "timeout",
@@ -86,4 +89,5 @@ def test_engine_implements_the_hooks_of_the_books() -> None:
     sc = fundflow.load_scenario(SRC.parents[1] / "configs" / "chain_leader.yaml")
     plan = EnginePlan.of(sc)
     core = build(plan, draw(sc, plan.layout, 1, range(1)), 0)
-    assert all(callable(getattr(core, n, None)) for n in wanted)
+    assert isinstance(core.ledger, LedgerWriter)
+    assert all(callable(getattr(core, n, None)) for n in wanted - {"ledger"})

@@ -7,7 +7,8 @@ paid less what it has received) and answers the engine's ``solver_pays`` and
 solver's money: a payment that would take a running route's net outflow above the
 reserve (:func:`~fundflow.engine.reserve.rules.exceeds`) is refused, and whoever
 asked abandons the route (a financing failure). It reaches the engine only through
-the hooks (:class:`~fundflow.engine.hooks.EngineHooks`).
+the hooks (:class:`~fundflow.engine.hooks.EngineHooks`); being the engine's busiest
+path, it appends its rows to the hooks' ledger itself rather than through ``pay``.
 """
 
 from __future__ import annotations
@@ -34,23 +35,25 @@ class ReserveBook:
         self.reserve = sc.solver.reserve  # None: no limit
         self.horizon = sc.horizon
         self.net_outflow = [0.0] * plan.layout.n_routes
+        self.route_challenge = plan.route_challenge
+        self._add = hooks.ledger.add
+        self._now = hooks.now
 
     def solver_receives(self, r: int, payer: int, amount: float, kind: int) -> None:
         """The solver of route ``r`` receives ``amount`` from ``payer``."""
-        self.hooks.pay(payer, SOL, amount, kind, r)
+        self._add(self._now(), payer, SOL, amount, kind, self.route_challenge[r], r)
         self.net_outflow[r] -= amount
 
     def solver_pays(self, r: int, payee: int, amount: float, kind: int) -> bool:
         """The solver of route ``r`` pays; False, and nothing paid, if a running route's
         cumulative net outflow would exceed its reserve (every outflow counts)."""
-        hooks = self.hooks
         if (
             self.reserve is not None
-            and hooks.running(r)
-            and hooks.now() < self.horizon
+            and self.hooks.running(r)
+            and self._now() < self.horizon
             and exceeds(self.net_outflow[r], amount, self.reserve)
         ):
             return False
-        hooks.pay(SOL, payee, amount, kind, r)
+        self._add(self._now(), SOL, payee, amount, kind, self.route_challenge[r], r)
         self.net_outflow[r] += amount
         return True
