@@ -53,7 +53,15 @@ class Due:
 
 
 class BudgetBook:
-    """Commit government payments, pay them when due and within the annual budget."""
+    """Commit government payments, pay them when due and within the annual budget.
+
+    Parameters
+    ----------
+    hooks : EngineHooks
+        The replication's engine.
+    budget : float or None
+        The government's annual budget (None: unlimited).
+    """
 
     def __init__(self, hooks: EngineHooks, budget: float | None) -> None:
         self.hooks = hooks
@@ -72,8 +80,23 @@ class BudgetBook:
     def commit(
         self, delay: float, payee: int, amount: float, kind: int, r: int, on_paid: OnPaid | None
     ) -> None:
-        """Commit a government payment to ``payee`` for route ``r``, falling due
-        ``delay`` years from now; ``on_paid`` is told of each part paid."""
+        """Commit a government payment, falling due ``delay`` years from now.
+
+        Parameters
+        ----------
+        delay : float
+            Years from now to when it falls due.
+        payee : int
+            Who is paid (a party code).
+        amount : float
+            The amount; nothing is committed unless it is positive.
+        kind : int
+            The kind of payment (a ledger kind code).
+        r : int
+            The route it is for.
+        on_paid : callable or None
+            Told ``(r, amount, done)`` of each part paid.
+        """
         if amount <= 0.0:
             return
         due = Due(payee, amount, kind, r, on_paid)

@@ -67,7 +67,17 @@ def _untaxed(r: int, amount: float) -> None:
 
 
 class Core:
-    """The route life cycle of one replication, and the hooks of its books."""
+    """The route life cycle of one replication, and the hooks of its books.
+
+    Parameters
+    ----------
+    plan : EnginePlan
+        The scenario's plan.
+    draws : Draws
+        A block of replications' draws.
+    i : int
+        The replication's index into the block.
+    """
 
     # the hooks a book answers, bound to the book's method by attach()
     solver_pays: Callable[[int, int, float, int], bool]
@@ -116,8 +126,16 @@ class Core:
         credit: CreditBook | None,
         fund: GuidedFundBook | None,
     ) -> None:
-        """Take the replication's books (None: the scenario has no such mechanism)
-        and hand the hooks they answer to their methods."""
+        """Take the replication's books and hand the hooks they answer to their
+        methods (once, before anything runs).
+
+        Parameters
+        ----------
+        reserve, budget, matching : ReserveBook, BudgetBook, MatchingBook
+            The books every replication has.
+        race, tax, credit, fund : RaceBook, TaxBook, CreditBook, GuidedFundBook or None
+            The books of the mechanisms the scenario may have (None: it has not).
+        """
         self.reserve = reserve
         self.budget = budget
         self.matching = matching

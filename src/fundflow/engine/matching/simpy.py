@@ -38,7 +38,17 @@ clawback = rules.clawback.py_func
 
 
 class MatchingBook:
-    """Tranches, compensation and claw-back of one replication."""
+    """Tranches, compensation and claw-back of one replication.
+
+    Parameters
+    ----------
+    hooks : EngineHooks
+        The replication's engine.
+    plan : EnginePlan
+        The scenario's plan.
+    misconduct_u : list of float
+        Per route, the uniform draw that decides misconduct on failure.
+    """
 
     def __init__(self, hooks: EngineHooks, plan: EnginePlan, misconduct_u: list[float]) -> None:
         gov = plan.scenario.government

@@ -59,7 +59,17 @@ class Race:
 
 
 class RaceBook:
-    """The races of one replication, one per racing challenge."""
+    """The races of one replication, one per racing challenge.
+
+    Parameters
+    ----------
+    hooks : EngineHooks
+        The replication's engine.
+    plan : EnginePlan
+        The scenario's plan.
+    race_u : list of float
+        Per route, its priority in its race (lower is kept first).
+    """
 
     def __init__(self, hooks: EngineHooks, plan: EnginePlan, race_u: list[float]) -> None:
         self.hooks = hooks
@@ -72,10 +82,15 @@ class RaceBook:
 
     def select(self, r: int, review: int) -> Generator[simpy.Event, Any, bool]:
         """Route ``r`` passed its race's selection review ``review``: wait for the
-        race (``yield from`` it in the route's process); True if the route goes on.
+        race (``yield from`` it in the route's process).
 
         A route not kept is eliminated, and compensated if its race says so (a rule
         of the race, with or without tolerance).
+
+        Returns
+        -------
+        bool
+            True if the route goes on: kept, and not ended while it waited.
         """
         ch = self.plan.route_challenge[r]
         kept = yield self.races[ch].report(r)

@@ -27,7 +27,15 @@ exceeds = rules.exceeds.py_func
 
 
 class ReserveBook:
-    """The solver's cash of each route, held within its reserve."""
+    """The solver's cash of each route, held within its reserve.
+
+    Parameters
+    ----------
+    hooks : EngineHooks
+        The replication's engine.
+    plan : EnginePlan
+        The scenario's plan (the reserve, the horizon, the routes).
+    """
 
     def __init__(self, hooks: EngineHooks, plan: EnginePlan) -> None:
         sc = plan.scenario
@@ -45,8 +53,15 @@ class ReserveBook:
         self.net_outflow[r] -= amount
 
     def solver_pays(self, r: int, payee: int, amount: float, kind: int) -> bool:
-        """The solver of route ``r`` pays; False, and nothing paid, if a running route's
-        cumulative net outflow would exceed its reserve (every outflow counts)."""
+        """The solver of route ``r`` pays ``payee``.
+
+        Returns
+        -------
+        bool
+            False, and nothing paid, if the route is running before the horizon and
+            its cumulative net outflow would exceed the reserve (every outflow
+            counts); the caller then abandons the route.
+        """
         if (
             self.reserve is not None
             and self.hooks.running(r)

@@ -33,7 +33,15 @@ demander_tax = rules.demander_tax.py_func
 
 
 class TaxBook:
-    """Recognise the solver's own funding and the demander's installments for tax."""
+    """Recognise the solver's own funding and the demander's installments for tax.
+
+    Parameters
+    ----------
+    hooks : EngineHooks
+        The replication's engine.
+    plan : EnginePlan
+        The scenario's plan (the tax terms, the horizon, the routes).
+    """
 
     def __init__(self, hooks: EngineHooks, plan: EnginePlan) -> None:
         sc = plan.scenario
