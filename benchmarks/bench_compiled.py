@@ -34,9 +34,9 @@ import time
 from pathlib import Path
 
 from fundflow.engine import compiled
-from fundflow.engine._engine_des import gc_paused, run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import gc_paused, run_replication
 from fundflow.scenario.config import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

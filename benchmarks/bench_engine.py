@@ -55,9 +55,9 @@ import numpy as np
 import simpy
 
 import fundflow
-from fundflow.engine._engine_des import run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import run_replication
 from fundflow.run import montecarlo
 from fundflow.scenario.config import Scenario
 from fundflow.scenario.distributions import Dist

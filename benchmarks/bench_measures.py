@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 import fundflow
-from fundflow.engine._engine_des import run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.outcome import BlockOutcome, Outcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import run_replication
 from fundflow.results import block_measures
 from fundflow.run._blocks import exposure_grid
 

@@ -29,11 +29,11 @@ import numpy as np
 import simpy
 
 import fundflow
-from fundflow.engine._engine_des import Outcome, _Run, run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.ledger import COLUMNS, LedgerWriter
 from fundflow.engine.outcome import BlockOutcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import Outcome, build, run_replication
 from fundflow.results.block_measures import measure_block
 from fundflow.run import montecarlo
 
@@ -64,7 +64,7 @@ def _writer_of(out: Outcome) -> LedgerWriter:
 def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
     """CPU time per stage of ``_run_block`` + ``_assemble``.
 
-    ``_Run.__init__`` and ``LedgerWriter.freeze`` are timed by
+    ``build`` (the core and its books) and ``LedgerWriter.freeze`` are timed by
     running them a second time on their own; that extra work is subtracted again
     from the engine, the draws and the total.
     """
@@ -79,7 +79,7 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
         grid = montecarlo.exposure_grid(sc)
         outs = []
         for i in range(len(reps)):
-            extra.time("init", _Run, plan, d, i)
+            extra.time("init", build, plan, d, i)
             out = st.time("engine: all", run_replication, plan, d, i)
             writer = extra.time("writer", _writer_of, out)
             extra.time("freeze", writer.freeze)
@@ -95,7 +95,7 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
     engine = st.cpu.pop("engine: all")
     draws = st.cpu.pop("draws: all")
     parts = {
-        "engine: _Run.__init__ (state, draws .tolist())": extra.cpu["init"],
+        "engine: build (core, books, draws .tolist())": extra.cpu["init"],
         "engine: LedgerWriter.freeze (lists -> arrays)": extra.cpu["freeze"],
         "engine: env.run (SimPy + model code)": engine - extra.cpu["init"] - extra.cpu["freeze"],
         "draws: Philox blocks, copula, inverse CDFs (draw())": draws,
@@ -110,11 +110,11 @@ def breakdown(sc: fundflow.Scenario, runs: int, block: int, seed: int) -> None:
     events = 0
     d = draw(sc, plan.layout, seed, range(20))
     for i in range(20):
-        run = _Run(plan, d, i)
-        for r in range(len(run.status)):
-            run.env.process(run.run_route(r))
-        run.env.run(until=run.horizon)
-        events += next(run.env._eid)
+        core = build(plan, d, i)
+        for r in range(len(core.status)):
+            core.env.process(core.run_route(r))
+        core.env.run(until=core.horizon)
+        events += next(core.env._eid)
     print(f"  SimPy events scheduled per replication              {events / 20:8.0f}")
     print(f"  ledger rows per replication (last one)              {len(out.ledger):8d}")
     pickled = len(pickle.dumps(blocks[0], protocol=pickle.HIGHEST_PROTOCOL))

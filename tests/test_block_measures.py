@@ -28,11 +28,11 @@ import test_invariants
 import test_invariants_instruments
 from _measure_oracle import measure
 from fundflow import Scenario
-from fundflow.engine._engine_des import run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.ledger import COLUMNS, KINDS, PARTIES, Ledger
 from fundflow.engine.outcome import BlockOutcome, Outcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import run_replication
 from fundflow.results import _block_kernels, block_measures
 from fundflow.results.block_measures import BlockMeasures, measure_block
 from fundflow.run._blocks import exposure_grid

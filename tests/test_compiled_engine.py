@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 
 from fundflow import Scenario
 from fundflow.engine import compiled
-from fundflow.engine._engine_des import run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.ledger import COLUMNS
 from fundflow.engine.outcome import BlockOutcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import run_replication
 from fundflow.scenario.config import load_scenario
 from test_invariants import scenarios as core_scenarios
 from test_invariants_instruments import scenarios as instrument_scenarios

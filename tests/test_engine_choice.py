@@ -20,8 +20,8 @@ import pytest
 import fundflow
 from conftest import one_error_line
 from fundflow.cli import main
-from fundflow.engine._engine_des import run_replication
 from fundflow.engine.outcome import BlockOutcome
+from fundflow.engine.simpy_engine import run_replication
 from fundflow.errors import ConfigError
 from fundflow.run import _blocks
 from fundflow.run.settings import RunSettings

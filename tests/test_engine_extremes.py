@@ -28,11 +28,12 @@ from hypothesis import strategies as st
 
 from fundflow import Scenario
 from fundflow.engine import compiled, guard
-from fundflow.engine._engine_des import _Run, run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.ledger import KINDS, K
 from fundflow.engine.outcome import BlockOutcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.reserve.simpy import ReserveBook
+from fundflow.engine.simpy_engine import run_replication
 from fundflow.errors import EngineCheckError
 from test_compiled_engine import assert_same
 from test_invariants_instruments import _amount, _shares
@@ -287,15 +288,15 @@ def test_a_tax_recapture_that_breaks_the_reserve(monkeypatch: pytest.MonkeyPatch
     paid back; loan interest has brought the solver to its reserve, so it cannot pay,
     and the route is abandoned (financing failure) at that year's end."""
     broke: list[int] = []
-    pays = _Run.solver_pays
+    pays = ReserveBook.solver_pays
 
-    def watched(self: _Run, r: int, payee: int, amount: float, kind: int) -> bool:
+    def watched(self: ReserveBook, r: int, payee: int, amount: float, kind: int) -> bool:
         ok = pays(self, r, payee, amount, kind)
         if not ok and kind == K["tax_recapture"]:
             broke.append(r)
         return ok
 
-    monkeypatch.setattr(_Run, "solver_pays", watched)
+    monkeypatch.setattr(ReserveBook, "solver_pays", watched)
     data = {
         "horizon": 10.0,
         "government": {

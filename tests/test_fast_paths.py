@@ -19,9 +19,9 @@ import pytest
 from scipy import stats
 
 import fundflow
-from fundflow.engine._engine_des import run_replication
 from fundflow.engine.draws import draw
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import run_replication
 from fundflow.results import metrics
 from fundflow.run.montecarlo import _guided_blocks
 from fundflow.scenario.distributions import Dist, parse_dist

@@ -2,7 +2,7 @@
 
 ``run_block(plan, draws)`` simulates every replication of ``draws`` in one compiled
 call and returns a :class:`~fundflow.engine.outcome.BlockOutcome` whose ledgers and
-facts are those the SimPy engine (:mod:`fundflow.engine._engine_des`) writes from
+facts are those the SimPy engine (:mod:`fundflow.engine.simpy_engine`) writes from
 the same draws: the same rows in the same order, the same times and amounts.
 
 The ordering rule (both engines)

@@ -1,10 +1,15 @@
-"""The narrow interface through which the fund and credit books reach the engine.
+"""The narrow interface through which the books of the SimPy engine reach it.
 
-A book (:class:`~fundflow.engine._fund.GuidedFundBook`,
-:class:`~fundflow.engine._credit.CreditBook`) keeps its own accounts and moves
-money only through :class:`EngineHooks`: the clock, scheduling, payments on the
-ledger and the solver's reserve check. Any engine that implements the protocol
-can host the books; the books import no engine.
+Each mechanism is one book in its own package (``engine/<mechanism>/simpy.py``:
+matching, race, budget, reserve, tax, fund, credit). A book keeps its own accounts
+and reaches the rest of the replication only through :class:`EngineHooks`: the
+clock and scheduling, the ledger, the route facts it needs, the route events it
+may cause, and the hooks another book answers (the solver's payments: the reserve
+book; government payments: the budget book; own funding: the tax book;
+compensation: the matching book). The engine's core
+(:class:`~fundflow.engine.core.simpy.Core`) implements the protocol and hands each
+hook a book answers to that book; the books import neither the core nor each
+other.
 """
 
 from __future__ import annotations
@@ -14,11 +19,23 @@ from typing import Any, Protocol
 
 import simpy
 
-__all__ = ["EngineHooks"]
+from fundflow.engine.ledger import LedgerWriter
+
+__all__ = ["EngineHooks", "OnPaid"]
+
+#: Told of each part of a government payment paid: ``(route, amount, done)``,
+#: ``done`` once the payment is paid in full
+OnPaid = Callable[[int, float, bool], None]
 
 
 class EngineHooks(Protocol):
-    """What the fund and credit books may ask of the replication they run in."""
+    """What a book may ask of the replication it runs in."""
+
+    #: The replication's ledger; a book books its rows through :meth:`pay`, or, on
+    #: the busiest path (the solver's payments), appends them itself.
+    ledger: LedgerWriter
+
+    # --- the clock ---------------------------------------------------------------
 
     def now(self) -> float:
         """The simulation time, in years."""
@@ -32,9 +49,15 @@ class EngineHooks(Protocol):
         """An event a process may yield to wait ``delay`` years."""
         ...
 
+    def event(self) -> simpy.Event:
+        """A plain event, for a process to wait on until a book triggers it."""
+        ...
+
     def process(self, generator: Generator[simpy.Event, Any, None]) -> None:
         """Start a process (a generator yielding events)."""
         ...
+
+    # --- money ---------------------------------------------------------------------
 
     def pay(self, payer: int, payee: int, amount: float, kind: int, route: int) -> None:
         """Book a payment between parties on the ledger; ``route`` -1 for none.
@@ -45,13 +68,51 @@ class EngineHooks(Protocol):
         ...
 
     def solver_receives(self, route: int, payer: int, amount: float, kind: int) -> None:
-        """The solver of ``route`` receives ``amount``."""
+        """The solver of ``route`` receives ``amount`` (the reserve book)."""
         ...
 
     def solver_pays(self, route: int, payee: int, amount: float, kind: int) -> bool:
-        """The solver of ``route`` pays; False, and nothing paid, if its reserve forbids."""
+        """The solver of ``route`` pays; False, and nothing paid, if its reserve
+        forbids (the reserve book)."""
         ...
+
+    def own_funding_changes(self, route: int, amount: float) -> None:
+        """Book a change of what the solver of ``route`` funds itself, the base of the
+        super-deduction (the tax book; nothing without tax)."""
+        ...
+
+    def commit(
+        self, delay: float, payee: int, amount: float, kind: int, route: int, on_paid: OnPaid | None
+    ) -> None:
+        """Commit a government payment to ``payee`` for ``route``, falling due ``delay``
+        years from now and paid within the annual budget (the budget book);
+        ``on_paid`` is told of each part paid."""
+        ...
+
+    def compensate(self, route: int) -> None:
+        """Commit the compensation of ``route``'s cost (the matching book)."""
+        ...
+
+    # --- route facts -----------------------------------------------------------------
+
+    def running(self, route: int) -> bool:
+        """``route`` has started and not ended."""
+        ...
+
+    def spent(self, route: int) -> float:
+        """What the solver of ``route`` has spent on R&D so far."""
+        ...
+
+    def installments(self, route: int) -> float:
+        """What the demander has paid the solver of ``route`` so far."""
+        ...
+
+    # --- route events ----------------------------------------------------------------
 
     def abandon(self, route: int) -> None:
         """End ``route`` as a financing failure."""
+        ...
+
+    def eliminate(self, route: int, review: int) -> None:
+        """End ``route`` as eliminated by its race at review ``review``."""
         ...

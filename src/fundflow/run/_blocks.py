@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 
 from fundflow._version import __version__
-from fundflow.engine.des import gc_paused, run_replication
 from fundflow.engine.draws import Draws, draw
 from fundflow.engine.layout import Layout
 from fundflow.engine.ledger import COLUMNS, PARTIES, Ledger
 from fundflow.engine.outcome import BlockOutcome, Outcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.simpy_engine import gc_paused, run_replication
 from fundflow.errors import EngineCheckError
 from fundflow.results.block_measures import measure_block
 from fundflow.results.measures import Measures, challenge_npv

@@ -1,4 +1,10 @@
-"""Shared-risk bank credit (政银担) inside a replication (docs/model.md, "Credit with shared risk").
+"""The credit book of the SimPy engine: shared-risk bank credit (政银担) inside a
+replication (docs/model.md, "Credit with shared risk").
+
+:class:`CreditBook` owns the loans of one replication (principal, the time interest
+runs from, the defaults); the engine opens a route's loan when it starts and closes
+it when it ends, and the book pays through the hooks
+(:class:`~fundflow.engine.hooks.EngineHooks`).
 
 Each route's solver borrows ``loan_share`` of its own funding need (the planned
 investment ``I`` less the demander's contribution ``D``) from the bank when the
@@ -6,13 +12,13 @@ route starts. Every full year the loan is outstanding it pays ``interest_rate``
 of the principal to the bank; it pays the ``guarantee_fee`` to the guarantor at
 the start and on each anniversary. Both count against the solver's reserve: a
 running route that cannot pay them within it is abandoned (a financing failure).
-When the route ends it repays principal and
-interest accrued since the last anniversary, unless it defaults (probability
-``default_probability_on_failure`` or ``..._on_success``, one draw per route).
-On default the solver repays ``1 - loss_given_default`` of the principal; the
-loss is paid to the bank by the guarantor, reguarantor and government at their
-``risk_sharing`` shares (the bank bears its own share). A loan still outstanding
-at the horizon is neither repaid nor lost.
+When the route ends it repays principal and interest accrued since the last
+anniversary, unless it defaults (probability ``default_probability_on_failure``
+or ``..._on_success``, one draw per route). On default the solver repays
+``1 - loss_given_default`` of the principal; the loss is paid to the bank by the
+guarantor, reguarantor and government at their ``risk_sharing`` shares (the bank
+bears its own share). A loan still outstanding at the horizon is neither repaid
+nor lost.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import math
 from collections.abc import Generator
 from typing import Any
 
+import numpy as np
 import simpy
 
 from fundflow.engine.credit import rules
@@ -28,6 +35,8 @@ from fundflow.engine.hooks import EngineHooks
 from fundflow.engine.ledger import K, P
 from fundflow.engine.plan import EnginePlan
 from fundflow.scenario.config import Credit
+
+__all__ = ["CreditBook", "defaulted", "loan_outstanding"]
 
 BANK, GUARANTOR, SOL = P["bank"], P["guarantor"], P["solver"]
 
@@ -110,5 +119,37 @@ class CreditBook:
 
 
 def loan_outstanding(book: CreditBook | None) -> float:
-    """Principal still lent at the horizon."""
+    """Principal still lent at the horizon.
+
+    Parameters
+    ----------
+    book : CreditBook or None
+        The replication's credit book (None: no credit).
+
+    Returns
+    -------
+    float
+        The sum of the principal of the loans not closed.
+    """
     return math.fsum(book.principal.values()) if book is not None else 0.0
+
+
+def defaulted(book: CreditBook | None, n_routes: int) -> np.ndarray:
+    """Which routes' loans defaulted.
+
+    Parameters
+    ----------
+    book : CreditBook or None
+        The replication's credit book (None: no credit).
+    n_routes : int
+        The number of routes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_routes,)`` bool: the route's loan defaulted.
+    """
+    out = np.zeros(n_routes, dtype=bool)
+    if book is not None:
+        out[sorted(book.defaulted)] = True
+    return out

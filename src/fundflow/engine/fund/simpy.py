@@ -1,4 +1,10 @@
-"""The government guided fund inside a replication (docs/model.md, "Guided fund").
+"""The fund book of the SimPy engine: the government guided fund inside a
+replication (docs/model.md, "Guided fund").
+
+:class:`GuidedFundBook` owns the fund's account, its commitments and calls, its
+holdings and exits; the engine tells it of each route's success, and it runs its
+own processes (fees, the government's early exit, the wind-up) and pays through the
+hooks (:class:`~fundflow.engine.hooks.EngineHooks`).
 
 Rules as simulated (time in years, money in the scenario's unit):
 
@@ -35,6 +41,8 @@ from fundflow.engine.hooks import EngineHooks
 from fundflow.engine.ledger import K, P
 from fundflow.engine.waterfall import WaterfallTerms, distribute, early_exit_price
 from fundflow.scenario.config import GuidedFund
+
+__all__ = ["GuidedFundBook"]
 
 FUND, GOV_LP, SOCIAL_LP = P["fund"], P["gov_lp"], P["social_lp"]
 MANAGER, VENTURE, EXT = P["fund_manager"], P["venture"], P["external"]
