@@ -202,9 +202,10 @@ def test_budget_that_never_binds_changes_nothing() -> None:
 
 def test_tax_expenditure_is_not_held_back_by_the_budget() -> None:
     data = busy_portfolio(BUDGET)
-    data["government"]["tax"] = {
+    data["government"]["tax"] = {  # a taxable match: no deduction waits for its timing
         "rd_super_deduction": 1.0,
         "corporate_tax_rate": {"demander": 0.25, "solver": 0.15},
+        "match_treatment": "taxable",
     }
     tight = fundflow.simulate(data, runs=3, seed=8, keep_ledgers=3)
     data["government"]["annual_budget"] = None
@@ -238,9 +239,10 @@ def rich_scenario() -> dict[str, Any]:
         value={"dist": "lognormal", "median": 40, "sigma": 1.0},
         horizon=12.0,
     )
-    data["government"]["tax"] = {
+    data["government"]["tax"] = {  # a taxable match: no deduction waits for its timing
         "rd_super_deduction": 1.0,
         "corporate_tax_rate": {"demander": 0.25, "solver": 0.15},
+        "match_treatment": "taxable",
     }
     data["guided_fund"] = {
         "size": 60,

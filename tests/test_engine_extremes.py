@@ -120,6 +120,7 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     data.pop("correlation", None)
     gov = data["government"]
     gov["annual_budget"] = draw(st.sampled_from([None, 0.2, 3.0, 60.0]))
+    gov["tax"]["match_treatment"] = draw(st.sampled_from(["non_taxable", "taxable"]))
     gov["success_award"] = draw(
         st.sampled_from([{"share": 0.1, "cap": 2.0}, {"share": 0.2, "cap": None}, None])
     )

@@ -155,7 +155,11 @@ def assert_ledger_valid(led: pd.DataFrame, horizon: float) -> None:
     t = led["time"].to_numpy()
     assert np.isfinite(t).all() and (t >= 0).all() and (t <= horizon).all()
     # the horizon's own event: the tax of the year it cuts
-    assert set(led["kind"][t == horizon].astype(str)) <= {"tax_expenditure", "tax_recapture"}
+    assert set(led["kind"][t == horizon].astype(str)) <= {
+        "tax_expenditure",
+        "tax_recapture",
+        "tax_on_subsidy",
+    }
     assert (led["payer"].astype(str) != led["payee"].astype(str)).all()
     assert led["payer"].notna().all() and led["payee"].notna().all() and led["kind"].notna().all()
 

@@ -222,6 +222,7 @@ def test_money_conserved_and_fund_empties_with_every_instrument(data, seed) -> N
         assert at_horizon <= {
             "tax_expenditure",
             "tax_recapture",
+            "tax_on_subsidy",
             "exit_proceeds",
             "distribution",
             "carried_interest",

@@ -246,7 +246,7 @@ def tax_rows(led: pd.DataFrame, party: str) -> list[list[Any]]:
 
 @pytest.mark.parametrize(
     ("arrangement", "demander"),
-    [("commissioned", [0.72, 0.96, 0.72]), ("cooperative", [0.90, 1.20, 0.90])],
+    [("commissioned", [0.42, 0.96, 0.02]), ("cooperative", [0.525, 1.20, 0.025])],
 )
 def test_k5_tax_year_by_year(arrangement: str, demander: list[float]) -> None:
     data = scenario(tax={**TAX, "arrangement": arrangement})
@@ -260,9 +260,10 @@ def test_k5_tax_year_by_year(arrangement: str, demander: list[float]) -> None:
     assert tax_rows(led, "solver") == [[1.0, exact(0.33)], [2.0, exact(0.54)], [3.0, exact(-0.27)]]
     assert rows(led, kind="tax_recapture") == [[3.0, exact(0.27)]]
     assert rows(led, kind="tax_recapture", payer="solver", payee="government") != []
-    assert sum(demander) == exact(2.40 if arrangement == "commissioned" else 3.00)
+    # the demander's base: installments less the (non-taxable) match received
+    assert sum(demander) == exact((0.2 if arrangement == "commissioned" else 0.25) * (D - G))
     assert 0.33 + 0.54 - 0.27 == exact(0.075 * (INV - D))
-    assert res.runs["gov_tax_expenditure"].iloc[0] == exact(sum(demander) + 0.60)
+    assert res.runs["gov_tax_forgone"].iloc[0] == exact(sum(demander) + 0.60)
 
 
 def test_k5_match_paid_to_the_solver_is_subtracted() -> None:
@@ -279,7 +280,7 @@ def test_k5_match_paid_to_the_solver_is_subtracted() -> None:
 
 @pytest.mark.parametrize(
     ("horizon", "status", "last_year"),
-    [(2.5, "succeeded", {"demander": 0.72, "solver": -0.27}), (2.0, "running", {})],
+    [(2.5, "succeeded", {"demander": 0.02, "solver": -0.27}), (2.0, "running", {})],
 )
 def test_k6_the_last_years_tax_at_the_horizon(
     horizon: float, status: str, last_year: dict[str, float]
@@ -289,7 +290,7 @@ def test_k6_the_last_years_tax_at_the_horizon(
     assert res.routes["status"].iloc[0] == status
     led = res.ledger(0).astype({"payer": str, "payee": str, "kind": str})
     paid = {
-        "demander": [[1.0, exact(0.72)], [2.0, exact(0.96)]],
+        "demander": [[1.0, exact(0.42)], [2.0, exact(0.96)]],
         "solver": [[1.0, exact(0.33)], [2.0, exact(0.54)]],
     }
     for party, amount in last_year.items():
@@ -300,12 +301,12 @@ def test_k6_the_last_years_tax_at_the_horizon(
         assert rows(led, kind="demander_installment")[-1][0] == 1.0
     assert led["time"].max() == horizon
     at_horizon = set(led.loc[led["time"] == horizon, "kind"])
-    assert at_horizon <= {"tax_expenditure", "tax_recapture"}
+    assert at_horizon <= {"tax_expenditure", "tax_recapture", "tax_on_subsidy"}
     # nothing lost: the net tax expenditure is the sum of the paid years' rows
-    by_hand = 0.72 + 0.96 + 0.33 + 0.54 + sum(last_year.values())
+    by_hand = 0.42 + 0.96 + 0.33 + 0.54 + sum(last_year.values())
     total = sum(a for party in paid for _, a in tax_rows(led, party))
     assert total == exact(by_hand)
-    assert res.runs["gov_tax_expenditure"].iloc[0] == exact(by_hand)
+    assert res.runs["gov_tax_forgone"].iloc[0] == exact(by_hand)
 
 
 # --------------------------------------------------------------------------- K7
@@ -496,3 +497,62 @@ def test_k11_match_held_back_by_the_budget_still_counts() -> None:
     assert paid_by_failure == exact(0.8)
     assert sum(a for _, a in rows(led, kind="matching")) == exact(1.5)
     assert sum(a for _, a in rows(led, kind="compensation")) == exact(0.87)
+
+
+# --------------------------------------------------------------------------- K12, K13
+
+
+def subsidy_rows(led: pd.DataFrame, party: str) -> list[list[Any]]:
+    """``[time, amount paid to the government]`` of ``party``'s tax on the subsidy."""
+    tax = led[led["kind"] == "tax_on_subsidy"]
+    return [
+        [t, amount if payer == party else -amount]
+        for t, payer, payee, amount in tax[["time", "payer", "payee", "amount"]].values
+        if party in (payer, payee)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("treatment", "payee", "demander", "solver", "subsidy"),
+    [
+        ("non_taxable", "demander", [0.42, 0.96, 0.02], [0.33, 0.54, -0.27], {}),
+        (
+            "taxable", "demander", [0.72, 0.96, 0.72], [0.33, 0.54, -0.27],
+            {"demander": [[1.0, 0.375], [3.0, 0.875]]},
+        ),
+        (
+            "taxable", "solver", [0.72, 0.96, 0.72], [0.33, 0.54, -0.27],
+            {"solver": [[1.0, 0.1125], [3.0, 0.2625]]},
+        ),
+        ("non_taxable", "solver", [0.72, 0.96, 0.72], [0.2175, 0.54, -0.5325], {}),
+    ],
+)  # fmt: skip
+def test_k12_the_tax_treatment_of_the_match(
+    treatment: str, payee: str, demander: list[float], solver: list[float], subsidy: dict
+) -> None:
+    data = scenario(tax={**TAX, "match_treatment": treatment}, payee=payee)
+    res = fundflow.simulate(data, runs=1, seed=0)
+    led = res.ledger(0).astype({"payer": str, "payee": str, "kind": str})
+    assert tax_rows(led, "demander") == [[1.0 + n, exact(x)] for n, x in enumerate(demander)]
+    assert tax_rows(led, "solver") == [[1.0 + n, exact(x)] for n, x in enumerate(solver)]
+    for party in ("demander", "solver"):
+        want = [[t, exact(x)] for t, x in subsidy.get(party, [])]
+        assert subsidy_rows(led, party) == want
+    paid_on_subsidy = sum(x for rows_ in subsidy.values() for _, x in rows_)
+    forgone = sum(demander) + sum(solver) - paid_on_subsidy
+    assert res.runs["gov_tax_forgone"].iloc[0] == exact(forgone)
+
+
+@pytest.mark.parametrize(("treatment", "attributable"), [("non_taxable", 0.40), ("taxable", 0.10)])
+def test_k13_additionality_and_borne_share(treatment: str, attributable: float) -> None:
+    tax = {**TAX, "match_treatment": treatment, "additionality": 0.5, "borne_share": 0.4}
+    run = fundflow.simulate(scenario(tax=tax), runs=1, seed=0).runs.iloc[0]
+    assert run["gov_budget_cost"] == exact(G)  # the match, paid in full
+    assert run["gov_tax_forgone"] == exact(2.00 if treatment == "non_taxable" else 1.75)
+    assert run["gov_tax_attributable"] == exact(attributable)
+    assert run["gov_net_cost"] == exact(G + attributable)
+    defaults = fundflow.simulate(
+        scenario(tax={**TAX, "match_treatment": treatment}), runs=1, seed=0
+    )
+    base = defaults.runs.iloc[0]  # additionality = borne share = 1: all of it is attributable
+    assert base["gov_tax_attributable"] == exact(base["gov_tax_forgone"])

@@ -83,6 +83,7 @@ def test_engine_implements_the_hooks_of_the_books() -> None:
         "spent",
         "installments",
         "abandon",
+        "match_received",
         "eliminate",
         "compensate",
     }

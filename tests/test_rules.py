@@ -90,7 +90,7 @@ def test_the_rules_give_the_documented_amounts() -> None:
             pytest.approx(9.0)
         )
         assert f(matching.compensation)(0.3, 5.0, 60.0, 20.0, 10.0, False, True) == 5.0
-        assert f(tax.solver_tax)(0.15, -3.0, 2.0) == (pytest.approx(0.3), -2.0)
+        assert f(tax.recognise)(0.15, -3.0, 2.0) == (pytest.approx(0.3), -2.0)
         assert f(credit.default_split)(0.6, 50.0) == (pytest.approx(20.0), pytest.approx(30.0))
         calls = np.array([[0.0, 10.0], [2.0, 10.0]])
         assert f(fund.call_sum)(calls, 2, fund.AT_RATE, 5.0, 0.03) == pytest.approx(22.4)

@@ -285,6 +285,8 @@ def test_calibration_package_defaults_agree_with_the_declaration() -> None:
 #: The keys where a value above 1 is never meant: ``3`` is refused with "did you mean 0.03?".
 PERCENT_KEYS = {
     "discount_rate",
+    "government.tax.additionality",
+    "government.tax.borne_share",
     "government.matching.ratio",
     "government.matching.first_share",
     "government.matching.tranches[i].share",

@@ -8,7 +8,9 @@ recognised eligible cost is 25, 65, 50 at the ends of years 0, 1, 2. At a rate o
 0.15 × 1.0 × usable 0.5 = 0.075 the tax forgone is +1.875 at t = 1, +3.0 at t = 2
 and a recapture of 1.125 at t = 3: net 3.75 = 0.075 × 50, what it funded itself.
 The demander deducts 80% (commissioned) or 100% (cooperative) of the installments
-it paid in the year, at 0.25 × 1.0 × 1.0.
+it paid in the year, at 0.25 × 1.0 × 1.0, when the match is taxable income (it pays
+0.25 × the match instead); by default (non-taxable) the match it received is taken
+off its base (docs/model.md, K12).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def expected(rows: list[tuple[float, str, str, float, str]]) -> pd.DataFrame:
 
 @pytest.mark.parametrize(("arrangement", "share"), [("commissioned", 0.8), ("cooperative", 1.0)])
 def test_one_route_year_by_year(arrangement: str, share: float) -> None:
-    data = make_scenario(tax={**TAX, "arrangement": arrangement})
+    data = make_scenario(tax={**TAX, "arrangement": arrangement, "match_treatment": "taxable"})
     got = tax_rows(data)
     d = 0.25 * share
     want = expected(
@@ -59,7 +61,9 @@ def test_one_route_year_by_year(arrangement: str, share: float) -> None:
     )
     pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-12)
     res = fundflow.simulate(data, runs=1, seed=0)
-    assert res.runs.loc[0, "gov_tax_expenditure"] == pytest.approx(0.075 * 50 + d * 50)
+    # the demander's tax on the match (25) it received, as taxable income
+    on_subsidy = 0.25 * 25
+    assert res.runs.loc[0, "gov_tax_forgone"] == pytest.approx(0.075 * 50 + d * 50 - on_subsidy)
 
 
 def test_solver_net_tax_equals_what_it_funded_itself() -> None:
@@ -67,7 +71,7 @@ def test_solver_net_tax_equals_what_it_funded_itself() -> None:
     res = fundflow.simulate(data, runs=1, seed=0)
     led = res.ledger(0)
     to_solver = led[(led["kind"] == "tax_expenditure") & (led["payee"] == "solver")]
-    back = led[led["kind"] == "tax_recapture"]
+    back = led[(led["kind"] == "tax_recapture") & (led["payer"] == "solver")]
     funded = 100.0 - 50.0
     assert to_solver["amount"].sum() - back["amount"].sum() == pytest.approx(0.075 * funded)
 

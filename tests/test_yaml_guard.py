@@ -115,10 +115,10 @@ def test_horizon_in_exponent_notation_is_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "allowed"),
     [
-        ("horizon", ".inf", "horizon = inf: must be a finite number > 0"),
-        ("horizon", ".nan", "horizon = nan: must be a finite number > 0"),
-        ("horizon", "-.inf", "horizon = -inf: must be a finite number > 0"),
-        ("discount_rate", ".inf", "discount_rate = inf: must be a finite number > -1"),
+        ("horizon", ".inf", "horizon = inf: must be a finite number in (0, 200]"),
+        ("horizon", ".nan", "horizon = nan: must be a finite number in (0, 200]"),
+        ("horizon", "-.inf", "horizon = -inf: must be a finite number in (0, 200]"),
+        ("discount_rate", ".inf", "discount_rate = inf: must be a finite number in (-1, 1]"),
         ("    ratio", ".inf", "government.matching.ratio = inf: must be a finite number"),
         ("    total_investment", ".nan", "challenges[0].total_investment = nan: must be a finite"),
         ("    value_lag", ".inf", "challenges[0].value_lag = inf: must be a finite number"),

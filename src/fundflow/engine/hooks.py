@@ -81,6 +81,12 @@ class EngineHooks(Protocol):
         super-deduction (the tax book; nothing without tax)."""
         ...
 
+    def match_received(self, route: int, amount: float) -> None:
+        """``route``'s match reached its recipient (``amount`` > 0) or was clawed back
+        (< 0), for the tax on it or on what it paid for (the tax book; nothing
+        without tax)."""
+        ...
+
     def commit(
         self, delay: float, payee: int, amount: float, kind: int, route: int, on_paid: OnPaid | None
     ) -> None:

@@ -72,6 +72,7 @@ KERNEL_MODULES: tuple[str, ...] = (
 SOURCES: tuple[str, ...] = (
     *KERNEL_MODULES,
     "fundflow.engine._nb_borrow",
+    "fundflow.engine.borrow",
     "fundflow.engine.kernel_cache",
     "fundflow.engine.ledger",
     "fundflow.engine.outcome",

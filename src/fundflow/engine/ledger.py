@@ -62,7 +62,8 @@ KINDS: tuple[str, ...] = (
     "guarantee_payout",  # guarantor / reguarantor / government -> bank
     "success_award",  # government -> solver, award for a succeeded route
     "solver_value",  # external -> solver, follow-on value of a succeeded route
-    "tax_recapture",  # solver -> government, super-deduction paid back
+    "tax_recapture",  # solver / demander -> government, super-deduction paid back
+    "tax_on_subsidy",  # recipient -> government, tax on a taxable match (refunds back)
 )
 K = {name: code for code, name in enumerate(KINDS)}
 

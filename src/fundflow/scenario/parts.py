@@ -138,10 +138,22 @@ class Tax:
     arrangement: str
     corporate_tax_rate: Mapping[str, float]
     usable_share: Mapping[str, float]
+    match_treatment: str = "non_taxable"
+    additionality: float = 1.0
+    borne_share: float = 1.0
 
     def rate(self, party: str) -> float:
         """Forgone tax per unit of the party's eligible cost."""
         return self.corporate_tax_rate[party] * self.rd_super_deduction * self.usable_share[party]
+
+    def subsidy_rate(self, party: str) -> float:
+        """Tax per unit of match the party receives when the match is taxable income."""
+        return self.corporate_tax_rate[party] * self.usable_share[party]
+
+    @property
+    def match_taxable(self) -> bool:
+        """The match is taxable income (else non-taxable, and not deductible)."""
+        return self.match_treatment == "taxable"
 
     @property
     def demander_deductible(self) -> float:

@@ -192,6 +192,30 @@ _TAX = Key(
             1.0,
             0.5,
         ),
+        Key(
+            "match_treatment",
+            "text",
+            "the recipient books the match as non-taxable income (不征税收入, 财税〔2011〕70号: "
+            "R&D paid with it may not be deducted) or as taxable income (it pays "
+            "rate × usable share of it as `tax_on_subsidy`)",
+            "non_taxable",
+            choices=("non_taxable", "taxable"),
+        ),
+        _num(
+            "additionality",
+            1.0,
+            "share of the program's tax forgone that the program causes (the rest would "
+            "have been deducted anyway); scales the attributable tax only",
+            **_RATE,
+        ),
+        _num(
+            "borne_share",
+            1.0,
+            "share of the forgone corporate income tax that falls on the program's "
+            "government (shared 60:40 central:local; a municipal or provincial program "
+            "writes 0.4)",
+            **_RATE,
+        ),
     ),
 )
 

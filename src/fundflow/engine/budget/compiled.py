@@ -38,7 +38,7 @@ from fundflow.engine.core.state import (
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.ledger import EPS
 from fundflow.engine.reserve.compiled import NET
-from fundflow.engine.tax.compiled import own_funding_changes
+from fundflow.engine.tax.compiled import book_match
 
 if TYPE_CHECKING:
     from fundflow.engine.core.flat_plan import FlatPlan
@@ -102,7 +102,7 @@ def commit(s: State, p: FlatPlan, delay: float, payee: int, amount: float, kind:
 
 @njit(cache=CACHE)
 def _room(s: State, p: FlatPlan) -> float:
-    return room(p.budget, s.yr[int(s.sf[NOW]), 2 * s.rf.shape[0]])
+    return room(p.budget, s.yr[int(s.sf[NOW]), 3 * s.rf.shape[0]])
 
 
 @njit(cache=CACHE)
@@ -145,9 +145,9 @@ def pay_part(s: State, p: FlatPlan, d: int, amount: float) -> None:
     add(s, GOV, payee, amount, s.di[d, D_KIND], p.route_ch[r], r)
     if payee == SOL:
         s.rf[r, NET] -= amount
-        if s.di[d, D_KIND] == K_MATCHING:
-            own_funding_changes(s, p, r, -amount)
-    s.yr[int(s.sf[NOW]), 2 * s.rf.shape[0]] += amount
+    if s.di[d, D_KIND] == K_MATCHING:
+        book_match(s, p, r, amount)
+    s.yr[int(s.sf[NOW]), 3 * s.rf.shape[0]] += amount
     s.df[d, D_REM] -= amount
     s.sf[UNPAID] -= amount
     if s.di[d, D_TRANCHE]:

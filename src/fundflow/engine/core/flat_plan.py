@@ -59,6 +59,9 @@ class FlatPlan(NamedTuple):
     tax_on: bool
     solver_tax_rate: float
     demander_tax_rate: float
+    match_taxable: bool
+    solver_subsidy_rate: float
+    demander_subsidy_rate: float
     # credit (credit.compiled)
     credit_on: bool
     loan_share: float

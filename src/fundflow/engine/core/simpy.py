@@ -63,7 +63,7 @@ _CLOCK = inspect.getattr_static(simpy.Environment, "now").fget
 
 
 def _untaxed(r: int, amount: float) -> None:
-    """Without tax, nobody follows the solver's own funding."""
+    """Without tax, nobody follows the solver's own funding or the match received."""
 
 
 class Core:
@@ -84,6 +84,7 @@ class Core:
     solver_receives: Callable[[int, int, float, int], None]
     commit: Callable[[float, int, float, int, int, OnPaid | None], None]
     own_funding_changes: Callable[[int, float], None]
+    match_received: Callable[[int, float], None]
     compensate: Callable[[int], None]
     # hooks the clock answers: SimPy's own timeout and the getter of its time
     timeout: Callable[[float], simpy.Event]
@@ -147,6 +148,7 @@ class Core:
         self.solver_receives = reserve.solver_receives
         self.commit = budget.commit
         self.own_funding_changes = tax.own_funding_changes if tax is not None else _untaxed
+        self.match_received = tax.match_received if tax is not None else _untaxed
         self.compensate = matching.compensate
 
     # --- the hooks the core answers (EngineHooks) ----------------------------------

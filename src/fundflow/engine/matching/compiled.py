@@ -29,7 +29,7 @@ from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.ledger import P
 from fundflow.engine.matching.rules import clawback, compensation, tranche_after_cap
 from fundflow.engine.reserve.compiled import solver_pays
-from fundflow.engine.tax.compiled import own_funding_changes
+from fundflow.engine.tax.compiled import book_match
 
 if TYPE_CHECKING:
     from fundflow.engine.core.flat_plan import FlatPlan
@@ -98,9 +98,9 @@ def claw_back(s: State, p: FlatPlan, r: int) -> None:
     amount = clawback(s.rf[r, CLAWSH], s.rf[r, GPAID])
     if p.match_payee == SOL:
         solver_pays(s, p, r, GOV, amount, K_CLAW)
-        own_funding_changes(s, p, r, amount)
     else:
         add(s, DEM, GOV, amount, K_CLAW, p.route_ch[r], r)
+    book_match(s, p, r, -amount)
 
 
 @njit(cache=CACHE)

@@ -82,8 +82,7 @@ class MatchingBook:
 
     def tranche_paid(self, r: int, amount: float, done: bool) -> None:
         """A part of a tranche of route ``r`` is paid (``done``: the tranche in full)."""
-        if self.payee == SOL:  # match received lowers the solver's own funding
-            self.hooks.own_funding_changes(r, -amount)
+        self.hooks.match_received(r, amount)  # for the tax on it, or on what it paid for
         self.paid[r] += amount
         if done:
             self.tranches_due[r] -= 1
@@ -135,6 +134,6 @@ class MatchingBook:
         amount = clawback(share, self.paid[r])
         if self.payee == SOL:  # the route has ended: no reserve check
             hooks.solver_pays(r, GOV, amount, CLAWBACK)
-            hooks.own_funding_changes(r, amount)
         else:
             hooks.pay(DEM, GOV, amount, CLAWBACK, r)
+        hooks.match_received(r, -amount)

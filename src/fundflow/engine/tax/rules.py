@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from fundflow.engine.kernel_cache import rule
 
-__all__ = ["demander_tax", "solver_tax"]
+__all__ = ["demander_tax", "recognise"]
 
 
 @rule
-def solver_tax(rate: float, own_funding: float, recognised: float) -> tuple[float, float]:
-    """``(amount, change)``: the solver's eligible cost is its cumulative own funding,
-    never below zero; ``change`` is its move since what was ``recognised``, and
-    ``rate × |change|`` is tax forgone paid to it (an increase) or paid back (a
-    decrease)."""
-    change = max(0.0, own_funding) - recognised
+def recognise(rate: float, base: float, recognised: float) -> tuple[float, float]:
+    """``(amount, change)`` of a base recognised at a budget year's end: the base
+    (the solver's cumulative own funding; the demander's installments less the match
+    it received; the net match received, where it is taxable) counts never below
+    zero; ``change`` is its move since what was ``recognised``, and ``rate × |change|``
+    is paid one way for an increase and the other for a decrease."""
+    change = max(0.0, base) - recognised
     return rate * abs(change), change
 
 
