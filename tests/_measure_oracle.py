@@ -31,6 +31,8 @@ from fundflow.results.measures import _IS_GOV, _IS_WASTED, Measures
 __all__ = ["measure", "total"]
 
 _N_KINDS = len(KINDS)
+#: Kinds of payment that are tax forgone (or tax on the subsidy), not budget cash.
+TAX_KINDS = ("tax_expenditure", "tax_recapture", "tax_on_subsidy")
 _NO_LP = (0.0, np.nan, np.nan)
 
 
@@ -48,14 +50,23 @@ def _signed(amount: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> np.ndarr
 class _Rows:
     """Per-row arrays of one ledger (in time order) that several measures share."""
 
-    def __init__(self, led: Ledger, rate: float) -> None:
+    def __init__(self, led: Ledger, rate: float, tax: Any) -> None:
         if not bool(np.all(led.time[1:] >= led.time[:-1])):
             order = np.argsort(led.time, kind="stable")
             led = Ledger(**{c: getattr(led, c)[order] for c in COLUMNS})
         self.led = led
         self.gov_pays = _IS_GOV[led.payer]
         self.gov_gets = _IS_GOV[led.payee]
-        self.gov_out = _signed(led.amount, self.gov_pays, self.gov_gets)  # its outflow
+        gov_out = _signed(led.amount, self.gov_pays, self.gov_gets)  # with its fund stake
+        is_tax = np.isin(led.kind, [K[k] for k in TAX_KINDS])
+        weight = np.where(
+            led.kind == K["tax_on_subsidy"], tax.borne_share, tax.borne_share * tax.additionality
+        )
+        # all in: budget cash, the fund stake, the tax attributable to the program
+        self.all_out = np.where(is_tax, gov_out * weight, gov_out)
+        # budget cash: the government's own payments that are not tax
+        budget = _signed(led.amount, led.payer == P["government"], led.payee == P["government"])
+        self.gov_out = np.where(is_tax, 0.0, budget)
         self.disc = np.power(1.0 + rate, -led.time)  # as metrics.npv discounts
 
     def total(self, kind: str) -> float:
@@ -66,7 +77,7 @@ class _Rows:
 
 def measure(plan: EnginePlan, out: Outcome, grid: np.ndarray) -> Measures:
     """Every measure of one replication."""
-    rows = _Rows(out.ledger, plan.scenario.discount_rate)
+    rows = _Rows(out.ledger, plan.scenario.discount_rate, plan.scenario.government.tax)
     net = rows.led.net_cash()
     routes = _route_measures(plan, out, rows)
     return Measures(
@@ -146,7 +157,8 @@ def _challenge_flows(plan: EnginePlan, rows: _Rows) -> dict[str, np.ndarray]:
     slot = np.where(led.route >= 0, led.route, first[led.challenge]).astype(np.intp) + 1
     dem_in = _signed(led.amount, led.payee == P["demander"], led.payer == P["demander"])
     return {
-        "gov_net_cost": np.bincount(slot, weights=rows.gov_out, minlength=n + 1)[1:],
+        "gov_budget_cost": np.bincount(slot, weights=rows.gov_out, minlength=n + 1)[1:],
+        "gov_net_cost": np.bincount(slot, weights=rows.all_out, minlength=n + 1)[1:],
         "demander_npv": np.bincount(slot, weights=dem_in * rows.disc, minlength=n + 1)[1:],
     }
 
@@ -163,7 +175,7 @@ def _run_measures(
     gov_out = rows.gov_out
     outlay = total(led.amount[rows.gov_pays])
     recoveries = total(led.amount[rows.gov_gets])
-    net_cost = outlay - recoveries
+    money = _government_money(plan, rows, net)
     status = out.status
     started = status != NOT_STARTED
     # routes that failed, were eliminated or abandoned; the extra False is for
@@ -178,16 +190,21 @@ def _run_measures(
     dem_out = _signed(led.amount, led.payer == P["demander"], led.payee == P["demander"])
     value = rows.total("commercial_value")
     row = {
+        **money,
         "gov_gross_outlay": outlay,
         "gov_recoveries": recoveries,
-        "gov_net_cost": net_cost,
-        "gov_npv_net_cost": total(gov_out * rows.disc),
+        "gov_npv_budget_cost": total(gov_out * rows.disc),
+        "gov_npv_net_cost": total(rows.all_out * rows.disc),
         "gov_peak_exposure": metrics.peak_exposure(led.time, gov_out),
         "gov_wasted_outlay": total(gov_out[on_wasted]),
         "gov_committed_unpaid": out.committed_unpaid,
         "gov_delayed_payments": float(out.delayed_payments),
         "gov_mean_delay": out.total_delay / out.delayed_payments if out.delayed_payments else 0.0,
-        "nongov_funding": rd + invested - net_cost,
+        "nongov_funding": rd
+        + invested
+        - money["gov_budget_cost"]
+        - _lp_measures(led, P["gov_lp"])[0],
+        "nongov_funding_all_in": rd + invested - money["gov_net_cost"],
         **_solver_measures(routes, status),
         "demander_net_cost": total(dem_out) + value,
         "demander_value": value,
@@ -240,9 +257,7 @@ def _instrument_measures(rows: _Rows, out: Outcome, net: np.ndarray) -> dict[str
     social_paid_in, social_tvpi, social_irr = _lp_measures(led, P["social_lp"])
     gov_payout = (led.kind == K["guarantee_payout"]) & (led.payer == P["government"])
     return {
-        "gov_tax_expenditure": rows.total("tax_expenditure") - rows.total("tax_recapture"),
         "gov_guarantee_loss": total(led.amount[gov_payout]),
-        "gov_fund_net_cost": float(-net[P["gov_lp"]]),
         "fund_investments": float(out.fund_investments),
         "fund_gov_paid_in": gov_paid_in,
         "fund_gov_tvpi": gov_tvpi,
@@ -257,6 +272,26 @@ def _instrument_measures(rows: _Rows, out: Outcome, net: np.ndarray) -> dict[str
         "bank_loss": max(0.0, float(-net[P["bank"]]) - out.loans_outstanding),
         "guarantor_loss": max(0.0, float(-net[P["guarantor"]])),
         "reguarantor_loss": max(0.0, float(-net[P["reguarantor"]])),
+    }
+
+
+def _government_money(plan: EnginePlan, rows: _Rows, net: np.ndarray) -> dict[str, float]:
+    """The kinds of government money (docs/model.md, "Kinds of government money")."""
+    led, tax = rows.led, plan.scenario.government.tax
+    budget = total(rows.gov_out)
+    fund_net = float(-net[P["gov_lp"]])
+    deducted = rows.total("tax_expenditure") - rows.total("tax_recapture")
+    on_subsidy = led.kind == K["tax_on_subsidy"]
+    subsidy = total(
+        _signed(led.amount, led.payee == P["government"], led.payer == P["government"])[on_subsidy]
+    )
+    attributable = tax.borne_share * (tax.additionality * deducted - subsidy)
+    return {
+        "gov_budget_cost": budget,
+        "gov_fund_net_cost": fund_net,
+        "gov_tax_forgone": deducted - subsidy,
+        "gov_tax_attributable": attributable,
+        "gov_net_cost": budget + fund_net + attributable,
     }
 
 

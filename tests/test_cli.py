@@ -69,9 +69,13 @@ def test_run_prints_a_readable_summary(capsys) -> None:
     assert "20 replications, seed 1, 1 worker" in out
     for text in ("Measure", "Mean", "95% CI", "p5", "p50", "p95", "VaR 95%", "CVaR 95%"):
         assert text in out
-    net = next(line for line in out.splitlines() if line.startswith("Government net cost (CNY"))
-    mean = fundflow.simulate(CONFIG, 20, seed=1, progress=False).summary().loc["gov_net_cost"]
-    assert f"{mean['mean']:,.2f}" in net and f"{mean['cvar95']:,.2f}" in net
+    lines = out.splitlines()
+    measures = [line for line in lines if "(CNY million)" in line and line[:1].isupper()]
+    # the headline is the budget cost (财政净支出), first; the all-in net cost after it
+    assert measures[0].startswith("Government budget cost (CNY"), measures[:2]
+    budget = fundflow.simulate(CONFIG, 20, seed=1, progress=False).summary().loc["gov_budget_cost"]
+    assert f"{budget['mean']:,.2f}" in measures[0] and f"{budget['cvar95']:,.2f}" in measures[0]
+    assert any(line.startswith("Government net cost (CNY") for line in lines)
     assert "Net cash by party, mean (+ received, − paid) (CNY million)" in out
     assert "of which: guided fund (gov_lp)" not in out  # no fund in this scenario
     assert "P(success)" in out and "Solver NPV/route" in out  # the per-challenge table
@@ -96,7 +100,7 @@ def test_run_writes_all_formats(tmp_path, capsys) -> None:
     wb = openpyxl.load_workbook(out / "results.xlsx")
     assert wb.sheetnames == ["summary", "challenges", "runs", "routes"]
     assert wb["runs"].freeze_panes == "B2"
-    assert wb["runs"]["B1"].value == "Government gross outlay (CNY million)"
+    assert wb["runs"]["B1"].value == "Government budget cost (CNY million)"
     assert wb["runs"]["B2"].number_format == "#,##0.00"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["runs"] == 20 and manifest["seed_entropy"] == 1
@@ -255,7 +259,7 @@ def test_compare_prints_paired_differences(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     for text in ("Mean A", "Mean B", "Difference A − B", "CI width, paired / unpaired"):
         assert text in out
-    assert "CVaR 95% A" in out and "Government gross outlay: A − B = -" in out
+    assert "CVaR 95% A" in out and "Government budget cost: A − B = -" in out
     table = pd.read_csv(tmp_path / "comparison.csv", index_col="measure")
     assert table.loc["gov_gross_outlay", "mean_diff"] < 0
     assert (tmp_path / "comparison.md").exists()

@@ -47,7 +47,7 @@ def test_sweep_grid_writes_a_tidy_table(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "Government net cost, mean (CNY million)" in printed
+    assert "Government budget cost, mean (CNY million)" in printed
     table = pd.read_csv(out / "sweep.csv")
     assert len(table) == 4
     assert {"government.matching.ratio", "gov_net_cost_mean", "gov_net_cost_cvar95"} <= set(

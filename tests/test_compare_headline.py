@@ -21,7 +21,10 @@ def test_headline_is_the_government_rows_and_their_relative_tail_change() -> Non
         progress=False,
     )
     head = cmp.headline()
-    assert list(head.index) == ["gov_gross_outlay", "gov_net_cost"]
+    # the three kinds of government money and their all-in sum
+    assert list(head.index) == [
+        "gov_budget_cost", "gov_fund_net_cost", "gov_tax_forgone", "gov_net_cost"
+    ]  # fmt: skip
     for m, r in head.iterrows():
         row = cmp.table.loc[m]
         for c in ("mean_diff", "rel_diff", "ci_low", "ci_high", "cvar95_diff"):

@@ -184,9 +184,9 @@ def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) 
     header = [c.value for c in runs[1]]
     assert header[:4] == [
         "Replication",
-        "Government gross outlay (CNY million)",
-        "Government recoveries (CNY million)",
-        "Government net cost (CNY million)",
+        "Government budget cost (CNY million)",
+        "Government net cost in the guided fund (calls less what came back) (CNY million)",
+        "Tax forgone (memo) (CNY million)",
     ]
     col = header.index("Challenge success rate (share)") + 1
     assert runs.cell(row=2, column=col).number_format == "0.0%"
@@ -196,7 +196,7 @@ def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) 
     assert runs.max_row == len(result) + 1
     reps = [runs.cell(row=i, column=1).value for i in range(2, runs.max_row + 1)]
     assert reps == list(result.runs.index)
-    assert runs.cell(row=2, column=4).value == pytest.approx(result.runs["gov_net_cost"].iloc[0])
+    assert runs.cell(row=2, column=4).value == pytest.approx(result.runs["gov_tax_forgone"].iloc[0])
     assert routes.max_row == len(result.routes) + 1
     assert summary.column_dimensions["A"].width > 20
     net = next(r for r in summary.iter_rows(min_row=2, values_only=True) if r[1] == "gov_net_cost")
@@ -294,7 +294,7 @@ def test_relabel_columns(result) -> None:
     assert list(zh.index.names) == ["模拟序号", "技术路线"]
     assert set(zh["状态"]) <= {labels.label(s, "zh") for s in STATUS}
     en = labels.relabel_columns(result.runs)
-    assert en.columns[0] == "Government gross outlay (CNY million)"
+    assert en.columns[0] == "Government budget cost (CNY million)"
 
 
 # --------------------------------------------------------------------------- the writer registry

@@ -445,7 +445,7 @@ def test_no_super_deduction_no_tax_rows() -> None:
     data["government"]["tax"] = {"rd_super_deduction": 0.0}
     res = fundflow.simulate(data, runs=1, seed=0)
     assert rows(res.ledger(0), "tax_expenditure").empty
-    assert res.runs["gov_tax_expenditure"].iloc[0] == 0
+    assert res.runs["gov_tax_forgone"].iloc[0] == 0
 
 
 # ---------------------------------------------------------------------- bad input

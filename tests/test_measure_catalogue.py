@@ -27,7 +27,9 @@ def test_measures_reads_the_catalogue() -> None:
     assert measures.LOSS_MEASURES == LOSS_MEASURES
     assert measures.RATIO_MEASURES == {r.name: (r.numerator, r.denominator) for r in RATIOS}
     assert set(LOSS_MEASURES) == {
+        "gov_budget_cost",
         "gov_net_cost",
+        "gov_npv_budget_cost",
         "gov_npv_net_cost",
         "gov_peak_exposure",
         "solver_loss",
@@ -60,6 +62,11 @@ def test_summary_tail_columns_exactly_for_the_loss_measures() -> None:
 
 def test_sweep_statistics_follow_the_catalogue() -> None:
     names = measure_catalogue.sweep_statistics()
-    assert names[:2] == ["gov_gross_outlay_mean", "gov_gross_outlay_se"]
+    assert names[:2] == ["gov_budget_cost_mean", "gov_budget_cost_se"]  # the headline first
     assert [n for n in names if n.endswith("_cvar95")] == [f"{m}_cvar95" for m in LOSS_MEASURES]
-    assert names[-2:] == ["leverage_mean", "leverage_se"]
+    assert names[-4:] == [
+        "leverage_mean",
+        "leverage_se",
+        "leverage_all_in_mean",
+        "leverage_all_in_se",
+    ]

@@ -229,7 +229,7 @@ def test_run_lang_zh_prints_every_line_in_chinese(tmp_path, capsys) -> None:
     header = r"20 次模拟，随机种子 \d+（新生成；用 --seed 复现），1 个进程，用时 .* 秒"
     assert re.fullmatch(header, lines[1]), lines[1]
     assert re.fullmatch(r".*：30 个榜单，44 条路线，配套比例 0\.25（two_phase），.*", lines[0])
-    assert "个指标在每次模拟中均为零或无定义：政府已承诺未支付资金" in out
+    assert "个指标在每次模拟中均为零或无定义：政府引导基金出资净额" in out
     assert re.search(r"^已写入 \d+ 个文件到 .*：ledger_0000\.csv", out, flags=re.M)
     for english in ("replications", "worker", "wrote", "measures zero", "fresh", "challenges,"):
         assert english not in out
@@ -326,7 +326,7 @@ def test_chinese_figures_leave_matplotlib_settings_alone(result) -> None:
     plots.loss_distribution(result, lang="zh")
     assert mpl.rcParams["font.family"] == before
     english = plots.loss_distribution(result)
-    assert english.axes[0].get_title().startswith("Distribution of government net cost")
+    assert english.axes[0].get_title().startswith("Distribution of government budget cost")
 
 
 def test_run_plots_in_chinese(result, tmp_path) -> None:
@@ -335,7 +335,7 @@ def test_run_plots_in_chinese(result, tmp_path) -> None:
     from fundflow.plots import write_run_plots
 
     paths = write_run_plots(result, tmp_path, lang="zh")
-    assert [p.name for p in paths][:1] == ["loss_gov_net_cost.png"]
+    assert [p.name for p in paths][:1] == ["loss_gov_budget_cost.png"]
     for p in paths:
         with Image.open(p) as im:
             assert im.size[0] > 500

@@ -22,7 +22,10 @@ def national() -> fundflow.SimulationResult:
 def test_government_row_is_minus_the_headline_net_cost(national) -> None:
     table, runs = national.party_table(), national.runs
     assert runs["gov_fund_net_cost"].abs().sum() > 0  # the scenario has a guided fund
-    assert table.loc["government", "net"] == pytest.approx(-runs["gov_net_cost"].mean(), abs=1e-9)
+    # ledger cash: budget cost, the fund stake and all tax forgone (the attributable
+    # share is a memo line, docs/model.md "Kinds of government money")
+    cash = runs["gov_budget_cost"] + runs["gov_fund_net_cost"] + runs["gov_tax_forgone"]
+    assert table.loc["government", "net"] == pytest.approx(-cash.mean(), abs=1e-9)
     totals = national.party_totals()
     assert table.loc["gov_lp_of_which", "net"] == pytest.approx(totals["gov_lp"].mean(), abs=1e-9)
     assert table.loc["gov_lp_of_which", "net"] == pytest.approx(
@@ -60,9 +63,13 @@ def test_each_column_sums_to_zero_over_the_parties(national) -> None:
 def test_cli_prints_the_government_as_one_party(capsys) -> None:
     assert main(["run", str(NATIONAL), "--runs", "40", "--seed", "8", "--quiet"]) == 0
     out = capsys.readouterr().out
-    cost = fundflow.simulate(NATIONAL, runs=40, seed=8, progress=False).runs["gov_net_cost"].mean()
+    runs = fundflow.simulate(NATIONAL, runs=40, seed=8, progress=False).runs
+    cash = (runs["gov_budget_cost"] + runs["gov_fund_net_cost"] + runs["gov_tax_forgone"]).mean()
     gov = next(line for line in out.splitlines() if line.startswith("Government  "))
-    assert f"{-cost:,.2f}" in gov
+    assert f"{-cash:,.2f}" in gov
+    memo = next(line for line in out.splitlines() if line.startswith("The government's cash"))
+    assert f"{runs['gov_tax_attributable'].mean():,.2f} is attributable" in memo
+    assert f"net cost is {runs['gov_net_cost'].mean():,.2f}" in memo
     assert "of which: guided fund (gov_lp)" in out
     assert "Program cash (excl. realised value)" in out and "Realised value" in out
     assert "Government LP" not in out  # not a party of its own any more

@@ -100,7 +100,7 @@ class TestLossDistribution:
 class TestExceedanceCurve:
     def test_survival_and_var_lines(self, result: fundflow.SimulationResult) -> None:
         ax = plots.exceedance_curve(result).axes[0]
-        for measure in ("gov_net_cost", "solver_loss"):
+        for measure in ("gov_budget_cost", "solver_loss"):
             x = np.sort(result.runs[measure].to_numpy())
             curve = line(ax, measure)
             xs, ys = curve.get_xdata(), curve.get_ydata()
@@ -112,7 +112,7 @@ class TestExceedanceCurve:
         assert ax.get_yscale() == "log"
         assert ax.get_xlabel() == f"Loss ({result.money_unit})"
         assert "P(X > x)" in ax.get_ylabel()
-        assert "Government net cost" in legend_texts(ax)
+        assert "Government budget cost" in legend_texts(ax)
 
     def test_measures_in_different_units_are_refused(
         self, result: fundflow.SimulationResult
@@ -324,7 +324,7 @@ def test_results_holding_tables(sweep_table: pd.DataFrame) -> None:
 def test_write_run_plots(result: fundflow.SimulationResult, tmp_path: Path) -> None:
     out = tmp_path / "plots"
     paths = plots.write_run_plots(result, out)
-    names = ["loss_gov_net_cost", "loss_solver_loss", "exceedance", "exposure_fan"]
+    names = ["loss_gov_budget_cost", "loss_solver_loss", "exceedance", "exposure_fan"]
     assert paths == [out / f"{n}.png" for n in names]
     for path in paths:
         data = path.read_bytes()

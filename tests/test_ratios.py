@@ -83,13 +83,20 @@ def test_summary_reports_ratios_of_means_and_runs_does_not(chain) -> None:
         assert row["n"] == len(runs) and math.isnan(row["std"]) and math.isnan(row["p50"])
     names = list(summary.index)
     assert names.index("gov_cost_per_success") == names.index("gov_mean_delay") + 1
-    # leverage's numerator: R&D spending + fund investment - government net cost
+    # leverage's numerator: R&D spending + fund investment - budget cost - the
+    # government's fund paid-in (docs/model.md, "Kinds of government money");
+    # leverage_all_in's keeps 0.2's: less the all-in net cost
     ledger = chain.ledger(0)
     invested = ledger.loc[ledger["kind"] == "investment", "amount"].sum()
     first = runs.iloc[0]
     assert first["nongov_funding"] == pytest.approx(
+        first["rd_spending"] + invested - first["gov_budget_cost"] - first["fund_gov_paid_in"],
+        rel=1e-12,
+    )
+    assert first["nongov_funding_all_in"] == pytest.approx(
         first["rd_spending"] + invested - first["gov_net_cost"], rel=1e-12
     )
+    assert RATIO_MEASURES["leverage"] == ("nongov_funding", "gov_budget_cost")
 
 
 def test_comparison_gives_the_paired_difference_of_the_ratios(chain) -> None:

@@ -73,7 +73,7 @@ def test_unguarded_script_with_workers_runs_in_process_with_one_warning(tmp_path
     assert 'if __name__ == "__main__":' in warning[0]
     assert "running in this process instead (same results)" in warning[0]
     assert warning[0].startswith(str(tmp_path / "example.py"))
-    assert proc.stdout.startswith("government net cost: mean ")
+    assert proc.stdout.startswith("government budget cost: mean ")
 
 
 def test_pool_broken_by_an_unguarded_script_falls_back_with_the_same_results(

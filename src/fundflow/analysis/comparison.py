@@ -54,6 +54,10 @@ DIFFERENCE_COLUMNS: tuple[str, ...] = (
 _BOOTSTRAP = 1000
 _ALPHA = 0.95
 
+#: The comparison's headline: the three kinds of government money and their sum
+#: (docs/model.md, "Kinds of government money").
+HEADLINE = ("gov_budget_cost", "gov_fund_net_cost", "gov_tax_forgone", "gov_net_cost")
+
 
 @dataclass(frozen=True)
 class CompareResult:
@@ -105,12 +109,13 @@ class CompareResult:
         Returns
         -------
         pandas.DataFrame
-            One row for each of ``gov_gross_outlay`` and ``gov_net_cost`` found in
+            One row for each kind of government money (``gov_budget_cost``,
+            ``gov_fund_net_cost``, ``gov_tax_forgone``) and the all-in ``gov_net_cost`` found in
             :attr:`table` (index ``measure``), with its columns ``mean_diff``,
             ``rel_diff``, ``ci_low``, ``ci_high`` and ``cvar95_diff``, and
             ``cvar95_rel_diff``: ``cvar95_diff / cvar95_b``, NaN where B's CVaR 95% is 0.
         """
-        rows = [m for m in ("gov_gross_outlay", "gov_net_cost") if m in self.table.index]
+        rows = [m for m in HEADLINE if m in self.table.index]
         out = self.table.loc[rows, ["mean_diff", "rel_diff", "ci_low", "ci_high", "cvar95_diff"]]
         b = self.table.loc[rows, "cvar95_b"].astype(float)
         return out.assign(cvar95_rel_diff=(out["cvar95_diff"] / b).where(b != 0, math.nan))

@@ -234,10 +234,10 @@ def _check_search(search: Search | None) -> Search:
 def optimize(
     scenario: Scenario | str | Mapping[str, Any],
     levers: Mapping[str, Any],
-    objective: str = "gov_net_cost_mean",
+    objective: str = "gov_budget_cost_mean",
     constraints: str | Sequence[str | Sequence[Any] | Constraint] = (),
     *,
-    pareto: tuple[str, str] = ("gov_net_cost_cvar95", "solver_loss_share_mean"),
+    pareto: tuple[str, str] = ("gov_budget_cost_cvar95", "solver_loss_share_mean"),
     search: Search | None = None,
     settings: RunSettings | None = None,
     **options: Unpack[RunOptions],

@@ -46,7 +46,7 @@ METHODS: tuple[str, ...] = ("sobol", "morris")
 
 #: Government tail risk, solver risk, program success.
 DEFAULT_OUTPUTS: tuple[str, ...] = (
-    "gov_net_cost_cvar95",
+    "gov_budget_cost_cvar95",
     "solver_loss_share_mean",
     "challenges_succeeded_mean",
 )

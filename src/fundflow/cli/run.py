@@ -112,6 +112,10 @@ def _summary_text(result: Any, lang: str) -> str:
     return text
 
 
+#: The runs columns of the party table's tax memo line.
+_MEMO = ("gov_tax_forgone", "gov_tax_attributable", "gov_net_cost", "gov_budget_cost")
+
+
 def _party_text(result: Any, lang: str) -> str:
     """The party table (government as one party, realised value apart)."""
     table = result.party_table()
@@ -130,7 +134,15 @@ def _party_text(result: Any, lang: str) -> str:
         lb.label("p5_p95", lang),
     ]
     note = lb.label("external", lang) in (r[0] for r in rows)
-    return _render(headers, rows) + ("\n" + lb.text("msg_external", lang) if note else "")
+    text = _render(headers, rows) + ("\n" + lb.text("msg_external", lang) if note else "")
+    runs = result.runs
+    if runs["gov_tax_forgone"].abs().sum() > 0:  # the attributable tax, as a memo line
+        means = {k: lb.format_number(runs[k].mean(), "money") for k in _MEMO}
+        text += "\n" + lb.text("msg_tax_memo", lang, money=lb.unit_text("money", lang, money), **{
+            "forgone": means["gov_tax_forgone"], "attributable": means["gov_tax_attributable"],
+            "net": means["gov_net_cost"], "budget": means["gov_budget_cost"],
+        })  # fmt: skip
+    return text
 
 
 def _challenges_text(result: Any, lang: str) -> str:

@@ -30,8 +30,8 @@ from fundflow.io import labels as lb
 
 #: Measures printed for each design point (all are written with --out).
 SHOWN = (
-    "gov_net_cost_mean",
-    "gov_net_cost_cvar95",
+    "gov_budget_cost_mean",
+    "gov_budget_cost_cvar95",
     "solver_loss_share_mean",
     "solver_participation_share_mean",
     "challenges_succeeded_mean",

@@ -143,6 +143,16 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "value, not a loss",
         "项目外部：研发支出与商业价值的对方，并非损失",
     ),
+    (
+        "msg_tax_memo",
+        "text",
+        None,
+        "The government's cash includes all tax forgone ({forgone}); of it {attributable} "
+        "is attributable to the program (memo: additionality × borne share), so its net "
+        "cost is {net} and its budget cost {budget} ({money})",
+        "政府现金含全部税式支出（{forgone}），其中归属本项目 {attributable}"
+        "（备忘：附加性 × 分担比例），故政府净成本 {net}，财政净支出 {budget}（{money}）",
+    ),
     ("fig_replications", "text", None, "replications", "模拟"),
     ("fig_replications_count", "text", None, "Replications (count)", "模拟次数（个）"),
     ("fig_subtitle", "text", None, "{name}, {n:,} replications", "{name}，{n:,} 次模拟"),

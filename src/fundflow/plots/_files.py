@@ -45,7 +45,7 @@ def write_run_plots(
 ) -> list[Path]:
     """Write the standard PNGs of a run into `directory` (created if missing).
 
-    Files: ``loss_gov_net_cost.png`` and ``loss_solver_loss.png``
+    Files: ``loss_gov_budget_cost.png`` and ``loss_solver_loss.png``
     (:func:`loss_distribution`), ``exceedance.png`` (:func:`exceedance_curve`)
     and ``exposure_fan.png`` (:func:`exposure_fan`), each prefixed with
     `prefix`, at :data:`DPI` dots per inch. Each is drawn on its own Figure
@@ -73,7 +73,7 @@ def write_run_plots(
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     figures = {
-        "loss_gov_net_cost": lambda: loss_distribution(result, "gov_net_cost", lang=lang),
+        "loss_gov_budget_cost": lambda: loss_distribution(result, "gov_budget_cost", lang=lang),
         "loss_solver_loss": lambda: loss_distribution(result, "solver_loss", lang=lang),
         "exceedance": lambda: exceedance_curve(result, lang=lang),
         "exposure_fan": lambda: exposure_fan(result, lang=lang),

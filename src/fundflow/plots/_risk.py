@@ -121,7 +121,7 @@ def _mark_level(ax: Axes, probability: float) -> None:
 
 def loss_distribution(
     result: SimulationResult,
-    measure: str = "gov_net_cost",
+    measure: str = "gov_budget_cost",
     ax: Axes | None = None,
     *,
     alphas: Sequence[float] = (0.95, 0.99),
@@ -133,7 +133,7 @@ def loss_distribution(
     ----------
     result : SimulationResult
         A Monte Carlo run.
-    measure : str, default "gov_net_cost"
+    measure : str, default "gov_budget_cost"
         A column of ``result.runs``, read as a loss (larger = worse). NaN values
         are left out.
     ax : matplotlib.axes.Axes, optional
@@ -177,7 +177,7 @@ def loss_distribution(
 
 def exceedance_curve(
     result: SimulationResult,
-    measures: Sequence[str] = ("gov_net_cost", "solver_loss"),
+    measures: Sequence[str] = ("gov_budget_cost", "solver_loss"),
     ax: Axes | None = None,
     *,
     alphas: Sequence[float] = (0.95,),
@@ -193,7 +193,7 @@ def exceedance_curve(
     ----------
     result : SimulationResult
         A Monte Carlo run.
-    measures : sequence of str, default ("gov_net_cost", "solver_loss")
+    measures : sequence of str, default ("gov_budget_cost", "solver_loss")
         Runs columns in the same unit, each read as a loss (larger = worse).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new Figure by default.
@@ -343,7 +343,7 @@ def _draw_fan(
     ax.plot(times, np.nanmean(values, axis=0), "k--", lw=1.2, gid="mean", label=mean)
     ax.set_xlim(times[0], times[-1])
     ax.set_xlabel(text("fig_time", lang))
-    money = _unit("gov_net_cost", result.money_unit, lang)
+    money = _unit("gov_budget_cost", result.money_unit, lang)
     ax.set_ylabel(text("fig_outflow", lang, unit=money))
     title = text("fig_exposure_title", lang)
     ax.set_title(f"{title}\n{_subtitle(result, len(values), lang)}")

@@ -62,15 +62,16 @@ except ImportError:  # pragma: no cover - numba is a dependency; python_loops ru
 
 # Columns of the per-route output (its first axis).
 RC_KIND = 0  # six kinds' totals: columns 0..5, in block_measures' ROUTE_KINDS order
-RC_MATCHING, RC_NET, RC_NPV, RC_PEAK, RC_GOV_COST, RC_DEM_NPV = range(6, 12)
-N_RC = 12
+RC_MATCHING, RC_NET, RC_NPV, RC_PEAK, RC_GOV_COST, RC_DEM_NPV, RC_GOV_ALL = range(6, 13)
+N_RC = 13
 # Columns of the per-replication output.
 RU_OUTLAY, RU_RECOVERIES, RU_GOV_NPV, RU_PEAK, RU_WASTED = range(5)
 RU_DEM_OUT, RU_DEM_NPV, RU_GUARANTEE = 5, 6, 7
 RU_SOLVER_NET, RU_SOLVER_NPV, RU_SOLVER_LOSS, RU_STARTED_NPV = 8, 9, 10, 11  # over routes
-N_RU = 12
+RU_BUDGET, RU_BUDGET_NPV, RU_SUBSIDY = 12, 13, 14  # budget cash, its NPV; tax on subsidies
+N_RU = 15
 # Codes in measure_rows' ``codes``.
-C_SOLVER, C_DEMANDER, C_GOVERNMENT, C_MATCHING, C_PAYOUT, C_NOT_STARTED = range(6)
+C_SOLVER, C_DEMANDER, C_GOVERNMENT, C_MATCHING, C_PAYOUT, C_NOT_STARTED, C_SUBSIDY = range(7)
 # Rows of a route's running-sum state (``s[1]``): last time, running sum, flows of
 # the last time, maximum.
 _LAST, _CUM, _GROUP, _TOP = range(4)
@@ -119,9 +120,10 @@ def _run_rows(rep, lo, hi, run, led, factors, grid, c, o):  # pragma: no cover -
     and parties' totals, the exposure path and peak exposure. ``run`` is the index of
     the run of equal times before row ``lo``; returns the last."""
     time, payer, payee, amount, kind, _, route = led
-    is_gov, _, _, is_wasted, codes, kind_slot, status = c
+    is_gov, _, _, is_wasted, codes, kind_slot, status, budget_kind, all_in_kind = c
     ru, kinds, received, paid, exposure = o[1][rep], o[2][rep], o[3][rep], o[4][rep], o[5][rep]
     demander, government, payout = codes[C_DEMANDER], codes[C_GOVERNMENT], codes[C_PAYOUT]
+    subsidy = codes[C_SUBSIDY]
     prev = time[lo - 1] if lo > 0 else np.nan
     cum = group = path = top = 0.0
     at = 0
@@ -131,11 +133,14 @@ def _run_rows(rep, lo, hi, run, led, factors, grid, c, o):  # pragma: no cover -
         prev = t
         run += new
         d = factors[run]
-        g = a * _sign(is_gov[p], is_gov[q])
+        g = a * _sign(p == government, q == government) * budget_kind[k]
         dem_out = a * _sign(p == demander, q == demander)
         ru[RU_OUTLAY] += _kept(a, is_gov[p])
         ru[RU_RECOVERIES] += _kept(a, is_gov[q])
-        ru[RU_GOV_NPV] += g * d
+        ru[RU_BUDGET] += g
+        ru[RU_BUDGET_NPV] += g * d
+        ru[RU_GOV_NPV] += a * _sign(is_gov[p], is_gov[q]) * all_in_kind[k] * d
+        ru[RU_SUBSIDY] += _kept(a * _sign(q == government, p == government), k == subsidy)
         ru[RU_WASTED] += _kept(g, r >= 0 and is_wasted[status[rep, r]])
         ru[RU_DEM_OUT] += dem_out
         ru[RU_DEM_NPV] += dem_out * d
@@ -163,7 +168,7 @@ def _route_rows(rep, lo, hi, run, led, factors, c, s, o):  # pragma: no cover - 
     what belongs to no route column) and each route's running sum of the solver's net
     outflow; ``on_route`` counts the rows of each kind on a route."""
     time, payer, payee, amount, kind, challenge, route = led
-    is_gov, route_col, first_route, _, codes, _, _ = c
+    is_gov, route_col, first_route, _, codes, _, _, budget_kind, all_in_kind = c
     acc, state, on_route, counts = s[0], s[1], s[2], o[7]
     solver, demander, government = codes[C_SOLVER], codes[C_DEMANDER], codes[C_GOVERNMENT]
     prev = time[lo - 1] if lo > 0 else np.nan
@@ -172,12 +177,14 @@ def _route_rows(rep, lo, hi, run, led, factors, c, s, o):  # pragma: no cover - 
         run += t != prev
         prev = t
         d = factors[run]
-        g = a * _sign(is_gov[p], is_gov[q])
+        gov = a * _sign(is_gov[p], is_gov[q])
+        g = a * _sign(p == government, q == government) * budget_kind[k]
         dem = a * _sign(q == demander, p == demander)
         if r < 0:
             r = first_route[challenge[i]]  # the challenge's rows of no route: its first
             if r >= 0:
                 acc[r, RC_GOV_COST] += g
+                acc[r, RC_GOV_ALL] += gov * all_in_kind[k]
                 acc[r, RC_DEM_NPV] += dem * d
             continue
         counts[rep] += 1
@@ -190,6 +197,7 @@ def _route_rows(rep, lo, hi, run, led, factors, c, s, o):  # pragma: no cover - 
         acc[r, RC_NET] += sol
         acc[r, RC_NPV] += sol * d
         acc[r, RC_GOV_COST] += g
+        acc[r, RC_GOV_ALL] += gov * all_in_kind[k]
         acc[r, RC_DEM_NPV] += dem * d
         _gap(state, r, t, -sol)
     return run
@@ -237,10 +245,14 @@ def measure_rows(led, offsets, factors, grid, c, n_slots, n_parties):  # pragma:
     compiled loops); ``factors`` the discount factors of :func:`run_times` (NumPy's
     ``power``, computed outside); ``grid`` the exposure path's times, in increasing
     order; ``c`` is ``(is_gov, route_col, first_route, is_wasted, codes, kind_slot,
-    status)``: per party code whether it is the government's, per kind its route
-    column or ``N_RC``, per challenge its first route (-1, and a last -1 for rows of
-    no challenge), per route status whether its outlay is wasted, the ``C_*`` codes,
-    per kind its column of ``kinds`` or ``n_slots``, and the (n, R) route statuses.
+    status, budget_kind, all_in_kind)``: per party code whether it is the
+    government's (with its fund stake), per kind its route column or ``N_RC``, per
+    challenge its first route (-1, and a last -1 for rows of no challenge), per route
+    status whether its outlay is wasted, the ``C_*`` codes, per kind its column of
+    ``kinds`` or ``n_slots``, the (n, R) route statuses, per kind whether the
+    government's rows of it are budget cash (1.0) or not (0.0: tax), and per kind the
+    weight of the government's rows of it in the all-in cost (1.0; tax rows the share
+    attributable to the program).
     Returns ``(rt, ru, kinds, received, paid, exposure, flags, counts)``: the
     ``RC_*`` columns per (replication, route), per replication the ``RU_*`` totals,
     the totals of the kinds of ``kind_slot`` (and a last column for the others), what

@@ -24,7 +24,7 @@ from fundflow.engine.plan import EnginePlan
 from fundflow.results import metrics
 from fundflow.results.measures import _IS_GOV, _IS_WASTED
 
-__all__ = ["ROUTE_COLUMNS", "ROUTE_KINDS", "BlockMeasures", "measure_block"]
+__all__ = ["ROUTE_COLUMNS", "ROUTE_KINDS", "TAX_KINDS", "BlockMeasures", "measure_block"]
 
 _N_PARTIES = len(PARTIES)
 #: Kinds of payment with a per-route total column, and the column's name.
@@ -40,8 +40,11 @@ ROUTE_KINDS = {
 ROUTE_COLUMNS = (
     "status end_time end_review misconduct cost_spent demander_paid gov_matching "
     "gov_compensation gov_clawback gov_success_award solver_value solver_net_cash "
-    "solver_npv solver_loss solver_peak_funding_gap gov_net_cost demander_npv"
+    "solver_npv solver_loss solver_peak_funding_gap gov_budget_cost gov_net_cost "
+    "demander_npv"
 ).split()
+#: Kinds of payment that are tax forgone (or tax on the subsidy), not budget cash.
+TAX_KINDS = ("tax_expenditure", "tax_recapture", "tax_on_subsidy")
 #: Kinds of payment whose per-replication totals are runs-table measures.
 _RUN_KINDS = (
     "rd_spending",
@@ -50,6 +53,7 @@ _RUN_KINDS = (
     "solver_value",
     "tax_expenditure",
     "tax_recapture",
+    "tax_on_subsidy",
 )
 
 
@@ -160,14 +164,23 @@ def _lookups(plan: EnginePlan, block: BlockOutcome, loops: Any) -> tuple[np.ndar
     kind_slot[[K[k] for k in _RUN_KINDS]] = np.arange(len(_RUN_KINDS))
     codes = [P["solver"], P["demander"], P["government"], K["matching"], K["guarantee_payout"]]
     first_route = np.append(plan.layout.first_route, -1).astype(np.int64)
+    tax = plan.scenario.government.tax
+    budget_kind, all_in_kind = np.ones(len(KINDS)), np.ones(len(KINDS))
+    for kind in TAX_KINDS:
+        budget_kind[K[kind]] = 0.0  # tax forgone is not budget cash
+        all_in_kind[K[kind]] = tax.borne_share * (
+            1.0 if kind == "tax_on_subsidy" else tax.additionality
+        )
     return (
         _IS_GOV,
         route_col,
         first_route,
         _IS_WASTED,
-        np.array([*codes, NOT_STARTED], dtype=np.int64),
+        np.array([*codes, NOT_STARTED, K["tax_on_subsidy"]], dtype=np.int64),
         kind_slot,
         block.status,
+        budget_kind,
+        all_in_kind,
     )
 
 
@@ -212,7 +225,8 @@ def _routes(
         "solver_npv": column(loops.RC_NPV, bool(flags[loops.RC_NET])),
         "solver_loss": _solver_loss(net_cash, on_route),
         "solver_peak_funding_gap": column(loops.RC_PEAK),
-        "gov_net_cost": column(loops.RC_GOV_COST, any_row),
+        "gov_budget_cost": column(loops.RC_GOV_COST, any_row),
+        "gov_net_cost": column(loops.RC_GOV_ALL, any_row),
         "demander_npv": column(loops.RC_DEM_NPV, any_row),
     }
     return {c: out[c] for c in ROUTE_COLUMNS}
@@ -236,7 +250,8 @@ def _run_measures(
     """The runs table's columns, in their order (:data:`fundflow.results.catalogue`)."""
     ru, kinds, loops = sums.ru, sums.kinds, sums.loops
     status = block.status
-    net_cost = ru[:, loops.RU_OUTLAY] - ru[:, loops.RU_RECOVERIES]
+    money = _government_money(plan, block, sums)
+    budget, net_cost = money["gov_budget_cost"], money["gov_net_cost"]
     succeeded_ch, started_ch = _challenges(plan, status)
     rd, invested, value = kinds["rd_spending"], kinds["investment"], kinds["commercial_value"]
     delayed = block.delayed_payments
@@ -244,16 +259,18 @@ def _run_measures(
         mean_delay = np.where(delayed > 0, block.total_delay / np.maximum(delayed, 1), 0.0)
         success_rate = np.where(started_ch > 0, succeeded_ch / np.maximum(started_ch, 1), np.nan)
     out = {
+        **money,
         "gov_gross_outlay": ru[:, loops.RU_OUTLAY],
         "gov_recoveries": ru[:, loops.RU_RECOVERIES],
-        "gov_net_cost": net_cost,
+        "gov_npv_budget_cost": ru[:, loops.RU_BUDGET_NPV],
         "gov_npv_net_cost": ru[:, loops.RU_GOV_NPV],
         "gov_peak_exposure": ru[:, loops.RU_PEAK],
         "gov_wasted_outlay": ru[:, loops.RU_WASTED],
         "gov_committed_unpaid": block.committed_unpaid,
         "gov_delayed_payments": delayed,
         "gov_mean_delay": mean_delay,
-        "nongov_funding": rd + invested - net_cost,
+        "nongov_funding": rd + invested - budget - _gov_paid_in(sums),
+        "nongov_funding_all_in": rd + invested - net_cost,
         **_solver_measures(routes, status, ru, loops),
         "demander_net_cost": ru[:, loops.RU_DEM_OUT] + value,
         "demander_value": value,
@@ -266,6 +283,34 @@ def _run_measures(
         **_instrument_measures(block, sums),
     }
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def _government_money(plan: EnginePlan, block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarray]:
+    """The three kinds of government money (docs/model.md, "Kinds of government
+    money"): budget cash, the fund stake's net, tax forgone and its attributable part,
+    and the all-in net cost, their sum."""
+    tax = plan.scenario.government.tax
+    kinds, ru, loops = sums.kinds, sums.ru, sums.loops
+    net = sums.received - sums.paid
+    paid = np.diff(block.offsets) > 0  # no payment: integer net cash, whose negation is 0.0
+    budget = ru[:, loops.RU_BUDGET]
+    fund_net = np.where(paid, -net[:, P["gov_lp"]], 0.0)
+    deducted = kinds["tax_expenditure"] - kinds["tax_recapture"]
+    subsidy = ru[:, loops.RU_SUBSIDY]
+    attributable = tax.borne_share * (tax.additionality * deducted - subsidy)
+    return {
+        "gov_budget_cost": budget,
+        "gov_fund_net_cost": fund_net,
+        "gov_tax_forgone": deducted - subsidy,
+        "gov_tax_attributable": attributable,
+        "gov_net_cost": budget + fund_net + attributable,
+    }
+
+
+def _gov_paid_in(sums: _Sums) -> np.ndarray:
+    """What the government LP paid into the fund (0.0 where nothing)."""
+    paid = sums.paid[:, P["gov_lp"]]
+    return np.where(paid > 0.0, paid, 0.0)
 
 
 def _challenges(plan: EnginePlan, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -331,15 +376,10 @@ def _lp_columns(sums: _Sums, offsets: np.ndarray, party: int) -> tuple[np.ndarra
 def _instrument_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarray]:
     """Guided fund, credit and tax measures (zero or NaN where not configured)."""
     net = sums.received - sums.paid
-    kinds = sums.kinds
-    # a replication without a payment has integer net cash alone: its negation is 0.0
-    paid = np.diff(block.offsets) > 0
     gov_paid_in, gov_tvpi, gov_irr = _lp_columns(sums, block.offsets, P["gov_lp"])
     social_paid_in, social_tvpi, social_irr = _lp_columns(sums, block.offsets, P["social_lp"])
     return {
-        "gov_tax_expenditure": kinds["tax_expenditure"] - kinds["tax_recapture"],
         "gov_guarantee_loss": sums.ru[:, sums.loops.RU_GUARANTEE],
-        "gov_fund_net_cost": np.where(paid, -net[:, P["gov_lp"]], 0.0),
         "fund_investments": block.fund_investments,
         "fund_gov_paid_in": gov_paid_in,
         "fund_gov_tvpi": gov_tvpi,

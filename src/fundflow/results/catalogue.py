@@ -75,10 +75,15 @@ _M, _LOSS = MeasureInfo, True
 
 #: The runs table's columns, in their order (:func:`fundflow.results.block_measures.measure_block`).
 RUN_MEASURES: tuple[MeasureInfo, ...] = (
-    # government
+    # government, by kind of money (docs/model.md, "Kinds of government money")
+    _M("gov_budget_cost", "money", _LOSS),
+    _M("gov_fund_net_cost", "money"),
+    _M("gov_tax_forgone", "money"),
+    _M("gov_tax_attributable", "money"),
+    _M("gov_net_cost", "money", _LOSS),
     _M("gov_gross_outlay", "money"),
     _M("gov_recoveries", "money"),
-    _M("gov_net_cost", "money", _LOSS),
+    _M("gov_npv_budget_cost", "money", _LOSS),
     _M("gov_npv_net_cost", "money", _LOSS),
     _M("gov_peak_exposure", "money", _LOSS),
     _M("gov_wasted_outlay", "money"),
@@ -86,6 +91,7 @@ RUN_MEASURES: tuple[MeasureInfo, ...] = (
     _M("gov_delayed_payments", "count"),
     _M("gov_mean_delay", "years"),
     _M("nongov_funding", "money"),
+    _M("nongov_funding_all_in", "money"),
     # solvers, demanders, the program
     _M("solver_net_cash", "money"),
     _M("solver_npv", "money"),
@@ -104,9 +110,7 @@ RUN_MEASURES: tuple[MeasureInfo, ...] = (
     _M("challenges_succeeded", "count"),
     _M("success_rate", "share"),
     # tax, guided fund, credit
-    _M("gov_tax_expenditure", "money"),
     _M("gov_guarantee_loss", "money"),
-    _M("gov_fund_net_cost", "money"),
     _M("fund_investments", "count"),
     _M("fund_gov_paid_in", "money"),
     _M("fund_gov_tvpi", "ratio"),
@@ -124,8 +128,9 @@ RUN_MEASURES: tuple[MeasureInfo, ...] = (
 
 #: Program ratios, reported as ratios of means (docs/model.md, "What is reported").
 RATIOS: tuple[RatioInfo, ...] = (
-    RatioInfo("gov_cost_per_success", "money", "gov_net_cost", "challenges_succeeded"),
-    RatioInfo("leverage", "ratio", "nongov_funding", "gov_net_cost"),
+    RatioInfo("gov_cost_per_success", "money", "gov_budget_cost", "challenges_succeeded"),
+    RatioInfo("leverage", "ratio", "nongov_funding", "gov_budget_cost"),
+    RatioInfo("leverage_all_in", "ratio", "nongov_funding_all_in", "gov_net_cost"),
 )
 
 #: Loss-like measures of the runs table (VaR, CVaR and loss probability reported).
