@@ -11,8 +11,9 @@ the subsidy the solver cannot pay within its reserve abandons the route:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+import numpy as np
 from numba import njit
 
 from fundflow.engine.core.state import (
@@ -50,6 +51,9 @@ OWNF, RECOG, DINST, DMATCH, DRECOG, SUBS, SUBREC = ROUTE_FLOATS.take(
     "own_funding", "recognised", "demander_installments", "demander_match",
     "demander_recognised", "subsidy", "subsidy_taxed",
 )  # fmt: skip
+#: who gets the payment for an increase of a base: the demander (its deduction) or the
+#: government (the tax on a taxable match); np.bool_, which numba types as no literal
+TO_DEMANDER, FROM_DEMANDER = cast(bool, np.bool_(True)), cast(bool, np.bool_(False))
 #: the budget year to settle next
 (TYEAR,) = SCALAR_INTS.take("tax_year")
 (EV_TAX,) = EVENTS.take("tax")
@@ -175,7 +179,7 @@ def settle_demander(s: State, p: FlatPlan, y: int, r: int) -> None:
             s.rf[r, DMATCH] += s.yr[y, 2 * n + r]
             base = s.rf[r, DINST] - s.rf[r, DMATCH]
             amount, change = recognise(p.demander_tax_rate, base, s.rf[r, DRECOG])
-            _demander_pays_or_receives(s, p, r, amount, change, K_TAX, K_RECAPTURE, True)
+            _demander_pays_or_receives(s, p, r, amount, change, K_TAX, K_RECAPTURE, TO_DEMANDER)
             s.rf[r, DRECOG] += change
     elif inst and p.demander_tax_rate > 0.0:
         add(s, GOV, DEM, demander_tax(p.demander_tax_rate, s.yr[y, n + r]), K_TAX,
@@ -183,7 +187,7 @@ def settle_demander(s: State, p: FlatPlan, y: int, r: int) -> None:
     if p.match_taxable and p.match_payee == DEM and match:
         s.rf[r, SUBS] += s.yr[y, 2 * n + r]
         amount, change = recognise(p.demander_subsidy_rate, s.rf[r, SUBS], s.rf[r, SUBREC])
-        _demander_pays_or_receives(s, p, r, amount, change, K_SUBSIDY, K_SUBSIDY, False)
+        _demander_pays_or_receives(s, p, r, amount, change, K_SUBSIDY, K_SUBSIDY, FROM_DEMANDER)
         s.rf[r, SUBREC] += change
 
 
