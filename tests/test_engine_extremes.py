@@ -164,7 +164,7 @@ def test_generated_scenarios_reach_every_rule() -> None:
     counts = np.zeros(compiled.count_size(), np.int64)
     kinds: set[int] = set()
 
-    @settings(_SETTINGS, max_examples=120, derandomize=True, database=None)
+    @settings(_SETTINGS, max_examples=200, derandomize=True, database=None)
     @given(data=extreme_scenarios(), seed=st.integers(0, 2**32 - 1), tiny=st.booleans())
     def run(data: dict[str, Any], seed: int, tiny: bool) -> None:
         got = _compare(Scenario.from_dict(data), seed, tiny, counts)
