@@ -18,7 +18,9 @@ from fundflow.engine import kernel_cache
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(kernel_cache, "_cache_dirs", lambda: {tmp_path: ["_nb_run", "_nb_state"]})
+    monkeypatch.setattr(
+        kernel_cache, "_cache_dirs", lambda: {tmp_path: ["compiled_engine", "state"]}
+    )
     kernel_cache.ensure_fresh.cache_clear()
     yield tmp_path
     kernel_cache.ensure_fresh.cache_clear()
@@ -26,9 +28,9 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _files(folder: Path) -> list[str]:
     for name in (
-        "_nb_run.run_block_nb-200.py311.nbi",
-        "_nb_run.run_block_nb-200.py311.1.nbc",
-        "_nb_state.add-227.py311.3.nbc",
+        "compiled_engine.run_block_nb-200.py311.nbi",
+        "compiled_engine.run_block_nb-200.py311.1.nbc",
+        "state.add-227.py311.3.nbc",
         "other.f-1.py311.nbi",  # another module's cache: kept
     ):
         (folder / name).write_bytes(b"x")
