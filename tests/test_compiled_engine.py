@@ -46,11 +46,11 @@ def assert_same(got: BlockOutcome, ref: BlockOutcome) -> None:
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=0.0, err_msg=c)
         else:
             np.testing.assert_array_equal(a, b, err_msg=c)
-    for k in ("status", "end_review", "misconduct", "defaulted"):
+    for k in ("status", "end_review", "misconduct", "defaulted", "binds_by_year"):
         np.testing.assert_array_equal(getattr(got, k), getattr(ref, k), err_msg=k)
     for k in ("delayed_payments", "fund_investments"):
         np.testing.assert_array_equal(getattr(got, k), getattr(ref, k), err_msg=k)
-    for k in ("end_time", "committed_unpaid", "total_delay", "loans_outstanding"):
+    for k in ("end_time", "committed_unpaid", "total_delay", "loans_outstanding", "unpaid_by_year"):
         np.testing.assert_allclose(getattr(got, k), getattr(ref, k), rtol=1e-9, err_msg=k)
 
 

@@ -175,7 +175,7 @@ def test_manifest_content(result, tmp_path) -> None:
 def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) -> None:
     export.export_result(result, tmp_path, ("xlsx",), tables="runs,routes")
     wb = openpyxl.load_workbook(tmp_path / "results.xlsx")
-    assert wb.sheetnames == ["summary", "challenges", "runs", "routes"]
+    assert wb.sheetnames == ["summary", "challenges", "budget_by_year", "runs", "routes"]
     summary, runs, routes = wb["summary"], wb["runs"], wb["routes"]
     assert summary.freeze_panes == "C2"
     assert runs.freeze_panes == "B2"

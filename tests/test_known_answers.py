@@ -1,4 +1,4 @@
-"""docs/model.md's known-answer cases K1-K11, with the document's parameters and numbers.
+"""docs/model.md's known-answer cases K1-K14, with the document's parameters and numbers.
 
 The common route of those cases: one challenge, one route started at t = 0, two
 phases of 1 year with cost shares 0.4 / 0.6, no overrun, I = 20, D = 0.6 x 20 = 12 in
@@ -556,3 +556,38 @@ def test_k13_additionality_and_borne_share(treatment: str, attributable: float) 
     )
     base = defaults.runs.iloc[0]  # additionality = borne share = 1: all of it is attributable
     assert base["gov_tax_attributable"] == exact(base["gov_tax_forgone"])
+
+
+# --------------------------------------------------------------------------- K14
+
+
+def test_k14_budget_by_year() -> None:
+    res = fundflow.simulate(scenario(p1=1.0, p2=1.0, annual_budget=2.0), runs=1, seed=0)
+    table = res.budget_by_year()
+    assert list(table.index) == list(range(12))
+    cash = [1.5, 0.0, 2.0, 1.5] + [0.0] * 8
+    assert table["budget_cash_mean"].tolist() == [exact(x) for x in cash]
+    assert table["committed_unpaid_mean"].tolist() == [exact(x) for x in [0, 0, 1.5] + [0] * 9]
+    assert table["budget_binds_probability"].tolist() == [0, 0, 1] + [0] * 9
+    assert table["annual_budget"].tolist() == [2.0] * 12
+    assert table["budget_cash_mean"].sum() == exact(G)
+    assert res.runs["gov_budget_cost"].iloc[0] == exact(G)
+    cut = fundflow.simulate(
+        scenario(p1=1.0, p2=1.0, annual_budget=2.0, horizon=2.5), runs=1, seed=0
+    )
+    last = cut.budget_by_year()
+    assert list(last.index) == [0, 1, 2]
+    assert last["committed_unpaid_mean"].tolist() == [0.0, 0.0, exact(1.5)]
+    assert cut.runs["gov_committed_unpaid"].iloc[0] == exact(1.5)
+    assert last["budget_binds_probability"].tolist() == [0, 0, 1]
+
+
+def test_k14_tax_forgone_by_year() -> None:
+    res = fundflow.simulate(scenario(p1=1.0, p2=1.0, tax=TAX), runs=1, seed=0)
+    table = res.budget_by_year()
+    tax = [0.75, 1.50, -0.25] + [0.0] * 9
+    assert table["tax_forgone_mean"].tolist() == [exact(x) if x else 0.0 for x in tax]
+    assert table["tax_forgone_mean"].sum() == exact(2.00)
+    assert res.runs["gov_tax_forgone"].iloc[0] == exact(2.00)
+    assert table["budget_binds_probability"].tolist() == [0.0] * 12  # no annual budget
+    assert table["annual_budget"].isna().all()

@@ -44,7 +44,11 @@ def test_per_replication_tables_are_not_written_for_reading_by_default(result, t
     assert {"runs.csv", "routes.csv", "runs.parquet", "routes.parquet"} <= names
     assert {"summary.md", "summary.tex", "summary.csv", "results.xlsx"} <= names
     assert not {"runs.md", "routes.md", "runs.tex", "routes.tex"} & names
-    assert openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames == ["summary", "challenges"]
+    assert openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames == [
+        "summary",
+        "challenges",
+        "budget_by_year",
+    ]
 
 
 def test_cli_tables_option_adds_them_to_the_readable_formats(tmp_path, capsys) -> None:
@@ -56,6 +60,7 @@ def test_cli_tables_option_adds_them_to_the_readable_formats(tmp_path, capsys) -
     assert openpyxl.load_workbook(out / "results.xlsx").sheetnames == [
         "summary",
         "challenges",
+        "budget_by_year",
         "routes",
     ]
 
@@ -94,6 +99,7 @@ def test_a_per_challenge_table_goes_to_every_format(result, tmp_path) -> None:
     assert openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames == [
         "summary",
         "challenges",
+        "budget_by_year",
     ]
     assert "| a | 50.0% |" in (tmp_path / "challenges.md").read_text(encoding="utf-8")
 

@@ -59,7 +59,7 @@ def test_open_run_is_the_run_held_in_memory(tmp_path, in_memory) -> None:
         (0, 35), (35, 70), (70, 105), (105, 120)
     ]  # fmt: skip
     assert manifest["blocks"][0]["rows"]["routes"] == 35 * 44
-    assert manifest["schema_version"] == 1 and len(manifest["code_fingerprint"]) == 64
+    assert manifest["schema_version"] == 2 and len(manifest["code_fingerprint"]) == 64
     for name in DATASETS:
         assert sorted(p.name for p in (tmp_path / name).iterdir()) == [
             f"part-{k:06d}.parquet" for k in range(4)

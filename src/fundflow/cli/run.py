@@ -181,6 +181,36 @@ def _challenges_text(result: Any, lang: str) -> str:
     return caption + "\n" + _render(headers, rows)
 
 
+def _budget_years_text(result: Any, lang: str) -> str:
+    """The budget by year: budget cash (mean, p95), outside the annual budget, carried
+    into the next year, the probability that the year's budget bound, tax forgone (memo);
+    the years after the last with money are left out, with a line saying so."""
+    table = result.budget_by_year()
+    money = lambda x: lb.format_number(x, "money")  # noqa: E731
+    columns = ["budget_cash_mean", "budget_cash_p95", "outside_budget_mean"]
+    columns += ["committed_unpaid_mean", "budget_binds_probability", "tax_forgone_mean"]
+    active = table[columns].abs().sum(axis=1) > 0
+    last = int(active[active].index.max()) if active.any() else 0
+    rows = [
+        [str(y)]
+        + [money(r[c]) for c in columns[:4]]
+        + [lb.format_number(r["budget_binds_probability"], "share"), money(r["tax_forgone_mean"])]
+        for y, r in table.loc[:last].iterrows()
+    ]
+    headers = [lb.label("year", lang), *(lb.label(f"{c}_short", lang) for c in columns)]
+    budget = table["annual_budget"].iloc[0]
+    caption = lb.text(
+        "msg_budget_years",
+        lang,
+        money=lb.unit_text("money", lang, result.money_unit),
+        budget=money(budget) if math.isfinite(budget) else lb.label("no_annual_budget", lang),
+    )
+    text = caption + "\n" + _render(headers, rows)
+    if last + 1 < len(table):
+        text += "\n" + lb.text("msg_budget_years_rest", lang, first=last + 1, last=len(table) - 1)
+    return text
+
+
 def _header_lines(result: Any, seed_note: str, lang: str = "en") -> list[str]:
     workers = result.workers
     parts = [
@@ -336,13 +366,16 @@ def _target(args: argparse.Namespace) -> float | None:
 
 
 def _report(result: Any, seed: int | None, lang: str) -> None:
-    """Print the run: its header, risk summary, challenges and party table."""
+    """Print the run: its header, risk summary, challenges, budget by year and party
+    table."""
     seed_note = "" if seed is not None else lb.text("msg_fresh_seed", lang)
     _emit("\n".join(_header_lines(result, seed_note, lang)))
     _emit()
     _emit(_summary_text(result, lang))
     _emit()
     _emit(_challenges_text(result, lang))
+    _emit()
+    _emit(_budget_years_text(result, lang))
     _emit()
     _emit(_party_text(result, lang))
 

@@ -121,7 +121,11 @@ def run_block(
         np.empty((n, n_r), bool),
         np.empty((n, n_r), bool),
     )
-    per_run = (np.empty(n), np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n, np.int64))
+    years = flat.n_years
+    per_run = (
+        np.empty(n), np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n, np.int64),
+        np.empty((n, years)), np.empty((n, years), bool),
+    )  # fmt: skip
     offsets = np.zeros(n + 1, np.int64)
     cols, rows, error, at = run_block_nb(
         flat, _draw_arrays(draws), per_route, per_run, offsets, caps, seen
@@ -145,7 +149,7 @@ def _block_outcome(
 ) -> BlockOutcome:
     ledger = Ledger(**{c: col[:rows] for c, col in zip(COLUMNS, cols, strict=True)})
     status, end_time, end_review, misconduct, defaulted = per_route
-    committed, delayed, delay, loans, investments = per_run
+    committed, delayed, delay, loans, investments, unpaid_y, binds_y = per_run
     return BlockOutcome(
         ledger=ledger,
         offsets=offsets,
@@ -159,6 +163,8 @@ def _block_outcome(
         total_delay=delay,
         loans_outstanding=loans,
         fund_investments=investments,
+        unpaid_by_year=unpaid_y,
+        binds_by_year=binds_y,
     )
 
 

@@ -186,6 +186,7 @@ def run_one(s: State, p: FlatPlan, seen: np.ndarray) -> None:
             break
         kind, a = s.hi[0, HTY], s.hi[0, HA]
         hold(s)  # the event's first push takes its slot in the heap
+        budget.year_ends(s, p, t)
         s.sf[NOW] = t
         seen[kind] += 1
         _dispatch(s, p, kind, a)
@@ -198,6 +199,7 @@ def run_one(s: State, p: FlatPlan, seen: np.ndarray) -> None:
     if p.tax_on:
         for y in range(s.yi.shape[0]):
             settle_tax(s, p, y)
+    budget.close_years(s, p)
 
 
 @njit(cache=CACHE)
@@ -252,7 +254,8 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
                  ) -> tuple[tuple, int, int, int]:  # fmt: skip
     """Every replication of the block; fills ``per_route`` (status, end_time,
     end_review, misconduct, defaulted) and ``per_run`` (committed_unpaid, delayed,
-    total_delay, loans_outstanding, fund_investments) and returns the stacked
+    total_delay, loans_outstanding, fund_investments, and per budget year the
+    payments committed and unpaid at its end and whether one due waited) and returns the stacked
     ledger's columns (in the ledger's dtypes, with room to spare), its number of
     rows, an error code (0: none) and the replication it concerns.
 
@@ -304,7 +307,7 @@ def run_block_nb(flat: FlatPlan, draws: tuple, per_route: tuple, per_run: tuple,
 @njit(cache=CACHE)
 def _facts(s: State, i: int, per_route: tuple, per_run: tuple) -> None:
     status, end_time, end_review, misconduct, defaulted = per_route
-    committed, delayed, total_delay, loans, investments = per_run
+    committed, delayed, total_delay, loans, investments, unpaid_y, binds_y = per_run
     for r in range(s.ri.shape[0]):
         status[i, r] = s.ri[r, STATUS]
         end_time[i, r] = s.rf[r, END_TIME]
@@ -321,3 +324,7 @@ def _facts(s: State, i: int, per_route: tuple, per_run: tuple) -> None:
             lent += s.rf[r, credit.PRINC]
     loans[i] = lent
     investments[i] = s.si[fund.F_INVESTMENTS]
+    c = 3 * s.ri.shape[0]
+    for y in range(unpaid_y.shape[1]):
+        unpaid_y[i, y] = s.yr[y, c + 1]
+        binds_y[i, y] = s.yr[y, c + 2] != 0.0

@@ -105,3 +105,20 @@ def check(plan: EnginePlan, draws: Draws, outcome: BlockOutcome) -> None:
     )  # fmt: skip
     if code:
         raise EngineCheckError(CHECKS[code].format(at=at), int(i))
+    _check_years(outcome)
+
+
+def _check_years(outcome: BlockOutcome) -> None:
+    """Each budget year's committed-unpaid stock is finite and not negative, and the
+    last year's is the stock at the horizon."""
+    unpaid = outcome.unpaid_by_year
+    bad = ~np.isfinite(unpaid) | (unpaid < 0.0)
+    if unpaid.shape[1]:
+        bad[:, -1] |= unpaid[:, -1] != outcome.committed_unpaid
+    rows = np.flatnonzero(bad.any(axis=1))
+    if rows.size:
+        raise EngineCheckError(
+            "a budget year's committed and unpaid payments are not a finite amount "
+            "of at least zero ending at the horizon's",
+            int(rows[0]),
+        )

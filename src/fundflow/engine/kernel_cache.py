@@ -74,6 +74,7 @@ SOURCES: tuple[str, ...] = (
     "fundflow.engine._nb_borrow",
     "fundflow.engine.borrow",
     "fundflow.engine.kernel_cache",
+    "fundflow.engine.layout",
     "fundflow.engine.ledger",
     "fundflow.engine.outcome",
 )

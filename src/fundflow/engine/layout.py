@@ -7,13 +7,20 @@ first appearance; challenges without a group get their own, uncorrelated one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from fundflow.scenario.config import Scenario
 
-__all__ = ["Layout"]
+__all__ = ["Layout", "budget_years"]
+
+
+def budget_years(horizon: float) -> int:
+    """The budget years a horizon spans, ``0 .. ceil(horizon) - 1`` (docs/model.md,
+    "Budget by year"): what happens at ``t = horizon`` belongs to the last."""
+    return max(1, math.ceil(horizon))
 
 
 @dataclass(frozen=True, eq=False)

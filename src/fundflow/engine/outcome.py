@@ -62,6 +62,13 @@ class Outcome:
         Principal still lent at the horizon.
     fund_investments : int
         Ventures the guided fund invested in.
+    unpaid_by_year : (Y,) float
+        Per budget year ``0 .. Y - 1`` (``Y = ceil(horizon)``), the government
+        payments committed and not yet paid at its end (the last: at the horizon,
+        ``committed_unpaid``).
+    binds_by_year : (Y,) bool
+        Per budget year, a payment due by its end was not paid in full by then (the
+        annual budget bound).
     """
 
     ledger: Ledger
@@ -75,9 +82,20 @@ class Outcome:
     defaulted: np.ndarray
     loans_outstanding: float
     fund_investments: int
+    unpaid_by_year: np.ndarray
+    binds_by_year: np.ndarray
 
 
-_PER_ROUTE = ("status", "end_time", "end_review", "misconduct", "defaulted")
+#: Per replication, arrays: per route, then per budget year.
+_ARRAYS = (
+    "status",
+    "end_time",
+    "end_review",
+    "misconduct",
+    "defaulted",
+    "unpaid_by_year",
+    "binds_by_year",
+)
 _PER_RUN = (
     "committed_unpaid",
     "delayed_payments",
@@ -103,6 +121,8 @@ class BlockOutcome:
     status, end_time, end_review, misconduct, defaulted : (n, R) arrays
     committed_unpaid, total_delay, loans_outstanding : (n,) float64
     delayed_payments, fund_investments : (n,) int64
+    unpaid_by_year : (n, Y) float64
+    binds_by_year : (n, Y) bool
     """
 
     ledger: Ledger
@@ -117,6 +137,8 @@ class BlockOutcome:
     total_delay: np.ndarray
     loans_outstanding: np.ndarray
     fund_investments: np.ndarray
+    unpaid_by_year: np.ndarray
+    binds_by_year: np.ndarray
 
     def __len__(self) -> int:
         return int(self.offsets.shape[0] - 1)
@@ -125,7 +147,7 @@ class BlockOutcome:
         """Replication ``i`` of the block (an index into it) as an :class:`Outcome`."""
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
         ledger = Ledger(**{c: getattr(self.ledger, c)[lo:hi] for c in COLUMNS})
-        facts = {k: getattr(self, k)[i] for k in _PER_ROUTE}
+        facts = {k: getattr(self, k)[i] for k in _ARRAYS}
         runs = {k: getattr(self, k)[i].item() for k in _PER_RUN}
         return Outcome(ledger=ledger, **facts, **runs)
 
@@ -137,7 +159,7 @@ class BlockOutcome:
         ledger = Ledger(
             **{c: np.concatenate([getattr(o.ledger, c) for o in outcomes]) for c in COLUMNS}
         )
-        facts = {k: np.stack([getattr(o, k) for o in outcomes]) for k in _PER_ROUTE}
+        facts = {k: np.stack([getattr(o, k) for o in outcomes]) for k in _ARRAYS}
         runs = {
             "committed_unpaid": np.array([o.committed_unpaid for o in outcomes], dtype=float),
             "delayed_payments": np.array([o.delayed_payments for o in outcomes], dtype=np.int64),

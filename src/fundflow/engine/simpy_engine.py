@@ -25,6 +25,7 @@ from fundflow.engine.core.simpy import Core
 from fundflow.engine.credit.simpy import CreditBook, defaulted, loan_outstanding
 from fundflow.engine.draws import Draws
 from fundflow.engine.fund.simpy import GuidedFundBook
+from fundflow.engine.layout import budget_years
 from fundflow.engine.matching.simpy import MatchingBook
 from fundflow.engine.outcome import Outcome
 from fundflow.engine.plan import EnginePlan
@@ -99,14 +100,21 @@ def run(core: Core) -> Outcome:
         core.tax.start()
     if core.fund is not None:
         core.fund.start()
-    env.run(until=core.horizon)
+    budget, horizon = core.budget, core.horizon
+    years = budget_years(horizon)
+    # what env.run(until=horizon) does, closing each budget year before the events
+    # of the next (events at the horizon do not happen)
+    while env.peek() < horizon:
+        budget.year_ends(env.peek(), years)
+        env.step()
+    env.run(until=horizon)  # nothing is left before it: this moves the clock there
     # the horizon's own events: a fund whose life ends there winds up, then the
     # year that the horizon cuts is settled for tax
     if core.fund is not None:
         core.fund.settle_at_horizon()
     if core.tax is not None:
         core.tax.settle_at_horizon()
-    budget = core.budget
+    budget.close_years(years)
     return Outcome(
         ledger=core.ledger.freeze(),
         status=np.asarray(core.status, dtype=np.int8),
@@ -119,6 +127,8 @@ def run(core: Core) -> Outcome:
         defaulted=defaulted(core.credit, len(core.status)),
         loans_outstanding=loan_outstanding(core.credit),
         fund_investments=core.fund.investments if core.fund is not None else 0,
+        unpaid_by_year=np.asarray(budget.unpaid_by_year, dtype=float),
+        binds_by_year=np.asarray(budget.binds_by_year, dtype=bool),
     )
 
 

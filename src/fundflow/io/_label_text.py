@@ -153,6 +153,23 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "政府现金含全部税式支出（{forgone}），其中归属本项目 {attributable}"
         "（备忘：附加性 × 分担比例），故政府净成本 {net}，财政净支出 {budget}（{money}）",
     ),
+    (
+        "msg_budget_years",
+        "text",
+        None,
+        "Budget by year ({money}; annual budget: {budget}): budget cash paid in the year "
+        "(mean, p95), outside the annual budget, committed and carried into the next year, "
+        "the probability that a payment due was not paid in full in the year, tax forgone",
+        "分年度预算（{money}；年度预算：{budget}）：当年财政资金支出（均值、95%分位）、年度预算外支出、"
+        "结转下年的已确认未拨付资金、当年到期款项未能足额拨付的概率、税式支出",
+    ),
+    (
+        "msg_budget_years_rest",
+        "text",
+        None,
+        "Years {first} to {last}: no government money",
+        "第 {first} 至 {last} 年：无财政资金",
+    ),
     ("fig_replications", "text", None, "replications", "模拟"),
     ("fig_replications_count", "text", None, "Replications (count)", "模拟次数（个）"),
     ("fig_subtitle", "text", None, "{name}, {n:,} replications", "{name}，{n:,} 次模拟"),

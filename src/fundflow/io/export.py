@@ -4,8 +4,9 @@ Layout of ``export_result(result, "out/", formats=("csv", "xlsx", "md"))``::
 
     out/
       summary.csv  runs.csv  routes.csv      every table in the machine formats
-      summary.md  challenges.md              summary and challenges in the readable formats
-      results.xlsx                           sheets summary, challenges
+      summary.md  challenges.md              summary, challenges and the budget by
+      budget_by_year.md                      year in the readable formats
+      results.xlsx                           sheets summary, challenges, budget_by_year
       party_totals.csv                       net cash by party, one row per replication
       ledger_0000.csv                        every payment of the first replication
       manifest.json                          what produced the files (written last)
@@ -384,6 +385,7 @@ def export_result(
     challenges = _challenges(result)
     if challenges is not None:
         readable.append(_plain_table(challenges, "challenges"))
+    readable.append(_plain_table(result.budget_by_year(), "budget_by_year"))
     per_replication = [
         _plain_table(getattr(result, name), name)
         for name in DETAIL_TABLES

@@ -304,6 +304,45 @@ def _flags(route_col, on_route, flags):  # pragma: no cover - compiled
     flags[RC_MATCHING] = on_route[-1] > 0
 
 
+# Columns of year_rows' output (its second axis), and the year classes of a kind.
+Y_BUDGET, Y_OUTSIDE, Y_FUND, Y_TAX = range(4)
+N_Y = 4
+#: A kind whose rows go in no column of year_rows.
+Y_NONE = np.int64(N_Y)
+
+
+@njit(cache=CACHE)
+def year_rows(led, offsets, year_class, government, gov_lp, n_years):  # pragma: no cover
+    """Per replication and budget year ``0 .. n_years - 1``, the government's money
+    of each ``Y_*`` column, added in the order of the rows (time order).
+
+    ``year_class[k]`` is the column of kind ``k``'s rows (``Y_NONE``: none).
+    ``Y_BUDGET``, ``Y_OUTSIDE`` and ``Y_TAX`` rows count what the government
+    (``government``) pays less what it receives; ``Y_FUND`` rows what the government
+    LP (``gov_lp``) pays in. A row at time ``t`` is in year ``floor(t)``, a tax row in
+    the year that ends at ``t`` (``ceil(t) - 1``: tax is recognised at the year's
+    end); what falls after the last year (at the horizon) is in the last.
+    """
+    time, payer, payee, amount, kind, _, _ = led
+    n = offsets.size - 1
+    out = np.zeros((n, N_Y, n_years))
+    last = n_years - 1
+    for rep in range(n):
+        o = out[rep]
+        for i in range(offsets[rep], offsets[rep + 1]):
+            t, a, p, q = time[i], amount[i], payer[i], payee[i]
+            col = year_class[kind[i]]
+            if col == N_Y:
+                continue
+            if col == Y_FUND:
+                a = _kept(a, p == gov_lp)
+            else:
+                a = a * _sign(p == government, q == government)
+            y = int(np.ceil(t)) - 1 if col == Y_TAX else int(np.floor(t))
+            o[col, min(max(y, 0), last)] += a
+    return out
+
+
 @functools.cache
 def python_loops() -> types.SimpleNamespace:
     """This module's kernels as Python: each one's original (``py_func``), calling the

@@ -24,7 +24,15 @@ from fundflow.engine.plan import EnginePlan
 from fundflow.results import metrics
 from fundflow.results.measures import _IS_GOV, _IS_WASTED
 
-__all__ = ["ROUTE_COLUMNS", "ROUTE_KINDS", "TAX_KINDS", "BlockMeasures", "measure_block"]
+__all__ = [
+    "BUDGET_KINDS",
+    "ROUTE_COLUMNS",
+    "ROUTE_KINDS",
+    "TAX_KINDS",
+    "YEAR_QUANTITIES",
+    "BlockMeasures",
+    "measure_block",
+]
 
 _N_PARTIES = len(PARTIES)
 #: Kinds of payment with a per-route total column, and the column's name.
@@ -45,6 +53,23 @@ ROUTE_COLUMNS = (
 ).split()
 #: Kinds of payment that are tax forgone (or tax on the subsidy), not budget cash.
 TAX_KINDS = ("tax_expenditure", "tax_recapture", "tax_on_subsidy")
+#: Kinds of government payment that the annual budget covers (docs/model.md, "Annual
+#: budget"); the government's other budget cash (its share of credit losses, the
+#: risk pool) is outside it.
+BUDGET_KINDS = ("matching", "compensation", "clawback", "success_award")
+#: What :attr:`BlockMeasures.years` holds per replication and budget year, in order:
+#: budget cash under the annual budget (outlays less claw-backs), budget cash outside
+#: it, payments committed and unpaid at the year's end, 1.0 where a payment due by
+#: then waited (the budget bound), what the government LP paid into the fund, tax
+#: forgone (a memo).
+YEAR_QUANTITIES = (
+    "budget_cash",
+    "outside_budget",
+    "committed_unpaid",
+    "budget_binds",
+    "fund_calls",
+    "tax_forgone",
+)
 #: Kinds of payment whose per-replication totals are runs-table measures.
 _RUN_KINDS = (
     "rd_spending",
@@ -57,6 +82,11 @@ _RUN_KINDS = (
 )
 
 
+#: Kinds of payment that are never the government's budget cash (others, on rows
+#: with the government as payer or payee, are).
+_NOT_BUDGET = frozenset(TAX_KINDS)
+
+
 class BlockMeasures(NamedTuple):
     """Everything measured on a block of ``n`` replications of ``R`` routes each."""
 
@@ -64,6 +94,7 @@ class BlockMeasures(NamedTuple):
     routes: dict[str, np.ndarray]  # the routes table's columns, (n * R,) each
     net_cash: np.ndarray  # (n, parties) net cash by party code
     exposure: np.ndarray  # (n, len(grid)) government cumulative net outflow
+    years: np.ndarray  # (n, len(YEAR_QUANTITIES), budget years)
 
 
 class _Sums(NamedTuple):
@@ -119,8 +150,34 @@ def measure_block(plan: EnginePlan, block: BlockOutcome, grid: np.ndarray) -> Bl
     routes = _routes(block, rt, flags, counts > 0, loops)
     sums = _Sums(ru, {k: kinds[:, j] for j, k in enumerate(_RUN_KINDS)}, received, paid, led, loops)
     return BlockMeasures(
-        _run_measures(plan, block, routes, sums), routes, received - paid, exposure
+        _run_measures(plan, block, routes, sums),
+        routes,
+        received - paid,
+        exposure,
+        _years(block, loops, columns),
     )
+
+
+def _years(block: BlockOutcome, loops: Any, columns: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Per replication, :data:`YEAR_QUANTITIES` by budget year: the loops' sums of the
+    ledger's rows by year and the engine's year-end facts."""
+    year_class = np.full(len(KINDS), loops.Y_NONE, dtype=np.int64)
+    for kind in KINDS:
+        if kind in TAX_KINDS:
+            year_class[K[kind]] = loops.Y_TAX
+        elif kind == "capital_call":
+            year_class[K[kind]] = loops.Y_FUND
+        elif kind not in _NOT_BUDGET:
+            year_class[K[kind]] = loops.Y_BUDGET if kind in BUDGET_KINDS else loops.Y_OUTSIDE
+    n_years = block.unpaid_by_year.shape[1]
+    sums = loops.year_rows(
+        columns, block.offsets, year_class, P["government"], P["gov_lp"], n_years
+    )
+    out = np.empty((len(block), len(YEAR_QUANTITIES), n_years))
+    out[:, 0], out[:, 1] = sums[:, loops.Y_BUDGET], sums[:, loops.Y_OUTSIDE]
+    out[:, 2], out[:, 3] = block.unpaid_by_year, block.binds_by_year
+    out[:, 4], out[:, 5] = sums[:, loops.Y_FUND], sums[:, loops.Y_TAX]
+    return out
 
 
 def _kernels() -> Any:

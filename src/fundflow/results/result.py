@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fundflow.engine.layout import Layout
+from fundflow.engine.layout import Layout, budget_years
 from fundflow.engine.ledger import Ledger
 from fundflow.engine.outcome import STATUS, SUCCEEDED
 from fundflow.results import metrics
@@ -66,6 +66,8 @@ class SimulationResult:
     engine: str = "simpy"
     rerun: Callable[[int], Ledger] | None = None
     convergence: dict[str, Any] | None = None
+    #: (n, len(YEAR_QUANTITIES), budget years): the replications' money by budget year
+    years: np.ndarray | None = None
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -160,6 +162,31 @@ class SimulationResult:
         is reached through :mod:`fundflow.results.exporter`, never imported here.
         """
         return exporter()(self, directory, formats, lang)
+
+    def budget_by_year(self) -> pd.DataFrame:
+        """The government's money by budget year (分年度预算), one row per year
+        ``0 .. ceil(horizon) - 1``: budget cash under the annual budget (mean, median,
+        95th percentile, maximum), outside it, commitments carried into the next year,
+        the probability that the year's budget bound, fund calls and tax forgone (memo
+        columns) and the annual budget (:mod:`fundflow.results.budget_years`). Money
+        in the scenario's ``money_unit``; the years' means add up to the runs table's.
+        """
+        from fundflow.results.budget_years import budget_by_year
+
+        if "budget_by_year" not in self._cache:
+            sc = self.scenario
+            self._cache["budget_by_year"] = budget_by_year(
+                self._year_column, budget_years(sc.horizon), sc.government.annual_budget
+            )
+        return self._cache["budget_by_year"]
+
+    def _year_column(self, quantity: str, year: int) -> np.ndarray:
+        """The replications' values of a year quantity in budget year ``year``."""
+        from fundflow.results.block_measures import YEAR_QUANTITIES
+
+        if self.years is None:
+            raise ValueError("this result holds no values by budget year")
+        return self.years[:, YEAR_QUANTITIES.index(quantity), year]
 
     def summary(self, alphas: tuple[float, ...] = (0.95, 0.99)) -> pd.DataFrame:
         """Mean, SE, 95% CI, std, percentiles; VaR/CVaR for loss-like measures.

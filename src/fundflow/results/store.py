@@ -10,6 +10,8 @@ Layout of a store directory (``simulate(..., store="out/dataset")``; the command
                                   challenges table is computed from (``challenge_sums``)
     parties/part-000000.parquet   net cash by party, one row per replication
     exposure/part-000000.parquet  the government's exposure path, one row per replication
+    years/part-000000.parquet     its money by budget year (``budget_cash_0``, ...), one
+                                  row per replication (``budget_by_year``)
 
 Block ``k`` holds replications ``k * block_size`` up to the next block's first. Each
 part file is written under a temporary name and renamed when complete; the block
@@ -48,9 +50,9 @@ __all__ = [
 ]
 
 #: The layout of the store's files; a store of another schema is not read or resumed.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
-DATASETS = ("runs", "routes", "challenges", "parties", "exposure")
+DATASETS = ("runs", "routes", "challenges", "parties", "exposure", "years")
 
 #: The manifest entries a resumed run must match, with the words that name them.
 KEY_FIELDS = {

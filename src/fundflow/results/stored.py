@@ -101,6 +101,11 @@ class StoredResult(SimulationResult):
     def _party_net(self, party: str) -> np.ndarray:
         return np.asarray(self.store.column("parties", party), dtype=float)
 
+    def _year_column(self, quantity: str, year: int) -> np.ndarray:
+        from fundflow.results.budget_years import year_column_name
+
+        return self.store.column("years", year_column_name(quantity, year))
+
     def _challenge_sums(self) -> Mapping[str, np.ndarray]:
         return _Sums(self.store, len(self.scenario.challenges))
 

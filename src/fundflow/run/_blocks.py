@@ -54,6 +54,7 @@ class _Block:
     ledgers: dict[int, Ledger] = field(default_factory=dict)
     exposure: Any = field(default_factory=list)
     engine: str = "simpy"  # the engine that simulated the block
+    years: Any = None  # (n, quantities, budget years): BlockMeasures.years
 
     def add(self, m: Measures) -> None:
         for key, value in m.row.items():
@@ -139,7 +140,7 @@ def _measure_block(
         if rep < keep:  # a copy: a view would keep the whole block's ledger alive
             lo, hi = int(outcome.offsets[i]), int(outcome.offsets[i + 1])
             ledgers[rep] = Ledger(**{c: getattr(outcome.ledger, c)[lo:hi].copy() for c in COLUMNS})
-    return _Block(list(reps), m.runs, m.routes, m.net_cash, ledgers, m.exposure, used)
+    return _Block(list(reps), m.runs, m.routes, m.net_cash, ledgers, m.exposure, used, m.years)
 
 
 def exposure_grid(scenario: Scenario) -> np.ndarray:
@@ -191,6 +192,7 @@ def _assemble(
     net_cash = np.concatenate([b.net_cash for b in blocks])
     ledgers = {k: v for b in blocks for k, v in b.ledgers.items()}
     exposure = np.concatenate([b.exposure for b in blocks])
+    years = np.concatenate([b.years for b in blocks])
     engine = engine_used([b.engine for b in blocks])
     return SimulationResult(
         scenario=sc,
@@ -208,4 +210,5 @@ def _assemble(
         version=__version__,
         engine=engine,
         rerun=lambda rep: replicate(EnginePlan.of(sc), entropy, rep, engine.split("+")[0]).ledger,
+        years=years,
     )

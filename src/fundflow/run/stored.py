@@ -23,6 +23,8 @@ from fundflow.engine.layout import Layout
 from fundflow.engine.ledger import PARTIES
 from fundflow.engine.plan import EnginePlan
 from fundflow.errors import ConfigError
+from fundflow.results.block_measures import YEAR_QUANTITIES
+from fundflow.results.budget_years import year_column_name
 from fundflow.results.provenance import jsonable, scenario_sha256
 from fundflow.results.result import challenge_sums
 from fundflow.results.store import Store, check_key, read_manifest, store_key
@@ -178,6 +180,14 @@ def block_tables(
         "exposure": {
             "replication": reps,
             **{f"{t:g}": col for t, col in zip(grid, np.asarray(block.exposure).T, strict=True)},
+        },
+        "years": {
+            "replication": reps,
+            **{
+                year_column_name(q, y): block.years[:, j, y]
+                for j, q in enumerate(YEAR_QUANTITIES)
+                for y in range(block.years.shape[2])
+            },
         },
     }
 

@@ -36,6 +36,7 @@ from fundflow.engine.core.state import (
     push,
 )  # fmt: skip
 from fundflow.engine.kernel_cache import CACHE
+from fundflow.engine.layout import budget_years
 from fundflow.engine.ledger import EPS
 from fundflow.engine.reserve.compiled import NET
 from fundflow.engine.tax.compiled import book_match
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EV_BUDGET", "EV_DUE", "EV_SETTLED", "GPAID", "NOT_TRANCHE", "TDUE", "TRANCHE", "WAIT",
-    "budget_tick", "commit", "fall_due", "plan_section", "start",
+    "budget_tick", "close_years", "commit", "fall_due", "plan_section", "start", "year_ends",
 ]  # fmt: skip
 
 SOL, GOV = party_codes("solver", "government")
@@ -54,8 +55,8 @@ SOL, GOV = party_codes("solver", "government")
 #: a government payment that is (not) a matching tranche
 TRANCHE, NOT_TRANCHE = cast(bool, np.bool_(True)), cast(bool, np.bool_(False))
 UNPAID, TOTAL_DELAY = SCALAR_FLOATS.take("unpaid", "total_delay")
-DELAYED, QH, QT, ND, BYEAR = SCALAR_INTS.take(
-    "delayed", "queue_head", "queue_tail", "dues", "budget_year"
+DELAYED, QH, QT, ND, BYEAR, YEND = SCALAR_INTS.take(
+    "delayed", "queue_head", "queue_tail", "dues", "budget_year", "years_closed"
 )
 #: tranches paid for the route; tranches due and not fully paid; a claw-back waits
 (GPAID,) = ROUTE_FLOATS.take("tranches_paid")
@@ -66,7 +67,11 @@ EV_DUE, EV_BUDGET, EV_SETTLED = EVENTS.take("due", "budget", "settled")
 def plan_section(plan: EnginePlan) -> dict[str, object]:
     """The budget's terms in the flat plan."""
     budget = plan.scenario.government.annual_budget
-    return {"has_budget": budget is not None, "budget": 0.0 if budget is None else float(budget)}
+    return {
+        "has_budget": budget is not None,
+        "budget": 0.0 if budget is None else float(budget),
+        "n_years": budget_years(plan.scenario.horizon),
+    }
 
 
 @njit(cache=CACHE)
@@ -169,3 +174,29 @@ def budget_tick(s: State, p: FlatPlan) -> None:
             s.si[QH] += 1
     s.si[BYEAR] += 1
     push(s, s.si[BYEAR] - s.sf[NOW], NORMAL, EV_BUDGET, FIRST)
+
+
+@njit(cache=CACHE)
+def _close_year(s: State) -> None:
+    """Budget year ``YEND`` ends now: what is committed and unpaid, and whether a
+    payment due by now waits (it fell due and the year's budget had no room)."""
+    y, c = s.si[YEND], 3 * s.rf.shape[0]
+    unpaid = s.sf[UNPAID]
+    s.yr[y, c + 1] = unpaid if unpaid > 1e-9 else 0.0
+    s.yr[y, c + 2] = 1.0 if s.si[QT] > s.si[QH] else 0.0
+    s.si[YEND] = y + 1
+
+
+@njit(cache=CACHE)
+def year_ends(s: State, p: FlatPlan, t: float) -> None:
+    """Before the events at time ``t``: close every budget year that ended by ``t``
+    (the last year, which the horizon ends, is closed by :func:`close_years`)."""
+    while s.si[YEND] + 1 <= t and s.si[YEND] + 1 < p.n_years:
+        _close_year(s)
+
+
+@njit(cache=CACHE)
+def close_years(s: State, p: FlatPlan) -> None:
+    """At the horizon: close the budget years not closed yet, the last one included."""
+    while s.si[YEND] < p.n_years:
+        _close_year(s)

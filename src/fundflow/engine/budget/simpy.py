@@ -71,6 +71,25 @@ class BudgetBook:
         self.spent_in_year: dict[int, float] = {}
         self.delayed = 0  # payments completed after they fell due
         self.total_delay = 0.0  # their delays, in years
+        self.unpaid_by_year: list[float] = []  # at each closed budget year's end
+        self.binds_by_year: list[bool] = []  # a payment due by then waited
+
+    def year_ends(self, t: float, n_years: int) -> None:
+        """Before the events at time ``t``: close every budget year that ended by ``t``
+        (the last, which the horizon ends, is closed by :meth:`close_years`)."""
+        while len(self.unpaid_by_year) + 1 <= t and len(self.unpaid_by_year) + 1 < n_years:
+            self._close_year()
+
+    def close_years(self, n_years: int) -> None:
+        """At the horizon: close the budget years not closed yet, the last included."""
+        while len(self.unpaid_by_year) < n_years:
+            self._close_year()
+
+    def _close_year(self) -> None:
+        """A budget year ends now: what is committed and unpaid, and whether a payment
+        due by now waits (the year's budget had no room for it)."""
+        self.unpaid_by_year.append(self.unpaid if self.unpaid > 1e-9 else 0.0)
+        self.binds_by_year.append(bool(self.queue))
 
     def start(self) -> None:
         """Start the budget clock, where there is an annual budget."""

@@ -51,6 +51,7 @@ class FlatPlan(NamedTuple):
     # the budget (budget.compiled)
     has_budget: bool
     budget: float
+    n_years: int
     # the reserve (reserve.compiled)
     has_reserve: bool
     reserve: float

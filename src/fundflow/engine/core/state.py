@@ -137,7 +137,9 @@ class State(structref.StructRefProxy):
     ``yr``/``yi`` are per budget year: columns ``0..R`` the solver's own funding
     change (and a flag), ``R..2R`` the demander's installments, ``2R..3R`` the match
     its recipient received, net of claw-backs (the tax's), ``3R`` the government's
-    spending in the year (the budget's; the year's has-entries flag is the tax's).
+    spending in the year (the budget's; the year's has-entries flag is the tax's),
+    and in ``yr`` only, ``3R + 1`` the payments committed and unpaid at the year's
+    end and ``3R + 2`` whether a payment due by then was waiting (the budget's).
     ``calls[0]``/``calls[1]`` are the fund's (time, amount) capital calls of the
     government and the social LPs, ``calls[2, :, 0]`` the values of exits left to the
     wind-up. ``x`` (R, 7 + 2P) and ``value`` (C,) are the replication's draws (views
@@ -202,7 +204,7 @@ def new_state(n_routes: int, n_ch: int, horizon: float, caps: np.ndarray, sizes:
     z = np.zeros
     owned = (
         z(n_sf), z(n_si, np.int64), z(heap), z((heap, 3), np.int64), z((caps[CAP_LEDGER], 7)),
-        z((r, n_rf)), z((r, n_ri), np.int64), z((years, 3 * r + 1)),
+        z((r, n_rf)), z((r, n_ri), np.int64), z((years, 3 * r + 3)),
         z((years, 3 * r + 1), np.int64), z(n_ch), z((n_ch, 2), np.int64),
         z((dues, 2)), z((dues, 5), np.int64), z((3, n_calls, 2)), z((1, 1)), z(1),
     )  # fmt: skip
