@@ -84,6 +84,7 @@ def tail_contributions(
             )
         ax.margins(x=0.18)
         ax.set_xlabel(text("fig_tail_axis", lang, level=level, unit=unit))
+        ax.set_ylabel(label("challenge", lang))
         title = text("fig_tail_title", lang, measure=_label(measure, capital=False, lang=lang))
         value = _fmt(table.attrs["cvar"])
         total = text("fig_tail_total", lang, level=level, value=value, unit=unit)
