@@ -1,4 +1,4 @@
-"""docs/model.md's known-answer cases K1-K14, with the document's parameters and numbers.
+"""docs/model.md's known-answer cases K1-K15, with the document's parameters and numbers.
 
 The common route of those cases: one challenge, one route started at t = 0, two
 phases of 1 year with cost shares 0.4 / 0.6, no overrun, I = 20, D = 0.6 x 20 = 12 in
@@ -23,6 +23,7 @@ import fundflow
 from conftest import make_scenario
 from fundflow import ConfigError, Scenario
 from fundflow.cli import main
+from fundflow.results import metrics
 
 RUNS = 3000
 REL = 1e-9
@@ -561,7 +562,50 @@ def test_k13_additionality_and_borne_share(treatment: str, attributable: float) 
 # --------------------------------------------------------------------------- K14
 
 
-def test_k14_budget_by_year() -> None:
+def two_challenges(q: float) -> dict[str, Any]:
+    """K14: challenges A and B, each the common route with p1 = 1, p2 = q and g = 10."""
+    data = scenario(p1=1.0, p2=q, ratio=0.5)
+    a = data["challenges"][0]
+    b = {**a, "name": "B"}
+    a["name"] = "A"
+    data["challenges"] = [a, b]
+    return data
+
+
+def test_k14_tail_contributions_by_hand() -> None:
+    # 20 | 13 (A alone) x 3, 13 (B alone) | 6 x 15, in an order that puts B's 13 first
+    a = np.array([3.0, 10.0, 10.0, 10.0, 10.0] + [3.0] * 15)
+    b = np.array([10.0, 10.0, 3.0, 3.0, 3.0] + [3.0] * 15)
+    for order in (np.arange(20), np.arange(20)[::-1]):
+        contrib = metrics.euler_cvar((a + b)[order], np.column_stack([a, b])[order], 0.9)
+        assert contrib.tolist() == [exact(9.125), exact(7.375)]
+    assert metrics.cvar(a + b, 0.9) == exact(16.5)
+
+
+def test_k14_tail_contributions_of_the_engine() -> None:
+    res = fundflow.simulate(two_challenges(0.15), runs=400, seed=140)
+    paid = res.routes.reset_index().pivot(
+        index="replication", columns="challenge_name", values="gov_budget_cost"
+    )
+    assert set(np.round(paid.to_numpy().ravel(), 9)) == {3.0, 10.0}
+    won_a, won_b = (paid["A"] > 5).to_numpy(), (paid["B"] > 5).to_numpy()
+    n20, n_a, n_b = [int(x.sum()) for x in (won_a & won_b, won_a & ~won_b, ~won_a & won_b)]
+    m = 20.0  # (1 - 0.95) x 400
+    assert n20 < m < n20 + n_a + n_b  # the tie at 13 straddles the boundary
+    share = (m - n20) / (n_a + n_b)
+    by_hand = {
+        "A": (10 * n20 + share * (10 * n_a + 3 * n_b)) / m,
+        "B": (10 * n20 + share * (3 * n_a + 10 * n_b)) / m,
+    }
+    table = res.tail_contributions()
+    assert table.loc["A", "contribution"] == exact(by_hand["A"])
+    assert table.loc["B", "contribution"] == exact(by_hand["B"])
+    assert table.loc["unallocated", "contribution"] == 0.0
+    assert table.attrs["cvar"] == exact((20 * n20 + 13 * (m - n20)) / m)
+    assert table["contribution"].sum() == exact(table.attrs["cvar"])
+
+
+def test_k15_budget_by_year() -> None:
     res = fundflow.simulate(scenario(p1=1.0, p2=1.0, annual_budget=2.0), runs=1, seed=0)
     table = res.budget_by_year()
     assert list(table.index) == list(range(12))
@@ -582,7 +626,7 @@ def test_k14_budget_by_year() -> None:
     assert last["budget_binds_probability"].tolist() == [0, 0, 1]
 
 
-def test_k14_tax_forgone_by_year() -> None:
+def test_k15_tax_forgone_by_year() -> None:
     res = fundflow.simulate(scenario(p1=1.0, p2=1.0, tax=TAX), runs=1, seed=0)
     table = res.budget_by_year()
     tax = [0.75, 1.50, -0.25] + [0.0] * 9

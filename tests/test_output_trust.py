@@ -277,7 +277,7 @@ def _design_frames() -> dict[str, pd.DataFrame]:
     return {"sweep": sweep, "tornado": tornado}
 
 
-FIGURES = ["loss", "exceedance", "fan", "paired", "sweep", "tornado", "pareto"]
+FIGURES = ["loss", "exceedance", "fan", "paired", "sweep", "tornado", "pareto", "tail"]
 
 
 @pytest.mark.parametrize("figure", FIGURES)
@@ -304,6 +304,7 @@ def test_chinese_figures_find_every_glyph_in_the_installed_font(result, figure) 
         "pareto": lambda: plots.pareto_front(
             frames["sweep"], "gov_net_cost_mean", "solver_loss_share_mean", lang="zh"
         ),
+        "tail": lambda: plots.tail_contributions(result, "gov_net_cost", lang="zh"),
     }[figure]  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

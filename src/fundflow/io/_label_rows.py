@@ -276,6 +276,44 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "每个榜单的政府净成本标准误",
     ),
     ("demander_npv_se", "measure", "money", "Demander NPV, std. error", "发榜方净现值标准误"),
+    (
+        "gov_challenge_budget_cost",
+        "measure",
+        "money",
+        "Government budget cost per challenge (guided fund excluded)",
+        "每个榜单的财政净支出（不含引导基金）",
+    ),
+    (
+        "gov_challenge_budget_cost_se",
+        "measure",
+        "money",
+        "Government budget cost per challenge, std. error",
+        "每个榜单的财政净支出标准误",
+    ),
+    (
+        "cvar95_gov_budget_cost",
+        "measure",
+        "money",
+        "Contribution to the CVaR 95% of the government budget cost (all copies)",
+        "对财政净支出95% CVaR的贡献（同名榜单合计）",
+    ),
+    (
+        "cvar95_gov_net_cost",
+        "measure",
+        "money",
+        "Contribution to the CVaR 95% of the government net cost (all copies)",
+        "对政府净成本95% CVaR的贡献（同名榜单合计）",
+    ),
+    # --- tail contributions (SimulationResult.tail_contributions)
+    ("contribution", "statistic", "money", "Contribution to the CVaR", "对CVaR的贡献"),
+    ("share", "statistic", "share", "Share of the CVaR", "占CVaR的比例"),
+    (
+        "unallocated",
+        "measure",
+        None,
+        "Unallocated (guided fund, other)",
+        "未归属榜单（引导基金等）",
+    ),
     # --- sweep and optimisation outputs that are not {measure}_{statistic}
     (
         "solver_npv_min",

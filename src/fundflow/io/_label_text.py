@@ -225,4 +225,25 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "Pareto front: government vs solver risk",
         "帕累托前沿：政府风险与揭榜方风险",
     ),
+    (
+        "fig_tail_title",
+        "text",
+        None,
+        "Which challenges drive the tail of {measure}",
+        "哪些榜单推高{measure}的尾部风险",
+    ),
+    (
+        "fig_tail_axis",
+        "text",
+        None,
+        "Contribution to the CVaR {level}% ({unit})",
+        "对{level}% CVaR的贡献（{unit}）",
+    ),
+    (
+        "fig_tail_total",
+        "text",
+        None,
+        "program CVaR {level}% = {value} {unit}",
+        "项目{level}% CVaR = {value} {unit}",
+    ),
 )

@@ -18,6 +18,7 @@ loss_distribution : histogram of one runs measure with VaR and CVaR marked.
 exceedance_curve : P(X > x) of one or more loss measures with VaR and CVaR marked.
 exposure_fan : percentile bands of the government's cumulative net outflow over time.
 paired_comparison : paired differences of two scenarios run on common random numbers.
+tail_contributions : each challenge's contribution to the government's CVaR, sorted bars.
 sweep_response : a summary measure against a lever, from a sweep's tidy table.
 tornado : sensitivity indices per input, sorted, with confidence whiskers.
 pareto_mask : which design points are Pareto-efficient, minimising two columns.
@@ -26,7 +27,7 @@ write_run_plots : the PNGs of a run, written atomically into a directory.
 
 Modules
 -------
-The figures of a run (``_risk``), of design exploration (``_design``) and the
+The figures of a run (``_risk``, ``_tail``), of design exploration (``_design``) and the
 writing of files (``_files``) are private modules behind this one, with the
 axes, labels and number formats they share in ``_axes``; import from
 ``fundflow.plots``.
@@ -43,6 +44,7 @@ from fundflow.plots._risk import (
     loss_distribution,
     paired_comparison,
 )
+from fundflow.plots._tail import tail_contributions
 
 __all__ = [
     "exceedance_curve",
@@ -52,6 +54,7 @@ __all__ = [
     "pareto_front",
     "pareto_mask",
     "sweep_response",
+    "tail_contributions",
     "tornado",
     "write_run_plots",
 ]

@@ -44,7 +44,7 @@ from fundflow.results import statistics
 from fundflow.results.cashflows import irr, npv, peak_exposure, yearly_buckets
 from fundflow.results.metrics_ratios import Ratio, ratio_of_means, t_interval
 from fundflow.results.statistics import Sample
-from fundflow.results.tail_risk import _check_alpha, _sample, cvar, prob_loss, var
+from fundflow.results.tail_risk import _check_alpha, _sample, cvar, euler_cvar, prob_loss, var
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,6 +57,7 @@ __all__ = [
     "MeanCI",
     "Ratio",
     "cvar",
+    "euler_cvar",
     "irr",
     "mean_ci",
     "npv",

@@ -12,6 +12,7 @@ from fundflow.engine.layout import Layout, budget_years
 from fundflow.engine.ledger import Ledger
 from fundflow.engine.outcome import STATUS, SUCCEEDED
 from fundflow.results import metrics
+from fundflow.results.contributions import EULER_MEASURES, contributions
 from fundflow.results.exporter import exporter
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS, challenge_npv
 from fundflow.scenario.config import Scenario
@@ -276,13 +277,50 @@ class SimulationResult:
     def _challenge_sums(self) -> Mapping[str, np.ndarray]:
         """Per replication and challenge name: :func:`challenge_sums` of the routes."""
         cols = self.routes_columns
-        return challenge_sums(
-            Layout.of(self.scenario),
-            cols["status"],
-            cols["solver_npv"],
-            cols["gov_net_cost"],
-            cols["demander_npv"],
-        )
+        return challenge_sums(Layout.of(self.scenario), cols)
+
+    def _tail_rows(self, measure: str, index: np.ndarray) -> np.ndarray:
+        """Per challenge name, the routes' `measure` summed at replications `index`
+        (positions in the runs table), shape ``(len(index), names)``."""
+        values = np.asarray(self.routes_columns[measure], dtype=float)
+        return _by_name(Layout.of(self.scenario), values)[index]
+
+    def tail_contributions(
+        self, measure: str = "gov_budget_cost", alpha: float = 0.95
+    ) -> pd.DataFrame:
+        """Which challenges drive the tail: each one's contribution to the CVaR of `measure`.
+
+        The Euler allocation of the program's CVaR (docs/model.md, "Contribution to
+        the tail"): a challenge name's contribution (copies summed) is the weighted
+        mean of its part of `measure` over the worst ``(1 - alpha)`` share of the
+        replications, replications tied at the boundary sharing its weight equally.
+        What belongs to no challenge (the guided fund's net cost, payments of no
+        challenge) is the ``unallocated`` row, so the rows add up to the CVaR.
+
+        Parameters
+        ----------
+        measure : {"gov_budget_cost", "gov_net_cost"}, default "gov_budget_cost"
+            The budget cost or the all-in net cost.
+        alpha : float, default 0.95
+            Confidence level, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``challenge``: the challenge names, largest contribution first, then
+            ``unallocated``; columns ``contribution`` (money, the scenario's
+            ``money_unit``) and ``share`` (of the CVaR). ``attrs["cvar"]`` is the
+            program's CVaR (the summary's), ``attrs["measure"]``, ``attrs["alpha"]``
+            and ``attrs["money_unit"]`` say what it is.
+
+        Raises
+        ------
+        ValueError
+            If `measure` is another one, or `alpha` is not in (0, 1).
+        """
+        from fundflow.results.contributions import contribution_table
+
+        return contribution_table(self, measure, alpha)
 
     @property
     def challenges(self) -> pd.DataFrame:
@@ -295,10 +333,14 @@ class SimulationResult:
         started]`` over replications, with ``solver_npv_se`` (delta method,
         clustered by replication) and ``solver_npv_ci_low``/``_high`` (95%);
         ``required_npv`` (``solver.required_npv``) and ``clears_required_npv``
-        (``solver_npv_per_route >= required_npv``); ``gov_challenge_net_cost``, the
-        government's net cost of one copy (its routes' payments; the guided fund,
-        pooled over the program, is left out) and ``demander_npv`` (one copy), each
-        a mean over replications with its ``_se``.
+        (``solver_npv_per_route >= required_npv``); ``gov_challenge_budget_cost``
+        and ``gov_challenge_net_cost``, the government's budget cost and all-in net
+        cost of one copy (its routes' payments; the guided fund, pooled over the
+        program, is left out) and ``demander_npv`` (one copy), each a mean over
+        replications with its ``_se``; ``cvar95_gov_budget_cost`` and
+        ``cvar95_gov_net_cost``, the name's contribution (all copies) to the CVaR 95%
+        of the program's budget cost and net cost (:meth:`tail_contributions`, whose
+        ``unallocated`` row holds the rest).
         """
         import pandas as pd
 
@@ -317,7 +359,9 @@ class SimulationResult:
             return np.array([m for m, _ in stats]), np.array([e for _, e in stats])
 
         gov, gov_se = per_copy("gov_net_cost")
+        budget, budget_se = per_copy("gov_budget_cost")
         dem, dem_se = per_copy("demander_npv")
+        tail = {m: contributions(self, m)[0][:-1] for m in EULER_MEASURES}
         frame = pd.DataFrame(
             {
                 "copies": copies.astype(np.int64),
@@ -329,10 +373,13 @@ class SimulationResult:
                 "solver_npv_ci_high": high,
                 "required_npv": required,
                 "clears_required_npv": np.asarray(est >= required),
+                "gov_challenge_budget_cost": budget,
+                "gov_challenge_budget_cost_se": budget_se,
                 "gov_challenge_net_cost": gov,
                 "gov_challenge_net_cost_se": gov_se,
                 "demander_npv": dem,
                 "demander_npv_se": dem_se,
+                **{f"cvar95_{m}": values for m, values in tail.items()},
             },
             index=pd.Index(names, name="challenge"),
         )
@@ -394,37 +441,44 @@ def _take(columns: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.n
 
 #: The per-replication, per-challenge-name sums that :attr:`SimulationResult.challenges`
 #: is computed from (:func:`challenge_sums`).
-CHALLENGE_SUMS = ("npv_sum", "started", "successes", "gov_net_cost", "demander_npv")
+CHALLENGE_SUMS = (
+    "npv_sum",
+    "started",
+    "successes",
+    "gov_budget_cost",
+    "gov_net_cost",
+    "demander_npv",
+)
 
 
-def challenge_sums(
-    layout: Layout,
-    status: np.ndarray,
-    solver_npv: np.ndarray,
-    gov_net_cost: np.ndarray,
-    demander_npv: np.ndarray,
-) -> dict[str, np.ndarray]:
+def challenge_sums(layout: Layout, routes: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per replication and challenge name (copies pooled), what the challenges table needs.
 
     Every row depends on its own replication's routes only, so the sums of a block
     of replications are the rows of the sums of the whole run: a stored run keeps
     them per block (:mod:`fundflow.results.store`).
 
+    Parameters
+    ----------
+    layout : Layout
+    routes : mapping of str to ndarray
+        The routes table's columns ``status``, ``solver_npv``, ``gov_budget_cost``,
+        ``gov_net_cost`` and ``demander_npv``, replication after replication.
+
     Returns
     -------
     dict of str to ndarray
         :data:`CHALLENGE_SUMS`, each of shape ``(replications, challenge names)``:
         the solver NPV summed over started routes, routes started, copies that
-        succeeded, and the routes' government net cost and demander NPV summed.
+        succeeded, and the routes' government budget cost, net cost and demander NPV
+        summed.
     """
-    npv_sum, started = challenge_npv(layout, status, solver_npv)
-    return {
-        "npv_sum": npv_sum,
-        "started": started,
-        "successes": _successes(layout, status),
-        "gov_net_cost": _by_name(layout, np.asarray(gov_net_cost, dtype=float)),
-        "demander_npv": _by_name(layout, np.asarray(demander_npv, dtype=float)),
-    }
+    status = routes["status"]
+    npv_sum, started = challenge_npv(layout, status, routes["solver_npv"])
+    sums = {"npv_sum": npv_sum, "started": started, "successes": _successes(layout, status)}
+    for name in ("gov_budget_cost", "gov_net_cost", "demander_npv"):
+        sums[name] = _by_name(layout, np.asarray(routes[name], dtype=float))
+    return sums
 
 
 def _by_name(layout: Layout, values: np.ndarray) -> np.ndarray:

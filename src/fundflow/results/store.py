@@ -279,6 +279,16 @@ class Store:
             out[:, j] = columns.pop(name)
         return out
 
+    def column_parts(self, dataset: str, name: str) -> Iterator[np.ndarray]:
+        """One column of `dataset`, part file by part file (in the order of the
+        replications), each as a NumPy array of the column's unified type."""
+        import pyarrow.parquet as pq
+
+        field = self.schema(dataset).field(name)
+        for path in self.files(dataset):
+            part = pq.read_table(path, columns=[name], use_threads=False)
+            yield part.column(name).cast(field.type).to_numpy()
+
     def batches(self, dataset: str) -> Iterator[Any]:
         """`dataset` as Arrow tables, one per block."""
         import pyarrow.parquet as pq

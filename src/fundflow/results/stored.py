@@ -4,7 +4,8 @@
 :class:`~fundflow.results.result.SimulationResult` whose columns are read from the
 store's Parquet datasets when asked for (:mod:`fundflow.results.store`). Its
 summary reads the runs table a few columns at a time, its challenges table the
-stored per-challenge sums, its party table one party at a time; so none of them
+stored per-challenge sums, its tail contributions the stored sums of the tail's
+replications only, its party table one party at a time; so none of them
 holds every replication's rows at once, and each gives exactly the numbers of the
 run held in memory. ``runs``, ``routes``, ``party_totals()`` and
 ``exposure_paths()`` read their whole table.
@@ -108,6 +109,19 @@ class StoredResult(SimulationResult):
 
     def _challenge_sums(self) -> Mapping[str, np.ndarray]:
         return _Sums(self.store, len(self.scenario.challenges))
+
+    def _tail_rows(self, measure: str, index: np.ndarray) -> np.ndarray:
+        """The stored per-name sums of `measure` at replications `index` (positions),
+        read part file by part file: only those rows are kept."""
+        n_names = len(self.scenario.challenges)
+        index = np.asarray(index, dtype=np.int64)
+        kept, at = [], 0
+        for part in self.store.column_parts("challenges", measure):
+            rows = np.asarray(part, dtype=float).reshape(-1, n_names)
+            lo, hi = np.searchsorted(index, [at, at + rows.shape[0]])
+            kept.append(rows[index[lo:hi] - at])
+            at += rows.shape[0]
+        return np.concatenate(kept) if kept else np.zeros((0, n_names))
 
 
 class _Sums(Mapping[str, np.ndarray]):

@@ -1,4 +1,5 @@
-"""Tail risk of a loss sample: VaR, CVaR (expected shortfall), probability of a loss.
+"""Tail risk of a loss sample: VaR, CVaR (expected shortfall), probability of a loss,
+and the Euler allocation of CVaR to the parts of a loss (:func:`euler_cvar`).
 
 Part of :mod:`fundflow.results.metrics` (import them from there). Losses are positive.
 Each function takes ``axis``: ``None`` (the default) for a one-dimensional sample,
@@ -15,7 +16,7 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["cvar", "prob_loss", "var"]
+__all__ = ["cvar", "euler_cvar", "prob_loss", "tail_mean", "tail_weights", "var"]
 
 # Relative distance within which ``(1 - alpha) * n`` is taken to be the nearest
 # integer: alpha = 0.95 is meant as 19/20, not as the binary float next to it.
@@ -229,3 +230,146 @@ def prob_loss(x: npt.ArrayLike, axis: int | None = None) -> Reduced:
     if bad.all():
         return _out(np.full(bad.shape, np.nan))
     return _out(np.where(bad, np.nan, np.mean(rows > 0.0, axis=-1)))
+
+
+def tail_weights(
+    total: npt.ArrayLike, alpha: float = 0.95
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], float]:
+    """The replications of the CVaR tail of `total` and their weights, order-free.
+
+    With the sample sorted descending, ``y_1 >= ... >= y_n``, and
+    ``m = (1 - alpha) * n`` (snapped as :func:`cvar` snaps it), position ``i`` has
+    the weight ``1`` for ``i <= floor(m)``, ``m - floor(m)`` for ``i = floor(m) + 1``
+    and ``0`` after: the weights of :func:`cvar`. Replications with equal values
+    share the weight of their positions equally, so the weights do not depend on
+    the order of the replications (a sample in which every value ties gives each
+    ``m / n``). ``sum(weights * total[index]) / m`` is ``cvar(total, alpha)`` in
+    exact arithmetic.
+
+    Parameters
+    ----------
+    total : array_like
+        Losses, one per replication (one-dimensional).
+    alpha : float, default 0.95
+        Confidence level, in (0, 1).
+
+    Returns
+    -------
+    index : ndarray of int
+        The replications with a positive weight, in increasing order.
+    weights : ndarray of float
+        Their weights, each in (0, 1].
+    m : float
+        The tail's size, the weights' sum. NaN (and no replication) where `total`
+        is empty or holds a NaN.
+
+    Examples
+    --------
+    >>> index, weights, m = tail_weights([5.0, 9.0, 7.0, 7.0, 1.0], 0.6)
+    >>> index.tolist(), weights.tolist(), m
+    ([1, 2, 3], [1.0, 0.5, 0.5], 2.0)
+    """
+    _check_alpha(alpha)
+    x = _sample(total, "total")
+    if x.size == 0 or np.isnan(x).any():
+        return np.zeros(0, dtype=np.intp), np.zeros(0), math.nan
+    n = x.size
+    m = _tail_size(alpha, n)
+    order = np.argsort(-x, kind="stable")
+    desc = x[order]
+    k = math.floor(m)
+    position = np.zeros(n)
+    position[: min(k, n)] = 1.0
+    if k < n:
+        position[k] = m - k
+    # groups of equal values in the sorted sample; each shares its positions' weight
+    starts = np.flatnonzero(np.r_[True, desc[1:] != desc[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    shared = np.add.reduceat(position, starts) / sizes
+    weight = np.empty(n)
+    weight[order] = np.repeat(shared, sizes)
+    index = np.flatnonzero(weight > 0.0)
+    return index, weight[index], m
+
+
+def tail_mean(weights: npt.ArrayLike, rows: npt.ArrayLike, m: float) -> npt.NDArray[np.float64]:
+    """Per column of `rows`, ``sum(weights * rows[:, j]) / m``, each sum exactly rounded.
+
+    The sums are :func:`math.fsum` of the products, so they do not depend on the
+    order of the rows: the same tail read in blocks, or shuffled, gives the same bits.
+
+    Parameters
+    ----------
+    weights : array_like
+        Shape ``(t,)``: the weights of :func:`tail_weights`.
+    rows : array_like
+        Shape ``(t, parts)``: each part's values at those replications.
+    m : float
+        The tail's size.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(parts,)``.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    values = np.asarray(rows, dtype=np.float64).reshape(w.size, -1)
+    products = w[:, None] * values
+    return np.array([math.fsum(products[:, j]) / m for j in range(values.shape[1])])
+
+
+def euler_cvar(
+    total: npt.ArrayLike, parts: npt.ArrayLike, alpha: float = 0.95
+) -> npt.NDArray[np.float64]:
+    """Each part's contribution to the CVaR of `total` (Euler allocation, sample estimator).
+
+    With ``total = sum(parts, axis=1)`` replication by replication, part ``j``'s
+    contribution is the weighted mean of ``parts[:, j]`` over the CVaR tail of
+    `total`, with the weights of :func:`tail_weights`: the worst ``m = (1 - alpha) n``
+    replications, the boundary one with weight ``m - floor(m)``, replications tied
+    with one another sharing their weight equally. The contributions add up to
+    ``cvar(total, alpha)`` (to rounding, whatever the ties) and do not depend on the
+    order of the replications; with one part, the contribution is the CVaR. Where
+    the parts do not add up to `total`, the contributions add up to the weighted
+    mean of ``sum(parts)`` over `total`'s tail (give the difference as a part of
+    its own to keep the sum).
+
+    Parameters
+    ----------
+    total : array_like
+        Shape ``(n,)``: losses, one per replication, positive = loss.
+    parts : array_like
+        Shape ``(n, k)`` (or ``(n,)``, one part): each part's loss per replication.
+    alpha : float, default 0.95
+        Confidence level, in (0, 1).
+
+    Returns
+    -------
+    ndarray
+        Shape ``(k,)``: the contributions (NaN where `total` is empty or holds a NaN).
+
+    Raises
+    ------
+    ValueError
+        If `alpha` is not in (0, 1), or the shapes do not match.
+
+    References
+    ----------
+    D. Tasche, "Euler allocation: theory and practice", 2007 (arXiv:0708.2542).
+
+    Examples
+    --------
+    >>> a = np.array([1.0, 4.0, 2.0, 0.0])
+    >>> b = np.array([1.0, 0.0, 3.0, 4.0])
+    >>> euler_cvar(a + b, np.column_stack([a, b]), 0.5)  # tail: 5, then two 4s sharing 1
+    array([2. , 2.5])
+    """
+    x = _sample(total, "total")
+    values = np.asarray(parts, dtype=np.float64)
+    values = values.reshape(-1, 1) if values.ndim == 1 else values
+    if values.ndim != 2 or values.shape[0] != x.size:
+        raise ValueError(f"parts must have shape ({x.size}, k), got {np.shape(parts)}.")
+    index, weights, m = tail_weights(x, alpha)
+    if math.isnan(m):
+        return np.full(values.shape[1], np.nan)
+    return tail_mean(weights, values[index], m)

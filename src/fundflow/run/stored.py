@@ -163,10 +163,7 @@ def block_tables(
         "replication": np.repeat(reps, layout.n_routes),
     }
     routes["end_review"] = np.asarray(routes["end_review"]).astype(np.int64)
-    r = block.routes
-    sums = challenge_sums(
-        layout, r["status"], r["solver_npv"], r["gov_net_cost"], r["demander_npv"]
-    )
+    sums = challenge_sums(layout, block.routes)
     challenges = {
         "replication": np.repeat(reps, len(names)),
         "challenge": np.tile(np.asarray(names, dtype=object), n),
