@@ -96,7 +96,16 @@ def _export_result(result: Any, directory: Any, formats: Any, lang: str) -> list
     return export_result(result, directory, formats, lang)
 
 
+def _write_report(result: Any, path: Any, lang: str, unit: str | None) -> Any:
+    """``SimulationResult.report``: :func:`fundflow.plots.report.write_report`, imported
+    on first use."""
+    from fundflow.plots.report import write_report
+
+    return write_report(result, path, lang=lang, unit=unit)
+
+
 _register_exporter(_export_result)
+_register_exporter(_write_report, "report")
 
 
 def __getattr__(name: str) -> Any:

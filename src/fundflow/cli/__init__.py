@@ -16,6 +16,9 @@ Subcommands (``fundflow SUBCOMMAND --help`` lists the options)::
     fundflow sensitivity CONFIG --input PATH=LOW:HIGH ... [--output NAME ...]
                  [--method sobol|morris] --n N [--runs R] [--seed S] [--out DIR]
                  [--format ...] [--lang en|zh] [--set PATH=VALUE ...]
+    fundflow report CONFIG --out DIR [--lang en|zh] [--unit 万元|亿元|百万元|元]
+                 [--runs N] [--seed S] [--set PATH=VALUE ...]
+    fundflow report --from RUN_DIR [--out DIR] [--lang en|zh] [--unit ...]
     fundflow examples
     fundflow schema
     fundflow init NAME [PATH] | fundflow init --list FILE [--lang en|zh]
@@ -32,10 +35,11 @@ half-written; 1 an unexpected failure.
 
 Each subcommand is a module (:mod:`~fundflow.cli.validate`, :mod:`~fundflow.cli.run`,
 :mod:`~fundflow.cli.compare`, :mod:`~fundflow.cli.sweep`, :mod:`~fundflow.cli.sensitivity`,
-:mod:`~fundflow.cli.examples`, :mod:`~fundflow.cli.schema`) that adds its parser and
-handler; what they share is in ``_common`` (options, loading, sizing, ``--out``) and
-``_print`` (tables, lines). :func:`main` imports only the module of the command it runs
-(``_COMMANDS``), and the modules import the library inside their handlers, so that
+:mod:`~fundflow.cli.report`, :mod:`~fundflow.cli.examples`, :mod:`~fundflow.cli.schema`)
+that adds its parser and handler; what they share is in ``_common`` (options, loading,
+sizing, ``--out``) and ``_print`` (tables, lines). :func:`main` imports only the module of
+the command it runs (``_COMMANDS``), and the modules import the library inside their
+handlers, so that
 ``fundflow --help``, ``validate``, ``schema``, ``examples`` and ``init`` load neither
 numba nor pandas nor ``scipy.stats`` (tests/test_fast_commands.py).
 """
@@ -81,6 +85,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "sensitivity": (
         "sensitivity",
         "global sensitivity of outputs to inputs: Sobol' or Morris indices with CIs",
+    ),
+    "report": (
+        "report",
+        "write a one-page HTML summary for a director (cost, budget by year, risk)",
     ),
     "examples": ("examples", "list the example scenarios shipped with fundflow"),
     "init": (

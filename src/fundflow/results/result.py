@@ -10,11 +10,12 @@ import numpy as np
 
 from fundflow.engine.layout import Layout, budget_years
 from fundflow.engine.ledger import Ledger
-from fundflow.engine.outcome import STATUS, SUCCEEDED
+from fundflow.engine.outcome import STATUS
 from fundflow.results import metrics
+from fundflow.results.challenge_sums import by_name, challenge_sums
 from fundflow.results.contributions import EULER_MEASURES, contributions
 from fundflow.results.exporter import exporter
-from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS, challenge_npv
+from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS
 from fundflow.scenario.config import Scenario
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 # pandas is imported where a table is built, not here: a worker process imports this
 # module (through montecarlo) and never builds one.
 
-__all__ = ["CHALLENGE_SUMS", "SimulationResult", "challenge_sums", "routes_frame"]
+__all__ = ["SimulationResult", "routes_frame"]
 
 
 @dataclass(eq=False)
@@ -177,17 +178,28 @@ class SimulationResult:
         if "budget_by_year" not in self._cache:
             sc = self.scenario
             self._cache["budget_by_year"] = budget_by_year(
-                self._year_column, budget_years(sc.horizon), sc.government.annual_budget
+                self.year_values, budget_years(sc.horizon), sc.government.annual_budget
             )
         return self._cache["budget_by_year"]
 
-    def _year_column(self, quantity: str, year: int) -> np.ndarray:
-        """The replications' values of a year quantity in budget year ``year``."""
+    def year_values(self, quantity: str, year: int) -> np.ndarray:
+        """The replications' values of a quantity of
+        :data:`~fundflow.results.block_measures.YEAR_QUANTITIES` (``"budget_cash"``,
+        ``"budget_binds"``, ...) in budget year ``year``, one per replication."""
         from fundflow.results.block_measures import YEAR_QUANTITIES
 
         if self.years is None:
             raise ValueError("this result holds no values by budget year")
         return self.years[:, YEAR_QUANTITIES.index(quantity), year]
+
+    def report(self, path: Any, lang: str = "en", unit: str | None = None) -> Any:
+        """Write the one-page summary for a director, one self-contained HTML file
+        (:func:`fundflow.plots.report.write_report`): the cost by kind of money, the
+        budget by year, the probability that a year's budget binds, the challenges that
+        drive the tail, the performance figures, in ``unit`` (万元, 亿元, 百万元, 元)
+        when the scenario's money is in CNY. Returns the path written.
+        """
+        return exporter("report")(self, path, lang, unit)
 
     def summary(self, alphas: tuple[float, ...] = (0.95, 0.99)) -> pd.DataFrame:
         """Mean, SE, 95% CI, std, percentiles; VaR/CVaR for loss-like measures.
@@ -283,7 +295,7 @@ class SimulationResult:
         """Per challenge name, the routes' `measure` summed at replications `index`
         (positions in the runs table), shape ``(len(index), names)``."""
         values = np.asarray(self.routes_columns[measure], dtype=float)
-        return _by_name(Layout.of(self.scenario), values)[index]
+        return by_name(Layout.of(self.scenario), values)[index]
 
     def tail_contributions(
         self, measure: str = "gov_budget_cost", alpha: float = 0.95
@@ -437,75 +449,6 @@ def _take(columns: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.n
     """Columns `names`, read together where the mapping can (``take``: a stored run's)."""
     take = getattr(columns, "take", None)
     return take(names) if take is not None else {n: columns[n] for n in names}
-
-
-#: The per-replication, per-challenge-name sums that :attr:`SimulationResult.challenges`
-#: is computed from (:func:`challenge_sums`).
-CHALLENGE_SUMS = (
-    "npv_sum",
-    "started",
-    "successes",
-    "gov_budget_cost",
-    "gov_net_cost",
-    "demander_npv",
-)
-
-
-def challenge_sums(layout: Layout, routes: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per replication and challenge name (copies pooled), what the challenges table needs.
-
-    Every row depends on its own replication's routes only, so the sums of a block
-    of replications are the rows of the sums of the whole run: a stored run keeps
-    them per block (:mod:`fundflow.results.store`).
-
-    Parameters
-    ----------
-    layout : Layout
-    routes : mapping of str to ndarray
-        The routes table's columns ``status``, ``solver_npv``, ``gov_budget_cost``,
-        ``gov_net_cost`` and ``demander_npv``, replication after replication.
-
-    Returns
-    -------
-    dict of str to ndarray
-        :data:`CHALLENGE_SUMS`, each of shape ``(replications, challenge names)``:
-        the solver NPV summed over started routes, routes started, copies that
-        succeeded, and the routes' government budget cost, net cost and demander NPV
-        summed.
-    """
-    status = routes["status"]
-    npv_sum, started = challenge_npv(layout, status, routes["solver_npv"])
-    sums = {"npv_sum": npv_sum, "started": started, "successes": _successes(layout, status)}
-    for name in ("gov_budget_cost", "gov_net_cost", "demander_npv"):
-        sums[name] = _by_name(layout, np.asarray(routes[name], dtype=float))
-    return sums
-
-
-def _by_name(layout: Layout, values: np.ndarray) -> np.ndarray:
-    """Per-route values (replication by replication) summed per challenge name."""
-    n_names = int(layout.challenge_spec.max(initial=-1)) + 1
-    per_rep = values.reshape(-1, layout.n_routes)
-    out = np.zeros((per_rep.shape[0], n_names))
-    for spec in range(n_names):
-        out[:, spec] = per_rep[:, layout.route_spec == spec].sum(axis=1)
-    return out
-
-
-def _successes(layout: Layout, status: np.ndarray) -> np.ndarray:
-    """Per replication and challenge name: copies in which some route succeeded."""
-    codes = np.asarray(status)
-    if codes.dtype.kind not in "iu":
-        codes = np.asarray([STATUS.index(str(s)) for s in codes.tolist()])
-    won = (codes == SUCCEEDED).reshape(-1, layout.n_routes)
-    n_copies = layout.n_challenges
-    per_copy = np.zeros((won.shape[0], n_copies), dtype=bool)
-    for c in range(n_copies):
-        per_copy[:, c] = won[:, layout.route_challenge == c].any(axis=1)
-    n_names = int(layout.challenge_spec.max(initial=-1)) + 1
-    out = np.zeros((won.shape[0], n_names))
-    for spec in range(n_names):
-        out[:, spec] = per_copy[:, layout.challenge_spec == spec].sum(axis=1)
-    return out
 
 
 def _challenge_specs(scenario: Scenario) -> list[int]:

@@ -21,8 +21,9 @@ import numpy as np
 
 from fundflow.engine.ledger import PARTIES
 from fundflow.errors import ConfigError
+from fundflow.results.challenge_sums import CHALLENGE_SUMS
 from fundflow.results.provenance import scenario_sha256
-from fundflow.results.result import CHALLENGE_SUMS, SimulationResult
+from fundflow.results.result import SimulationResult
 from fundflow.results.store import SCHEMA_VERSION, Store, read_manifest
 from fundflow.scenario.config import Scenario
 
@@ -102,7 +103,7 @@ class StoredResult(SimulationResult):
     def _party_net(self, party: str) -> np.ndarray:
         return np.asarray(self.store.column("parties", party), dtype=float)
 
-    def _year_column(self, quantity: str, year: int) -> np.ndarray:
+    def year_values(self, quantity: str, year: int) -> np.ndarray:
         from fundflow.results.budget_years import year_column_name
 
         return self.store.column("years", year_column_name(quantity, year))

@@ -25,8 +25,8 @@ from fundflow.engine.plan import EnginePlan
 from fundflow.errors import ConfigError
 from fundflow.results.block_measures import YEAR_QUANTITIES
 from fundflow.results.budget_years import year_column_name
+from fundflow.results.challenge_sums import challenge_sums
 from fundflow.results.provenance import jsonable, scenario_sha256
-from fundflow.results.result import challenge_sums
 from fundflow.results.store import Store, check_key, read_manifest, store_key
 from fundflow.results.stored import StoredResult, read_stored
 from fundflow.run._blocks import _Block, _run_block, exposure_grid, replicate
