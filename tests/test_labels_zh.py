@@ -55,6 +55,10 @@ def test_matching_is_never_called_co_funding() -> None:
     """配套 is the co-funding of a higher-level grant, not the program's match."""
     found = {name: zh for name, zh in _chinese_labels().items() if "配套" in zh}
     assert not found, f"配套 used for the match: {found}"
+    sources = sorted((ROOT / "src" / "fundflow").rglob("*.py"))
+    assert sources
+    written = [p.name for p in sources if "配套" in p.read_text(encoding="utf-8")]
+    assert not written, f"配套 written in {written}"
 
 
 def test_one_challenge_is_a_bang_ti_never_the_whole_list() -> None:
