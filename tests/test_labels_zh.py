@@ -138,6 +138,22 @@ def test_the_size_line_in_chinese() -> None:
     assert size_lines([est, est], "zh")[1].startswith("规模 B：30 个榜题")
 
 
+def test_validate_size_line_in_english_reads_as_its_labels() -> None:
+    """English is printed without the label table (validate stays quick): the same words."""
+    from fundflow.cli._guard import estimate, validate_lines
+    from fundflow.scenario.config import load_scenario
+
+    scenario = load_scenario(CONFIG)
+    est = estimate(scenario, 1000)
+    assert validate_lines(scenario, 1000, allow=True) == [
+        labels.text("msg_size", "en", estimate=est.text())
+        + labels.text("msg_size_time_later", "en")
+    ]
+    assert labels.text("msg_size_too_big", "en") == (
+        " (more than the memory allowed here: run fewer replications with --runs)"
+    )
+
+
 def test_validate_in_chinese(capsys) -> None:
     assert main(["validate", CONFIG, "--lang", "zh"]) == 0
     captured = capsys.readouterr()

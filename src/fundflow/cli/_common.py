@@ -65,7 +65,8 @@ def _add_common(
         "--lang",
         metavar="LANG",
         default="en",
-        help="language of labels, notes and figures: en or zh (default en)",
+        help="language of labels, notes, figures, CSV headers and error lines: en or zh "
+        "(default en; a CSV in zh starts with a UTF-8 byte-order mark, for Excel)",
     )
     p.add_argument(
         "--quiet",

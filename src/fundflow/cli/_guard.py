@@ -279,9 +279,17 @@ def validate_lines(scenario: Any, runs: int, *, allow: bool, lang: str = "en") -
     """For ``validate``: refuse a program too big for even one replication; the memory
     of `runs`. Its time is measured when a run starts (a pilot on the engine that will
     run): ``validate`` simulates nothing, so it stays quick (it imports no engine)."""
-    from fundflow.io import labels as lb
-
     check_size(estimate(scenario, 1), allow=allow, what="one replication")
     est = estimate(scenario, runs)
-    note = "msg_size_too_big" if est.bytes > memory_limit() else "msg_size_time_later"
+    too_big = est.bytes > memory_limit()
+    if lang == "en":  # without the label table, which imports NumPy: validate stays quick
+        if too_big:
+            return [
+                f"size: {est.text()} (more than the memory allowed here: run fewer "
+                "replications with --runs)"
+            ]
+        return [f"size: {est.text()} (the time is measured when the run starts)"]
+    from fundflow.io import labels as lb
+
+    note = "msg_size_too_big" if too_big else "msg_size_time_later"
     return [lb.text("msg_size", lang, estimate=est.text(lang)) + lb.text(note, lang)]

@@ -29,12 +29,19 @@ def add_parser(sub: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from fundflow.cli._guard import validate_lines
-    from fundflow.cli._print import _describe
-    from fundflow.io.labels import check_lang
 
-    lang = check_lang(args.lang, option="--lang")
+    lang = args.lang
+    if lang != "en":  # English needs no label table (NumPy): validate stays quick
+        from fundflow.io.labels import check_lang
+
+        check_lang(lang, option="--lang")
     scenario = _load(args.config, args.set)
     size = validate_lines(scenario, _DEFAULT_RUNS, allow=args.no_size_limit, lang=lang)
-    _emit(scenario.describe() if lang == "en" else _describe(scenario, lang))
+    if lang == "en":
+        _emit(scenario.describe())
+    else:
+        from fundflow.cli._print import _describe
+
+        _emit(_describe(scenario, lang))
     print("\n".join(size), file=sys.stderr)
     return 0
