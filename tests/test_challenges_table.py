@@ -109,7 +109,9 @@ def test_a_challenge_that_never_starts_has_no_npv() -> None:
 
 def test_exported_with_labels(result, tmp_path) -> None:
     export_result(result, tmp_path, ("csv", "md"), lang="zh")
-    csv = pd.read_csv(tmp_path / "challenges.csv", index_col="challenge")
+    csv = pd.read_csv(tmp_path / "challenges.csv", index_col="榜题", encoding="utf-8-sig")
+    assert "每个揭榜团队的期望净现值（百万元）" in csv.columns  # in Chinese, for Excel
+    csv = csv.set_axis(list(result.challenges.columns), axis=1).rename_axis("challenge")
     pd.testing.assert_frame_equal(csv, result.challenges, check_dtype=False, rtol=1e-12)
     md = (tmp_path / "challenges.md").read_text(encoding="utf-8")
-    assert "每条路线揭榜方期望净现值" in md and "成功概率" in md
+    assert "每个揭榜团队的期望净现值" in md and "揭榜成功概率" in md

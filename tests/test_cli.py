@@ -112,9 +112,10 @@ def test_run_writes_all_formats(tmp_path, capsys) -> None:
 def test_run_lang_zh(tmp_path, capsys) -> None:
     assert main(["run", CONFIG, *SMALL, "--lang", "zh", "--out", str(tmp_path), "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "政府净成本（百万元）" in out and "均值" in out and "政府" in out
-    summary = pd.read_csv(tmp_path / "summary.csv", index_col="measure")
-    assert summary.loc["solver_loss", "label"] == "揭榜方损失"
+    assert "财政净支出（百万元）" in out and "均值" in out and "政府" in out
+    assert "5%分位" in out and "中位数" in out and "95%分位" in out
+    summary = pd.read_csv(tmp_path / "summary.csv", index_col="代码", encoding="utf-8-sig")
+    assert summary.loc["solver_loss", "指标"] == "揭榜方损失"
 
 
 def test_run_with_overrides(tmp_path, capsys) -> None:

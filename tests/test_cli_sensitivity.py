@@ -96,7 +96,7 @@ def test_chinese_labels_and_set(program: str, capsys: pytest.CaptureFixture[str]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "平均绝对效应 μ*" in printed and "95%置信区间" in printed and "随机种子 3" in printed
-    assert "政府净成本，均值（百万元）" in printed
+    assert "政府全口径净成本，均值（百万元）" in printed
     # the override reached every design point: a cap of 1 per challenge bounds the match
     capped = fundflow.apply_overrides(
         fundflow.load_scenario(program), {"government.matching.cap": 1}

@@ -62,7 +62,9 @@ def test_every_summary_column_party_and_status_has_a_label(instruments) -> None:
 
 def test_header_carries_the_unit() -> None:
     assert labels.header("gov_net_cost") == "Government net cost (CNY million)"
-    assert labels.header("gov_net_cost", "zh") == "政府净成本（百万元）"
+    assert labels.header("gov_net_cost", "zh") == "政府全口径净成本（百万元）"
+    assert labels.header("gov_budget_cost", "zh", "CNY 10 thousand") == "财政净支出（万元）"
+    assert labels.header("gov_budget_cost", "zh", "CNY 100 million") == "财政净支出（亿元）"
     assert labels.header("gov_net_cost", "en", "USD") == "Government net cost (USD)"
     assert labels.header("success_rate") == "Challenge success rate (share)"
     assert labels.header("route") == "Route"
@@ -78,8 +80,10 @@ def test_unknown_language_is_a_config_error() -> None:
 
 def test_relabel_summary(result) -> None:
     zh = labels.relabel_summary(result.summary(), "zh", result.money_unit)
-    assert "政府净成本（百万元）" in zh.index
-    assert "均值" in zh.columns and "95% CVaR（期望损失）" in zh.columns
+    assert "政府全口径净成本（百万元）" in zh.index
+    assert "均值" in zh.columns and "最差5%情形平均支出（条件在险价值）" in zh.columns
+    assert "最差1%情形平均支出（条件在险价值）" in zh.columns
+    assert {"5%分位", "中位数", "95%分位"} <= set(zh.columns)
     en = labels.relabel_summary(result.summary(), "en", result.money_unit)
     assert en.loc["Government net cost (CNY million)", "Mean"] == pytest.approx(
         result.summary().loc["gov_net_cost", "mean"]
@@ -209,13 +213,16 @@ def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) 
 
 def test_zh_labels_in_every_readable_format(result, tmp_path) -> None:
     export.export_result(result, tmp_path, ("csv", "xlsx", "md"), lang="zh", tables=["routes"])
-    summary = pd.read_csv(tmp_path / "summary.csv", index_col="measure")
-    assert summary.loc["gov_net_cost", "label"] == "政府净成本"
-    assert summary.loc["gov_net_cost", "unit"] == "百万元"
+    summary = pd.read_csv(tmp_path / "summary.csv", index_col="代码", encoding="utf-8-sig")
+    assert summary.loc["gov_net_cost", "指标"] == "政府全口径净成本"
+    assert summary.loc["gov_net_cost", "单位"] == "百万元"
+    assert summary.loc["gov_budget_cost", "均值"] == pytest.approx(
+        result.summary().loc["gov_budget_cost", "mean"]
+    )
     wb = openpyxl.load_workbook(tmp_path / "results.xlsx", read_only=True)
     first = next(wb["summary"].iter_rows(min_row=1, max_row=1, values_only=True))
     assert first[0] == "指标" and first[2] == "均值"
-    assert "政府净成本（百万元）" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "政府全口径净成本（百万元）" in (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "被淘汰" in (tmp_path / "routes.md").read_text(encoding="utf-8") or "失败" in (
         tmp_path / "routes.md"
     ).read_text(encoding="utf-8")
@@ -282,8 +289,13 @@ def test_result_export_method(result, tmp_path) -> None:
 def test_write_table_with_plain_index(tmp_path) -> None:
     frame = pd.DataFrame({"gov_net_cost": [1.5, 2.5], "status": ["failed", "succeeded"]})
     export.write_table(frame, tmp_path, "t", ("csv", "md", "xlsx"), lang="zh")
-    assert pd.read_csv(tmp_path / "t.csv").columns.tolist() == ["gov_net_cost", "status"]
-    assert "| 政府净成本（百万元） | 状态 |" in (tmp_path / "t.md").read_text(encoding="utf-8")
+    csv = pd.read_csv(tmp_path / "t.csv", encoding="utf-8-sig")
+    assert csv.columns.tolist() == ["政府全口径净成本（百万元）", "状态"]
+    assert "| 政府全口径净成本（百万元） | 状态 |" in (tmp_path / "t.md").read_text(
+        encoding="utf-8"
+    )
+    export.write_table(frame, tmp_path, "e", ("csv",))
+    assert pd.read_csv(tmp_path / "e.csv").columns.tolist() == ["gov_net_cost", "status"]
     wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
     assert wb["t"]["A3"].value == 2.5 and wb["t"]["B3"].value == "succeeded"
 
@@ -291,7 +303,7 @@ def test_write_table_with_plain_index(tmp_path) -> None:
 def test_relabel_columns(result) -> None:
     zh = labels.relabel_columns(result.routes, "zh", result.money_unit)
     assert "揭榜方损失（百万元）" in zh.columns
-    assert list(zh.index.names) == ["模拟序号", "技术路线"]
+    assert list(zh.index.names) == ["模拟序号", "揭榜团队"]
     assert set(zh["状态"]) <= {labels.label(s, "zh") for s in STATUS}
     en = labels.relabel_columns(result.runs)
     assert en.columns[0] == "Government budget cost (CNY million)"

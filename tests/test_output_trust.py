@@ -234,7 +234,8 @@ def test_run_lang_zh_prints_every_line_in_chinese(tmp_path, capsys) -> None:
     lines = out.splitlines()
     header = r"20 次模拟，随机种子 \d+（新生成；用 --seed 复现），1 个进程，用时 .* 秒"
     assert re.fullmatch(header, lines[1]), lines[1]
-    assert re.fullmatch(r".*：30 个榜单，44 条路线，配套比例 0\.25（two_phase），.*", lines[0])
+    describe = r".*：30 个榜题，44 个揭榜团队，财政补助比例 0\.25（分两期拨付），.*金额单位 百万元"
+    assert re.fullmatch(describe, lines[0]), lines[0]
     assert "个指标在每次模拟中均为零或无定义：政府引导基金出资净额" in out
     assert re.search(r"^已写入 \d+ 个文件到 .*：ledger_0000\.csv", out, flags=re.M)
     for english in ("replications", "worker", "wrote", "measures zero", "fresh", "challenges,"):
@@ -245,8 +246,9 @@ def test_compare_lang_zh_prints_chinese(capsys) -> None:
     assert main(["compare", str(CONFIG), str(UPFRONT), *SMALL, "--lang", "zh"]) == 0
     out = capsys.readouterr().out
     assert "每个情景 20 次模拟，使用共同随机数，随机种子 1；差值为 A − B" in out
-    assert re.search(r"^A: .*：30 个榜单，44 条路线", out, flags=re.M)
-    assert re.search(r"^政府净成本：A − B = .* 百万元（相对 B [-+]", out, flags=re.M)
+    assert re.search(r"^A: .*：30 个榜题，44 个揭榜团队", out, flags=re.M)
+    assert re.search(r"^财政净支出：A − B = .* 百万元（相对 B [-+]", out, flags=re.M)
+    assert "最差5%情形平均支出 A − B" in out
     for english in ("replications", "of B", "differences are", "zero or undefined"):
         assert english not in out
 

@@ -84,7 +84,11 @@ def test_cli_prints_the_government_as_one_party(capsys) -> None:
             "Outside the program (external): the counterpart of R&D spending and commercial "
             "value, not a loss",
         ),
-        ("zh", "供应商、客户与市场（项目外部）", "项目外部：研发支出与商业价值的对方，并非损失"),
+        (
+            "zh",
+            "供应商、客户与市场（项目外部）",
+            "项目外部：研发支出的收款方、商业价值的付款方，其净额并非损失",
+        ),
     ],
 )
 def test_cli_says_who_external_is_under_the_party_table(capsys, lang, row, note) -> None:

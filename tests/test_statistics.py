@@ -71,7 +71,8 @@ def test_every_statistic_has_a_label_in_both_languages_and_a_unit() -> None:
         assert row.kind == "statistic" and row.en and row.zh, column
         assert row.unit in labels.UNITS, column
     assert labels.label("cvar97.5") == "CVaR 97.5%"
-    assert labels.label("var95", "zh") == "95% VaR"
+    assert labels.label("var95", "zh") == "95%分位支出（在险价值）"
+    assert labels.label("cvar97.5", "zh") == "最差2.5%情形平均支出（条件在险价值）"
     assert labels.unit_of("prob_loss") == "share"
 
 
@@ -119,7 +120,9 @@ def test_a_registered_statistic_has_its_labels(p90) -> None:
     assert labels.column_header("gov_net_cost_p90") == (
         "Government net cost, 90th percentile (CNY million)"
     )
-    assert labels.column_header("gov_net_cost_p90", "zh") == "政府净成本，第90百分位数（百万元）"
+    assert (
+        labels.column_header("gov_net_cost_p90", "zh") == "政府全口径净成本，第90百分位数（百万元）"
+    )
     summary = pd.DataFrame({"p90": [1.0]}, index=pd.Index(["gov_net_cost"], name="measure"))
     assert list(labels.relabel_summary(summary, "zh").columns) == ["第90百分位数"]
 

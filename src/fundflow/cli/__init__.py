@@ -28,7 +28,8 @@ CONFIG, A and B are scenario files or names of shipped examples (``fundflow exam
 As in SALib's command line, :func:`build_parser` only describes the arguments and
 each ``_run_*`` handler turns them into library calls. Exit codes (:data:`EXIT_CODES`):
 0 success; 2 bad input, a run too big for this machine, an ``--out`` holding another
-run, or a full disk (one ``error: ...`` line on stderr, nothing written); 3
+run, or a full disk (one ``error: ...`` line on stderr, ``错误：...`` with ``--lang zh``,
+nothing written); 3
 ``--target-se`` not reached within ``--max-runs`` (results printed and written);
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), both with no file left
 half-written; 1 an unexpected failure.
@@ -55,6 +56,7 @@ from typing import Any
 from fundflow._version import __version__
 from fundflow.cli._common import EXIT_CODES
 from fundflow.cli._common import _workers as _workers  # re-exported for the tests
+from fundflow.cli._errors import error_line, lang_of
 from fundflow.cli._print import _emit as _emit  # re-exported
 from fundflow.errors import ConfigError, EngineCheckError
 
@@ -143,11 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     argv = sys.argv[1:] if argv is None else list(argv)
+    lang = lang_of(argv)  # the frame of an error line: read before the arguments are parsed
     parser = build_parser(_command(argv))
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), lang=lang)
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     args.argv = ["fundflow", *argv]
@@ -162,9 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with terminate_as_interrupt(), cluster_session():
             return handler(resolve_examples(args))
     except ConfigError as exc:
-        return _fail(str(exc))
+        return _fail(exc, lang=lang)
     except EngineCheckError as exc:  # ours, not the user's: exit 1, nothing reported
-        return _fail(str(exc), code=1)
+        return _fail(exc, code=1, lang=lang)
     except Terminated:
         print("\nterminated: no table was left half-written", file=sys.stderr)
         return 143
@@ -172,13 +175,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\ninterrupted: no table was left half-written", file=sys.stderr)
         return 130
     except ImportError as exc:  # an optional module (plots, overrides) is missing
-        return _fail(f"this installation lacks a module the command needs: {exc}", code=1)
+        message = f"this installation lacks a module the command needs: {exc}"
+        return _fail(message, code=1, lang=lang)
     except OSError as exc:  # a full disk is the user's to fix (2); anything else is ours (1)
-        return _fail(f"cannot write: {exc}", code=2 if is_environment_error(exc) else 1)
+        code = 2 if is_environment_error(exc) else 1
+        return _fail(f"cannot write: {exc}", code=code, lang=lang)
 
 
-def _fail(message: str, code: int = 2) -> int:
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+def _fail(error: BaseException | str, code: int = 2, lang: str = "en") -> int:
+    """Print the one error line (``error: ...``; ``错误：...`` with ``--lang zh``)."""
+    print(error_line(error, lang), file=sys.stderr)
     return code
 
 

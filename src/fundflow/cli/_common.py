@@ -65,7 +65,8 @@ def _add_common(
         "--lang",
         metavar="LANG",
         default="en",
-        help="language of labels, notes and figures: en or zh (default en)",
+        help="language of labels, notes, figures, CSV headers and error lines: en or zh "
+        "(default en; a CSV in zh starts with a UTF-8 byte-order mark, for Excel)",
     )
     p.add_argument(
         "--quiet",
@@ -205,7 +206,7 @@ def _note(
     paces = prepare(scenarios, args.engine, lang=args.lang)  # --lang checked before
     blocks = run_blocks(sizes[0].runs, sizes[0].workers, args.engine, chunk=chunk)
     timed_sizes = [timed(e, p, blocks, out=out) for e, p in zip(sizes, paces, strict=True)]
-    print("\n".join(size_lines(timed_sizes)), file=sys.stderr, flush=True)
+    print("\n".join(size_lines(timed_sizes, args.lang)), file=sys.stderr, flush=True)
 
 
 def _progress(quiet: bool) -> bool | None:

@@ -81,15 +81,37 @@ class Estimate:
     bytes: float
     seconds: float | None = None
 
-    def text(self) -> str:
+    def text(self, lang: str = "en") -> str:
         """``'30 challenges, 44 routes; 1,000 replications on 1 worker: about 2 s and
-        170 MB of memory'`` (without the time until it is measured)."""
+        170 MB of memory'`` (without the time until it is measured); `lang` "zh":
+        ``'30 个榜题，44 个揭榜团队；1,000 次模拟，1 个进程：约 2 秒，内存约 170 MB'``."""
+        if lang != "en":
+            return self._text_in(lang)
         workers = f"{self.workers} worker{'s' if self.workers != 1 else ''}"
         took = "" if self.seconds is None else f"about {_duration(self.seconds)} and "
         return (
             f"{self.challenges:,} challenges, {self.routes:,} routes; {self.runs:,} "
             f"replication{'s' if self.runs != 1 else ''} on {workers}: {took}"
             f"{_bytes(self.bytes)} of memory"
+        )
+
+    def _text_in(self, lang: str) -> str:
+        from fundflow.io import labels as lb
+
+        took = (
+            ""
+            if self.seconds is None
+            else lb.text("msg_took", lang, time=_duration(self.seconds, lang))
+        )
+        return lb.text(
+            "msg_estimate",
+            lang,
+            challenges=self.challenges,
+            routes=self.routes,
+            runs=self.runs,
+            workers=self.workers,
+            took=took,
+            memory=_bytes(self.bytes),
         )
 
 
@@ -203,14 +225,16 @@ def check_workers(workers: int) -> str | None:
     )
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, lang: str = "en") -> str:
+    from fundflow.io import labels as lb
+
     if seconds < 60:
-        return f"{max(seconds, 1):.0f} s"
+        return lb.text("msg_duration_s", lang, n=f"{max(seconds, 1):.0f}")
     if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
+        return lb.text("msg_duration_min", lang, n=f"{seconds / 60:.0f}")
     if seconds < 86400 * 2:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:,.0f} days"
+        return lb.text("msg_duration_h", lang, n=f"{seconds / 3600:.1f}")
+    return lb.text("msg_duration_days", lang, n=f"{seconds / 86400:,.0f}")
 
 
 def _bytes(n: float) -> str:
@@ -239,20 +263,33 @@ def check_sizes(
     return ests
 
 
-def size_lines(ests: Sequence[Estimate]) -> list[str]:
-    """The ``size:`` lines to print before a run (``size A:``, ``size B:`` for two)."""
+def size_lines(ests: Sequence[Estimate], lang: str = "en") -> list[str]:
+    """The ``size:`` lines to print before a run (``size A:``, ``size B:`` for two), in `lang`."""
+    from fundflow.io import labels as lb
+
     if len(ests) == 1:
-        return [f"size: {ests[0].text()}"]
-    return [f"size {label}: {e.text()}" for label, e in zip("AB", ests, strict=False)]
+        return [lb.text("msg_size", lang, estimate=ests[0].text(lang))]
+    return [
+        lb.text("msg_size_of", lang, which=which, estimate=e.text(lang))
+        for which, e in zip("AB", ests, strict=False)
+    ]
 
 
-def validate_lines(scenario: Any, runs: int, *, allow: bool) -> list[str]:
+def validate_lines(scenario: Any, runs: int, *, allow: bool, lang: str = "en") -> list[str]:
     """For ``validate``: refuse a program too big for even one replication; the memory
     of `runs`. Its time is measured when a run starts (a pilot on the engine that will
     run): ``validate`` simulates nothing, so it stays quick (it imports no engine)."""
     check_size(estimate(scenario, 1), allow=allow, what="one replication")
     est = estimate(scenario, runs)
-    if est.bytes > memory_limit():
-        note = " (more than the memory allowed here: run fewer replications with --runs)"
-        return [f"size: {est.text()}{note}"]
-    return [f"size: {est.text()} (the time is measured when the run starts)"]
+    too_big = est.bytes > memory_limit()
+    if lang == "en":  # without the label table, which imports NumPy: validate stays quick
+        if too_big:
+            return [
+                f"size: {est.text()} (more than the memory allowed here: run fewer "
+                "replications with --runs)"
+            ]
+        return [f"size: {est.text()} (the time is measured when the run starts)"]
+    from fundflow.io import labels as lb
+
+    note = "msg_size_too_big" if too_big else "msg_size_time_later"
+    return [lb.text("msg_size", lang, estimate=est.text(lang)) + lb.text(note, lang)]

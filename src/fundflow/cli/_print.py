@@ -65,7 +65,7 @@ def _names(measures: Sequence[str], lang: str) -> str:
 
 
 def _describe(scenario: Any, lang: str) -> str:
-    """``Scenario.describe()`` in ``lang``."""
+    """``Scenario.describe()`` in ``lang`` (in Chinese the mode and the money unit too)."""
     from fundflow.io import labels as lb
 
     g = scenario.government.matching
@@ -79,9 +79,9 @@ def _describe(scenario: Any, lang: str) -> str:
         challenges=scenario.n_challenges,
         routes=scenario.n_routes,
         ratio=f"{g.ratio:g}",
-        mode=g.mode,
+        mode=lb.label(g.mode, lang),
         horizon=f"{scenario.horizon:g}",
-        unit=scenario.money_unit,
+        unit=lb.unit_text("money", lang, scenario.money_unit),
         extras=tail,
     )
 

@@ -78,9 +78,7 @@ def _summary_text(result: Any, lang: str) -> str:
         lb.label("measure", lang),
         lb.label("mean", lang),
         lb.label("ci95", lang),
-        "p5",
-        "p50",
-        "p95",
+        *(lb.label(p, lang) if lang != "en" else p for p in ("p5", "p50", "p95")),
         lb.label("var95", lang),
         lb.label("cvar95", lang),
     ]

@@ -18,14 +18,30 @@ def add_parser(sub: Any) -> None:
     p.add_argument("config", metavar="CONFIG", help="scenario YAML file")
     _add_set(p)
     _add_size_limit(p)
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        default="en",
+        help="language of the summary, the size line and an error line: en or zh (default en)",
+    )
     p.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from fundflow.cli._guard import validate_lines
 
+    lang = args.lang
+    if lang != "en":  # English needs no label table (NumPy): validate stays quick
+        from fundflow.io.labels import check_lang
+
+        check_lang(lang, option="--lang")
     scenario = _load(args.config, args.set)
-    size = validate_lines(scenario, _DEFAULT_RUNS, allow=args.no_size_limit)
-    _emit(scenario.describe())
+    size = validate_lines(scenario, _DEFAULT_RUNS, allow=args.no_size_limit, lang=lang)
+    if lang == "en":
+        _emit(scenario.describe())
+    else:
+        from fundflow.cli._print import _describe
+
+        _emit(_describe(scenario, lang))
     print("\n".join(size), file=sys.stderr)
     return 0

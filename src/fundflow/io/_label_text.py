@@ -25,13 +25,44 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("msg_workers", "text", None, "{workers} worker(s)", "{workers} 个进程"),
     ("msg_seconds", "text", None, "{seconds:.1f} s", "用时 {seconds:.1f} 秒"),
     ("msg_list_sep", "text", None, ", ", "，"),
+    # the size line printed before a run (English: fundflow.cli._guard.Estimate.text)
+    ("msg_size", "text", None, "size: {estimate}", "规模：{estimate}"),
+    ("msg_size_of", "text", None, "size {which}: {estimate}", "规模 {which}：{estimate}"),
+    (
+        "msg_estimate",
+        "text",
+        None,
+        "{challenges:,} challenges, {routes:,} routes; {runs:,} replications on {workers} "
+        "workers: {took}{memory} of memory",
+        "{challenges:,} 个榜题，{routes:,} 个揭榜团队；{runs:,} 次模拟，{workers} 个进程："
+        "{took}内存约 {memory}",
+    ),
+    ("msg_took", "text", None, "about {time} and ", "约 {time}，"),
+    (
+        "msg_size_too_big",
+        "text",
+        None,
+        " (more than the memory allowed here: run fewer replications with --runs)",
+        "（超出此处允许的内存：请用 --runs 减少模拟次数）",
+    ),
+    (
+        "msg_size_time_later",
+        "text",
+        None,
+        " (the time is measured when the run starts)",
+        "（用时在运行开始时测定）",
+    ),
+    ("msg_duration_s", "text", None, "{n} s", "{n} 秒"),
+    ("msg_duration_min", "text", None, "{n} min", "{n} 分钟"),
+    ("msg_duration_h", "text", None, "{n} h", "{n} 小时"),
+    ("msg_duration_days", "text", None, "{n} days", "{n} 天"),
     (
         "msg_describe",
         "text",
         None,
         "{name}: {challenges} challenges, {routes} routes, matching {ratio} ({mode}), "
         "horizon {horizon} years, money in {unit}{extras}",
-        "{name}：{challenges} 个榜单，{routes} 条路线，配套比例 {ratio}（{mode}），"
+        "{name}：{challenges} 个榜题，{routes} 个揭榜团队，财政补助比例 {ratio}（{mode}），"
         "模拟期 {horizon} 年，金额单位 {unit}{extras}",
     ),
     ("msg_with_fund", "text", None, "guided fund", "政府引导基金"),
@@ -43,7 +74,8 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         None,
         "converged: relative SE of the government net cost {achieved:.4g} < target {target:g} "
         "after {runs:,} replications",
-        "已收敛：{runs:,} 次模拟后政府净成本的相对标准误为 {achieved:.4g}，低于目标 {target:g}",
+        "已收敛：{runs:,} 次模拟后政府全口径净成本的相对标准误为 {achieved:.4g}，"
+        "低于目标 {target:g}",
     ),
     (
         "msg_not_converged",
@@ -52,7 +84,7 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "not converged: hit --max-runs {max_runs:,} with relative SE {achieved:.4g} of the "
         "government net cost (target {target:g}); raise --max-runs or the target "
         "(exit status 3)",
-        "未收敛：已达 --max-runs {max_runs:,} 次模拟，政府净成本的相对标准误为 {achieved:.4g}"
+        "未收敛：已达 --max-runs {max_runs:,} 次模拟，政府全口径净成本的相对标准误为 {achieved:.4g}"
         "（目标 {target:g}）；请提高 --max-runs 或放宽目标（退出状态 3）",
     ),
     (
@@ -106,7 +138,7 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "{measure}: A − B = {diff} {money} ({rel} of B; 95% CI {low} to {high}); "
         "CVaR 95% A − B = {tail_diff} ({tail_rel} of B)",
         "{measure}：A − B = {diff} {money}（相对 B {rel}；95%置信区间 {low} 至 {high}）；"
-        "95% CVaR A − B = {tail_diff}（相对 B {tail_rel}）",
+        "最差5%情形平均支出 A − B = {tail_diff}（相对 B {tail_rel}）",
     ),
     (
         "msg_sensitivity_runs",
@@ -141,7 +173,7 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         None,
         "Outside the program (external): the counterpart of R&D spending and commercial "
         "value, not a loss",
-        "项目外部：研发支出与商业价值的对方，并非损失",
+        "项目外部：研发支出的收款方、商业价值的付款方，其净额并非损失",
     ),
     (
         "msg_tax_memo",
@@ -151,7 +183,7 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "is attributable to the program (memo: additionality × borne share), so its net "
         "cost is {net} and its budget cost {budget} ({money})",
         "政府现金含全部税式支出（{forgone}），其中归属本项目 {attributable}"
-        "（备忘：附加性 × 分担比例），故政府净成本 {net}，财政净支出 {budget}（{money}）",
+        "（备忘：附加性 × 分担比例），故政府全口径净成本 {net}，财政净支出 {budget}（{money}）",
     ),
     (
         "msg_budget_years",
@@ -345,12 +377,18 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("fig_loss", "text", None, "Loss", "损失"),
     ("fig_exceedance", "text", None, "Exceedance probability P(X > x)", "超越概率 P(X > x)"),
     ("fig_exceedance_title", "text", None, "Exceedance curves", "超越概率曲线"),
-    ("fig_band", "text", None, "{lo}th–{hi}th percentile", "第 {lo}–{hi} 百分位"),
+    ("fig_band", "text", None, "{lo}th–{hi}th percentile", "{lo}%分位–{hi}%分位"),
     ("fig_median", "text", None, "median", "中位数"),
     ("fig_mean", "text", None, "mean", "均值"),
     ("fig_time", "text", None, "Time (years)", "时间（年）"),
     ("fig_outflow", "text", None, "Cumulative net outflow ({unit})", "累计净流出（{unit}）"),
-    ("fig_exposure_title", "text", None, "Government exposure over time", "政府风险敞口随时间变化"),
+    (
+        "fig_exposure_title",
+        "text",
+        None,
+        "Government exposure over time",
+        "财政资金累计占用随时间变化",
+    ),
     ("fig_no_difference", "text", None, "no difference", "无差异"),
     ("fig_ci", "text", None, "95% CI [{low}, {high}]", "95%置信区间 [{low}, {high}]"),
     ("fig_paired", "text", None, "Paired difference in {measure}", "{measure}的配对差值"),
@@ -389,14 +427,14 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "text",
         None,
         "Pareto front: government vs solver risk",
-        "帕累托前沿：政府风险与揭榜方风险",
+        "帕累托前沿：财政风险与揭榜方风险",
     ),
     (
         "fig_tail_title",
         "text",
         None,
         "Which challenges drive the tail of {measure}",
-        "哪些榜单推高{measure}的尾部风险",
+        "哪些榜题推高{measure}的尾部风险",
     ),
     (
         "fig_tail_axis",

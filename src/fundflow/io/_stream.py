@@ -33,8 +33,9 @@ def _frames(result: Any, name: str) -> Iterator[pd.DataFrame]:
             yield table.to_pandas()
 
 
-def write_stored_table(result: Any, name: str, path: Path, fmt: str) -> None:
-    """Write the table `name` (runs, routes, party_totals) of a stored result to `path`.
+def write_stored_table(result: Any, name: str, path: Path, fmt: str, lang: str = "en") -> None:
+    """Write the table `name` (runs, routes, party_totals) of a stored result to `path`,
+    headers in `lang` where the format has them so (a CSV in Chinese).
 
     Raises
     ------
@@ -46,4 +47,4 @@ def write_stored_table(result: Any, name: str, path: Path, fmt: str) -> None:
     found = writer(fmt)
     if found.stream is None:
         raise ValueError(f"format {fmt!r} cannot write a table block by block (no stream)")
-    found.stream(_frames(result, name), path)
+    found.stream(_frames(result, name), path, lang, result.money_unit)

@@ -20,9 +20,11 @@ Layout of ``export_result(result, "out/", formats=("csv", "xlsx", "md"))``::
 
 * CSV and Parquet are for programs: columns keep their code names
   (``gov_net_cost``), and the summary gains ``label`` and ``unit`` columns in the
-  chosen language. Excel, Markdown and LaTeX are for people: headers are labels
-  with units (``Government net cost (CNY million)``), numbers are formatted
-  (money ``#,##0.00``, shares as percentages).
+  chosen language. In Chinese a CSV is for people opening it in Excel instead:
+  headers are labels with units, and the file starts with a UTF-8 byte-order mark
+  (:mod:`fundflow.io.writers`). Excel, Markdown and LaTeX are for people: headers
+  are labels with units (``Government net cost (CNY million)``), numbers are
+  formatted (money ``#,##0.00``, shares as percentages).
 * Every file is written to a hidden temporary name in the target directory and
   renamed (:func:`os.replace`) when complete, so an error or Ctrl-C never leaves a
   half-written file under a final name; ``manifest.json`` comes last, so a
@@ -175,16 +177,17 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 # --------------------------------------------------------------------------- files
 
 
-def _ledger_and_parties(result: Any, out: Path, stored: bool) -> list[Path]:
+def _ledger_and_parties(result: Any, out: Path, stored: bool, lang: str = "en") -> list[Path]:
     """Write the first replication's ledger and the party totals; their paths."""
     first = int(result.replications[0])
+    money = result.money_unit
     with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
-        writers.write_csv(result.ledger(first), tmp)
+        writers.write_csv_in(result.ledger(first), tmp, lang, money)
     with atomic_path(out / "party_totals.csv") as tmp:
         if stored:
-            write_stored_table(result, "party_totals", tmp, "csv")
+            write_stored_table(result, "party_totals", tmp, "csv", lang)
         else:
-            writers.write_csv(result.party_totals().reset_index(), tmp)
+            writers.write_csv_in(result.party_totals().reset_index(), tmp, lang, money)
     return [out / f"ledger_{first:04d}.csv", out / "party_totals.csv"]
 
 
@@ -391,7 +394,7 @@ def export_result(
         for name in DETAIL_TABLES
         if not stored or (name in detail and any(f.readable for f in fmts))
     ]
-    written = _ledger_and_parties(result, out, stored)
+    written = _ledger_and_parties(result, out, stored, lang)
     for fmt in fmts:
         chosen = readable + [
             t for t in per_replication if (t.name in detail if fmt.readable else not stored)
@@ -403,7 +406,7 @@ def export_result(
         if stored and not fmt.readable:
             for name in DETAIL_TABLES:
                 with atomic_path(out / f"{name}.{fmt.name}") as tmp:
-                    write_stored_table(result, name, tmp, fmt.name)
+                    write_stored_table(result, name, tmp, fmt.name, lang)
                 written.append(out / f"{name}.{fmt.name}")
     content = {
         "convergence": getattr(result, "convergence", None),

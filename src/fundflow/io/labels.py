@@ -1,12 +1,14 @@
 """Readable labels and units, in English and Chinese: one table for the whole package.
 
 Every measure of the ``runs`` and ``routes`` tables, every column of a summary or
-a comparison, every party, every route status and every sentence the command
-line prints or a figure shows (kind ``"text"``) has one row in :data:`LABELS`:
+a comparison, every party, every route status, every matching mode and every
+sentence the command line prints or a figure shows (kind ``"text"``) has one row
+in :data:`LABELS`:
 its English and Chinese label and its unit. Units are kinds, not strings:
 
 * ``"money"`` -- the scenario's ``money_unit`` (``"CNY million"``; in Chinese a
-  known unit is translated, ``"百万元"``);
+  known unit is translated: ``"百万元"``, ``"CNY 10 thousand"`` ``"万元"``,
+  ``"CNY 100 million"`` ``"亿元"``);
 * ``"years"``, ``"count"``, ``"share"`` (a fraction in [0, 1], shown as a
   percentage), ``"ratio"`` (a multiple);
 * ``"pp"`` -- a difference of two shares, kept as a fraction and shown in
@@ -75,7 +77,7 @@ class Label:
     """One row of the label table."""
 
     name: str
-    kind: str  # "measure", "statistic", "party", "status"
+    kind: str  # "measure", "statistic", "sensitivity", "party", "status", "mode", "text"
     unit: str | None
     en: str
     zh: str
@@ -129,6 +131,7 @@ _MONEY_ZH: dict[str, str] = {
     "CNY ten thousand": "万元",
     "CNY million": "百万元",
     "CNY 100 million": "亿元",
+    "CNY hundred million": "亿元",
     "CNY billion": "十亿元",
     "USD": "美元",
     "USD million": "百万美元",

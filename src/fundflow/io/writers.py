@@ -15,11 +15,18 @@ A writer declares:
 * ``readable`` -- a format for people (headers are labels with units, numbers are
   formatted; the per-replication ``runs`` and ``routes`` tables go there only when
   asked for) or for programs (code names, every table);
-* ``stream(frames, path)`` -- optional: writing one table handed over a block of
-  rows at a time, as a run streamed to a store (``simulate(..., store=DIR)``)
-  gives its per-replication tables. A format for programs without it cannot
-  export such a run, which :func:`fundflow.io.export.export_result` says before
-  writing anything.
+* ``stream(frames, path, lang, money_unit)`` -- optional: writing one table handed
+  over a block of rows at a time, as a run streamed to a store
+  (``simulate(..., store=DIR)``) gives its per-replication tables. A format for
+  programs without it cannot export such a run, which
+  :func:`fundflow.io.export.export_result` says before writing anything.
+
+CSV in English is for programs: code names, UTF-8. CSV in Chinese (``lang="zh"``) is
+for people opening it in Excel: its headers are the Chinese labels with units
+(``财政净支出（百万元）``; a summary's ``代码, 指标, 单位, 均值, ...``), the values are
+the same, and the file starts with a UTF-8 byte-order mark, without which Excel on
+Windows reads it in the local code page and garbles the Chinese. Parquet keeps
+code names in every language.
 
 Adding a format: write the function(s), then
 ``register_writer(Writer("json", write=..., readable=False))``.
@@ -28,6 +35,7 @@ Adding a format: write the function(s), then
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +58,7 @@ __all__ = [
     "register_writer",
     "unregister_writer",
     "write_csv",
+    "write_csv_in",
     "write_parquet",
     "writer",
 ]
@@ -63,8 +72,11 @@ Table = _Table
 
 #: ``write(tables, path, lang, money_unit)``: the tables of one file.
 WriteTables = Callable[[Sequence[Table], Path, str, str], None]
-#: ``stream(frames, path)``: one table, given a block of rows at a time.
-StreamFrames = Callable[[Iterable[pd.DataFrame], Path], None]
+#: ``stream(frames, path, lang, money_unit)``: one table, given a block of rows at a time.
+StreamFrames = Callable[[Iterable[pd.DataFrame], Path, str, str], None]
+
+#: What starts a CSV written in Chinese: the UTF-8 byte-order mark (``utf-8-sig``).
+CSV_BOM = b"\xef\xbb\xbf"
 
 _NAME = re.compile(r"[a-z][a-z0-9]*")
 
@@ -87,9 +99,9 @@ class Writer:
         Name of the one file an export writes every table into (``"results"``:
         ``results.xlsx``); None: a file per table.
     stream : callable, optional
-        ``stream(frames, path)``: writes one table given as blocks of rows
-        (:class:`pandas.DataFrame`, columns as the table's). Needed by a format for
-        programs to export a run streamed to a store.
+        ``stream(frames, path, lang, money_unit)``: writes one table given as blocks
+        of rows (:class:`pandas.DataFrame`, columns as the table's). Needed by a
+        format for programs to export a run streamed to a store.
     """
 
     name: str
@@ -177,13 +189,47 @@ def machine_frame(table: Table, lang: str, money_unit: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------- built-in writers
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8 CSV through Arrow's writer (shortest round-trip floats, ten times pandas' speed)."""
+def write_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> None:
+    """UTF-8 CSV through Arrow's writer (shortest round-trip floats, ten times pandas' speed);
+    `bom`: the file starts with the UTF-8 byte-order mark (:data:`CSV_BOM`)."""
     import pyarrow as pa
     from pyarrow import csv
 
     table = pa.Table.from_pandas(plain_values(frame), preserve_index=False)
-    csv.write_csv(table, path, write_options=csv.WriteOptions(quoting_style="needed"))
+    options = csv.WriteOptions(quoting_style="needed")
+    with pa.OSFile(str(path), "wb") as sink:
+        if bom:
+            sink.write(CSV_BOM)
+        csv.write_csv(table, sink, write_options=options)
+
+
+def csv_headers(columns: Iterable[object], lang: str, money_unit: str) -> list[str]:
+    """The header row of a CSV in `lang`: code names in English; in Chinese the labels
+    with their units (a label two columns share is followed by the code name)."""
+    names = [str(c) for c in columns]
+    if lang == "en":
+        return names
+    shown = [lb.column_header(c, lang, money_unit) for c in names]
+    twice = {s for s, n in Counter(shown).items() if n > 1}
+    return [f"{s} [{c}]" if s in twice else s for s, c in zip(shown, names, strict=True)]
+
+
+def write_csv_in(
+    frame: pd.DataFrame, path: Path, lang: str = "en", money_unit: str = "CNY million"
+) -> None:
+    """A table with code-named columns as CSV in `lang` (see the module's notes on CSV)."""
+    if lang == "en":
+        write_csv(frame, path)
+    else:
+        write_csv(
+            frame.set_axis(csv_headers(frame.columns, lang, money_unit), axis=1), path, bom=True
+        )
+
+
+def _summary_headers(columns: Iterable[object], lang: str) -> list[str]:
+    """A summary's CSV headers in Chinese: 代码, 指标, 单位, then each statistic's label."""
+    named = {"measure": "code", "label": "measure", "unit": "unit"}
+    return [lb.label(named.get(str(c), str(c)), lang) for c in columns]
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -197,7 +243,12 @@ def _one(tables: Sequence[Table]) -> Table:
 
 
 def _csv(tables: Sequence[Table], path: Path, lang: str, money_unit: str) -> None:
-    write_csv(machine_frame(_one(tables), lang, money_unit), path)
+    table = _one(tables)
+    frame = machine_frame(table, lang, money_unit)
+    if table.row_units is not None and lang != "en":
+        write_csv(frame.set_axis(_summary_headers(frame.columns, lang), axis=1), path, bom=True)
+    else:
+        write_csv_in(frame, path, lang, money_unit)
 
 
 def _parquet(tables: Sequence[Table], path: Path, lang: str, money_unit: str) -> None:
@@ -212,8 +263,9 @@ def _latex(tables: Sequence[Table], path: Path, lang: str, money_unit: str) -> N
     _write_text(_one(tables), path, "tex", lang, money_unit)
 
 
-def _arrow_stream(frames: Iterable[pd.DataFrame], path: Path, fmt: str) -> None:
-    """Write blocks of rows through one Arrow writer: CSV (categories as text) or Parquet."""
+def _arrow_stream(frames: Iterable[pd.DataFrame], path: Path, fmt: str, sink: Any = None) -> None:
+    """Write blocks of rows through one Arrow writer: CSV (categories as text) or Parquet,
+    to `path` or to the open `sink`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     from pyarrow import csv
@@ -225,7 +277,7 @@ def _arrow_stream(frames: Iterable[pd.DataFrame], path: Path, fmt: str) -> None:
             table = pa.Table.from_pandas(plain, preserve_index=False)
             if out is None and fmt == "csv":
                 options = csv.WriteOptions(quoting_style="needed")
-                out = csv.CSVWriter(path, table.schema, write_options=options)
+                out = csv.CSVWriter(sink or path, table.schema, write_options=options)
             elif out is None:
                 out = pq.ParquetWriter(path, table.schema)
             out.write_table(table)
@@ -234,11 +286,19 @@ def _arrow_stream(frames: Iterable[pd.DataFrame], path: Path, fmt: str) -> None:
             out.close()
 
 
-def _csv_stream(frames: Iterable[pd.DataFrame], path: Path) -> None:
-    _arrow_stream(frames, path, "csv")
+def _csv_stream(frames: Iterable[pd.DataFrame], path: Path, lang: str, money_unit: str) -> None:
+    if lang == "en":
+        _arrow_stream(frames, path, "csv")
+        return
+    import pyarrow as pa
+
+    named = (f.set_axis(csv_headers(f.columns, lang, money_unit), axis=1) for f in frames)
+    with pa.OSFile(str(path), "wb") as sink:
+        sink.write(CSV_BOM)
+        _arrow_stream(named, path, "csv", sink)
 
 
-def _parquet_stream(frames: Iterable[pd.DataFrame], path: Path) -> None:
+def _parquet_stream(frames: Iterable[pd.DataFrame], path: Path, lang: str, money_unit: str) -> None:
     _arrow_stream(frames, path, "parquet")
 
 

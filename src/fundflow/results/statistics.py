@@ -164,10 +164,12 @@ class Statistic:
         return np.asarray(values, dtype=np.float64).reshape(len(sample.values))
 
     def labels(self, level: str | None = None) -> tuple[str, str]:
-        """English and Chinese labels; a level's fill in ``{level}`` (``"VaR 95%"``)."""
+        """English and Chinese labels; a level's fill in ``{level}`` (``"VaR 95%"``) and
+        ``{tail}``, the share of the worst cases beyond it (``"5"``)."""
         if level is None:
             return self.label_en, self.label_zh
-        return self.label_en.format(level=level), self.label_zh.format(level=level)
+        fields = {"level": level, "tail": f"{round(100.0 - float(level), 6):g}"}
+        return self.label_en.format(**fields), self.label_zh.format(**fields)
 
 
 _REGISTRY: dict[str, Statistic] = {}
@@ -204,7 +206,8 @@ def register_statistic(
         Instead of `fn`: the statistic is this quantile, in [0, 1]; the quantiles
         of a summary are computed together, in one pass over the values.
     label_en, label_zh : str
-        Its labels; with `levels`, ``{level}`` stands for the level (``"VaR {level}%"``).
+        Its labels; with `levels`, ``{level}`` stands for the level (``"VaR {level}%"``)
+        and ``{tail}`` for the tail beyond it (95 -> 5: ``"最差{tail}%情形平均支出"``).
     unit : str or None, default "same"
         A unit kind of :data:`fundflow.io.labels.UNITS`: ``"same"`` is the unit of
         the measure it describes; ``"share"``, ``"count"``... its own.
@@ -348,9 +351,9 @@ register_statistic(
     label_zh="95%置信区间上限",
 )
 register_statistic("std", lambda s: s.std, label_en="Std. dev.", label_zh="标准差")
-register_statistic("p5", quantile=0.05, label_en="5th percentile", label_zh="第5百分位数")
+register_statistic("p5", quantile=0.05, label_en="5th percentile", label_zh="5%分位")
 register_statistic("p50", quantile=0.50, label_en="Median", label_zh="中位数")
-register_statistic("p95", quantile=0.95, label_en="95th percentile", label_zh="第95百分位数")
+register_statistic("p95", quantile=0.95, label_en="95th percentile", label_zh="95%分位")
 register_statistic(
     "n",
     lambda s: np.full(len(s.values), float(s.n)),
@@ -363,7 +366,7 @@ register_statistic(
     "var",
     lambda s, alpha: var(s.values, alpha, axis=1),
     label_en="VaR {level}%",
-    label_zh="{level}% VaR",
+    label_zh="{level}%分位支出（在险价值）",
     loss=True,
     mark=True,
     levels=True,
@@ -373,7 +376,7 @@ register_statistic(
     "cvar",
     lambda s, alpha: cvar(s.values, alpha, axis=1),
     label_en="CVaR {level}%",
-    label_zh="{level}% CVaR（期望损失）",
+    label_zh="最差{tail}%情形平均支出（条件在险价值）",
     loss=True,
     sweep=True,
     mark=True,
