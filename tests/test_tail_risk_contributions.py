@@ -179,4 +179,4 @@ def test_bar_chart(result, lang) -> None:
 def test_bar_chart_shows_the_unallocated_part(fund_result) -> None:
     fig = plots.tail_contributions(fund_result, "gov_net_cost", ax=None, lang="zh")
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert ticks[-1] == "未归属榜单（引导基金等）"
+    assert ticks[-1] == "未归属榜题（引导基金等）"

@@ -21,7 +21,8 @@ its English and Chinese label and its unit. Units are kinds, not strings:
 Nothing else in fundflow spells out a label: the CLI, the exports and the
 summary relabelling all read this table. A measure added to
 :mod:`fundflow.results.measures` needs a row too (a test checks it), in
-:mod:`fundflow.io._label_rows` (sentences: :mod:`fundflow.io._label_text`); until it
+:mod:`fundflow.io._label_rows` (the budget by year: :mod:`fundflow.io._label_years`;
+sentences: :mod:`fundflow.io._label_text`); until it
 has one it is shown under its code name, never dropped. The summary statistics
 (``mean``, ``cvar95``...) bring their rows with them: each is registered, with its
 labels and unit, in :mod:`fundflow.results.statistics`, and the table has a row for
@@ -41,6 +42,7 @@ import numpy as np
 from fundflow.errors import ConfigError
 from fundflow.io._label_rows import ROWS
 from fundflow.io._label_text import TEXT_ROWS
+from fundflow.io._label_years import YEAR_ROWS
 from fundflow.results import statistics
 
 if TYPE_CHECKING:  # imported where a table is relabelled: `fundflow init --list` needs no pandas
@@ -84,7 +86,7 @@ class Label:
 
 
 # name, kind, unit, English, Chinese: measures, statistics, parties, statuses, sentences
-_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = ROWS + TEXT_ROWS
+_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = ROWS + YEAR_ROWS + TEXT_ROWS
 
 
 class _LabelTable(Mapping[str, Label]):
