@@ -162,7 +162,7 @@ def _challenges_text(result: Any, lang: str) -> str:
                 lb.format_number(r["solver_npv_per_route"], "money"),
                 ci,
                 lb.label("yes" if r["clears_required_npv"] else "no", lang),
-                lb.format_number(r["gov_challenge_net_cost"], "money"),
+                lb.format_number(r["gov_challenge_budget_cost"], "money"),
                 lb.format_number(r["demander_npv"], "money"),
             ]
         )

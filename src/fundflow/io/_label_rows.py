@@ -325,17 +325,17 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("success_short", "statistic", None, "P(success)", "揭榜成功概率"),
     ("solver_npv_short", "statistic", None, "Solver NPV/route", "揭榜团队净现值"),
     ("clears_short", "statistic", None, "Takes part", "愿意参与"),
-    ("gov_cost_short", "statistic", None, "Gov. net cost", "政府全口径净成本"),
+    ("gov_cost_short", "statistic", None, "Budget cost", "财政净支出"),
     ("demander_npv_short", "statistic", None, "Demander NPV", "发榜方净现值"),
     (
         "challenges_caption",
         "statistic",
         None,
         "Per challenge, copies pooled ({money}): solver NPV per route started, discounted,"
-        " with its 95% CI; takes part when it is >= {required}; government net cost of one"
-        " copy, guided fund excluded",
+        " with its 95% CI; takes part when it is >= {required}; government budget cost of"
+        " one copy",
         "按榜题（同名榜题合并，{money}）：每个已启动攻关的揭榜团队的净现值（贴现）及其95%置信区间；"
-        "不低于 {required} 时愿意参与；政府全口径净成本按每个榜题计，不含引导基金",
+        "不低于 {required} 时愿意参与；财政净支出按每个榜题计",
     ),
     ("no", "statistic", None, "no", "否"),
     # --- summary tables (each statistic's own label: fundflow.results.statistics)
