@@ -75,7 +75,7 @@ def test_run_prints_a_readable_summary(capsys) -> None:
     assert measures[0].startswith("Government budget cost (CNY"), measures[:2]
     budget = fundflow.simulate(CONFIG, 20, seed=1, progress=False).summary().loc["gov_budget_cost"]
     assert f"{budget['mean']:,.2f}" in measures[0] and f"{budget['cvar95']:,.2f}" in measures[0]
-    assert any(line.startswith("Government net cost (CNY") for line in lines)
+    assert any(line.startswith("Government all-in net cost (CNY") for line in lines)
     assert "Net cash by party, mean (+ received, − paid) (CNY million)" in out
     assert "of which: guided fund (gov_lp)" not in out  # no fund in this scenario
     assert "P(success)" in out and "Solver NPV/route" in out  # the per-challenge table

@@ -72,8 +72,8 @@ def test_the_command_reproduces_fundflow_sensitivity(
     numbers = expected.columns[2:]
     np.testing.assert_allclose(written[numbers], expected[numbers], rtol=0, atol=1e-12)
     # printed: one table per output, every index with its 95% CI
-    assert "Government net cost, mean (CNY million)" in printed
-    assert "Government net cost, CVaR 95% (CNY million)" in printed
+    assert "Government all-in net cost, mean (CNY million)" in printed
+    assert "Government all-in net cost, CVaR 95% (CNY million)" in printed
     first = expected.iloc[0]
     if method == "sobol":
         assert "First-order S1" in printed and "Total ST" in printed

@@ -61,11 +61,11 @@ def test_every_summary_column_party_and_status_has_a_label(instruments) -> None:
 
 
 def test_header_carries_the_unit() -> None:
-    assert labels.header("gov_net_cost") == "Government net cost (CNY million)"
+    assert labels.header("gov_net_cost") == "Government all-in net cost (CNY million)"
     assert labels.header("gov_net_cost", "zh") == "政府全口径净成本（百万元）"
     assert labels.header("gov_budget_cost", "zh", "CNY 10 thousand") == "财政净支出（万元）"
     assert labels.header("gov_budget_cost", "zh", "CNY 100 million") == "财政净支出（亿元）"
-    assert labels.header("gov_net_cost", "en", "USD") == "Government net cost (USD)"
+    assert labels.header("gov_net_cost", "en", "USD") == "Government all-in net cost (USD)"
     assert labels.header("success_rate") == "Challenge success rate (share)"
     assert labels.header("route") == "Route"
     assert labels.header("a_new_measure") == "a_new_measure"  # shown, never dropped
@@ -85,7 +85,7 @@ def test_relabel_summary(result) -> None:
     assert "最差1%情形平均支出（条件在险价值）" in zh.columns
     assert {"5%分位", "中位数", "95%分位"} <= set(zh.columns)
     en = labels.relabel_summary(result.summary(), "en", result.money_unit)
-    assert en.loc["Government net cost (CNY million)", "Mean"] == pytest.approx(
+    assert en.loc["Government all-in net cost (CNY million)", "Mean"] == pytest.approx(
         result.summary().loc["gov_net_cost", "mean"]
     )
 
@@ -127,7 +127,7 @@ def test_export_writes_every_format_and_a_manifest(result, tmp_path) -> None:
     routes = pd.read_parquet(out / "routes.parquet")
     assert len(routes) == len(result.routes)
     summary = pd.read_csv(out / "summary.csv", index_col="measure")
-    assert summary.loc["gov_net_cost", "label"] == "Government net cost"
+    assert summary.loc["gov_net_cost", "label"] == "Government all-in net cost"
     assert summary.loc["gov_net_cost", "unit"] == "CNY million"
     assert summary.loc["gov_net_cost", "cvar95"] == pytest.approx(
         result.summary().loc["gov_net_cost", "cvar95"]
@@ -148,7 +148,7 @@ def test_export_writes_every_format_and_a_manifest(result, tmp_path) -> None:
 
     md = (out / "summary.md").read_text(encoding="utf-8")
     assert md.startswith("| Measure | Code | Mean |")
-    assert "| Government net cost (CNY million) | gov_net_cost |" in md
+    assert "| Government all-in net cost (CNY million) | gov_net_cost |" in md
     tex = (out / "summary.tex").read_text(encoding="utf-8")
     assert r"\begin{longtable}" in tex and r"gov\_net\_cost" in tex and r"\toprule" in tex
 
@@ -204,7 +204,7 @@ def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) 
     assert routes.max_row == len(result.routes) + 1
     assert summary.column_dimensions["A"].width > 20
     net = next(r for r in summary.iter_rows(min_row=2, values_only=True) if r[1] == "gov_net_cost")
-    assert net[0] == "Government net cost (CNY million)"
+    assert net[0] == "Government all-in net cost (CNY million)"
     frame = pd.read_excel(tmp_path / "results.xlsx", sheet_name="routes")
     assert len(frame) == len(result.routes)
     assert frame["Status"].tolist() == result.routes["status"].tolist()

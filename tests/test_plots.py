@@ -212,7 +212,7 @@ class TestSweepResponse:
         np.testing.assert_allclose(
             [s[1, 1] - s[0, 1] for s in bars], [2 * 1.96 * e for e in (0.5, 0.7, 1.0)]
         )
-        assert ax.get_ylabel() == "Government net cost, CVaR 95% (CNY million)"
+        assert ax.get_ylabel() == "Government all-in net cost, CVaR 95% (CNY million)"
         assert ax.get_xlabel() == lever
         assert ax.get_legend().get_title().get_text().startswith("government.matching.cap")
 
@@ -282,7 +282,7 @@ class TestParetoFront:
         expected = sweep_table.loc[mask, [x, y]].to_numpy()
         np.testing.assert_allclose(front.get_offsets(), expected)
         np.testing.assert_allclose(line(ax, "front_line").get_xdata(), np.sort(expected[:, 0]))
-        assert ax.get_xlabel() == "Government net cost, CVaR 95% (CNY million)"
+        assert ax.get_xlabel() == "Government all-in net cost, CVaR 95% (CNY million)"
         assert ax.get_ylabel() == "Solver loss, probability of a loss (share)"
         assert f"Pareto-efficient ({mask.sum()})" in legend_texts(ax)
 
@@ -311,9 +311,9 @@ def test_results_holding_tables(sweep_table: pd.DataFrame) -> None:
     sweep.table.attrs.clear()
     x, y = "gov_net_cost_cvar95", "solver_loss_prob_loss"
     ax = plots.sweep_response(sweep, "government.matching.ratio", x).axes[0]
-    assert ax.get_ylabel() == "Government net cost, CVaR 95% (EUR)"
+    assert ax.get_ylabel() == "Government all-in net cost, CVaR 95% (EUR)"
     ax = plots.pareto_front(sweep, x, y, units={"money": "USD"}).axes[0]
-    assert ax.get_xlabel() == "Government net cost, CVaR 95% (USD)"
+    assert ax.get_xlabel() == "Government all-in net cost, CVaR 95% (USD)"
     with pytest.raises(TypeError, match="DataFrame or a fundflow result"):
         plots.pareto_front([1, 2], x, y)
 

@@ -118,7 +118,7 @@ def test_a_registered_statistic_has_its_labels(p90) -> None:
     assert "p90" in list(labels.LABELS)
     assert labels.split_statistic("gov_net_cost_p90") == ("gov_net_cost", "p90")
     assert labels.column_header("gov_net_cost_p90") == (
-        "Government net cost, 90th percentile (CNY million)"
+        "Government all-in net cost, 90th percentile (CNY million)"
     )
     assert (
         labels.column_header("gov_net_cost_p90", "zh") == "政府全口径净成本，第90百分位数（百万元）"
@@ -144,7 +144,7 @@ def test_a_registered_statistic_is_drawn(result, p90) -> None:
         make_scenario(), {"government.matching.ratio": [0.2, 0.3]}, runs=10, seed=1
     )
     fig = plots.sweep_response(res, "government.matching.ratio", "gov_net_cost_p90")
-    assert fig.axes[0].get_ylabel() == "Government net cost, 90th percentile (CNY million)"
+    assert fig.axes[0].get_ylabel() == "Government all-in net cost, 90th percentile (CNY million)"
 
 
 def test_an_unregistered_statistic_is_gone_everywhere(result) -> None:

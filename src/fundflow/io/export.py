@@ -23,7 +23,7 @@ Layout of ``export_result(result, "out/", formats=("csv", "xlsx", "md"))``::
   chosen language. In Chinese a CSV is for people opening it in Excel instead:
   headers are labels with units, and the file starts with a UTF-8 byte-order mark
   (:mod:`fundflow.io.writers`). Excel, Markdown and LaTeX are for people: headers
-  are labels with units (``Government net cost (CNY million)``), numbers are
+  are labels with units (``Government all-in net cost (CNY million)``), numbers are
   formatted (money ``#,##0.00``, shares as percentages).
 * Every file is written to a hidden temporary name in the target directory and
   renamed (:func:`os.replace`) when complete, so an error or Ctrl-C never leaves a

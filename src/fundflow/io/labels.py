@@ -196,7 +196,7 @@ def difference_unit(unit: str | None) -> str | None:
 def header(
     name: str, lang: str = "en", money_unit: str = "CNY million", unit: str | None = None
 ) -> str:
-    """Label with its unit: ``"Government net cost (CNY million)"``, ``"政府净成本（百万元）"``.
+    """Label with its unit: ``"Government budget cost (CNY million)"``, ``"财政净支出（百万元）"``.
 
     `unit` overrides the table's unit (used for a statistic in its measure's unit).
     """
@@ -224,7 +224,7 @@ def split_statistic(name: str) -> tuple[str, str | None]:
 
 
 def column_header(name: str, lang: str = "en", money_unit: str = "CNY million") -> str:
-    """Header of a measure or a sweep column: ``"Government net cost, CVaR 95% (CNY
+    """Header of a measure or a sweep column: ``"Government all-in net cost, CVaR 95% (CNY
     million)"``; statistics in their measure's unit unless they have their own."""
     base, stat = split_statistic(name)
     if stat is None:
@@ -246,7 +246,7 @@ def relabel_summary(
 ) -> pd.DataFrame:
     """A summary (or comparison) table with readable row and column labels.
 
-    Rows (measures) are labelled with their unit, ``"Government net cost (CNY
+    Rows (measures) are labelled with their unit, ``"Government all-in net cost (CNY
     million)"``; columns (statistics) with their names, ``"Mean"``, ``"CVaR 95%"``.
     The values are unchanged.
 

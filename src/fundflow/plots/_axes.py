@@ -72,8 +72,8 @@ def _lower_first(text: str) -> str:
 def _label(name: str, *, capital: bool = True, lang: str = "en") -> str:
     """The package's label of a measure (:mod:`fundflow.io.labels`), or of a sweep column.
 
-    ``gov_net_cost`` -> ``Government net cost``; ``gov_net_cost_cvar95`` ->
-    ``Government net cost, CVaR 95%``; names without a label are kept as they are.
+    ``gov_net_cost`` -> ``Government all-in net cost``; ``gov_net_cost_cvar95`` ->
+    ``Government all-in net cost, CVaR 95%``; names without a label are kept as they are.
     """
     base, stat = _split(str(name))
     text = _labels.label(base, lang)

@@ -6,19 +6,25 @@ measure is arithmetic on one replication's ledger (discounting as
 :func:`fundflow.results.metrics.npv`, a fund's IRR by :func:`fundflow.results.metrics.irr`).
 Definitions (money in the scenario's unit, time in years):
 
-* government flows include ``gov_lp`` (its money is government money);
-  **gross outlay** = all it pays, **recoveries** = all it receives (claw-backs,
-  fund distributions, stake sale), **net cost** = outlay - recoveries;
-* **peak exposure** = maximum over time of cumulative net outflow (same-time flows
-  netted first);
-* **wasted outlay** = government payments on routes that failed, were eliminated or
-  were abandoned, net of what was clawed back from them;
-* **non-government funding** = R&D spending + fund investment - government net
-  cost: others' money put into the projects;
+* three kinds of government money (docs/model.md, "Kinds of government money"):
+  **budget cost** (``gov_budget_cost``) = what ``government`` pays less what it
+  receives, tax rows apart: matching, compensation, awards, its share of credit
+  losses, less claw-backs; the **fund net cost** = what ``gov_lp`` paid into the
+  guided fund less what came back; **tax forgone** (a memo) and the part of it
+  attributable to the program; the all-in **net cost** (``gov_net_cost``) = budget
+  cost + fund net cost + attributable tax. **Gross outlay** and **recoveries** count
+  ``government`` and ``gov_lp`` together;
+* **peak exposure** = maximum over time of cumulative net budget outflow (same-time
+  flows netted first);
+* **wasted outlay** = government budget payments on routes that failed, were
+  eliminated or were abandoned, net of what was clawed back from them;
+* **non-government funding** = R&D spending + fund investment - budget cost - the
+  government LP's fund paid-in: others' money put into the projects;
 * **cost per success** and **leverage** are ratios over the program, reported as
   ratios of means in the summary (:data:`RATIO_MEASURES`), not per replication:
-  ``E[gov net cost] / E[challenges succeeded]`` and
-  ``E[non-government funding] / E[gov net cost]``;
+  ``E[budget cost] / E[challenges succeeded]`` and
+  ``E[non-government funding] / E[budget cost]`` (``leverage_all_in`` on the
+  all-in net cost);
 * **bank / guarantor / reguarantor loss** = ``max(0, -net cash)`` (interest and
   fees count as income; principal still lent at the horizon is not a loss);
   **fund TVPI** = what an LP class received / what it paid in, **IRR** from its
@@ -28,7 +34,7 @@ Definitions (money in the scenario's unit, time in years):
 * a solver's **loss** is ``max(0, -net cash)`` of its route; its **peak funding
   gap** the maximum cumulative net outflow of the route; its net cash and NPV
   count every payment to or from the solver on the route, whatever its kind;
-* per route, **government net cost** (``government`` and ``gov_lp``) and
+* per route, **government budget cost**, the all-in **government net cost** and
   **demander NPV** count the payments of the route and, on the challenge's first
   route, those of its challenge that belong to no route (the demander's commercial
   value): summed over a challenge's routes they give the challenge's figures.

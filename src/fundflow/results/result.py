@@ -139,10 +139,11 @@ class SimulationResult:
         return self.rerun(rep).to_frame()
 
     def exposure_paths(self) -> pd.DataFrame:
-        """Government cumulative net outflow (money unit) at quarterly times.
+        """The government's cumulative net budget outflow (money unit) at quarterly times.
 
         One row per replication, one column per time in years (flows up to and
-        including that time; ``gov_lp`` included).
+        including that time; budget cash only: the guided fund's stake and tax forgone
+        are not in it).
         """
         import pandas as pd
 
