@@ -302,6 +302,8 @@ PERCENT_KEYS = {
     "challenges[i].demander_installments[i].share",
     "challenges[i].phases[i].cost_share",
     "challenges[i].phases[i].pass_probability",
+    "challenges[i].phases[i].extension.probability",
+    "challenges[i].phases[i].extension.cost_share",
     "correlation",
     "guided_fund.government_share",
     "guided_fund.management_fee",
@@ -334,7 +336,14 @@ EVERY_SECTION: dict[str, Any] = {
             "total_investment": 10,
             "group": "g",
             "demander_installments": [{"after": 0, "share": 1.0}],
-            "phases": [{"duration": 1.0, "cost_share": 1.0, "pass_probability": 0.5}],
+            "phases": [
+                {
+                    "duration": 1.0,
+                    "cost_share": 1.0,
+                    "pass_probability": 0.5,
+                    "extension": {"probability": 0.5, "duration": 1.0, "cost_share": 0.1},
+                }
+            ],
         }
     ],
     "correlation": {"g": 0.3},

@@ -40,6 +40,7 @@ from fundflow.engine.core.state import (
     NORMAL,
     NOW,
     OVF,
+    PHASE,
     REVIEW,
     STATUS,
     State,
@@ -51,6 +52,7 @@ from fundflow.engine.core.state import (
     slot_sizes,
 )  # fmt: skip
 from fundflow.engine.credit import compiled as credit
+from fundflow.engine.extension import compiled as extension
 from fundflow.engine.fund import compiled as fund
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.matching import compiled as matching
@@ -62,7 +64,7 @@ from fundflow.engine.tax import compiled as tax
 __all__ = ["EVENT_KINDS", "SIZES", "flat_plan", "run_block_nb"]
 
 #: The mechanisms' plan sections.
-SECTIONS = (matching, budget, reserve, tax, credit, fund)
+SECTIONS = (matching, budget, reserve, tax, credit, fund, extension)
 #: The state's slots, once every mechanism has taken its own.
 SIZES = slot_sizes()
 #: The event kinds, in code order (counted by ``run_block_nb``'s ``seen``).
@@ -140,9 +142,25 @@ def _dispatch_route(s: State, p: FlatPlan, kind: int, a: int) -> bool:
         core.on_value(s, p, a)
     elif kind == core.EV_SVALUE:
         core.on_svalue(s, p, a)
+    elif kind == extension.EV_EXTEND:
+        _extension_step(s, p, a)
     else:
         return False
     return True
+
+
+@njit(cache=CACHE)
+def _extension_step(s: State, p: FlatPlan, r: int) -> None:
+    """An extension's period ended: the route pays on, or is reviewed again (it goes
+    on from the milestone, or fails), or is abandoned."""
+    j = s.ri[r, PHASE]
+    step = extension.on_extend(s, p, r, j)
+    if step == extension.PASSED:
+        core.passed(s, p, r, j + 1)
+    elif step == extension.FAILED_AGAIN:
+        core.fail(s, p, r, j + 1)
+    elif step == extension.ABANDONED:
+        core.abandon(s, p, r, NONE)
 
 
 @njit(cache=CACHE)

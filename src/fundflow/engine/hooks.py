@@ -76,6 +76,11 @@ class EngineHooks(Protocol):
         forbids (the reserve book)."""
         ...
 
+    def spend(self, route: int, amount: float) -> bool:
+        """The solver of ``route`` pays R&D cost to ``external``, counted in its cost
+        spent and own funding; False, and nothing paid, if its reserve forbids."""
+        ...
+
     def own_funding_changes(self, route: int, amount: float) -> None:
         """Book a change of what the solver of ``route`` funds itself, the base of the
         super-deduction (the tax book; nothing without tax)."""

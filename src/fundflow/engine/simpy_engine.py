@@ -3,7 +3,8 @@
 ``run_replication(plan, draws, i)`` is a deterministic function of the scenario's
 plan and replication ``i``'s draws. Phases of a run (desmod's pattern): build the
 route life cycle (:class:`~fundflow.engine.core.simpy.Core`) and one book per
-mechanism the scenario has (matching, race, budget, reserve, tax, fund, credit;
+mechanism the scenario has (matching, race, budget, reserve, tax, fund, credit,
+extension;
 each in its mechanism's package, reaching the core only through
 :class:`~fundflow.engine.hooks.EngineHooks`), start one ``run_route`` process per
 route and the books' own processes (the budget clock, the yearly tax, the fund's
@@ -24,6 +25,7 @@ from fundflow.engine.budget.simpy import BudgetBook
 from fundflow.engine.core.simpy import Core
 from fundflow.engine.credit.simpy import CreditBook, defaulted, loan_outstanding
 from fundflow.engine.draws import Draws
+from fundflow.engine.extension.simpy import ExtensionBook, has_extension
 from fundflow.engine.fund.simpy import GuidedFundBook
 from fundflow.engine.matching.simpy import MatchingBook
 from fundflow.engine.outcome import Outcome
@@ -74,6 +76,7 @@ def build(plan: EnginePlan, draws: Draws, i: int) -> Core:
             if sc.guided_fund
             else None
         ),
+        extension=ExtensionBook(core, plan, draws, i) if has_extension(plan) else None,
     )
     return core
 

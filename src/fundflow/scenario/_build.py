@@ -22,6 +22,7 @@ from fundflow.scenario.parts import (
     Credit,
     EarlyExit,
     ErrorTolerance,
+    Extension,
     FrozenDict,
     Government,
     GuidedFund,
@@ -183,7 +184,11 @@ def _tax(t: Section) -> Tax:
 def _phase(s: Section, spec: Key) -> Phase:
     values = read_values(s, spec, skip=("name",))
     name = read(s, spec["name"], default=s.path.rsplit(".", 1)[-1])
-    return _finished(s, Phase(name=name, **values))
+    ext = open_section(s, spec["extension"])
+    extension = None
+    if ext is not None:
+        extension = _finished(ext, Extension(**read_values(ext, spec["extension"])))
+    return _finished(s, Phase(name=name, extension=extension, **values))
 
 
 def _phases(s: Section) -> tuple[Phase, ...]:

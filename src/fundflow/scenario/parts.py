@@ -22,6 +22,7 @@ __all__ = [
     "Credit",
     "EarlyExit",
     "ErrorTolerance",
+    "Extension",
     "FrozenDict",
     "Government",
     "GuidedFund",
@@ -186,11 +187,22 @@ class SolverSettings:
 
 
 @dataclass(frozen=True)
+class Extension:
+    """A failed review extended once: with ``probability``, ``duration`` more years
+    at ``cost_share × I × overrun``, then reviewed again."""
+
+    probability: float
+    duration: Dist
+    cost_share: float
+
+
+@dataclass(frozen=True)
 class Phase:
     name: str
     duration: Dist
     cost_share: float
     pass_probability: float
+    extension: Extension | None = None
 
 
 @dataclass(frozen=True)

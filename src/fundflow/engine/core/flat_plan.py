@@ -90,6 +90,9 @@ class FlatPlan(NamedTuple):
     f_carry: float
     f_concession: float
     f_first_loss: float
+    # extension (extension.compiled)
+    ext_on: bool
+    ext: np.ndarray  # (2, C, P + 1): probability and cost share by phase
 
 
 def core_section(plan: EnginePlan) -> dict[str, object]:

@@ -43,6 +43,7 @@ from fundflow.engine.plan import EnginePlan
 if TYPE_CHECKING:
     from fundflow.engine.budget.simpy import BudgetBook
     from fundflow.engine.credit.simpy import CreditBook
+    from fundflow.engine.extension.simpy import ExtensionBook
     from fundflow.engine.fund.simpy import GuidedFundBook
     from fundflow.engine.matching.simpy import MatchingBook
     from fundflow.engine.race.simpy import RaceBook
@@ -126,6 +127,7 @@ class Core:
         tax: TaxBook | None,
         credit: CreditBook | None,
         fund: GuidedFundBook | None,
+        extension: ExtensionBook | None = None,
     ) -> None:
         """Take the replication's books and hand the hooks they answer to their
         methods (once, before anything runs).
@@ -136,6 +138,8 @@ class Core:
             The books every replication has.
         race, tax, credit, fund : RaceBook, TaxBook, CreditBook, GuidedFundBook or None
             The books of the mechanisms the scenario may have (None: it has not).
+        extension : ExtensionBook or None
+            The extensions of failed reviews (None: no phase has one).
         """
         self.reserve = reserve
         self.budget = budget
@@ -144,6 +148,7 @@ class Core:
         self.tax = tax
         self.credit = credit
         self.fund = fund
+        self.extension = extension
         self.solver_pays = reserve.solver_pays
         self.solver_receives = reserve.solver_receives
         self.commit = budget.commit
@@ -291,8 +296,11 @@ class Core:
                 return
             review = j + 1
             if review_u[j] >= cp.pass_probability[j]:
-                self.fail(r, review)
-                return
+                ext = self.extension
+                if ext is None or not (yield from ext.extend(r, j)):
+                    if self.status[r] == RUNNING:  # not ended during an extension
+                        self.fail(r, review)
+                    return
             self.milestone(r, review)
             if review == cp.select_after:
                 race = self.race

@@ -1,0 +1,78 @@
+"""docs/model.md's known-answer cases of the instruments as practised (K14-K17):
+an extension's timing and cost, a risk-compensation pool exhausted part-way through
+a default, an IP-pledge recovery above and below the principal, the bank's net with
+the investment-loan link. The common route is that of tests/test_known_answers.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import fundflow
+from test_known_answers import INV, RUNS, assert_mean_within, exact, ledger, rows, scenario
+
+EXT = {"probability": 1.0, "duration": 0.5, "cost_share": 0.1}
+
+
+def _extended(data: dict[str, Any], phase: int = 0, **ext: Any) -> dict[str, Any]:
+    data["challenges"][0]["phases"][phase]["extension"] = {**EXT, **ext}
+    return data
+
+
+# --------------------------------------------------------------------------- K14
+
+
+def test_k14_an_extension_that_fails_again() -> None:
+    """p1 = 0: extended at t = 1 at a cost of 2, failed again at t = 1.5; the
+    compensation is decided then, on the cost of 10."""
+    data = _extended(scenario(p1=0.0, p2=1.0, tolerance=True, rate=0.3))
+    led = ledger(data)
+    assert rows(led, kind="rd_spending") == [[0.0, exact(8.0)], [1.0, exact(2.0)]]
+    assert rows(led, kind="demander_installment") == [[0.0, exact(3.6)]]
+    assert rows(led, kind="compensation") == [[1.75, exact(0.3 * (10.0 - 3.6))]]
+    res = fundflow.simulate(data, runs=1, seed=0)
+    route = res.routes.iloc[0]
+    assert (route["status"], route["end_time"], route["end_review"]) == ("failed", 1.5, 1)
+    del data["challenges"][0]["phases"][0]["extension"]
+    assert rows(ledger(data), kind="compensation") == [[1.25, exact(0.3 * 4.4)]]
+
+
+def test_k14_an_extension_that_passes() -> None:
+    """p1 = 0.5, p2 = 1: accepted at t = 2 (0.5), at t = 2.5 after an extension
+    (0.25), or failed at t = 1.5 (0.25); E[R&D] = 20 × (0.4 + 0.05 + 0.45) = 18."""
+    data = _extended(scenario(p1=0.5, p2=1.0))
+    res = fundflow.simulate(data, runs=RUNS, seed=141)
+    routes = res.routes
+    ok = routes["status"] == "succeeded"
+    assert_mean_within(ok.astype(float), 0.75)
+    assert_mean_within((ok & (routes["end_time"] == 2.5)).astype(float), 0.25)
+    assert_mean_within(routes["cost_spent"], INV * (0.4 + 0.5 * 0.1 + 0.75 * 0.6))
+    late = int(np.flatnonzero((ok & (routes["end_time"] == 2.5)).to_numpy())[0])
+    led = res.ledger(late).astype({"payer": str, "payee": str, "kind": str})
+    assert rows(led, kind="rd_spending") == [
+        [0.0, exact(8.0)], [1.0, exact(2.0)], [1.5, exact(12.0)]
+    ]  # fmt: skip
+    assert rows(led, kind="demander_installment") == [
+        [0.0, exact(3.6)], [1.5, exact(4.8)], [2.5, exact(3.6)]
+    ]  # fmt: skip
+    assert rows(led, kind="matching") == [[0.25, exact(1.5)], [2.75, exact(3.5)]]
+
+
+def test_k14_a_race_waits_for_the_extended_route() -> None:
+    """Two racing routes, p1 = 0.5: the selection waits for an extended route's second
+    review at t = 1.5, so the kept route spends its phase-2 cost (12) then; without
+    an extension in the replication, at t = 1."""
+    race = {"select_after": 1, "keep": 1, "compensate_eliminated": False}
+    data = _extended(scenario(solvers=2, race=race, p1=0.5, p2=1.0))
+    res = fundflow.simulate(data, runs=200, seed=142)
+    waited = 0
+    for i in range(200):
+        led = res.ledger(i).astype({"kind": str})
+        spend = rows(led, kind="rd_spending")
+        extended = any(a == pytest.approx(2.0) for _, a in spend)
+        second = [t for t, a in spend if a == pytest.approx(12.0)]
+        assert all(t == (1.5 if extended else 1.0) for t in second)
+        waited += bool(extended and second)
+    assert waited > 20
