@@ -6,9 +6,10 @@ booking periods down to 0.01 year (and periods that do not divide a phase), up t
 six phases of up to five years (some drawn from unbounded distributions), up to
 eight racing routes, horizons up to 50 years (fractional ones too), annual budgets
 that bind every year, reserves hit by loan interest, tax, the guided fund, credit
-and extensions of failed reviews. Each example is run by both engines and compared
-row for row; the compiled engine also starts, in every other example, with
-capacities of one row, so that every way its preallocated arrays grow is taken.
+(with risk pools that run dry) and extensions of failed reviews. Each example is
+run by both engines and compared row for row; the compiled engine also starts, in
+every other example, with capacities of one row, so that every way its
+preallocated arrays grow is taken.
 
 ``test_generated_scenarios_reach_every_rule`` runs a fixed (derandomised) set of
 such examples and fails if any ledger kind, event kind of the compiled engine or
@@ -146,6 +147,16 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     data["solver"] = {"reserve": draw(st.sampled_from([None, 0.0, 5.0, 60.0]))}
     if "credit" in data:
         data["credit"]["interest_rate"] = draw(st.sampled_from([0.05, 0.4]))
+        data["credit"]["risk_pool"] = draw(  # small pools run dry, large ones return money
+            st.sampled_from(
+                [
+                    None,
+                    {"size": 0.5, "share": 0.8, "top_up": True},
+                    {"size": 3.0, "share": 1.0, "top_up": True},
+                    {"size": 40.0, "share": 0.5, "top_up": False},
+                ]
+            )
+        )
     return data
 
 

@@ -76,3 +76,77 @@ def test_k14_a_race_waits_for_the_extended_route() -> None:
         assert all(t == (1.5 if extended else 1.0) for t in second)
         waited += bool(extended and second)
     assert waited > 20
+
+
+# --------------------------------------------------------------------------- K15
+
+#: One route that fails its mid-term review at t = 1 and defaults on a loan of 8
+#: (I - D = 8, loan_share 1) with loss_given_default 0.5: L = 4, shared 4-3-2-1.
+CREDIT = {
+    "enabled": True, "loan_share": 1.0, "interest_rate": 0.0, "guarantee_fee": 0.0,
+    "default_probability_on_failure": 1.0, "default_probability_on_success": 0.0,
+    "loss_given_default": 0.5,
+}  # fmt: skip
+
+
+def _defaulting(**pool: Any) -> dict[str, Any]:
+    data = scenario(p1=0.0, p2=1.0)
+    data["credit"] = {**CREDIT, "risk_pool": pool or None}
+    return data
+
+
+def test_k15_a_pool_exhausted_part_way_through_a_default() -> None:
+    """size 1, share 0.5: the pool pays c = min(1, 2) = 1 to the lenders by 2/9, 4/9,
+    3/9; the rest 3 is shared 4-3-2-1 (the guarantors pass the pool's 4/9 and 3/9 on
+    to the bank with their shares), the government's 0.3 from the budget."""
+    led = ledger(_defaulting(size=1.0, share=0.5))
+    assert rows(led, kind="pool_endowment") == [[0.0, exact(1.0)]]
+    assert rows(led, kind="pool_payout", payee="bank") == [[1.0, exact(0.2 / 0.9)]]
+    assert rows(led, kind="pool_payout", payee="guarantor") == [[1.0, exact(0.4 / 0.9)]]
+    assert rows(led, kind="pool_payout", payee="reguarantor") == [[1.0, exact(0.3 / 0.9)]]
+    guarantor = [[1.0, exact(1.2 + 0.4 / 0.9)]]
+    assert rows(led, kind="guarantee_payout", payer="guarantor") == guarantor
+    reguarantor = [[1.0, exact(0.9 + 0.3 / 0.9)]]
+    assert rows(led, kind="guarantee_payout", payer="reguarantor") == reguarantor
+    assert rows(led, kind="guarantee_payout", payer="government") == [[1.0, exact(0.3)]]
+    assert rows(led, kind="pool_return") == []
+    runs = fundflow.simulate(_defaulting(size=1.0, share=0.5), runs=1, seed=0).runs.iloc[0]
+    assert runs["pool_payouts"] == exact(1.0)
+    assert runs["pool_left"] == 0.0
+    assert runs["gov_budget_cost"] == exact(1.5 + 1.0 + 0.3)  # first tranche, pool, own share
+    # each party bears its share of the rest: the bank 0.2 x 3, 0.2 x 4 without a pool
+    assert runs["bank_loss"] == exact(0.6)
+    assert runs["guarantor_loss"] == exact(1.2)
+    off = fundflow.simulate(_defaulting(), runs=1, seed=0).runs.iloc[0]
+    assert (off["bank_loss"], off["guarantor_loss"]) == (exact(0.8), exact(1.6))
+    assert off["gov_budget_cost"] == exact(1.5 + 0.4)
+
+
+def test_k15_a_pool_that_pays_the_government_share_and_returns_the_rest() -> None:
+    """size 3: c = 2, the government's 0.2 of the rest 2 from the pool too; 0.8 is
+    left and returns at the horizon; the budget cost counts the payouts, 2.2."""
+    data = _defaulting(size=3.0, share=0.5)
+    led = ledger(data)
+    assert rows(led, kind="pool_payout", payee="bank") == [
+        [1.0, exact(0.2 / 0.9 * 2.0)], [1.0, exact(0.2)]
+    ]  # fmt: skip
+    assert rows(led, kind="guarantee_payout", payer="government") == []
+    assert rows(led, kind="guarantee_payout", payer="guarantor") == [
+        [1.0, exact(0.8 + 0.4 / 0.9 * 2.0)]
+    ]
+    assert rows(led, kind="pool_return") == [[12.0, exact(0.8)]]
+    runs = fundflow.simulate(data, runs=1, seed=0).runs.iloc[0]
+    assert runs["pool_payouts"] == exact(2.2)
+    assert runs["pool_left"] == exact(0.8)
+    assert runs["gov_budget_cost"] == exact(1.5 + 2.2)
+    assert runs["gov_gross_outlay"] == exact(1.5 + 2.2)  # not the endowment and return
+
+
+def test_k15_top_ups_restore_the_pool_each_budget_year() -> None:
+    """size 1 with top_up: the pool is emptied at t = 1 and restored at t = 2 (1.0,
+    outside the annual budget); 1.0 returns at the horizon."""
+    data = _defaulting(size=1.0, share=0.5, top_up=True)
+    data["government"]["annual_budget"] = 0.1
+    led = ledger(data)
+    assert rows(led, kind="pool_topup") == [[2.0, exact(1.0)]]
+    assert rows(led, kind="pool_return") == [[12.0, exact(1.0)]]

@@ -322,6 +322,7 @@ PERCENT_KEYS = {
     "credit.risk_sharing.reguarantor",
     "credit.risk_sharing.bank",
     "credit.risk_sharing.government",
+    "credit.risk_pool.share",
 }
 
 #: A scenario in which every key above is read.
@@ -348,7 +349,10 @@ EVERY_SECTION: dict[str, Any] = {
     ],
     "correlation": {"g": 0.3},
     "guided_fund": {"size": 100, "ticket": 5, "early_exit": {"year": 5}},
-    "credit": {"risk_sharing": {"guarantor": 0.4, "reguarantor": 0.3, "bank": 0.3}},
+    "credit": {
+        "risk_sharing": {"guarantor": 0.4, "reguarantor": 0.3, "bank": 0.3},
+        "risk_pool": {"size": 10.0, "share": 0.5},
+    },
 }
 
 

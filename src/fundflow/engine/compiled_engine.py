@@ -57,6 +57,7 @@ from fundflow.engine.fund import compiled as fund
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.matching import compiled as matching
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.pool import compiled as pool
 from fundflow.engine.race import compiled as race
 from fundflow.engine.reserve import compiled as reserve
 from fundflow.engine.tax import compiled as tax
@@ -64,7 +65,7 @@ from fundflow.engine.tax import compiled as tax
 __all__ = ["EVENT_KINDS", "SIZES", "flat_plan", "run_block_nb"]
 
 #: The mechanisms' plan sections.
-SECTIONS = (matching, budget, reserve, tax, credit, fund, extension)
+SECTIONS = (matching, budget, reserve, tax, credit, fund, extension, pool)
 #: The state's slots, once every mechanism has taken its own.
 SIZES = slot_sizes()
 #: The event kinds, in code order (counted by ``run_block_nb``'s ``seen``).
@@ -99,7 +100,9 @@ def flat_plan(plan: EnginePlan) -> FlatPlan:
 @njit(cache=CACHE)
 def _schedule_start(s: State, p: FlatPlan) -> None:
     """What the processes started at time 0 wait for first, in their start order:
-    the routes, the budget clock, the tax process, the fund's processes."""
+    the pool's endowment and top-ups, the routes, the budget clock, the tax process,
+    the fund's processes."""
+    pool.start(s, p)
     for r in range(p.route_ch.shape[0]):
         push(s, p.cfl[p.route_ch[r], C_START], NORMAL, core.EV_START, r)
     race.start(s, p)
@@ -188,6 +191,8 @@ def _dispatch(s: State, p: FlatPlan, kind: int, a: int) -> None:
         fund.on_invest(s, p, a)
     elif kind == fund.EV_EXIT:
         fund.on_exit(s, p, a)
+    elif kind == pool.EV_TOPUP:
+        pool.on_topup(s, p)
 
 
 @njit(cache=CACHE)
@@ -216,6 +221,8 @@ def run_one(s: State, p: FlatPlan, seen: np.ndarray) -> None:
     if p.tax_on:
         for y in range(s.yi.shape[0]):
             settle_tax(s, p, y)
+    if p.pool_on:
+        pool.wind_up(s, p)
 
 
 @njit(cache=CACHE)

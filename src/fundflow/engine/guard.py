@@ -7,7 +7,8 @@ fault there can never come out as a number:
 
 * every payment finite, positive and at most ten times the money the replication
   can move (its routes' costs with their overruns, awards and follow-on values, the
-  challenges' values, the fund's size times its best exit multiple);
+  challenges' values, the fund's and the risk pool's sizes times the fund's best
+  exit multiple);
 * every time within ``[0, horizon]``, the ledger in time order, every code known;
 * every route that ended did so between its start and the horizon;
 * a route that succeeded, failed or was eliminated spent exactly the cost of the
@@ -79,12 +80,19 @@ def _terms(plan: EnginePlan) -> _Terms:
             inv=np.array([cp.investment for cp in cps], dtype=np.float64),
             award=np.array([cp.award for cp in cps], dtype=np.float64),
             cum_cost=cum,
-            fund_size=0.0 if fund is None else float(fund.size),
+            fund_size=(0.0 if fund is None else float(fund.size)) + _pool_size(plan),
             horizon=float(plan.scenario.horizon),
             ext=_extension_terms(plan),
         )
         _TERMS[plan] = terms
     return terms
+
+
+def _pool_size(plan: EnginePlan) -> float:
+    """The risk pool's size (0 without one): its endowment and top-ups, none larger,
+    count with the fund's size in the bound of a payment."""
+    credit = plan.scenario.credit
+    return 0.0 if credit is None or credit.risk_pool is None else float(credit.risk_pool.size)
 
 
 def _extension_terms(plan: EnginePlan) -> np.ndarray | None:

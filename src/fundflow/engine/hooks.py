@@ -100,6 +100,16 @@ class EngineHooks(Protocol):
         ``on_paid`` is told of each part paid."""
         ...
 
+    def pool_cover(self, route: int, loss: float) -> float:
+        """The risk pool's cover of ``route``'s default loss, paid to the lenders;
+        returns it (the pool book; 0.0 without a pool)."""
+        ...
+
+    def government_loss(self, route: int, amount: float) -> None:
+        """The government's share of ``route``'s default loss, paid to the bank: from
+        the risk pool while money is left, then from the budget (the pool book)."""
+        ...
+
     def compensate(self, route: int) -> None:
         """Commit the compensation of ``route``'s cost (the matching book)."""
         ...

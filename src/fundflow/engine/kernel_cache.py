@@ -61,6 +61,8 @@ KERNEL_MODULES: tuple[str, ...] = (
     "fundflow.engine.fund.rules",
     "fundflow.engine.matching.compiled",
     "fundflow.engine.matching.rules",
+    "fundflow.engine.pool.compiled",
+    "fundflow.engine.pool.rules",
     "fundflow.engine.race.compiled",
     "fundflow.engine.reserve.compiled",
     "fundflow.engine.reserve.rules",
@@ -78,6 +80,7 @@ SOURCES: tuple[str, ...] = (
     "fundflow.engine.kernel_cache",
     "fundflow.engine.ledger",
     "fundflow.engine.outcome",
+    "fundflow.engine.pool.weights",
 )
 
 #: The compiled functions called from Python in a run, by module: compiling them

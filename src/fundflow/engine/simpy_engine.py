@@ -30,6 +30,7 @@ from fundflow.engine.fund.simpy import GuidedFundBook
 from fundflow.engine.matching.simpy import MatchingBook
 from fundflow.engine.outcome import Outcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.pool.simpy import PoolBook
 from fundflow.engine.race.simpy import RaceBook
 from fundflow.engine.reserve.simpy import ReserveBook
 from fundflow.engine.tax.simpy import TaxBook
@@ -77,6 +78,7 @@ def build(plan: EnginePlan, draws: Draws, i: int) -> Core:
             else None
         ),
         extension=ExtensionBook(core, plan, draws, i) if has_extension(plan) else None,
+        pool=PoolBook(core, sc.credit) if sc.credit and sc.credit.risk_pool else None,
     )
     return core
 
@@ -95,6 +97,8 @@ def run(core: Core) -> Outcome:
         The ledger and the facts of the routes and the books.
     """
     env = core.env
+    if core.pool is not None:  # the endowment, before anything else
+        core.pool.start()
     for r in range(len(core.status)):
         env.process(core.run_route(r))
     core.budget.start()
@@ -109,6 +113,8 @@ def run(core: Core) -> Outcome:
         core.fund.settle_at_horizon()
     if core.tax is not None:
         core.tax.settle_at_horizon()
+    if core.pool is not None:
+        core.pool.settle_at_horizon()
     budget = core.budget
     return Outcome(
         ledger=core.ledger.freeze(),

@@ -165,6 +165,14 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("bank_loss", "measure", "money", "Bank loss", "银行损失"),
     ("guarantor_loss", "measure", "money", "Guarantor loss", "担保公司损失"),
     ("reguarantor_loss", "measure", "money", "Re-guarantor loss", "再担保机构损失"),
+    ("pool_payouts", "measure", "money", "Risk pool payouts", "风险补偿资金池代偿支出"),
+    (
+        "pool_left",
+        "measure",
+        "money",
+        "Left in the risk pool at the horizon",
+        "风险补偿资金池期末余额",
+    ),
     # --- routes table
     ("replication", "measure", None, "Replication", "模拟序号"),
     ("route", "measure", None, "Route", "技术路线"),
@@ -358,6 +366,14 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("bank", "party", None, "Bank", "银行"),
     ("guarantor", "party", None, "Guarantor", "担保公司"),
     ("reguarantor", "party", None, "Re-guarantor", "再担保机构"),
+    ("pool", "party", None, "Risk-compensation pool", "风险补偿资金池"),
+    (
+        "pool_of_which",
+        "party",
+        None,
+        "  of which: risk-compensation pool",
+        "  其中：风险补偿资金池",
+    ),
     # --- route status (the routes table's ``status`` values)
     ("running", "status", None, "running", "进行中"),
     ("succeeded", "status", None, "succeeded", "成功"),

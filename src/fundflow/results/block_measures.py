@@ -54,6 +54,8 @@ _RUN_KINDS = (
     "tax_expenditure",
     "tax_recapture",
     "tax_on_subsidy",
+    "pool_payout",
+    "pool_return",
 )
 
 
@@ -176,7 +178,7 @@ def _lookups(plan: EnginePlan, block: BlockOutcome, loops: Any) -> tuple[np.ndar
         route_col,
         first_route,
         _IS_WASTED,
-        np.array([*codes, NOT_STARTED, K["tax_on_subsidy"]], dtype=np.int64),
+        np.array([*codes, NOT_STARTED, K["tax_on_subsidy"], P["pool"]], dtype=np.int64),
         kind_slot,
         block.status,
         budget_kind,
@@ -394,4 +396,6 @@ def _instrument_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarr
         "bank_loss": _positive(-net[:, P["bank"]] - block.loans_outstanding),
         "guarantor_loss": _positive(-net[:, P["guarantor"]]),
         "reguarantor_loss": _positive(-net[:, P["reguarantor"]]),
+        "pool_payouts": sums.kinds["pool_payout"],
+        "pool_left": sums.kinds["pool_return"],
     }

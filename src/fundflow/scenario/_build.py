@@ -30,6 +30,7 @@ from fundflow.scenario.parts import (
     Matching,
     Phase,
     Race,
+    RiskPool,
     SolverSettings,
     SuccessAward,
     Tax,
@@ -339,6 +340,10 @@ def _credit(root: Section) -> Credit | None:
     else:
         sharing = _finished(rs, read_values(rs, spec["risk_sharing"]))
         _sum_to_one(rs.path, dict(rs.data), math.fsum(sharing.values()))
+    pool_sec = open_section(sec, spec["risk_pool"])
+    pool = None
+    if pool_sec is not None:
+        pool = _finished(pool_sec, RiskPool(**read_values(pool_sec, spec["risk_pool"])))
     enabled = values.pop("enabled")
-    credit = _finished(sec, Credit(risk_sharing=FrozenDict(sharing), **values))
+    credit = _finished(sec, Credit(risk_sharing=FrozenDict(sharing), risk_pool=pool, **values))
     return credit if enabled else None

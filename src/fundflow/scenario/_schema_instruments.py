@@ -107,6 +107,26 @@ CREDIT = Key(
             allowed_doc="shares summing to 1",
             children=tuple(_prob(p, 0.0, f"the {p}'s share") for p in DEFAULT_RISK_SHARING),
         ),
+        Key(
+            "risk_pool",
+            "section",
+            "a government risk-compensation pool (风险补偿资金池): on each default it pays "
+            "the lenders `min(balance, share × loss)` by their `risk_sharing` shares, then "
+            "the government's share of the rest while money is left",
+            None,
+            default_doc="off",
+            allowed_doc="`{size, share, top_up}`",
+            children=(
+                _num("size", REQUIRED, "endowed by the government at the start", **_POS),
+                _prob("share", REQUIRED, "of each default's loss the pool pays the lenders"),
+                Key(
+                    "top_up",
+                    "boolean",
+                    "restored to `size` at each budget year's start (outside the annual budget)",
+                    False,
+                ),
+            ),
+        ),
     ),
 )
 

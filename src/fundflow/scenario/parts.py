@@ -30,6 +30,7 @@ __all__ = [
     "Matching",
     "Phase",
     "Race",
+    "RiskPool",
     "SolverSettings",
     "SuccessAward",
     "Tax",
@@ -265,6 +266,16 @@ class GuidedFund:
 
 
 @dataclass(frozen=True)
+class RiskPool:
+    """A government risk-compensation pool of ``size``, paying ``share`` of each
+    default's loss to the lenders while money is left."""
+
+    size: float
+    share: float
+    top_up: bool = False
+
+
+@dataclass(frozen=True)
 class Credit:
     loan_share: float
     interest_rate: float
@@ -273,3 +284,4 @@ class Credit:
     default_probability_on_success: float
     loss_given_default: float
     risk_sharing: Mapping[str, float]
+    risk_pool: RiskPool | None = None

@@ -72,6 +72,7 @@ class FlatPlan(NamedTuple):
     lgd: float
     rs_party: np.ndarray
     rs_share: np.ndarray
+    rs_passed_on: np.ndarray  # the weight of the pool's cover each passes on to the bank
     # guided fund (fund.compiled)
     fund_on: bool
     f_start: float
@@ -93,6 +94,13 @@ class FlatPlan(NamedTuple):
     # extension (extension.compiled)
     ext_on: bool
     ext: np.ndarray  # (2, C, P + 1): probability and cost share by phase
+    # the risk-compensation pool (pool.compiled)
+    pool_on: bool
+    pool_size: float
+    pool_share: float
+    pool_top_up: bool
+    pool_lender: np.ndarray
+    pool_weight: np.ndarray
 
 
 def core_section(plan: EnginePlan) -> dict[str, object]:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from fundflow.engine.extension.simpy import ExtensionBook
     from fundflow.engine.fund.simpy import GuidedFundBook
     from fundflow.engine.matching.simpy import MatchingBook
+    from fundflow.engine.pool.simpy import PoolBook
     from fundflow.engine.race.simpy import RaceBook
     from fundflow.engine.reserve.simpy import ReserveBook
     from fundflow.engine.tax.simpy import TaxBook
@@ -54,6 +55,7 @@ __all__ = ["Core"]
 
 DEM, SOL, EXT = P["demander"], P["solver"], P["external"]
 INSTALLMENT, RD, AWARD = K["demander_installment"], K["rd_spending"], K["success_award"]
+GOV, BANK, GUARANTEE = P["government"], P["bank"], K["guarantee_payout"]
 VALUE, SOLVER_VALUE = K["commercial_value"], K["solver_value"]
 
 
@@ -65,6 +67,11 @@ _CLOCK = inspect.getattr_static(simpy.Environment, "now").fget
 
 def _untaxed(r: int, amount: float) -> None:
     """Without tax, nobody follows the solver's own funding or the match received."""
+
+
+def _no_cover(r: int, loss: float) -> float:
+    """Without a risk pool nothing covers a default's loss."""
+    return 0.0
 
 
 class Core:
@@ -87,6 +94,8 @@ class Core:
     own_funding_changes: Callable[[int, float], None]
     match_received: Callable[[int, float], None]
     compensate: Callable[[int], None]
+    pool_cover: Callable[[int, float], float]
+    government_loss: Callable[[int, float], None]
     # hooks the clock answers: SimPy's own timeout and the getter of its time
     timeout: Callable[[float], simpy.Event]
     now: Callable[[], float]
@@ -128,6 +137,7 @@ class Core:
         credit: CreditBook | None,
         fund: GuidedFundBook | None,
         extension: ExtensionBook | None = None,
+        pool: PoolBook | None = None,
     ) -> None:
         """Take the replication's books and hand the hooks they answer to their
         methods (once, before anything runs).
@@ -140,6 +150,8 @@ class Core:
             The books of the mechanisms the scenario may have (None: it has not).
         extension : ExtensionBook or None
             The extensions of failed reviews (None: no phase has one).
+        pool : PoolBook or None
+            The risk-compensation pool (None: credit has none).
         """
         self.reserve = reserve
         self.budget = budget
@@ -149,6 +161,11 @@ class Core:
         self.credit = credit
         self.fund = fund
         self.extension = extension
+        self.pool = pool
+        self.pool_cover = pool.cover if pool is not None else _no_cover
+        self.government_loss = (
+            pool.government_loss if pool is not None else self._government_pays_loss
+        )
         self.solver_pays = reserve.solver_pays
         self.solver_receives = reserve.solver_receives
         self.commit = budget.commit
@@ -157,6 +174,10 @@ class Core:
         self.compensate = matching.compensate
 
     # --- the hooks the core answers (EngineHooks) ----------------------------------
+
+    def _government_pays_loss(self, r: int, amount: float) -> None:
+        """Without a risk pool the government pays its share of a loss itself."""
+        self.pay(GOV, BANK, amount, GUARANTEE, r)
 
     def schedule(self, delay: float, callback: Callable[[], None]) -> None:
         """Call ``callback()`` ``delay`` years from now."""

@@ -34,6 +34,9 @@ from fundflow.engine.credit.rules import (
 )  # fmt: skip
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.ledger import P
+from fundflow.engine.pool.compiled import cover, government_loss
+from fundflow.engine.pool.rules import lender_part
+from fundflow.engine.pool.weights import lender_weights
 from fundflow.engine.reserve.compiled import solver_pays, solver_receives
 
 if TYPE_CHECKING:
@@ -45,7 +48,7 @@ __all__ = [
     "on_credit_init", "open_loan", "plan_section",
 ]  # fmt: skip
 
-SOL, BANK, GUAR = party_codes("solver", "bank", "guarantor")
+SOL, BANK, GUAR, GOV = party_codes("solver", "bank", "guarantor", "government")
 K_LOAN, K_FEE, K_INTEREST = kind_codes("loan", "guarantee_fee", "interest")
 K_REPAY, K_PAYOUT = kind_codes("repayment", "guarantee_payout")
 #: the principal lent and the time interest runs from; a loan is open; it defaulted
@@ -65,6 +68,7 @@ def plan_section(plan: EnginePlan) -> dict[str, object]:
             **z,
             "rs_party": np.zeros(0, np.int64),
             "rs_share": np.zeros(0),
+            "rs_passed_on": np.zeros(0),
         }
     others = [(P[k], float(v)) for k, v in cr.risk_sharing.items() if k != "bank"]
     return {
@@ -77,6 +81,10 @@ def plan_section(plan: EnginePlan) -> dict[str, object]:
         "lgd": float(cr.loss_given_default),
         "rs_party": np.array([p for p, _ in others], dtype=np.int64),
         "rs_share": np.array([s for _, s in others], dtype=np.float64),
+        "rs_passed_on": np.array(
+            [lender_weights(cr).get(k, 0.0) for k in cr.risk_sharing if k != "bank"],
+            dtype=np.float64,
+        ),
     }
 
 
@@ -133,9 +141,15 @@ def close(s: State, p: FlatPlan, r: int, succeeded: bool) -> None:
     if s.x[r, DR_DEFAULT] < prob:
         repaid, loss = default_split(p.lgd, principal)
         solver_pays(s, p, r, BANK, repaid, K_REPAY)
+        covered = cover(s, p, r, loss) if p.pool_on else 0.0  # the pool's cover first
+        rest = loss - covered
         for k in range(p.rs_party.shape[0]):
-            share = loss_share(p.rs_share[k], loss)
-            add(s, p.rs_party[k], BANK, share, K_PAYOUT, p.route_ch[r], r)
+            share = loss_share(p.rs_share[k], rest)
+            if p.pool_on and p.rs_party[k] == GOV:
+                government_loss(s, p, r, share)
+            else:  # its share of the rest, and the pool's cover passed on to the bank
+                share += lender_part(p.rs_passed_on[k], covered)
+                add(s, p.rs_party[k], BANK, share, K_PAYOUT, p.route_ch[r], r)
         s.ri[r, DEFAULTED] = 1
         return
     accrued = accrued_interest(p.interest_rate, principal, s.sf[NOW] - s.rf[r, INTFROM])

@@ -34,6 +34,8 @@ from fundflow.engine.credit import rules
 from fundflow.engine.hooks import EngineHooks
 from fundflow.engine.ledger import K, P
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.pool import rules as pool_rules
+from fundflow.engine.pool.weights import lender_weights
 from fundflow.scenario.config import Credit
 
 __all__ = ["CreditBook", "defaulted", "loan_outstanding"]
@@ -45,6 +47,7 @@ loan_amount = rules.loan_amount.py_func
 default_split = rules.default_split.py_func
 loss_share = rules.loss_share.py_func
 accrued_interest = rules.accrued_interest.py_func
+lender_part = pool_rules.lender_part.py_func
 
 
 class CreditBook:
@@ -60,6 +63,7 @@ class CreditBook:
         self.principal: dict[int, float] = {}
         self.interest_from: dict[int, float] = {}
         self.defaulted: set[int] = set()
+        self.passed_on = lender_weights(terms)  # of a risk pool's cover, by lender
 
     def open(self, r: int) -> None:
         """The solver of route ``r`` borrows at its start."""
@@ -106,9 +110,13 @@ class CreditBook:
         if self.default_u[r] < p:
             repaid, loss = default_split(terms.loss_given_default, principal)
             self._pay(r, BANK, repaid, K["repayment"])
+            cover = self.books.pool_cover(r, loss)  # the risk pool's cover first
+            rest = loss - cover
             for party, share in terms.risk_sharing.items():
-                if party != "bank":
-                    paid = loss_share(share, loss)
+                if party == "government":
+                    self.books.government_loss(r, loss_share(share, rest))
+                elif party != "bank":  # its share of the rest, and the pool's cover passed on
+                    paid = loss_share(share, rest) + lender_part(self.passed_on[party], cover)
                     self.books.pay(P[party], BANK, paid, K["guarantee_payout"], r)
             self.defaulted.add(r)
             return

@@ -49,6 +49,9 @@ EXT_PROB, EXT_COST = ints(2)
 #: the extension's payment index and number of payments (per booking period)
 EXT_Q, EXT_N = ROUTE_INTS.take("extension_payment", "extension_payments")
 (EV_EXTEND,) = EVENTS.take("extension")
+#: the extension's blocks of the replication's draws: the decision, the duration, the
+#: review after it
+B_DECIDE, B_DURATION, B_REVIEW = ints(3)
 #: what :func:`on_extend` answers
 GOING, PASSED, FAILED_AGAIN, ABANDONED, ENDED = ints(5)
 
@@ -71,7 +74,7 @@ def plan_section(plan: EnginePlan) -> dict[str, object]:
 @njit(cache=CACHE)
 def _col(p: FlatPlan, block: int, j: int) -> int:
     """The column of the replication's draws ``x`` of phase ``j``'s draw in block
-    ``block`` of the extension's (0: the decision, 1: the duration, 2: the review)."""
+    ``block`` of the extension's (``B_DECIDE``, ``B_DURATION``, ``B_REVIEW``)."""
     n_ph = p.ph.shape[2] - 1
     return DR_DURATION + (2 + block) * n_ph + j
 
@@ -81,10 +84,10 @@ def extended(s: State, p: FlatPlan, r: int, j: int) -> bool:
     """Route ``r`` failed the review of phase ``j``: is it extended instead? If so its
     payments are set up (take the first with :func:`pay_step`)."""
     ch = p.route_ch[r]
-    if s.x[r, _col(p, 0, j)] >= p.ext[EXT_PROB, ch, j]:
+    if s.x[r, _col(p, B_DECIDE, j)] >= p.ext[EXT_PROB, ch, j]:
         return False
     period = p.cfl[ch, C_BOOKING]
-    duration = s.x[r, _col(p, 1, j)]
+    duration = s.x[r, _col(p, B_DURATION, j)]
     s.ri[r, EXT_N] = 1 if period != period else max(1, math.ceil(duration / period - 1e-9))
     s.ri[r, EXT_Q] = 0
     return True
@@ -103,7 +106,7 @@ def pay_step(s: State, p: FlatPlan, r: int, j: int) -> bool:
     s.rf[r, COST] += amount
     own_funding_changes(s, p, r, amount)
     period = p.cfl[ch, C_BOOKING]
-    duration = s.x[r, _col(p, 1, j)]
+    duration = s.x[r, _col(p, B_DURATION, j)]
     if period != period:
         push(s, duration, NORMAL, EV_EXTEND, r)
     else:
@@ -121,6 +124,6 @@ def on_extend(s: State, p: FlatPlan, r: int, j: int) -> int:
     s.ri[r, EXT_Q] += 1
     if s.ri[r, EXT_Q] < s.ri[r, EXT_N]:
         return GOING if pay_step(s, p, r, j) else ABANDONED
-    if s.x[r, _col(p, 2, j)] < p.ph[PH_PASS, p.route_ch[r], j]:
+    if s.x[r, _col(p, B_REVIEW, j)] < p.ph[PH_PASS, p.route_ch[r], j]:
         return PASSED
     return FAILED_AGAIN
