@@ -147,6 +147,12 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     data["solver"] = {"reserve": draw(st.sampled_from([None, 0.0, 5.0, 60.0]))}
     if "credit" in data:
         data["credit"]["interest_rate"] = draw(st.sampled_from([0.05, 0.4]))
+        if draw(st.booleans()):  # loans secured on patents, worth more after each review
+            data["credit"]["kind"] = "ip_pledge"
+            data["credit"]["ip_value"] = draw(
+                st.sampled_from([0.4, {"dist": "lognormal", "median": 0.6, "sigma": 0.8}])
+            )
+            data["credit"]["ip_uplift"] = draw(st.sampled_from([1.0, 1.5]))
         data["credit"]["risk_pool"] = draw(  # small pools run dry, large ones return money
             st.sampled_from(
                 [

@@ -150,3 +150,40 @@ def test_k15_top_ups_restore_the_pool_each_budget_year() -> None:
     led = ledger(data)
     assert rows(led, kind="pool_topup") == [[2.0, exact(1.0)]]
     assert rows(led, kind="pool_return") == [[12.0, exact(1.0)]]
+
+
+# --------------------------------------------------------------------------- K16
+
+
+def _pledged(ip_value: float, p1: float = 0.0, p2: float = 1.0) -> dict[str, Any]:
+    data = scenario(p1=p1, p2=p2)
+    data["credit"] = {**CREDIT, "kind": "ip_pledge", "ip_value": ip_value, "ip_uplift": 1.5}
+    return data
+
+
+def test_k16_an_ip_recovery_below_the_principal() -> None:
+    """ip_value 0.5 of a loan of 8, no review passed: the IP sold recovers 4 at t = 1
+    (no repayment by the solver); the loss 4 is shared 4-3-2-1."""
+    led = ledger(_pledged(0.5))
+    assert rows(led, kind="ip_recovery", payer="external", payee="bank") == [[1.0, exact(4.0)]]
+    assert rows(led, kind="repayment") == []
+    assert rows(led, kind="guarantee_payout", payer="guarantor") == [[1.0, exact(1.6)]]
+    assert rows(led, kind="guarantee_payout", payer="government") == [[1.0, exact(0.4)]]
+    runs = fundflow.simulate(_pledged(0.5), runs=1, seed=0).runs.iloc[0]
+    assert runs["bank_loss"] == exact(0.8)
+
+
+def test_k16_an_ip_recovery_above_the_principal_is_capped() -> None:
+    """ip_value 1.5: the IP is worth 12, the recovery is the principal 8; no loss."""
+    led = ledger(_pledged(1.5))
+    assert rows(led, kind="ip_recovery") == [[1.0, exact(8.0)]]
+    assert rows(led, kind="guarantee_payout") == []
+    assert fundflow.simulate(_pledged(1.5), runs=1, seed=0).runs.iloc[0]["bank_loss"] == 0.0
+
+
+def test_k16_a_passed_review_raises_the_ip_value() -> None:
+    """p1 = 1, p2 = 0: the route passed one review when it fails at t = 2; the IP is
+    worth 0.5 × 8 × 1.5 = 6, the loss 2 (guarantor 0.8)."""
+    led = ledger(_pledged(0.5, p1=1.0, p2=0.0))
+    assert rows(led, kind="ip_recovery") == [[2.0, exact(6.0)]]
+    assert rows(led, kind="guarantee_payout", payer="guarantor") == [[2.0, exact(0.8)]]

@@ -321,10 +321,9 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
 def _ip_values(scenario: Scenario, u_ip: np.ndarray) -> np.ndarray:
     """The pledged IP's value per route, a multiple of the principal (0 without)."""
     credit = scenario.credit
-    ip_value = getattr(credit, "ip_value", None)
-    if credit is None or getattr(credit, "kind", "unsecured") != "ip_pledge" or ip_value is None:
+    if credit is None or credit.kind != "ip_pledge" or credit.ip_value is None:
         return np.zeros_like(u_ip)
-    return np.asarray(ip_value.ppf(u_ip), dtype=np.float64)
+    return np.asarray(credit.ip_value.ppf(u_ip), dtype=np.float64)
 
 
 def _extension_draws(

@@ -128,6 +128,11 @@ class EngineHooks(Protocol):
         """What the demander has paid the solver of ``route`` so far."""
         ...
 
+    def reviews_passed(self, route: int) -> int:
+        """The reviews ``route`` has passed (when it ended: those before the review it
+        failed, or every review it had)."""
+        ...
+
     # --- route events ----------------------------------------------------------------
 
     def abandon(self, route: int) -> None:

@@ -69,6 +69,7 @@ KINDS: tuple[str, ...] = (
     "pool_topup",  # government -> pool, restoring it at a budget year's start
     "pool_payout",  # pool -> bank / guarantor / reguarantor, on a default
     "pool_return",  # pool -> government, what is left at the horizon
+    "ip_recovery",  # external -> bank, the pledged IP sold on a default
 )
 K = {name: code for code, name in enumerate(KINDS)}
 

@@ -65,7 +65,11 @@ def build(plan: EnginePlan, draws: Draws, i: int) -> Core:
         race=RaceBook(core, plan, draws.race_u[i].tolist()) if racing else None,
         tax=TaxBook(core, plan) if sc.government.tax.rd_super_deduction > 0.0 else None,
         credit=(
-            CreditBook(core, plan, sc.credit, draws.default_u[i].tolist()) if sc.credit else None
+            CreditBook(
+                core, plan, sc.credit, draws.default_u[i].tolist(), draws.ip_value[i].tolist()
+            )
+            if sc.credit
+            else None
         ),
         fund=(
             GuidedFundBook(

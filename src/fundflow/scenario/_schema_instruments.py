@@ -108,6 +108,28 @@ CREDIT = Key(
             children=tuple(_prob(p, 0.0, f"the {p}'s share") for p in DEFAULT_RISK_SHARING),
         ),
         Key(
+            "kind",
+            "text",
+            "`ip_pledge`: loans secured on patents (知识产权质押); on a default the pledged IP "
+            "is sold and recovers `min(principal, ip_value × principal × ip_uplift^passed)` "
+            "instead of `(1 − loss_given_default) × principal`",
+            "unsecured",
+            choices=("unsecured", "ip_pledge"),
+        ),
+        _dist(
+            "ip_value",
+            0.0,
+            "`ip_pledge`: the pledged IP's value as a multiple of the principal, drawn per route",
+            "a multiple must be >= 0",
+        ),
+        _num(
+            "ip_uplift",
+            1.0,
+            "`ip_pledge`: the IP's value is multiplied by this for each review the route "
+            "passed before it defaults",
+            **_NN,
+        ),
+        Key(
             "risk_pool",
             "section",
             "a government risk-compensation pool (风险补偿资金池): on each default it pays "

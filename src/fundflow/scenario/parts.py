@@ -285,3 +285,6 @@ class Credit:
     loss_given_default: float
     risk_sharing: Mapping[str, float]
     risk_pool: RiskPool | None = None
+    kind: str = "unsecured"
+    ip_value: Dist | None = None
+    ip_uplift: float = 1.0

@@ -73,6 +73,8 @@ class FlatPlan(NamedTuple):
     rs_party: np.ndarray
     rs_share: np.ndarray
     rs_passed_on: np.ndarray  # the weight of the pool's cover each passes on to the bank
+    ip_pledge: bool  # loans secured on patents
+    ip_uplift: float
     # guided fund (fund.compiled)
     fund_on: bool
     f_start: float

@@ -208,6 +208,11 @@ class Core:
         """What the demander has paid the solver of route ``r`` so far."""
         return self.demander_paid[r]
 
+    def reviews_passed(self, r: int) -> int:
+        """The reviews route ``r`` has passed (an ended route: its end review, less the
+        one it failed)."""
+        return self.end_review[r] - (self.status[r] == FAILED)
+
     # --- route events --------------------------------------------------------------
 
     def spend(self, r: int, amount: float) -> bool:

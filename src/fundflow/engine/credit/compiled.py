@@ -17,18 +17,22 @@ from fundflow.engine.core.state import (
     EVENTS,
     NORMAL,
     NOW,
+    REVIEW,
     ROUTE_FLOATS,
     ROUTE_INTS,
+    STATUS,
     URGENT,
     State,
     add,
     kind_codes,
     party_codes,
     push,
+    status_codes,
 )  # fmt: skip
 from fundflow.engine.credit.rules import (
     accrued_interest,
     default_split,
+    ip_recovery,
     loan_amount,
     loss_share,
 )  # fmt: skip
@@ -48,9 +52,10 @@ __all__ = [
     "on_credit_init", "open_loan", "plan_section",
 ]  # fmt: skip
 
-SOL, BANK, GUAR, GOV = party_codes("solver", "bank", "guarantor", "government")
+SOL, BANK, GUAR, GOV, EXT = party_codes("solver", "bank", "guarantor", "government", "external")
+(FAILED,) = status_codes("failed")
 K_LOAN, K_FEE, K_INTEREST = kind_codes("loan", "guarantee_fee", "interest")
-K_REPAY, K_PAYOUT = kind_codes("repayment", "guarantee_payout")
+K_REPAY, K_PAYOUT, K_IP = kind_codes("repayment", "guarantee_payout", "ip_recovery")
 #: the principal lent and the time interest runs from; a loan is open; it defaulted
 PRINC, INTFROM = ROUTE_FLOATS.take("principal", "interest_from")
 LOAN, DEFAULTED = ROUTE_INTS.take("loan_open", "defaulted")
@@ -62,9 +67,10 @@ def plan_section(plan: EnginePlan) -> dict[str, object]:
     cr = plan.scenario.credit
     if cr is None:
         z = {k: 0.0 for k in ("loan_share", "interest_rate", "guarantee_fee")}
-        z.update(pd_success=0.0, pd_failure=0.0, lgd=0.0)
+        z.update(pd_success=0.0, pd_failure=0.0, lgd=0.0, ip_uplift=1.0)
         return {
             "credit_on": False,
+            "ip_pledge": False,
             **z,
             "rs_party": np.zeros(0, np.int64),
             "rs_share": np.zeros(0),
@@ -73,6 +79,8 @@ def plan_section(plan: EnginePlan) -> dict[str, object]:
     others = [(P[k], float(v)) for k, v in cr.risk_sharing.items() if k != "bank"]
     return {
         "credit_on": True,
+        "ip_pledge": cr.kind == "ip_pledge",
+        "ip_uplift": float(cr.ip_uplift),
         "loan_share": float(cr.loan_share),
         "interest_rate": float(cr.interest_rate),
         "guarantee_fee": float(cr.guarantee_fee),
@@ -127,6 +135,23 @@ def on_credit(s: State, p: FlatPlan, r: int) -> bool:
 
 
 @njit(cache=CACHE)
+def _recover(s: State, p: FlatPlan, r: int, principal: float) -> float:
+    """What a defaulted loan recovers (the solver's repayment, or the pledged IP sold,
+    ``external -> bank``, with the reviews passed when it ended); returns the loss."""
+    if not p.ip_pledge:
+        repaid, loss = default_split(p.lgd, principal)
+        solver_pays(s, p, r, BANK, repaid, K_REPAY)
+        return loss
+    passed = s.ri[r, REVIEW]  # the reviews passed: those before the one it failed
+    if s.ri[r, STATUS] == FAILED:
+        passed -= 1
+    ip_value = s.x[r, s.x.shape[1] - 1]  # the last of the route's draws
+    recovery = ip_recovery(principal, ip_value, p.ip_uplift, passed)
+    add(s, EXT, BANK, recovery, K_IP, p.route_ch[r], r)
+    return principal - recovery
+
+
+@njit(cache=CACHE)
 def close(s: State, p: FlatPlan, r: int, succeeded: bool) -> None:
     """Repay, or default, when route ``r`` ends (the route no longer runs: no reserve
     check can fail)."""
@@ -139,8 +164,7 @@ def close(s: State, p: FlatPlan, r: int, succeeded: bool) -> None:
         return
     prob = p.pd_success if succeeded else p.pd_failure
     if s.x[r, DR_DEFAULT] < prob:
-        repaid, loss = default_split(p.lgd, principal)
-        solver_pays(s, p, r, BANK, repaid, K_REPAY)
+        loss = _recover(s, p, r, principal)
         covered = cover(s, p, r, loss) if p.pool_on else 0.0  # the pool's cover first
         rest = loss - covered
         for k in range(p.rs_party.shape[0]):
