@@ -276,6 +276,11 @@ def _instrument_measures(rows: _Rows, out: Outcome, net: np.ndarray) -> dict[str
         "reguarantor_loss": max(0.0, float(-net[P["reguarantor"]])),
         "pool_payouts": rows.total("pool_payout"),
         "pool_left": rows.total("pool_return"),
+        "bank_link_income": rows.total("bank_link_income"),
+        "bank_net": float(net[P["bank"]]) + out.loans_outstanding,
+        "bank_net_without_link": float(net[P["bank"]])
+        + out.loans_outstanding
+        - rows.total("bank_link_income"),
     }
 
 

@@ -6,10 +6,10 @@ booking periods down to 0.01 year (and periods that do not divide a phase), up t
 six phases of up to five years (some drawn from unbounded distributions), up to
 eight racing routes, horizons up to 50 years (fractional ones too), annual budgets
 that bind every year, reserves hit by loan interest, tax, the guided fund, credit
-(with risk pools that run dry) and extensions of failed reviews. Each example is
-run by both engines and compared row for row; the compiled engine also starts, in
-every other example, with capacities of one row, so that every way its
-preallocated arrays grow is taken.
+(with risk pools that run dry, IP pledges and the investment-loan link) and
+extensions of failed reviews. Each example is run by both engines and compared row
+for row; the compiled engine also starts, in every other example, with capacities
+of one row, so that every way its preallocated arrays grow is taken.
 
 ``test_generated_scenarios_reach_every_rule`` runs a fixed (derandomised) set of
 such examples and fails if any ledger kind, event kind of the compiled engine or
@@ -153,6 +153,8 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 st.sampled_from([0.4, {"dist": "lognormal", "median": 0.6, "sigma": 0.8}])
             )
             data["credit"]["ip_uplift"] = draw(st.sampled_from([1.0, 1.5]))
+        link = draw(st.sampled_from([None, {"share": 0.3}, {"share": 1.0}]))
+        data["credit"]["equity_link"] = link  # the bank's share of the follow-on value
         data["credit"]["risk_pool"] = draw(  # small pools run dry, large ones return money
             st.sampled_from(
                 [

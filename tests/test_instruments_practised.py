@@ -187,3 +187,36 @@ def test_k16_a_passed_review_raises_the_ip_value() -> None:
     led = ledger(_pledged(0.5, p1=1.0, p2=0.0))
     assert rows(led, kind="ip_recovery") == [[2.0, exact(6.0)]]
     assert rows(led, kind="guarantee_payout", payer="guarantor") == [[2.0, exact(0.8)]]
+
+
+# --------------------------------------------------------------------------- K17
+
+
+def _linked(loan_share: float = 1.0, **link: Any) -> dict[str, Any]:
+    data = scenario(p1=1.0, p2=1.0, solver_value=8.0, value_lag=1.0)
+    data["credit"] = {
+        **CREDIT, "loan_share": loan_share, "interest_rate": 0.05,
+        "default_probability_on_failure": 0.0, "equity_link": link or None,
+    }  # fmt: skip
+    return data
+
+
+def test_k17_the_banks_net_with_the_link() -> None:
+    """A loan of 8 at 5%, repaid at acceptance (t = 2): the bank nets 0.8 of interest;
+    with share 0.25 of the follow-on value 8 it receives 2 more at t = 3, and the
+    solver 6 instead of 8."""
+    led = ledger(_linked(share=0.25))
+    assert rows(led, kind="bank_link_income", payer="external") == [[3.0, exact(2.0)]]
+    assert rows(led, kind="solver_value") == [[3.0, exact(6.0)]]
+    runs = fundflow.simulate(_linked(share=0.25), runs=1, seed=0).runs.iloc[0]
+    assert runs["bank_link_income"] == exact(2.0)
+    assert runs["bank_net"] == exact(2.8)
+    assert runs["bank_net_without_link"] == exact(0.8)
+    off = fundflow.simulate(_linked(), runs=1, seed=0).runs.iloc[0]
+    assert (off["bank_net"], off["bank_link_income"]) == (exact(0.8), 0.0)
+
+
+def test_k17_no_link_on_a_route_the_bank_did_not_lend_to() -> None:
+    led = ledger(_linked(loan_share=0.0, share=0.25))
+    assert rows(led, kind="bank_link_income") == []
+    assert rows(led, kind="solver_value") == [[3.0, exact(8.0)]]

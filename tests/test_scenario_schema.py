@@ -323,6 +323,7 @@ PERCENT_KEYS = {
     "credit.risk_sharing.bank",
     "credit.risk_sharing.government",
     "credit.risk_pool.share",
+    "credit.equity_link.share",
 }
 
 #: A scenario in which every key above is read.
@@ -352,6 +353,7 @@ EVERY_SECTION: dict[str, Any] = {
     "credit": {
         "risk_sharing": {"guarantor": 0.4, "reguarantor": 0.3, "bank": 0.3},
         "risk_pool": {"size": 10.0, "share": 0.5},
+        "equity_link": {"share": 0.2},
     },
 }
 

@@ -70,6 +70,7 @@ KINDS: tuple[str, ...] = (
     "pool_payout",  # pool -> bank / guarantor / reguarantor, on a default
     "pool_return",  # pool -> government, what is left at the horizon
     "ip_recovery",  # external -> bank, the pledged IP sold on a default
+    "bank_link_income",  # external -> bank, its share of a succeeded route's follow-on value
 )
 K = {name: code for code, name in enumerate(KINDS)}
 

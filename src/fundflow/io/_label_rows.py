@@ -173,6 +173,21 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "Left in the risk pool at the horizon",
         "风险补偿资金池期末余额",
     ),
+    (
+        "bank_link_income",
+        "measure",
+        "money",
+        "Bank's income from the investment-loan link",
+        "银行投贷联动收益",
+    ),
+    ("bank_net", "measure", "money", "Bank's net cash", "银行净现金流"),
+    (
+        "bank_net_without_link",
+        "measure",
+        "money",
+        "Bank's net cash without the link income",
+        "银行净现金流（不含投贷联动收益）",
+    ),
     # --- routes table
     ("replication", "measure", None, "Replication", "模拟序号"),
     ("route", "measure", None, "Route", "技术路线"),

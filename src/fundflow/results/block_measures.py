@@ -56,6 +56,7 @@ _RUN_KINDS = (
     "tax_on_subsidy",
     "pool_payout",
     "pool_return",
+    "bank_link_income",
 )
 
 
@@ -398,4 +399,13 @@ def _instrument_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarr
         "reguarantor_loss": _positive(-net[:, P["reguarantor"]]),
         "pool_payouts": sums.kinds["pool_payout"],
         "pool_left": sums.kinds["pool_return"],
+        **_bank_measures(block, sums),
     }
+
+
+def _bank_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarray]:
+    """The bank's link income and its net cash with and without it (principal still
+    lent at the horizon counted as the bank's)."""
+    bank = sums.received[:, P["bank"]] - sums.paid[:, P["bank"]] + block.loans_outstanding
+    link = sums.kinds["bank_link_income"]
+    return {"bank_link_income": link, "bank_net": bank, "bank_net_without_link": bank - link}

@@ -21,6 +21,7 @@ from fundflow.scenario.parts import (
     Challenge,
     Credit,
     EarlyExit,
+    EquityLink,
     ErrorTolerance,
     Extension,
     FrozenDict,
@@ -344,6 +345,12 @@ def _credit(root: Section) -> Credit | None:
     pool = None
     if pool_sec is not None:
         pool = _finished(pool_sec, RiskPool(**read_values(pool_sec, spec["risk_pool"])))
+    link_sec = open_section(sec, spec["equity_link"])
+    link = None
+    if link_sec is not None:
+        link = _finished(link_sec, EquityLink(**read_values(link_sec, spec["equity_link"])))
     enabled = values.pop("enabled")
-    credit = _finished(sec, Credit(risk_sharing=FrozenDict(sharing), risk_pool=pool, **values))
+    credit = _finished(
+        sec, Credit(risk_sharing=FrozenDict(sharing), risk_pool=pool, equity_link=link, **values)
+    )
     return credit if enabled else None

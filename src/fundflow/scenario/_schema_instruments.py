@@ -130,6 +130,18 @@ CREDIT = Key(
             **_NN,
         ),
         Key(
+            "equity_link",
+            "section",
+            "investment-loan linkage (投贷联动): the bank takes `share` of the follow-on value "
+            "`solver_value_on_success` of each succeeded route it lent to",
+            None,
+            default_doc="off",
+            allowed_doc="`{share}`",
+            children=(
+                _prob("share", REQUIRED, "of the solver's follow-on value paid to the bank"),
+            ),
+        ),
+        Key(
             "risk_pool",
             "section",
             "a government risk-compensation pool (风险补偿资金池): on each default it pays "

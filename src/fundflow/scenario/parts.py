@@ -21,6 +21,7 @@ __all__ = [
     "Challenge",
     "Credit",
     "EarlyExit",
+    "EquityLink",
     "ErrorTolerance",
     "Extension",
     "FrozenDict",
@@ -276,6 +277,14 @@ class RiskPool:
 
 
 @dataclass(frozen=True)
+class EquityLink:
+    """Investment-loan linkage: the bank takes ``share`` of a succeeded route's
+    follow-on value."""
+
+    share: float
+
+
+@dataclass(frozen=True)
 class Credit:
     loan_share: float
     interest_rate: float
@@ -288,3 +297,4 @@ class Credit:
     kind: str = "unsecured"
     ip_value: Dist | None = None
     ip_uplift: float = 1.0
+    equity_link: EquityLink | None = None

@@ -52,7 +52,7 @@ from fundflow.engine.core.state import (
     push,
     status_codes,
 )  # fmt: skip
-from fundflow.engine.credit.compiled import close, open_loan
+from fundflow.engine.credit.compiled import close, link, open_loan
 from fundflow.engine.extension.compiled import extended, pay_step
 from fundflow.engine.fund.compiled import EV_INVEST
 from fundflow.engine.kernel_cache import CACHE
@@ -259,5 +259,9 @@ def on_value(s: State, p: FlatPlan, ch: int) -> None:
 
 @njit(cache=CACHE)
 def on_svalue(s: State, p: FlatPlan, r: int) -> None:
-    """The solver's follow-on value reaches it (``value_lag`` after acceptance)."""
-    solver_receives(s, p, r, EXT, s.x[r, DR_SVALUE], K_SVALUE)
+    """The solver's follow-on value reaches it (``value_lag`` after acceptance), less
+    the bank's share under an investment-loan link."""
+    value = s.x[r, DR_SVALUE]
+    if p.credit_on:
+        value = link(s, p, r, value)
+    solver_receives(s, p, r, EXT, value, K_SVALUE)

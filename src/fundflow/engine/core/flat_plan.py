@@ -75,6 +75,8 @@ class FlatPlan(NamedTuple):
     rs_passed_on: np.ndarray  # the weight of the pool's cover each passes on to the bank
     ip_pledge: bool  # loans secured on patents
     ip_uplift: float
+    link_on: bool  # the investment-loan link
+    link_share: float
     # guided fund (fund.compiled)
     fund_on: bool
     f_start: float

@@ -282,8 +282,15 @@ class Core:
         own_value = self.solver_value[r]
         if own_value > 0.0:
             event = self.env.timeout(cp.value_lag)
-            event.callbacks.append(lambda _e: self.solver_receives(r, EXT, own_value, SOLVER_VALUE))
+            event.callbacks.append(lambda _e: self._solver_value(r, own_value))
         self.commit(self.lag, SOL, cp.award, AWARD, r, None)
+
+    def _solver_value(self, r: int, value: float) -> None:
+        """The follow-on value reaches the solver, less the bank's share under an
+        investment-loan link (the credit book)."""
+        if self.credit is not None:
+            value = self.credit.link(r, value)
+        self.solver_receives(r, EXT, value, SOLVER_VALUE)
 
     # --- the route's process -------------------------------------------------------
 

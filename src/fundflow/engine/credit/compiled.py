@@ -33,6 +33,7 @@ from fundflow.engine.credit.rules import (
     accrued_interest,
     default_split,
     ip_recovery,
+    link_split,
     loan_amount,
     loss_share,
 )  # fmt: skip
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from fundflow.engine.plan import EnginePlan
 
 __all__ = [
-    "DEFAULTED", "EV_CREDIT", "EV_CREDIT_INIT", "LOAN", "PRINC", "close", "on_credit",
+    "DEFAULTED", "EV_CREDIT", "EV_CREDIT_INIT", "LOAN", "PRINC", "close", "link", "on_credit",
     "on_credit_init", "open_loan", "plan_section",
 ]  # fmt: skip
 
@@ -56,9 +57,12 @@ SOL, BANK, GUAR, GOV, EXT = party_codes("solver", "bank", "guarantor", "governme
 (FAILED,) = status_codes("failed")
 K_LOAN, K_FEE, K_INTEREST = kind_codes("loan", "guarantee_fee", "interest")
 K_REPAY, K_PAYOUT, K_IP = kind_codes("repayment", "guarantee_payout", "ip_recovery")
+(K_LINK,) = kind_codes("bank_link_income")
 #: the principal lent and the time interest runs from; a loan is open; it defaulted
 PRINC, INTFROM = ROUTE_FLOATS.take("principal", "interest_from")
 LOAN, DEFAULTED = ROUTE_INTS.take("loan_open", "defaulted")
+#: the bank lent to the route (for the investment-loan link)
+(LENT,) = ROUTE_INTS.take("lent")
 EV_CREDIT_INIT, EV_CREDIT = EVENTS.take("credit_init", "credit")
 
 
@@ -67,9 +71,10 @@ def plan_section(plan: EnginePlan) -> dict[str, object]:
     cr = plan.scenario.credit
     if cr is None:
         z = {k: 0.0 for k in ("loan_share", "interest_rate", "guarantee_fee")}
-        z.update(pd_success=0.0, pd_failure=0.0, lgd=0.0, ip_uplift=1.0)
+        z.update(pd_success=0.0, pd_failure=0.0, lgd=0.0, ip_uplift=1.0, link_share=0.0)
         return {
             "credit_on": False,
+            "link_on": False,
             "ip_pledge": False,
             **z,
             "rs_party": np.zeros(0, np.int64),
@@ -80,6 +85,8 @@ def plan_section(plan: EnginePlan) -> dict[str, object]:
     return {
         "credit_on": True,
         "ip_pledge": cr.kind == "ip_pledge",
+        "link_on": cr.equity_link is not None,
+        "link_share": 0.0 if cr.equity_link is None else float(cr.equity_link.share),
         "ip_uplift": float(cr.ip_uplift),
         "loan_share": float(cr.loan_share),
         "interest_rate": float(cr.interest_rate),
@@ -104,6 +111,7 @@ def open_loan(s: State, p: FlatPlan, r: int) -> None:
     if amount <= 0.0:
         return
     s.ri[r, LOAN] = 1
+    s.ri[r, LENT] = 1
     s.rf[r, PRINC] = amount
     s.rf[r, INTFROM] = s.sf[NOW]
     solver_receives(s, p, r, BANK, amount, K_LOAN)
@@ -132,6 +140,17 @@ def on_credit(s: State, p: FlatPlan, r: int) -> bool:
         return False
     s.rf[r, INTFROM] = s.sf[NOW]
     return on_credit_init(s, p, r)
+
+
+@njit(cache=CACHE)
+def link(s: State, p: FlatPlan, r: int, value: float) -> float:
+    """The investment-loan link on route ``r``'s follow-on value: the bank's share
+    paid to it (``external -> bank``); returns what is left for the solver."""
+    if not (p.link_on and s.ri[r, LENT]):
+        return value
+    bank, solver = link_split(p.link_share, value)
+    add(s, EXT, BANK, bank, K_LINK, p.route_ch[r], r)
+    return solver
 
 
 @njit(cache=CACHE)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from fundflow.engine.kernel_cache import rule
 
-__all__ = ["accrued_interest", "default_split", "ip_recovery", "loan_amount", "loss_share"]
+__all__ = [
+    "accrued_interest", "default_split", "ip_recovery", "link_split", "loan_amount", "loss_share",
+]  # fmt: skip
 
 
 @rule
@@ -43,3 +45,10 @@ def ip_recovery(principal: float, ip_value: float, uplift: float, passed: int) -
     for _ in range(passed):
         value *= uplift
     return min(principal, value)
+
+
+@rule
+def link_split(share: float, value: float) -> tuple[float, float]:
+    """``(bank, solver)``: the follow-on value ``value`` of a succeeded route the bank
+    lent to, split by the investment-loan link, ``share × v`` and ``(1 − share) × v``."""
+    return share * value, (1.0 - share) * value

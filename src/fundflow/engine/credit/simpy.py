@@ -50,6 +50,7 @@ default_split = rules.default_split.py_func
 loss_share = rules.loss_share.py_func
 accrued_interest = rules.accrued_interest.py_func
 ip_recovery = rules.ip_recovery.py_func
+link_split = rules.link_split.py_func
 lender_part = pool_rules.lender_part.py_func
 
 
@@ -69,6 +70,7 @@ class CreditBook:
         self.terms = terms
         self.default_u = default_u
         self.ip_value = ip_value if terms.kind == "ip_pledge" else None
+        self.lent: set[int] = set()  # the routes the bank lent to
         self.principal: dict[int, float] = {}
         self.interest_from: dict[int, float] = {}
         self.defaulted: set[int] = set()
@@ -82,6 +84,7 @@ class CreditBook:
         if amount <= 0.0:
             return
         self.principal[r] = amount
+        self.lent.add(r)
         self.interest_from[r] = books.now()
         books.solver_receives(r, BANK, amount, K["loan"])
         books.process(self.service(r))
@@ -116,6 +119,16 @@ class CreditBook:
         recovery = ip_recovery(principal, self.ip_value[r], self.terms.ip_uplift, passed)
         self.books.pay(EXT, BANK, recovery, K["ip_recovery"], r)
         return principal - recovery
+
+    def link(self, r: int, value: float) -> float:
+        """The investment-loan link on route ``r``'s follow-on value: the bank's share
+        paid to it (``external -> bank``); returns what is left for the solver."""
+        link = self.terms.equity_link
+        if link is None or r not in self.lent:
+            return value
+        bank, solver = link_split(link.share, value)
+        self.books.pay(EXT, BANK, bank, K["bank_link_income"], r)
+        return solver
 
     def close(self, r: int, succeeded: bool) -> None:
         """Repay, or default, when route ``r`` ends."""
