@@ -104,7 +104,7 @@ def _challenge(draw: st.DrawFn, k: int) -> dict[str, Any]:
             for j, share in enumerate(_shares(draw, n_phases))
         ],
         "value_on_success": draw(st.sampled_from([0.0, 30.0])),
-        "solver_value_on_success": draw(st.sampled_from([0.0, 12.0])),
+        "solver_value_on_success": draw(st.sampled_from([12.0, 0.0])),
         "value_lag": draw(st.sampled_from([0.0, 1.0])),
     }
     if abs(sum(inst) - 1.0) > 1e-12:
@@ -153,7 +153,7 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 st.sampled_from([0.4, {"dist": "lognormal", "median": 0.6, "sigma": 0.8}])
             )
             data["credit"]["ip_uplift"] = draw(st.sampled_from([1.0, 1.5]))
-        link = draw(st.sampled_from([None, {"share": 0.3}, {"share": 1.0}]))
+        link = draw(st.sampled_from([{"share": 0.3}, None, {"share": 1.0}, {"share": 0.3}]))
         data["credit"]["equity_link"] = link  # the bank's share of the follow-on value
         data["credit"]["risk_pool"] = draw(  # small pools run dry, large ones return money
             st.sampled_from(
