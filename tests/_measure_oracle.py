@@ -55,8 +55,9 @@ class _Rows:
             order = np.argsort(led.time, kind="stable")
             led = Ledger(**{c: getattr(led, c)[order] for c in COLUMNS})
         self.led = led
-        self.gov_pays = _IS_GOV[led.payer]
-        self.gov_gets = _IS_GOV[led.payee]
+        # not between the government's own accounts (its risk pool)
+        self.gov_pays = _IS_GOV[led.payer] & ~_IS_GOV[led.payee]
+        self.gov_gets = _IS_GOV[led.payee] & ~_IS_GOV[led.payer]
         gov_out = _signed(led.amount, self.gov_pays, self.gov_gets)  # with its fund stake
         is_tax = np.isin(led.kind, [K[k] for k in TAX_KINDS])
         weight = np.where(
@@ -65,7 +66,8 @@ class _Rows:
         # all in: budget cash, the fund stake, the tax attributable to the program
         self.all_out = np.where(is_tax, gov_out * weight, gov_out)
         # budget cash: the government's own payments that are not tax
-        budget = _signed(led.amount, led.payer == P["government"], led.payee == P["government"])
+        budget_party = np.isin(np.arange(len(_IS_GOV)), [P["government"], P["pool"]])
+        budget = _signed(led.amount, budget_party[led.payer], budget_party[led.payee])
         self.gov_out = np.where(is_tax, 0.0, budget)
         self.disc = np.power(1.0 + rate, -led.time)  # as metrics.npv discounts
 
@@ -272,6 +274,13 @@ def _instrument_measures(rows: _Rows, out: Outcome, net: np.ndarray) -> dict[str
         "bank_loss": max(0.0, float(-net[P["bank"]]) - out.loans_outstanding),
         "guarantor_loss": max(0.0, float(-net[P["guarantor"]])),
         "reguarantor_loss": max(0.0, float(-net[P["reguarantor"]])),
+        "pool_payouts": rows.total("pool_payout"),
+        "pool_left": rows.total("pool_return"),
+        "bank_link_income": rows.total("bank_link_income"),
+        "bank_net": float(net[P["bank"]]) + out.loans_outstanding,
+        "bank_net_without_link": float(net[P["bank"]])
+        + out.loans_outstanding
+        - rows.total("bank_link_income"),
     }
 
 

@@ -5,10 +5,11 @@ the differential tests reach every rule of it.
 booking periods down to 0.01 year (and periods that do not divide a phase), up to
 six phases of up to five years (some drawn from unbounded distributions), up to
 eight racing routes, horizons up to 50 years (fractional ones too), annual budgets
-that bind every year, reserves hit by loan interest, tax, the guided fund and
-credit. Each example is run by both engines and compared row for row; the compiled
-engine also starts, in every other example, with capacities of one row, so that
-every way its preallocated arrays grow is taken.
+that bind every year, reserves hit by loan interest, tax, the guided fund, credit
+(with risk pools that run dry, IP pledges and the investment-loan link) and
+extensions of failed reviews. Each example is run by both engines and compared row
+for row; the compiled engine also starts, in every other example, with capacities
+of one row, so that every way its preallocated arrays grow is taken.
 
 ``test_generated_scenarios_reach_every_rule`` runs a fixed (derandomised) set of
 such examples and fails if any ledger kind, event kind of the compiled engine or
@@ -55,6 +56,20 @@ def _duration(draw: st.DrawFn) -> Any:
     return {"dist": "lognormal", "median": round(_amount(draw, 0.5, 3.0), 2), "sigma": 0.5}
 
 
+def _extension(draw: st.DrawFn) -> dict[str, Any]:
+    """A phase's extension, half the time: a failed review extended (sometimes
+    always), at a cost, for a drawn duration."""
+    if not draw(st.booleans()):
+        return {}
+    return {
+        "extension": {
+            "probability": draw(st.sampled_from([1.0, 0.5])),
+            "duration": _duration(draw),
+            "cost_share": draw(st.sampled_from([0.0, 0.15, 0.5])),
+        }
+    }
+
+
 @st.composite
 def _challenge(draw: st.DrawFn, k: int) -> dict[str, Any]:
     n_phases = draw(st.integers(1, 6))
@@ -84,11 +99,12 @@ def _challenge(draw: st.DrawFn, k: int) -> dict[str, Any]:
                 "duration": _duration(draw),
                 "cost_share": share,
                 "pass_probability": draw(st.sampled_from([1.0, 0.9, 0.6, 0.0])),
+                **_extension(draw),
             }
             for j, share in enumerate(_shares(draw, n_phases))
         ],
         "value_on_success": draw(st.sampled_from([0.0, 30.0])),
-        "solver_value_on_success": draw(st.sampled_from([0.0, 12.0])),
+        "solver_value_on_success": draw(st.sampled_from([12.0, 0.0])),
         "value_lag": draw(st.sampled_from([0.0, 1.0])),
     }
     if abs(sum(inst) - 1.0) > 1e-12:
@@ -131,6 +147,24 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     data["solver"] = {"reserve": draw(st.sampled_from([None, 0.0, 5.0, 60.0]))}
     if "credit" in data:
         data["credit"]["interest_rate"] = draw(st.sampled_from([0.05, 0.4]))
+        if draw(st.booleans()):  # loans secured on patents, worth more after each review
+            data["credit"]["kind"] = "ip_pledge"
+            data["credit"]["ip_value"] = draw(
+                st.sampled_from([0.4, {"dist": "lognormal", "median": 0.6, "sigma": 0.8}])
+            )
+            data["credit"]["ip_uplift"] = draw(st.sampled_from([1.0, 1.5]))
+        link = draw(st.sampled_from([{"share": 0.3}, None, {"share": 1.0}, {"share": 0.3}]))
+        data["credit"]["equity_link"] = link  # the bank's share of the follow-on value
+        data["credit"]["risk_pool"] = draw(  # small pools run dry, large ones return money
+            st.sampled_from(
+                [
+                    None,
+                    {"size": 0.5, "share": 0.8, "top_up": True},
+                    {"size": 3.0, "share": 1.0, "top_up": True},
+                    {"size": 40.0, "share": 0.5, "top_up": False},
+                ]
+            )
+        )
     return data
 
 

@@ -4,12 +4,14 @@
 Hypothesis draws valid scenarios with portfolios of challenges (races, groups and
 correlation, batches), every matching mode and payee, error tolerance, an annual
 budget, a solver reserve, a guided fund (early exit, concession, first loss),
-shared-risk credit and tax, and checks in every replication:
+shared-risk credit (a risk pool, patents pledged, the investment-loan link) and tax,
+and checks in every replication:
 
 * money is conserved: the parties' net cash sums to zero (to 1e-9 of the gross
   flows), and ``party_totals`` agrees with the ledger;
 * every ledger amount is finite and > 0, every time in [0, horizon], and only the
-  horizon's own events (the fund's wind-up, the last year's tax) at the horizon;
+  horizon's own events (the fund's wind-up, the last year's tax, what is left in the
+  risk pool returned) at the horizon;
 * the fund's account never goes negative and ends at zero when the fund's end is
   before the horizon;
 * government matching, compensation and awards paid per budget year stay within the
@@ -196,7 +198,12 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "risk_sharing": dict(
                 zip(("guarantor", "reguarantor", "bank", "government"), sharing, strict=True)
             ),
+            # the instruments as practised: a risk pool, patents pledged, the link
+            "risk_pool": draw(st.sampled_from([None, {"size": 2.0, "share": 0.5, "top_up": True}])),
+            "equity_link": draw(st.sampled_from([None, {"share": 0.25}])),
         }
+        if draw(st.booleans()):
+            data["credit"].update(kind="ip_pledge", ip_value=0.6, ip_uplift=1.2)
     return data
 
 
@@ -226,6 +233,7 @@ def test_money_conserved_and_fund_empties_with_every_instrument(data, seed) -> N
             "exit_proceeds",
             "distribution",
             "carried_interest",
+            "pool_return",
         }
         gross = amount.sum()
         row = totals.loc[rep]

@@ -302,6 +302,8 @@ PERCENT_KEYS = {
     "challenges[i].demander_installments[i].share",
     "challenges[i].phases[i].cost_share",
     "challenges[i].phases[i].pass_probability",
+    "challenges[i].phases[i].extension.probability",
+    "challenges[i].phases[i].extension.cost_share",
     "correlation",
     "guided_fund.government_share",
     "guided_fund.management_fee",
@@ -320,6 +322,8 @@ PERCENT_KEYS = {
     "credit.risk_sharing.reguarantor",
     "credit.risk_sharing.bank",
     "credit.risk_sharing.government",
+    "credit.risk_pool.share",
+    "credit.equity_link.share",
 }
 
 #: A scenario in which every key above is read.
@@ -334,12 +338,23 @@ EVERY_SECTION: dict[str, Any] = {
             "total_investment": 10,
             "group": "g",
             "demander_installments": [{"after": 0, "share": 1.0}],
-            "phases": [{"duration": 1.0, "cost_share": 1.0, "pass_probability": 0.5}],
+            "phases": [
+                {
+                    "duration": 1.0,
+                    "cost_share": 1.0,
+                    "pass_probability": 0.5,
+                    "extension": {"probability": 0.5, "duration": 1.0, "cost_share": 0.1},
+                }
+            ],
         }
     ],
     "correlation": {"g": 0.3},
     "guided_fund": {"size": 100, "ticket": 5, "early_exit": {"year": 5}},
-    "credit": {"risk_sharing": {"guarantor": 0.4, "reguarantor": 0.3, "bank": 0.3}},
+    "credit": {
+        "risk_sharing": {"guarantor": 0.4, "reguarantor": 0.3, "bank": 0.3},
+        "risk_pool": {"size": 10.0, "share": 0.5},
+        "equity_link": {"share": 0.2},
+    },
 }
 
 

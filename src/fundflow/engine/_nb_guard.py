@@ -56,11 +56,12 @@ def check_block(time: np.ndarray, payer: np.ndarray, payee: np.ndarray, amount: 
                 cum_cost: np.ndarray, overrun: np.ndarray, value: np.ndarray,
                 svalue: np.ndarray, mult: np.ndarray, fund_size: float, horizon: float,
                 n_parties: int, n_kinds: int, k_rd: int, p_solver: int,
-                rd: np.ndarray) -> tuple[int, int, int]:  # fmt: skip
+                ext_cum: np.ndarray, rd: np.ndarray) -> tuple[int, int, int]:  # fmt: skip
     """``(replication, code, route or row)`` of the first breach, or ``(-1, OK, -1)``.
 
-    ``cum_cost[c, j]`` is challenge ``c``'s cost share of its first ``j`` phases;
-    ``rd`` is scratch space of one float per route."""
+    ``cum_cost[c, j]`` is challenge ``c``'s cost share of its first ``j`` phases,
+    ``ext_cum[i, r, j]`` the cost share of the extensions route ``r`` of replication
+    ``i`` is drawn to take in them; ``rd`` is scratch space of one float per route."""
     n_r = route_ch.shape[0]
     for i in range(offsets.shape[0] - 1):
         bound = _bound(i, route_ch, inv, award, overrun, value, svalue, mult, fund_size)
@@ -90,10 +91,11 @@ def check_block(time: np.ndarray, payer: np.ndarray, payee: np.ndarray, amount: 
             if ended and not (start[ch] <= end_time[i, r] <= horizon):
                 return i, END_TIME, r
             if st == _SUCCEEDED or st == _FAILED or st == _ELIMINATED:
-                want = cost * cum_cost[ch, end_review[i, r]]
+                e = end_review[i, r]
+                want = cost * (cum_cost[ch, e] + ext_cum[i, r, e])
                 if abs(rd[r] - want) > 1e-9 * max(1.0, abs(want)):
                     return i, RD_SPENDING, r
-            elif rd[r] > cost * (1.0 + 1e-9) + 1e-9:
+            elif rd[r] > cost * (1.0 + ext_cum[i, r, -1]) * (1.0 + 1e-9) + 1e-9:
                 return i, RD_ABOVE_COST, r
             elif st == _NOT_STARTED and rd[r] != 0.0:
                 return i, RD_ABOVE_COST, r

@@ -49,16 +49,22 @@ def supports(plan: EnginePlan) -> bool:
 
 
 def _draw_arrays(draws: Draws) -> tuple[np.ndarray, np.ndarray]:
-    """Per route (n, R, 7 + 2P): overrun, misconduct, race, solver value, default,
-    holding period, exit multiple, the durations, the review uniforms; and values."""
+    """Per route (n, R, 8 + 5P): overrun, misconduct, race, solver value, default,
+    holding period, exit multiple, then per phase the durations, the review
+    uniforms, the extension's decision, duration and review uniforms, then the
+    pledged IP's value; and values."""
     names: tuple[str, ...] = ("overrun", "misconduct_u", "race_u", "solver_value", "default_u")
     names += ("holding_period", "exit_multiple")
-    dur, rev = draws.duration, draws.review_u
-    x = np.empty((*dur.shape[:2], len(names) + dur.shape[2] + rev.shape[2]))
+    phased: tuple[np.ndarray, ...] = (draws.duration, draws.review_u, draws.extension_u)
+    phased += (draws.extension_duration, draws.review_again_u)
+    n_ph = draws.duration.shape[2]
+    x = np.empty((*draws.duration.shape[:2], len(names) + len(phased) * n_ph + 1))
     for k, name in enumerate(names):  # one copy into the engine's layout
         x[:, :, k] = getattr(draws, name)
-    x[:, :, len(names) : len(names) + dur.shape[2]] = dur
-    x[:, :, len(names) + dur.shape[2] :] = rev
+    for k, block in enumerate(phased):
+        at = len(names) + k * n_ph
+        x[:, :, at : at + n_ph] = block
+    x[:, :, -1] = draws.ip_value
     return x, np.ascontiguousarray(draws.value, dtype=np.float64)
 
 

@@ -40,6 +40,7 @@ from fundflow.engine.core.state import (
     NORMAL,
     NOW,
     OVF,
+    PHASE,
     REVIEW,
     STATUS,
     State,
@@ -51,10 +52,12 @@ from fundflow.engine.core.state import (
     slot_sizes,
 )  # fmt: skip
 from fundflow.engine.credit import compiled as credit
+from fundflow.engine.extension import compiled as extension
 from fundflow.engine.fund import compiled as fund
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.matching import compiled as matching
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.pool import compiled as pool
 from fundflow.engine.race import compiled as race
 from fundflow.engine.reserve import compiled as reserve
 from fundflow.engine.tax import compiled as tax
@@ -62,7 +65,7 @@ from fundflow.engine.tax import compiled as tax
 __all__ = ["EVENT_KINDS", "SIZES", "flat_plan", "run_block_nb"]
 
 #: The mechanisms' plan sections.
-SECTIONS = (matching, budget, reserve, tax, credit, fund)
+SECTIONS = (matching, budget, reserve, tax, credit, fund, extension, pool)
 #: The state's slots, once every mechanism has taken its own.
 SIZES = slot_sizes()
 #: The event kinds, in code order (counted by ``run_block_nb``'s ``seen``).
@@ -97,7 +100,9 @@ def flat_plan(plan: EnginePlan) -> FlatPlan:
 @njit(cache=CACHE)
 def _schedule_start(s: State, p: FlatPlan) -> None:
     """What the processes started at time 0 wait for first, in their start order:
-    the routes, the budget clock, the tax process, the fund's processes."""
+    the pool's endowment and top-ups, the routes, the budget clock, the tax process,
+    the fund's processes."""
+    pool.start(s, p)
     for r in range(p.route_ch.shape[0]):
         push(s, p.cfl[p.route_ch[r], C_START], NORMAL, core.EV_START, r)
     race.start(s, p)
@@ -140,9 +145,25 @@ def _dispatch_route(s: State, p: FlatPlan, kind: int, a: int) -> bool:
         core.on_value(s, p, a)
     elif kind == core.EV_SVALUE:
         core.on_svalue(s, p, a)
+    elif kind == extension.EV_EXTEND:
+        _extension_step(s, p, a)
     else:
         return False
     return True
+
+
+@njit(cache=CACHE)
+def _extension_step(s: State, p: FlatPlan, r: int) -> None:
+    """An extension's period ended: the route pays on, or is reviewed again (it goes
+    on from the milestone, or fails), or is abandoned."""
+    j = s.ri[r, PHASE]
+    step = extension.on_extend(s, p, r, j)
+    if step == extension.PASSED:
+        core.passed(s, p, r, j + 1)
+    elif step == extension.FAILED_AGAIN:
+        core.fail(s, p, r, j + 1)
+    elif step == extension.ABANDONED:
+        core.abandon(s, p, r, NONE)
 
 
 @njit(cache=CACHE)
@@ -170,6 +191,8 @@ def _dispatch(s: State, p: FlatPlan, kind: int, a: int) -> None:
         fund.on_invest(s, p, a)
     elif kind == fund.EV_EXIT:
         fund.on_exit(s, p, a)
+    elif kind == pool.EV_TOPUP:
+        pool.on_topup(s, p)
 
 
 @njit(cache=CACHE)
@@ -199,6 +222,8 @@ def run_one(s: State, p: FlatPlan, seen: np.ndarray) -> None:
     if p.tax_on:
         for y in range(s.yi.shape[0]):
             settle_tax(s, p, y)
+    if p.pool_on:
+        pool.wind_up(s, p)
     budget.close_years(s, p)
 
 

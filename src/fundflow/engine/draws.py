@@ -33,7 +33,8 @@ Philox block of the counter
 word  value
 ====  ====================================================================
 0     replication
-1     ``k // 4`` (so four streams share one block)
+1     ``k // 4`` (so four streams share one block; the per-phase streams of an
+      extension, quad 3, only for scenarios with one)
 2     hash of the challenge name, or of the group name for a group factor
 3     ``copy << 32 | route << 16 | phase`` (fields not in the identity are 0)
 ====  ====================================================================
@@ -81,6 +82,10 @@ STREAMS: tuple[str, ...] = (
     "exit_multiple",  # (R,) uniforms -> fund exit multiple of the route's venture
     "default",  # (R,) uniforms: loan default when u < probability
     "solver_value",  # (R,) uniforms -> solver's value on success
+    "ip_value",  # (R,) uniforms -> value of the IP pledged for the route's loan
+    "extension",  # (R, P) uniforms: a failed review is extended when u < probability
+    "extension_duration",  # (R, P) uniforms -> the extension's duration
+    "review_again",  # (R, P) the route's own shock of the review after an extension
 )
 _K = {name: k for k, name in enumerate(STREAMS)}
 _TINY = 2.0**-60
@@ -122,6 +127,13 @@ class Draws:
         Uniforms of the solver's value on success.
     solver_value : (n, R) float
         The solver's value if the route succeeds (``solver_value_on_success``).
+    ip_value : (n, R) float
+        The pledged IP's value as a multiple of the principal (``credit.ip_value``;
+        0 without an IP-pledge loan).
+    extension_u, extension_duration, review_again_u : (n, R, P) float
+        Per route and phase: the uniform that decides an extension of a failed review
+        (1 where the phase has none), its duration, and the copula uniform of the
+        review after it (the group's factor of that phase; NaN without an extension).
     """
 
     replications: np.ndarray
@@ -136,6 +148,10 @@ class Draws:
     default_u: np.ndarray
     solver_value_u: np.ndarray
     solver_value: np.ndarray
+    ip_value: np.ndarray
+    extension_u: np.ndarray
+    extension_duration: np.ndarray
+    review_again_u: np.ndarray
 
     def __len__(self) -> int:
         return int(self.replications.shape[0])
@@ -146,7 +162,8 @@ class _Blocks:
     """The Philox blocks a layout needs (counter words 1-3) and where streams read.
 
     ``words[:, b]`` is block ``b``; ``phase_block`` (R, P), ``route_block`` (3, R)
-    per quad, ``value_block`` (C,) and ``group_block`` (G, P) index blocks;
+    per quad, ``value_block`` (C,), ``group_block`` (G, P) and ``ext_block`` (R, P;
+    quad 3, the extension's streams, None without an extension) index blocks;
     ``phase_ok`` (R, P) marks the phases a route has.
     """
 
@@ -156,6 +173,7 @@ class _Blocks:
     route_block: np.ndarray
     value_block: np.ndarray
     group_block: np.ndarray
+    ext_block: np.ndarray | None
 
     @classmethod
     def of(cls, scenario: Scenario, layout: Layout) -> _Blocks:
@@ -191,10 +209,15 @@ class _Blocks:
         value_block = route_block[1][layout.first_route]
         group_block, named = cls._group_blocks(scenario, layout, phase_block, start + 2 * r)
         parts.append(named)
+        ext_block = None
+        if any(ph.extension is not None for ch in specs for ph in ch.phases):
+            ext_block = np.zeros((r, p), dtype=np.int64)
+            ext_block[ri, pi] = start + 2 * r + len(named[0]) + np.arange(len(ri))
+            parts.append((np.full(len(ri), 3), r_hash[ri], r_word[ri] | pi.astype(np.uint64)))
         words = np.stack(
             [np.concatenate([np.asarray(x[w], np.uint64) for x in parts]) for w in range(3)]
         )
-        return cls(words, phase_block, phase_ok, route_block, value_block, group_block)
+        return cls(words, phase_block, phase_ok, route_block, value_block, group_block, ext_block)
 
     @staticmethod
     def _group_blocks(
@@ -253,7 +276,7 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
     n, r = len(reps), layout.n_routes
     route_u = {
         name: _stream(u, name, bl.route_block[_K[name] // 4])
-        for name in STREAMS
+        for name in STREAMS[:12]
         if name not in ("duration", "review", "factor", "value")
     }
     review_u = _review(
@@ -290,7 +313,48 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
         default_u=route_u["default"],
         solver_value_u=route_u["solver_value"],
         solver_value=solver_value,
+        ip_value=_ip_values(scenario, route_u["ip_value"]),
+        **_extension_draws(scenario, layout, u, bl),
     )
+
+
+def _ip_values(scenario: Scenario, u_ip: np.ndarray) -> np.ndarray:
+    """The pledged IP's value per route, a multiple of the principal (0 without)."""
+    credit = scenario.credit
+    if credit is None or credit.kind != "ip_pledge" or credit.ip_value is None:
+        return np.zeros_like(u_ip)
+    return np.asarray(credit.ip_value.ppf(u_ip), dtype=np.float64)
+
+
+def _extension_draws(
+    scenario: Scenario, layout: Layout, u: np.ndarray, bl: _Blocks
+) -> dict[str, np.ndarray]:
+    """The extension's draws per route and phase: the uniform that decides it (1
+    where the phase has none), its duration (0) and the copula uniform of the review
+    after it (NaN), from the streams of quad 3 and the group's factor of the phase."""
+    n, r, p = u.shape[1], layout.n_routes, layout.max_phases
+    ext_u, duration = np.ones((n, r, p)), np.zeros((n, r, p))
+    again = np.full((n, r, p), np.nan)
+    if bl.ext_block is None:
+        return {"extension_u": ext_u, "extension_duration": duration, "review_again_u": again}
+    u_ext = _stream(u, "extension", bl.ext_block)
+    u_dur = _stream(u, "extension_duration", bl.ext_block)
+    again = _review(
+        layout,
+        _stream(u, "review_again", bl.ext_block),
+        _stream(u, "factor", bl.group_block),
+        bl.phase_ok,
+    )
+    has = np.zeros((r, p), dtype=bool)
+    for spec_idx, spec in enumerate(scenario.challenges):
+        routes = layout.route_spec == spec_idx
+        for j, phase in enumerate(spec.phases):
+            if phase.extension is not None:
+                has[routes, j] = True
+                ext_u[:, routes, j] = u_ext[:, routes, j]
+                duration[:, routes, j] = phase.extension.duration.ppf(u_dur[:, routes, j])
+    again[:, ~has] = np.nan
+    return {"extension_u": ext_u, "extension_duration": duration, "review_again_u": again}
 
 
 def _values(

@@ -7,13 +7,14 @@ fault there can never come out as a number:
 
 * every payment finite, positive and at most ten times the money the replication
   can move (its routes' costs with their overruns, awards and follow-on values, the
-  challenges' values, the fund's size times its best exit multiple);
+  challenges' values, the fund's and the risk pool's sizes times the fund's best
+  exit multiple);
 * every time within ``[0, horizon]``, the ledger in time order, every code known;
 * every route that ended did so between its start and the horizon;
 * a route that succeeded, failed or was eliminated spent exactly the cost of the
-  phases it reached (``I × overrun × Σ cost shares``, to 1e-9); one still running
-  or abandoned for financing spent no more than its whole cost; one not started
-  spent nothing.
+  phases it reached and of the extensions its draws give them (``I × overrun × Σ
+  cost shares``, to 1e-9); one still running or abandoned for financing spent no
+  more than its whole cost; one not started spent nothing.
 
 A breach raises :class:`~fundflow.errors.EngineCheckError` naming the replication
 and the rule. One compiled pass over the block's rows: about 1 µs a replication
@@ -58,6 +59,7 @@ class _Terms:
     cum_cost: np.ndarray
     fund_size: float
     horizon: float
+    ext: np.ndarray | None  # (3, C, P): pass probability, extension's probability, cost share
 
 
 _TERMS: weakref.WeakKeyDictionary[EnginePlan, _Terms] = weakref.WeakKeyDictionary()
@@ -78,11 +80,47 @@ def _terms(plan: EnginePlan) -> _Terms:
             inv=np.array([cp.investment for cp in cps], dtype=np.float64),
             award=np.array([cp.award for cp in cps], dtype=np.float64),
             cum_cost=cum,
-            fund_size=0.0 if fund is None else float(fund.size),
+            fund_size=(0.0 if fund is None else float(fund.size)) + _pool_size(plan),
             horizon=float(plan.scenario.horizon),
+            ext=_extension_terms(plan),
         )
         _TERMS[plan] = terms
     return terms
+
+
+def _pool_size(plan: EnginePlan) -> float:
+    """The risk pool's size (0 without one): its endowment and top-ups, none larger,
+    count with the fund's size in the bound of a payment."""
+    credit = plan.scenario.credit
+    return 0.0 if credit is None or credit.risk_pool is None else float(credit.risk_pool.size)
+
+
+def _extension_terms(plan: EnginePlan) -> np.ndarray | None:
+    """Per challenge and phase: the pass probability, the extension's probability and
+    its cost share (None: no phase has an extension)."""
+    specs = plan.scenario.challenges
+    if not any(ph.extension is not None for ch in specs for ph in ch.phases):
+        return None
+    ext = np.zeros((3, len(plan.challenges), plan.layout.max_phases))
+    for k, spec in enumerate(plan.layout.challenge_spec.tolist()):
+        for j, ph in enumerate(specs[spec].phases):
+            ext[0, k, j] = ph.pass_probability
+            if ph.extension is not None:
+                ext[1:, k, j] = ph.extension.probability, ph.extension.cost_share
+    return ext
+
+
+def _extension_shares(t: _Terms, draws: Draws) -> np.ndarray:
+    """``(n, R, P + 1)``: the cost share of the extensions each route is drawn to take
+    in its first ``j`` phases (a failed review, extended)."""
+    n, r, p = draws.review_u.shape
+    out = np.zeros((n, r, p + 1))
+    if t.ext is not None:
+        pass_p, prob, share = t.ext[:, t.route_ch]
+        with np.errstate(invalid="ignore"):  # NaN beyond a route's phases: no extension
+            taken = (draws.review_u >= pass_p) & (draws.extension_u < prob)
+        out[:, :, 1:] = np.cumsum(np.where(taken, share, 0.0), axis=2)
+    return out
 
 
 def check(plan: EnginePlan, draws: Draws, outcome: BlockOutcome) -> None:
@@ -101,7 +139,7 @@ def check(plan: EnginePlan, draws: Draws, outcome: BlockOutcome) -> None:
         t.cum_cost, np.asarray(draws.overrun, f64), np.asarray(draws.value, f64),
         np.asarray(draws.solver_value, f64), np.asarray(draws.exit_multiple, f64),
         t.fund_size, t.horizon, len(PARTIES), len(KINDS), K["rd_spending"], P["solver"],
-        np.zeros(len(t.route_ch)),
+        _extension_shares(t, draws), np.zeros(len(t.route_ch)),
     )  # fmt: skip
     if code:
         raise EngineCheckError(CHECKS[code].format(at=at), int(i))

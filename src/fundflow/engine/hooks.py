@@ -76,6 +76,11 @@ class EngineHooks(Protocol):
         forbids (the reserve book)."""
         ...
 
+    def spend(self, route: int, amount: float) -> bool:
+        """The solver of ``route`` pays R&D cost to ``external``, counted in its cost
+        spent and own funding; False, and nothing paid, if its reserve forbids."""
+        ...
+
     def own_funding_changes(self, route: int, amount: float) -> None:
         """Book a change of what the solver of ``route`` funds itself, the base of the
         super-deduction (the tax book; nothing without tax)."""
@@ -95,6 +100,16 @@ class EngineHooks(Protocol):
         ``on_paid`` is told of each part paid."""
         ...
 
+    def pool_cover(self, route: int, loss: float) -> float:
+        """The risk pool's cover of ``route``'s default loss, paid to the lenders;
+        returns it (the pool book; 0.0 without a pool)."""
+        ...
+
+    def government_loss(self, route: int, amount: float) -> None:
+        """The government's share of ``route``'s default loss, paid to the bank: from
+        the risk pool while money is left, then from the budget (the pool book)."""
+        ...
+
     def compensate(self, route: int) -> None:
         """Commit the compensation of ``route``'s cost (the matching book)."""
         ...
@@ -111,6 +126,11 @@ class EngineHooks(Protocol):
 
     def installments(self, route: int) -> float:
         """What the demander has paid the solver of ``route`` so far."""
+        ...
+
+    def reviews_passed(self, route: int) -> int:
+        """The reviews ``route`` has passed (when it ended: those before the review it
+        failed, or every review it had)."""
         ...
 
     # --- route events ----------------------------------------------------------------

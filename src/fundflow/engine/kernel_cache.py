@@ -55,10 +55,14 @@ KERNEL_MODULES: tuple[str, ...] = (
     "fundflow.engine.core.state",
     "fundflow.engine.credit.compiled",
     "fundflow.engine.credit.rules",
+    "fundflow.engine.extension.compiled",
+    "fundflow.engine.extension.rules",
     "fundflow.engine.fund.compiled",
     "fundflow.engine.fund.rules",
     "fundflow.engine.matching.compiled",
     "fundflow.engine.matching.rules",
+    "fundflow.engine.pool.compiled",
+    "fundflow.engine.pool.rules",
     "fundflow.engine.race.compiled",
     "fundflow.engine.reserve.compiled",
     "fundflow.engine.reserve.rules",
@@ -77,6 +81,7 @@ SOURCES: tuple[str, ...] = (
     "fundflow.engine.layout",
     "fundflow.engine.ledger",
     "fundflow.engine.outcome",
+    "fundflow.engine.pool.weights",
 )
 
 #: The compiled functions called from Python in a run, by module: compiling them

@@ -36,6 +36,7 @@ PARTIES: tuple[str, ...] = (
     "bank",
     "guarantor",
     "reguarantor",
+    "pool",  # the government's risk-compensation pool (an account of the government)
 )
 P = {name: code for code, name in enumerate(PARTIES)}
 
@@ -64,6 +65,12 @@ KINDS: tuple[str, ...] = (
     "solver_value",  # external -> solver, follow-on value of a succeeded route
     "tax_recapture",  # solver / demander -> government, super-deduction paid back
     "tax_on_subsidy",  # recipient -> government, tax on a taxable match (refunds back)
+    "pool_endowment",  # government -> pool, at the start
+    "pool_topup",  # government -> pool, restoring it at a budget year's start
+    "pool_payout",  # pool -> bank / guarantor / reguarantor, on a default
+    "pool_return",  # pool -> government, what is left at the horizon
+    "ip_recovery",  # external -> bank, the pledged IP sold on a default
+    "bank_link_income",  # external -> bank, its share of a succeeded route's follow-on value
 )
 K = {name: code for code, name in enumerate(KINDS)}
 

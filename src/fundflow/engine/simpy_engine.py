@@ -3,7 +3,8 @@
 ``run_replication(plan, draws, i)`` is a deterministic function of the scenario's
 plan and replication ``i``'s draws. Phases of a run (desmod's pattern): build the
 route life cycle (:class:`~fundflow.engine.core.simpy.Core`) and one book per
-mechanism the scenario has (matching, race, budget, reserve, tax, fund, credit;
+mechanism the scenario has (matching, race, budget, reserve, tax, fund, credit,
+extension;
 each in its mechanism's package, reaching the core only through
 :class:`~fundflow.engine.hooks.EngineHooks`), start one ``run_route`` process per
 route and the books' own processes (the budget clock, the yearly tax, the fund's
@@ -24,11 +25,13 @@ from fundflow.engine.budget.simpy import BudgetBook
 from fundflow.engine.core.simpy import Core
 from fundflow.engine.credit.simpy import CreditBook, defaulted, loan_outstanding
 from fundflow.engine.draws import Draws
+from fundflow.engine.extension.simpy import ExtensionBook, has_extension
 from fundflow.engine.fund.simpy import GuidedFundBook
 from fundflow.engine.layout import budget_years
 from fundflow.engine.matching.simpy import MatchingBook
 from fundflow.engine.outcome import Outcome
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.pool.simpy import PoolBook
 from fundflow.engine.race.simpy import RaceBook
 from fundflow.engine.reserve.simpy import ReserveBook
 from fundflow.engine.tax.simpy import TaxBook
@@ -63,7 +66,11 @@ def build(plan: EnginePlan, draws: Draws, i: int) -> Core:
         race=RaceBook(core, plan, draws.race_u[i].tolist()) if racing else None,
         tax=TaxBook(core, plan) if sc.government.tax.rd_super_deduction > 0.0 else None,
         credit=(
-            CreditBook(core, plan, sc.credit, draws.default_u[i].tolist()) if sc.credit else None
+            CreditBook(
+                core, plan, sc.credit, draws.default_u[i].tolist(), draws.ip_value[i].tolist()
+            )
+            if sc.credit
+            else None
         ),
         fund=(
             GuidedFundBook(
@@ -75,6 +82,8 @@ def build(plan: EnginePlan, draws: Draws, i: int) -> Core:
             if sc.guided_fund
             else None
         ),
+        extension=ExtensionBook(core, plan, draws, i) if has_extension(plan) else None,
+        pool=PoolBook(core, sc.credit) if sc.credit and sc.credit.risk_pool else None,
     )
     return core
 
@@ -93,6 +102,8 @@ def run(core: Core) -> Outcome:
         The ledger and the facts of the routes and the books.
     """
     env = core.env
+    if core.pool is not None:  # the endowment, before anything else
+        core.pool.start()
     for r in range(len(core.status)):
         env.process(core.run_route(r))
     core.budget.start()
@@ -114,6 +125,8 @@ def run(core: Core) -> Outcome:
         core.fund.settle_at_horizon()
     if core.tax is not None:
         core.tax.settle_at_horizon()
+    if core.pool is not None:
+        core.pool.settle_at_horizon()
     budget.close_years(years)
     return Outcome(
         ledger=core.ledger.freeze(),

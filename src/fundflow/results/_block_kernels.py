@@ -72,6 +72,7 @@ RU_BUDGET, RU_BUDGET_NPV, RU_SUBSIDY = 12, 13, 14  # budget cash, its NPV; tax o
 N_RU = 15
 # Codes in measure_rows' ``codes``.
 C_SOLVER, C_DEMANDER, C_GOVERNMENT, C_MATCHING, C_PAYOUT, C_NOT_STARTED, C_SUBSIDY = range(7)
+C_POOL = 7  # the government's risk pool: its payouts are budget cash
 # Rows of a route's running-sum state (``s[1]``): last time, running sum, flows of
 # the last time, maximum.
 _LAST, _CUM, _GROUP, _TOP = range(4)
@@ -123,7 +124,7 @@ def _run_rows(rep, lo, hi, run, led, factors, grid, c, o):  # pragma: no cover -
     is_gov, _, _, is_wasted, codes, kind_slot, status, budget_kind, all_in_kind = c
     ru, kinds, received, paid, exposure = o[1][rep], o[2][rep], o[3][rep], o[4][rep], o[5][rep]
     demander, government, payout = codes[C_DEMANDER], codes[C_GOVERNMENT], codes[C_PAYOUT]
-    subsidy = codes[C_SUBSIDY]
+    subsidy, pool = codes[C_SUBSIDY], codes[C_POOL]
     prev = time[lo - 1] if lo > 0 else np.nan
     cum = group = path = top = 0.0
     at = 0
@@ -133,10 +134,13 @@ def _run_rows(rep, lo, hi, run, led, factors, grid, c, o):  # pragma: no cover -
         prev = t
         run += new
         d = factors[run]
-        g = a * _sign(p == government, q == government) * budget_kind[k]
+        # budget cash: the government's and its pool's (transfers between them net out)
+        g = a * _sign((p == government) | (p == pool), (q == government) | (q == pool))
+        g *= budget_kind[k]
         dem_out = a * _sign(p == demander, q == demander)
-        ru[RU_OUTLAY] += _kept(a, is_gov[p])
-        ru[RU_RECOVERIES] += _kept(a, is_gov[q])
+        # not between the government's own accounts (its pool)
+        ru[RU_OUTLAY] += _kept(a, is_gov[p] > is_gov[q])
+        ru[RU_RECOVERIES] += _kept(a, is_gov[q] > is_gov[p])
         ru[RU_BUDGET] += g
         ru[RU_BUDGET_NPV] += g * d
         ru[RU_GOV_NPV] += a * _sign(is_gov[p], is_gov[q]) * all_in_kind[k] * d
@@ -171,6 +175,7 @@ def _route_rows(rep, lo, hi, run, led, factors, c, s, o):  # pragma: no cover - 
     is_gov, route_col, first_route, _, codes, _, _, budget_kind, all_in_kind = c
     acc, state, on_route, counts = s[0], s[1], s[2], o[7]
     solver, demander, government = codes[C_SOLVER], codes[C_DEMANDER], codes[C_GOVERNMENT]
+    pool = codes[C_POOL]
     prev = time[lo - 1] if lo > 0 else np.nan
     for i in range(lo, hi):
         t, a, p, q, k, r = time[i], amount[i], payer[i], payee[i], kind[i], route[i]
@@ -178,7 +183,8 @@ def _route_rows(rep, lo, hi, run, led, factors, c, s, o):  # pragma: no cover - 
         prev = t
         d = factors[run]
         gov = a * _sign(is_gov[p], is_gov[q])
-        g = a * _sign(p == government, q == government) * budget_kind[k]
+        g = a * _sign((p == government) | (p == pool), (q == government) | (q == pool))
+        g *= budget_kind[k]
         dem = a * _sign(q == demander, p == demander)
         if r < 0:
             r = first_route[challenge[i]]  # the challenge's rows of no route: its first

@@ -79,6 +79,9 @@ _RUN_KINDS = (
     "tax_expenditure",
     "tax_recapture",
     "tax_on_subsidy",
+    "pool_payout",
+    "pool_return",
+    "bank_link_income",
 )
 
 
@@ -233,7 +236,7 @@ def _lookups(plan: EnginePlan, block: BlockOutcome, loops: Any) -> tuple[np.ndar
         route_col,
         first_route,
         _IS_WASTED,
-        np.array([*codes, NOT_STARTED, K["tax_on_subsidy"]], dtype=np.int64),
+        np.array([*codes, NOT_STARTED, K["tax_on_subsidy"], P["pool"]], dtype=np.int64),
         kind_slot,
         block.status,
         budget_kind,
@@ -451,4 +454,15 @@ def _instrument_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarr
         "bank_loss": _positive(-net[:, P["bank"]] - block.loans_outstanding),
         "guarantor_loss": _positive(-net[:, P["guarantor"]]),
         "reguarantor_loss": _positive(-net[:, P["reguarantor"]]),
+        "pool_payouts": sums.kinds["pool_payout"],
+        "pool_left": sums.kinds["pool_return"],
+        **_bank_measures(block, sums),
     }
+
+
+def _bank_measures(block: BlockOutcome, sums: _Sums) -> dict[str, np.ndarray]:
+    """The bank's link income and its net cash with and without it (principal still
+    lent at the horizon counted as the bank's)."""
+    bank = sums.received[:, P["bank"]] - sums.paid[:, P["bank"]] + block.loans_outstanding
+    link = sums.kinds["bank_link_income"]
+    return {"bank_link_income": link, "bank_net": bank, "bank_net_without_link": bank - link}

@@ -124,6 +124,11 @@ RUN_MEASURES: tuple[MeasureInfo, ...] = (
     _M("bank_loss", "money", _LOSS),
     _M("guarantor_loss", "money", _LOSS),
     _M("reguarantor_loss", "money", _LOSS),
+    _M("pool_payouts", "money"),
+    _M("pool_left", "money"),
+    _M("bank_link_income", "money"),
+    _M("bank_net", "money"),
+    _M("bank_net_without_link", "money"),
 )
 
 #: Program ratios, reported as ratios of means (docs/model.md, "What is reported").

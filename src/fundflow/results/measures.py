@@ -73,7 +73,7 @@ VALUE_KINDS: dict[str, tuple[str, str]] = {
 }
 
 # Lookup tables indexed by code: ``_IS_GOV[ledger.payer]`` is a row mask.
-_IS_GOV = np.isin(np.arange(len(PARTIES)), [P["government"], P["gov_lp"]])
+_IS_GOV = np.isin(np.arange(len(PARTIES)), [P["government"], P["gov_lp"], P["pool"]])
 _IS_WASTED = np.isin(np.arange(len(STATUS)), [FAILED, ELIMINATED, FINANCING])
 
 

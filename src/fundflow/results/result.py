@@ -239,7 +239,8 @@ class SimulationResult:
         Net cash is received minus paid (+ = the party gains money). The
         government is one party: ``government`` includes the guided fund's
         government LP, so its ``net`` is minus the headline ``gov_net_cost``; the
-        row ``gov_lp_of_which`` shows the fund part alone (already included).
+        row ``gov_lp_of_which`` shows the fund part alone (already included), and
+        ``pool_of_which`` the risk-compensation pool's (a government account).
         ``realised_value`` is value a success creates
         (:data:`~fundflow.results.measures.VALUE_KINDS`: the demander's commercial value,
         the solver's own value) and ``external`` (suppliers, buyers and markets
@@ -252,7 +253,7 @@ class SimulationResult:
             Index ``party``; columns ``program_cash``, ``realised_value``, ``net``
             (their sum, means over replications), and ``p5``, ``p95`` of ``net``.
             Each column sums to zero over the parties (money is conserved), the
-            ``gov_lp_of_which`` row left out.
+            ``gov_lp_of_which`` and ``pool_of_which`` rows left out.
         """
         import pandas as pd
 
@@ -262,9 +263,16 @@ class SimulationResult:
                 kept = np.asarray(self.runs_columns[column], dtype=float)
                 value[party] = value[party] + kept
                 value["external"] = value["external"] - kept
-        fold = {"government": ("government", "gov_lp"), "gov_lp_of_which": ("gov_lp",)}
+        fold = {
+            "government": ("government", "gov_lp", "pool"),
+            "gov_lp_of_which": ("gov_lp",),
+            "pool_of_which": ("pool",),
+        }
         names = ["government", "gov_lp_of_which"]
-        names += [p for p in self.parties if p not in ("government", "gov_lp", "external")]
+        credit = self.scenario.credit
+        names += ["pool_of_which"] if credit is not None and credit.risk_pool else []
+        own = ("government", "gov_lp", "pool", "external")
+        names += [p for p in self.parties if p not in own]
         names.append("external")
         rows = {}
         for name in names:

@@ -21,7 +21,9 @@ from fundflow.scenario.parts import (
     Challenge,
     Credit,
     EarlyExit,
+    EquityLink,
     ErrorTolerance,
+    Extension,
     FrozenDict,
     Government,
     GuidedFund,
@@ -29,6 +31,7 @@ from fundflow.scenario.parts import (
     Matching,
     Phase,
     Race,
+    RiskPool,
     SolverSettings,
     SuccessAward,
     Tax,
@@ -183,7 +186,11 @@ def _tax(t: Section) -> Tax:
 def _phase(s: Section, spec: Key) -> Phase:
     values = read_values(s, spec, skip=("name",))
     name = read(s, spec["name"], default=s.path.rsplit(".", 1)[-1])
-    return _finished(s, Phase(name=name, **values))
+    ext = open_section(s, spec["extension"])
+    extension = None
+    if ext is not None:
+        extension = _finished(ext, Extension(**read_values(ext, spec["extension"])))
+    return _finished(s, Phase(name=name, extension=extension, **values))
 
 
 def _phases(s: Section) -> tuple[Phase, ...]:
@@ -334,6 +341,16 @@ def _credit(root: Section) -> Credit | None:
     else:
         sharing = _finished(rs, read_values(rs, spec["risk_sharing"]))
         _sum_to_one(rs.path, dict(rs.data), math.fsum(sharing.values()))
+    pool_sec = open_section(sec, spec["risk_pool"])
+    pool = None
+    if pool_sec is not None:
+        pool = _finished(pool_sec, RiskPool(**read_values(pool_sec, spec["risk_pool"])))
+    link_sec = open_section(sec, spec["equity_link"])
+    link = None
+    if link_sec is not None:
+        link = _finished(link_sec, EquityLink(**read_values(link_sec, spec["equity_link"])))
     enabled = values.pop("enabled")
-    credit = _finished(sec, Credit(risk_sharing=FrozenDict(sharing), **values))
+    credit = _finished(
+        sec, Credit(risk_sharing=FrozenDict(sharing), risk_pool=pool, equity_link=link, **values)
+    )
     return credit if enabled else None

@@ -43,6 +43,22 @@ _PHASE = (
         allowed_doc="[0, 1], summing to 1",
     ),
     _prob("pass_probability", REQUIRED, "the review at the end of the phase"),
+    Key(
+        "extension",
+        "section",
+        "a failed review extended once (延期), at extra cost, then reviewed again with the "
+        "same pass probability",
+        None,
+        default_doc="off",
+        allowed_doc="`{probability, duration, cost_share}`",
+        children=(
+            _prob("probability", REQUIRED, "a failed review is extended instead, per route"),
+            _dist(
+                "duration", REQUIRED, "drawn per route and phase", "durations must be >= 0 years"
+            ),
+            _prob("cost_share", REQUIRED, "extra cost, a share of `I × overrun`"),
+        ),
+    ),
 )
 
 _RACE = Key(
@@ -95,6 +111,8 @@ CHALLENGE_LABELS_ZH = {
     "duration": "时长",
     "cost_share": "成本占比",
     "pass_probability": "通过概率",
+    "extension": "延期",
+    "probability": "延期概率",
     "value_on_success": "成功价值",
     "value_lag": "价值实现滞后",
     "solver_value_on_success": "揭榜方成功收益",

@@ -107,6 +107,60 @@ CREDIT = Key(
             allowed_doc="shares summing to 1",
             children=tuple(_prob(p, 0.0, f"the {p}'s share") for p in DEFAULT_RISK_SHARING),
         ),
+        Key(
+            "kind",
+            "text",
+            "`ip_pledge`: loans secured on patents (知识产权质押); on a default the pledged IP "
+            "is sold and recovers `min(principal, ip_value × principal × ip_uplift^passed)` "
+            "instead of `(1 − loss_given_default) × principal`",
+            "unsecured",
+            choices=("unsecured", "ip_pledge"),
+        ),
+        _dist(
+            "ip_value",
+            0.0,
+            "`ip_pledge`: the pledged IP's value as a multiple of the principal, drawn per route",
+            "a multiple must be >= 0",
+        ),
+        _num(
+            "ip_uplift",
+            1.0,
+            "`ip_pledge`: the IP's value is multiplied by this for each review the route "
+            "passed before it defaults",
+            **_NN,
+        ),
+        Key(
+            "equity_link",
+            "section",
+            "investment-loan linkage (投贷联动): the bank takes `share` of the follow-on value "
+            "`solver_value_on_success` of each succeeded route it lent to",
+            None,
+            default_doc="off",
+            allowed_doc="`{share}`",
+            children=(
+                _prob("share", REQUIRED, "of the solver's follow-on value paid to the bank"),
+            ),
+        ),
+        Key(
+            "risk_pool",
+            "section",
+            "a government risk-compensation pool (风险补偿资金池): on each default it pays "
+            "the lenders `min(balance, share × loss)` by their `risk_sharing` shares, then "
+            "the government's share of the rest while money is left",
+            None,
+            default_doc="off",
+            allowed_doc="`{size, share, top_up}`",
+            children=(
+                _num("size", REQUIRED, "endowed by the government at the start", **_POS),
+                _prob("share", REQUIRED, "of each default's loss the pool pays the lenders"),
+                Key(
+                    "top_up",
+                    "boolean",
+                    "restored to `size` at each budget year's start (outside the annual budget)",
+                    False,
+                ),
+            ),
+        ),
     ),
 )
 

@@ -44,6 +44,8 @@ _HINTS: dict[str, tuple[str | None, str, str]] = {
     "duration": ("years", ">= 0, or a distribution", "≥0，或分布"),
     "cost_share": ("share", "0–1, the phases' sum to 1", "0–1，各阶段合计为1"),
     "pass_probability": ("share", "0–1", "0–1"),
+    "extension": (None, "", ""),
+    "probability": ("share", "0–1", "0–1"),
     "value_on_success": ("money", ">= 0, or a distribution", "≥0，或分布"),
     "value_lag": ("years", ">= 0", "≥0"),
     "solver_value_on_success": ("money", ">= 0, or a distribution", "≥0，或分布"),

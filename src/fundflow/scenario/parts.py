@@ -21,7 +21,9 @@ __all__ = [
     "Challenge",
     "Credit",
     "EarlyExit",
+    "EquityLink",
     "ErrorTolerance",
+    "Extension",
     "FrozenDict",
     "Government",
     "GuidedFund",
@@ -29,6 +31,7 @@ __all__ = [
     "Matching",
     "Phase",
     "Race",
+    "RiskPool",
     "SolverSettings",
     "SuccessAward",
     "Tax",
@@ -186,11 +189,22 @@ class SolverSettings:
 
 
 @dataclass(frozen=True)
+class Extension:
+    """A failed review extended once: with ``probability``, ``duration`` more years
+    at ``cost_share × I × overrun``, then reviewed again."""
+
+    probability: float
+    duration: Dist
+    cost_share: float
+
+
+@dataclass(frozen=True)
 class Phase:
     name: str
     duration: Dist
     cost_share: float
     pass_probability: float
+    extension: Extension | None = None
 
 
 @dataclass(frozen=True)
@@ -253,6 +267,24 @@ class GuidedFund:
 
 
 @dataclass(frozen=True)
+class RiskPool:
+    """A government risk-compensation pool of ``size``, paying ``share`` of each
+    default's loss to the lenders while money is left."""
+
+    size: float
+    share: float
+    top_up: bool = False
+
+
+@dataclass(frozen=True)
+class EquityLink:
+    """Investment-loan linkage: the bank takes ``share`` of a succeeded route's
+    follow-on value."""
+
+    share: float
+
+
+@dataclass(frozen=True)
 class Credit:
     loan_share: float
     interest_rate: float
@@ -261,3 +293,8 @@ class Credit:
     default_probability_on_success: float
     loss_given_default: float
     risk_sharing: Mapping[str, float]
+    risk_pool: RiskPool | None = None
+    kind: str = "unsecured"
+    ip_value: Dist | None = None
+    ip_uplift: float = 1.0
+    equity_link: EquityLink | None = None

@@ -52,7 +52,8 @@ from fundflow.engine.core.state import (
     push,
     status_codes,
 )  # fmt: skip
-from fundflow.engine.credit.compiled import close, open_loan
+from fundflow.engine.credit.compiled import close, link, open_loan
+from fundflow.engine.extension.compiled import extended, pay_step
 from fundflow.engine.fund.compiled import EV_INVEST
 from fundflow.engine.kernel_cache import CACHE
 from fundflow.engine.matching.compiled import MISC, at_milestone, compensate, start_claw
@@ -65,8 +66,8 @@ if TYPE_CHECKING:
     from fundflow.engine.core.flat_plan import FlatPlan
 
 __all__ = [
-    "EV_PHASE", "EV_START", "EV_SVALUE", "EV_VALUE", "abandon", "on_phase", "on_race",
-    "on_start", "on_svalue", "on_value",
+    "EV_PHASE", "EV_START", "EV_SVALUE", "EV_VALUE", "abandon", "fail", "on_phase",
+    "on_race", "on_start", "on_svalue", "on_value", "passed",
 ]  # fmt: skip
 
 ELIMINATED, FAILED, FINANCING, SUCCEEDED = status_codes(
@@ -219,10 +220,21 @@ def on_phase(s: State, p: FlatPlan, r: int) -> None:
     j = s.ri[r, PHASE]
     review = j + 1
     if s.x[r, DR_DURATION + p.ph.shape[2] - 1 + j] >= p.ph[PH_PASS, ch, j]:
+        if p.ext_on and extended(s, p, r, j):  # extended instead: reviewed again later
+            if not pay_step(s, p, r, j):
+                abandon(s, p, r, j)
+            return
         fail(s, p, r, review)
         return
+    passed(s, p, r, review)
+
+
+@njit(cache=CACHE)
+def passed(s: State, p: FlatPlan, r: int, review: int) -> None:
+    """Route ``r`` passed review ``review`` (after an extension too): the milestone,
+    then the race's selection or the next phase."""
     milestone(s, p, r, review)
-    if review == p.cin[ch, C_SELECT]:
+    if review == p.cin[p.route_ch[r], C_SELECT]:
         race_report(s, p, r)
         return
     _next_phase(s, p, r)
@@ -247,5 +259,9 @@ def on_value(s: State, p: FlatPlan, ch: int) -> None:
 
 @njit(cache=CACHE)
 def on_svalue(s: State, p: FlatPlan, r: int) -> None:
-    """The solver's follow-on value reaches it (``value_lag`` after acceptance)."""
-    solver_receives(s, p, r, EXT, s.x[r, DR_SVALUE], K_SVALUE)
+    """The solver's follow-on value reaches it (``value_lag`` after acceptance), less
+    the bank's share under an investment-loan link."""
+    value = s.x[r, DR_SVALUE]
+    if p.credit_on:
+        value = link(s, p, r, value)
+    solver_receives(s, p, r, EXT, value, K_SVALUE)

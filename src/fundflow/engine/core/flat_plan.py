@@ -73,6 +73,11 @@ class FlatPlan(NamedTuple):
     lgd: float
     rs_party: np.ndarray
     rs_share: np.ndarray
+    rs_passed_on: np.ndarray  # the weight of the pool's cover each passes on to the bank
+    ip_pledge: bool  # loans secured on patents
+    ip_uplift: float
+    link_on: bool  # the investment-loan link
+    link_share: float
     # guided fund (fund.compiled)
     fund_on: bool
     f_start: float
@@ -91,6 +96,16 @@ class FlatPlan(NamedTuple):
     f_carry: float
     f_concession: float
     f_first_loss: float
+    # extension (extension.compiled)
+    ext_on: bool
+    ext: np.ndarray  # (2, C, P + 1): probability and cost share by phase
+    # the risk-compensation pool (pool.compiled)
+    pool_on: bool
+    pool_size: float
+    pool_share: float
+    pool_top_up: bool
+    pool_lender: np.ndarray
+    pool_weight: np.ndarray
 
 
 def core_section(plan: EnginePlan) -> dict[str, object]:

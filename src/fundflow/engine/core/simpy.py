@@ -43,8 +43,10 @@ from fundflow.engine.plan import EnginePlan
 if TYPE_CHECKING:
     from fundflow.engine.budget.simpy import BudgetBook
     from fundflow.engine.credit.simpy import CreditBook
+    from fundflow.engine.extension.simpy import ExtensionBook
     from fundflow.engine.fund.simpy import GuidedFundBook
     from fundflow.engine.matching.simpy import MatchingBook
+    from fundflow.engine.pool.simpy import PoolBook
     from fundflow.engine.race.simpy import RaceBook
     from fundflow.engine.reserve.simpy import ReserveBook
     from fundflow.engine.tax.simpy import TaxBook
@@ -53,6 +55,7 @@ __all__ = ["Core"]
 
 DEM, SOL, EXT = P["demander"], P["solver"], P["external"]
 INSTALLMENT, RD, AWARD = K["demander_installment"], K["rd_spending"], K["success_award"]
+GOV, BANK, GUARANTEE = P["government"], P["bank"], K["guarantee_payout"]
 VALUE, SOLVER_VALUE = K["commercial_value"], K["solver_value"]
 
 
@@ -64,6 +67,11 @@ _CLOCK = inspect.getattr_static(simpy.Environment, "now").fget
 
 def _untaxed(r: int, amount: float) -> None:
     """Without tax, nobody follows the solver's own funding or the match received."""
+
+
+def _no_cover(r: int, loss: float) -> float:
+    """Without a risk pool nothing covers a default's loss."""
+    return 0.0
 
 
 class Core:
@@ -86,6 +94,8 @@ class Core:
     own_funding_changes: Callable[[int, float], None]
     match_received: Callable[[int, float], None]
     compensate: Callable[[int], None]
+    pool_cover: Callable[[int, float], float]
+    government_loss: Callable[[int, float], None]
     # hooks the clock answers: SimPy's own timeout and the getter of its time
     timeout: Callable[[float], simpy.Event]
     now: Callable[[], float]
@@ -126,6 +136,8 @@ class Core:
         tax: TaxBook | None,
         credit: CreditBook | None,
         fund: GuidedFundBook | None,
+        extension: ExtensionBook | None = None,
+        pool: PoolBook | None = None,
     ) -> None:
         """Take the replication's books and hand the hooks they answer to their
         methods (once, before anything runs).
@@ -136,6 +148,10 @@ class Core:
             The books every replication has.
         race, tax, credit, fund : RaceBook, TaxBook, CreditBook, GuidedFundBook or None
             The books of the mechanisms the scenario may have (None: it has not).
+        extension : ExtensionBook or None
+            The extensions of failed reviews (None: no phase has one).
+        pool : PoolBook or None
+            The risk-compensation pool (None: credit has none).
         """
         self.reserve = reserve
         self.budget = budget
@@ -144,6 +160,12 @@ class Core:
         self.tax = tax
         self.credit = credit
         self.fund = fund
+        self.extension = extension
+        self.pool = pool
+        self.pool_cover = pool.cover if pool is not None else _no_cover
+        self.government_loss = (
+            pool.government_loss if pool is not None else self._government_pays_loss
+        )
         self.solver_pays = reserve.solver_pays
         self.solver_receives = reserve.solver_receives
         self.commit = budget.commit
@@ -152,6 +174,10 @@ class Core:
         self.compensate = matching.compensate
 
     # --- the hooks the core answers (EngineHooks) ----------------------------------
+
+    def _government_pays_loss(self, r: int, amount: float) -> None:
+        """Without a risk pool the government pays its share of a loss itself."""
+        self.pay(GOV, BANK, amount, GUARANTEE, r)
 
     def schedule(self, delay: float, callback: Callable[[], None]) -> None:
         """Call ``callback()`` ``delay`` years from now."""
@@ -181,6 +207,11 @@ class Core:
     def installments(self, r: int) -> float:
         """What the demander has paid the solver of route ``r`` so far."""
         return self.demander_paid[r]
+
+    def reviews_passed(self, r: int) -> int:
+        """The reviews route ``r`` has passed (an ended route: its end review, less the
+        one it failed)."""
+        return self.end_review[r] - (self.status[r] == FAILED)
 
     # --- route events --------------------------------------------------------------
 
@@ -251,8 +282,15 @@ class Core:
         own_value = self.solver_value[r]
         if own_value > 0.0:
             event = self.env.timeout(cp.value_lag)
-            event.callbacks.append(lambda _e: self.solver_receives(r, EXT, own_value, SOLVER_VALUE))
+            event.callbacks.append(lambda _e: self._solver_value(r, own_value))
         self.commit(self.lag, SOL, cp.award, AWARD, r, None)
+
+    def _solver_value(self, r: int, value: float) -> None:
+        """The follow-on value reaches the solver, less the bank's share under an
+        investment-loan link (the credit book)."""
+        if self.credit is not None:
+            value = self.credit.link(r, value)
+        self.solver_receives(r, EXT, value, SOLVER_VALUE)
 
     # --- the route's process -------------------------------------------------------
 
@@ -291,8 +329,11 @@ class Core:
                 return
             review = j + 1
             if review_u[j] >= cp.pass_probability[j]:
-                self.fail(r, review)
-                return
+                ext = self.extension
+                if ext is None or not (yield from ext.extend(r, j)):
+                    if self.status[r] == RUNNING:  # not ended during an extension
+                        self.fail(r, review)
+                    return
             self.milestone(r, review)
             if review == cp.select_after:
                 race = self.race

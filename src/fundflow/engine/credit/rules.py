@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from fundflow.engine.kernel_cache import rule
 
-__all__ = ["accrued_interest", "default_split", "loan_amount", "loss_share"]
+__all__ = [
+    "accrued_interest", "default_split", "ip_recovery", "link_split", "loan_amount", "loss_share",
+]  # fmt: skip
 
 
 @rule
@@ -32,3 +34,21 @@ def loss_share(share: float, loss: float) -> float:
 def accrued_interest(rate: float, principal: float, years: float) -> float:
     """Interest accrued since the last anniversary, paid with the repayment."""
     return rate * principal * years
+
+
+@rule
+def ip_recovery(principal: float, ip_value: float, uplift: float, passed: int) -> float:
+    """What the pledged IP recovers on a default: ``min(principal, ip_value ×
+    principal × uplift^passed)``, the uplift applied once per review passed (a product,
+    the same in both engines)."""
+    value = ip_value * principal
+    for _ in range(passed):
+        value *= uplift
+    return min(principal, value)
+
+
+@rule
+def link_split(share: float, value: float) -> tuple[float, float]:
+    """``(bank, solver)``: the follow-on value ``value`` of a succeeded route the bank
+    lent to, split by the investment-loan link, ``share × v`` and ``(1 − share) × v``."""
+    return share * value, (1.0 - share) * value

@@ -15,10 +15,12 @@ running route that cannot pay them within it is abandoned (a financing failure).
 When the route ends it repays principal and interest accrued since the last
 anniversary, unless it defaults (probability ``default_probability_on_failure``
 or ``..._on_success``, one draw per route). On default the solver repays
-``1 - loss_given_default`` of the principal; the loss is paid to the bank by the
-guarantor, reguarantor and government at their ``risk_sharing`` shares (the bank
-bears its own share). A loan still outstanding at the horizon is neither repaid
-nor lost.
+``1 - loss_given_default`` of the principal (an ``ip_pledge`` loan instead recovers
+the pledged IP's value, capped at the principal, paid ``external -> bank``); a
+risk-compensation pool covers part of the loss first (the pool book); the loss is
+paid to the bank by the guarantor, reguarantor and government at their
+``risk_sharing`` shares (the bank bears its own share). A loan still outstanding
+at the horizon is neither repaid nor lost.
 """
 
 from __future__ import annotations
@@ -34,32 +36,45 @@ from fundflow.engine.credit import rules
 from fundflow.engine.hooks import EngineHooks
 from fundflow.engine.ledger import K, P
 from fundflow.engine.plan import EnginePlan
+from fundflow.engine.pool import rules as pool_rules
+from fundflow.engine.pool.weights import lender_weights
 from fundflow.scenario.config import Credit
 
 __all__ = ["CreditBook", "defaulted", "loan_outstanding"]
 
-BANK, GUARANTOR, SOL = P["bank"], P["guarantor"], P["solver"]
+BANK, GUARANTOR, SOL, EXT = P["bank"], P["guarantor"], P["solver"], P["external"]
 
 # the amount rules both engines share, as Python
 loan_amount = rules.loan_amount.py_func
 default_split = rules.default_split.py_func
 loss_share = rules.loss_share.py_func
 accrued_interest = rules.accrued_interest.py_func
+ip_recovery = rules.ip_recovery.py_func
+link_split = rules.link_split.py_func
+lender_part = pool_rules.lender_part.py_func
 
 
 class CreditBook:
     """Loans of one replication, one per started route."""
 
     def __init__(
-        self, books: EngineHooks, plan: EnginePlan, terms: Credit, default_u: list[float]
+        self,
+        books: EngineHooks,
+        plan: EnginePlan,
+        terms: Credit,
+        default_u: list[float],
+        ip_value: list[float] | None = None,
     ) -> None:
         self.books = books
         self.plan = plan
         self.terms = terms
         self.default_u = default_u
+        self.ip_value = ip_value if terms.kind == "ip_pledge" else None
+        self.lent: set[int] = set()  # the routes the bank lent to
         self.principal: dict[int, float] = {}
         self.interest_from: dict[int, float] = {}
         self.defaulted: set[int] = set()
+        self.passed_on = lender_weights(terms)  # of a risk pool's cover, by lender
 
     def open(self, r: int) -> None:
         """The solver of route ``r`` borrows at its start."""
@@ -69,6 +84,7 @@ class CreditBook:
         if amount <= 0.0:
             return
         self.principal[r] = amount
+        self.lent.add(r)
         self.interest_from[r] = books.now()
         books.solver_receives(r, BANK, amount, K["loan"])
         books.process(self.service(r))
@@ -92,6 +108,28 @@ class CreditBook:
             self._pay(r, BANK, self.terms.interest_rate * principal, K["interest"])
             self.interest_from[r] = self.books.now()
 
+    def _recover(self, r: int, principal: float) -> float:
+        """What a defaulted loan recovers (the solver's repayment, or the pledged IP
+        sold, ``external -> bank``); returns the loss."""
+        if self.ip_value is None:
+            repaid, loss = default_split(self.terms.loss_given_default, principal)
+            self._pay(r, BANK, repaid, K["repayment"])
+            return loss
+        passed = self.books.reviews_passed(r)
+        recovery = ip_recovery(principal, self.ip_value[r], self.terms.ip_uplift, passed)
+        self.books.pay(EXT, BANK, recovery, K["ip_recovery"], r)
+        return principal - recovery
+
+    def link(self, r: int, value: float) -> float:
+        """The investment-loan link on route ``r``'s follow-on value: the bank's share
+        paid to it (``external -> bank``); returns what is left for the solver."""
+        link = self.terms.equity_link
+        if link is None or r not in self.lent:
+            return value
+        bank, solver = link_split(link.share, value)
+        self.books.pay(EXT, BANK, bank, K["bank_link_income"], r)
+        return solver
+
     def close(self, r: int, succeeded: bool) -> None:
         """Repay, or default, when route ``r`` ends."""
         principal = self.principal.pop(r, 0.0)
@@ -104,11 +142,14 @@ class CreditBook:
             else (terms.default_probability_on_failure)
         )
         if self.default_u[r] < p:
-            repaid, loss = default_split(terms.loss_given_default, principal)
-            self._pay(r, BANK, repaid, K["repayment"])
+            loss = self._recover(r, principal)
+            cover = self.books.pool_cover(r, loss)  # the risk pool's cover first
+            rest = loss - cover
             for party, share in terms.risk_sharing.items():
-                if party != "bank":
-                    paid = loss_share(share, loss)
+                if party == "government":
+                    self.books.government_loss(r, loss_share(share, rest))
+                elif party != "bank":  # its share of the rest, and the pool's cover passed on
+                    paid = loss_share(share, rest) + lender_part(self.passed_on[party], cover)
                     self.books.pay(P[party], BANK, paid, K["guarantee_payout"], r)
             self.defaulted.add(r)
             return
