@@ -64,8 +64,8 @@ def add_parser(sub: Any) -> None:
         "--tables",
         metavar="LIST",
         default="",
-        help="per-replication tables to write in xlsx, md and tex too: runs, routes "
-        "(default none: they go to csv and parquet only)",
+        help="per-replication tables to write in every --format too: runs, routes, "
+        "party_totals (default none: they stay in the Parquet dataset DIR/dataset)",
     )
     p.set_defaults(handler=_run)
 
@@ -252,7 +252,7 @@ def _run(args: argparse.Namespace) -> int:
             tables=tables,
         )
     if not args.quiet:
-        _emit(_wrote(written, out, lang))
+        _emit(_wrote(written, out, lang, [store] if store is not None else []))
     return _converged(result, lang)
 
 
