@@ -135,7 +135,10 @@ def _party_text(result: Any, lang: str) -> str:
     ]
     note = lb.label("external", lang) in (r[0] for r in rows)
     text = _render(headers, rows) + ("\n" + lb.text("msg_external", lang) if note else "")
-    runs = result.runs
+    import pandas as pd
+
+    # these columns only: a stored run's whole runs table may not fit in memory
+    runs = {k: pd.Series(result.runs_columns[k], dtype=float) for k in _MEMO}
     if runs["gov_tax_forgone"].abs().sum() > 0:  # the attributable tax, as a memo line
         means = {k: lb.format_number(runs[k].mean(), "money") for k in _MEMO}
         text += "\n" + lb.text("msg_tax_memo", lang, money=lb.unit_text("money", lang, money), **{

@@ -153,7 +153,7 @@ class SimulationResult:
         return self.runs
 
     def export(self, directory: Any, formats: Any = ("csv",), lang: str = "en") -> list[Any]:
-        """Write the summary, runs and routes tables, a ledger and a manifest to `directory`.
+        """Write the summary, challenges and party tables, a ledger and a manifest to `directory`.
 
         See :func:`fundflow.io.export.export_result` for the layout and formats
         (``csv, xlsx, parquet, md, tex``); returns the paths written. The io layer
