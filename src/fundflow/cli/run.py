@@ -380,9 +380,19 @@ def _simulate(
         return simulate_until(scenario, target, max_runs=max_runs, settings=settings)
     if store is None:
         return simulate(scenario, settings=settings)
+    _system_allocator()
     return simulate(
         scenario, settings=settings, store=store, resume=args.resume, overwrite=args.overwrite
     )
+
+
+def _system_allocator() -> None:
+    """Arrow allocates from the C library in this command's process: its own allocator
+    (mimalloc) keeps for later what writing the first blocks of a stored run took, some
+    70 MB at blocks of 1,000 replications (benchmarks/README.md, ``bench_memory.py``)."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:

@@ -37,7 +37,7 @@ __all__ = ["StoredResult", "read_stored"]
 
 #: Bytes of a dataset's columns read in one pass over its part files (the summary's
 #: columns, the challenge sums of a group of names); a column of 10^6 replications is 8 MB.
-READ_BYTES = 48 << 20
+READ_BYTES = 32 << 20
 
 
 class _Columns(Mapping[str, np.ndarray]):
