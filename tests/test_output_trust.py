@@ -76,6 +76,7 @@ def test_the_closing_line_names_every_file_and_folder_with_its_size(tmp_path, ca
     tables = ("summary", "challenges", "parties", "ledger_0000")
     expected = {f"{t}.{f}" for t in tables for f in ("csv", "md")}
     assert set(listed) == expected | {"results.xlsx", "manifest.json"}
+    assert sum(p.stat().st_size for p in files) < 1_000_000  # 136 KB at 10,000 replications
 
 
 def test_sizes_are_written_for_people() -> None:
