@@ -364,5 +364,8 @@ def test_a_stored_run_goes_only_to_formats_that_stream(tmp_path, json_format) ->
     with pytest.raises(ValueError, match="'json' cannot write a table block by block"):
         write_stored_table(stored, "runs", tmp_path / "runs.json", json_format)
     assert not (tmp_path / "runs.json").exists()
+    # without per-replication tables, any format will do: the tables for people are small
+    written = export.export_result(stored, tmp_path / "people", ("csv", json_format))
+    assert {"summary.json", "parties.json", "ledger_0000.json"} <= {p.name for p in written}
     export.export_result(stored, tmp_path / "out", ("parquet", "md"), tables="runs")
     assert len(pd.read_parquet(tmp_path / "out" / "runs.parquet")) == 30
