@@ -9,22 +9,23 @@ Run from the repository root::
 Each figure is one run of the command in a fresh child process, on
 ``configs/open_competition.yaml`` (30 challenges, 44 routes), seed 1, the default
 ``--workers`` (every core from 2,000 replications up) and ``--format csv`` (the
-default: ``runs.csv`` and ``routes.csv`` are written from the dataset at the end).
-The peak is ``ru_maxrss`` of the command's process tree as ``getrusage``
-reports it for children: the largest resident set of any one of its processes
-(the command, or one of its pool's workers), in MB. With ``--out`` the blocks go
-to disk as they finish and the summary reads the dataset a column at a time,
-so the peak should not grow with the replications; ``--in-memory`` runs the
-same command without ``--out`` (every row held until the end) for contrast.
-Also printed: wall time, replications per second, and the store's size on disk.
-This is a benchmark, never a test. ``--format md`` leaves the per-replication
-tables in the Parquet dataset (at 10^6 replications ``routes.csv`` alone would be
-some 6 GB).
+default: the summary, challenges and party tables and the first ledger; the
+per-replication tables stay in the Parquet dataset, as with every format unless
+``--tables`` names them). The peak is ``ru_maxrss`` of the command's process tree
+as ``getrusage`` reports it for children: the largest resident set of any one of
+its processes (the command, or one of its pool's workers), in MB. With ``--out``
+the blocks go to disk as they finish and the summary reads the dataset a few
+columns per pass, so the peak should not grow with the replications;
+``--in-memory`` runs the same command without ``--out`` (every row held until the
+end) for contrast. Also printed: wall time, replications per second, the store's
+size on disk and the load average when the run ended. This is a benchmark, never
+a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -74,7 +75,8 @@ def measure(
         disk = _size(out) / 1e6
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    return {"peak_mb": int(peak_kb) / 1024, "seconds": seconds, "disk_mb": disk}
+    load = os.getloadavg()[0]
+    return {"peak_mb": int(peak_kb) / 1024, "seconds": seconds, "disk_mb": disk, "load": load}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--format",
         default="csv",
-        help="--format of the command (default csv: runs.csv and routes.csv are written "
-        "from the dataset; md writes the summary tables only, the dataset stays Parquet)",
+        help="--format of the command (default csv; the per-replication tables stay in "
+        "the Parquet dataset whatever the format)",
     )
     args = parser.parse_args(argv)
     counts = [int(float(x)) for x in args.runs.split(",") if x.strip()]
@@ -100,12 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         f"fundflow run {Path(args.config).name} {where}, --workers {args.workers}, "
         f"--format {args.format}"
     )
-    print(f"{'replications':>12}  {'peak RSS':>9}  {'wall':>8}  {'reps/s':>7}  {'on disk':>9}")
+    print(
+        f"{'replications':>12}  {'peak RSS':>9}  {'wall':>8}  {'reps/s':>7}  {'on disk':>9}  "
+        f"{'load':>5}"
+    )
     for runs in counts:
         m = measure(runs, Path(args.config), args.in_memory, args.workers, args.format)
         print(
             f"{runs:>12,}  {m['peak_mb']:>6.0f} MB  {m['seconds']:>7.0f}s  "
-            f"{runs / m['seconds']:>7.0f}  {m['disk_mb']:>6.0f} MB",
+            f"{runs / m['seconds']:>7.0f}  {m['disk_mb']:>6.0f} MB  {m['load']:>5.2f}",
             flush=True,
         )
     return 0

@@ -87,18 +87,14 @@ def test_run_writes_all_formats(tmp_path, capsys) -> None:
     args = ["run", CONFIG, *SMALL, "--out", str(out), "--format", fmt, "--tables", "runs,routes"]
     assert main(args) == 0
     names = {p.name for p in out.iterdir()}
-    expected = {
-        f"{t}.{f}"
-        for t in ("summary", "runs", "routes", "challenges", "budget_by_year")
-        for f in fmt.split(",")
-        if f != "xlsx"
-    }
-    expected |= {"results.xlsx", "manifest.json", "ledger_0000.csv", "party_totals.csv"}
+    tables = ("summary", "challenges", "budget_by_year", "parties", "ledger_0000", "runs", "routes")
+    expected = {f"{t}.{f}" for t in tables for f in fmt.split(",") if f != "xlsx"}
+    expected |= {"results.xlsx", "manifest.json"}
     expected |= {"dataset"}  # the run streamed to Parquet datasets (fundflow.open_run)
     assert names == expected
-    assert "wrote 24 files" in capsys.readouterr().out
+    assert "wrote 30 files and dataset/ (" in capsys.readouterr().out
     wb = openpyxl.load_workbook(out / "results.xlsx")
-    assert wb.sheetnames == ["summary", "challenges", "budget_by_year", "runs", "routes"]
+    assert wb.sheetnames == list(tables)
     assert wb["runs"].freeze_panes == "B2"
     assert wb["runs"]["B1"].value == "Government budget cost (CNY million)"
     assert wb["runs"]["B2"].number_format == "#,##0.00"

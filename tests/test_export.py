@@ -108,20 +108,25 @@ def test_export_writes_every_format_and_a_manifest(result, tmp_path) -> None:
     out = tmp_path / "new" / "dir"  # created, parents too
     written = export.export_result(result, out, ALL, scenario_file=CONFIG)
     names = {p.name for p in written}
-    for table, fmts in (
-        ("summary", ("csv", "parquet", "md", "tex")),
-        ("challenges", ("csv", "parquet", "md", "tex")),
-        ("runs", ("csv", "parquet")),
-        ("routes", ("csv", "parquet")),
-    ):
-        for fmt in fmts:
-            assert f"{table}.{fmt}" in names
-    assert {"summary.md", "summary.tex"} <= names
-    assert not {"runs.md", "routes.md", "runs.tex", "routes.tex"} & names  # data, not reading
-    assert {"results.xlsx", "ledger_0000.csv", "party_totals.csv"} <= names
+    tables = (
+        "summary",
+        "challenges",
+        "budget_by_year",
+        "parties",
+        "ledger_0000",
+    )  # export.DEFAULT_TABLES
+    expected = {f"{t}.{f}" for t in tables for f in ("csv", "parquet", "md", "tex")}
+    assert names == expected | {"results.xlsx", "manifest.json"}  # no per-replication table
     assert written[-1].name == "manifest.json"
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temporary left over
+    parties = pd.read_csv(out / "parties.csv", index_col="party")
+    pd.testing.assert_frame_equal(parties, result.party_table(), rtol=1e-15)
+    wb = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+    assert wb.sheetnames == list(tables)
+    rows = list(wb["parties"].iter_rows(min_row=2, max_col=1, values_only=True))
+    assert [r[0] for r in rows] == list(result.party_table().index)
 
+    export.export_result(result, out, ("csv", "parquet"), tables="runs,routes,party_totals")
     runs = pd.read_csv(out / "runs.csv", index_col="replication")
     pd.testing.assert_frame_equal(runs, result.runs, check_dtype=False, rtol=1e-15)
     routes = pd.read_parquet(out / "routes.parquet")
@@ -173,13 +178,28 @@ def test_manifest_content(result, tmp_path) -> None:
     assert fundflow.Scenario.from_dict(scenario["source"]).describe() == result.scenario.describe()
     listed = {f["name"]: f for f in manifest["files"]}
     assert set(listed) == {p.name for p in tmp_path.iterdir()} - {"manifest.json"}
-    assert listed["runs.csv"]["bytes"] == (tmp_path / "runs.csv").stat().st_size
+    assert listed["summary.csv"]["bytes"] == (tmp_path / "summary.csv").stat().st_size
+    assert manifest["tables"] == [
+        "summary",
+        "challenges",
+        "budget_by_year",
+        "parties",
+        "ledger_0000",
+    ]
 
 
 def test_excel_sheets_headers_frozen_panes_and_number_formats(result, tmp_path) -> None:
     export.export_result(result, tmp_path, ("xlsx",), tables="runs,routes")
     wb = openpyxl.load_workbook(tmp_path / "results.xlsx")
-    assert wb.sheetnames == ["summary", "challenges", "budget_by_year", "runs", "routes"]
+    assert wb.sheetnames == [
+        "summary",
+        "challenges",
+        "budget_by_year",
+        "parties",
+        "ledger_0000",
+        "runs",
+        "routes",
+    ]
     summary, runs, routes = wb["summary"], wb["runs"], wb["routes"]
     assert summary.freeze_panes == "C2"
     assert runs.freeze_panes == "B2"
@@ -271,12 +291,12 @@ def test_interrupted_excel_leaves_no_workbook(result, tmp_path, monkeypatch) -> 
     monkeypatch.setattr(_xlsx, "_bulk_rows", boom)
     with pytest.raises(KeyboardInterrupt):
         export.export_result(result, tmp_path, ("xlsx",), tables="runs")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger_0000.csv", "party_totals.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_an_export_overwrites_a_previous_one(result, tmp_path) -> None:
     (tmp_path / "runs.csv").write_text("stale")
-    export.export_result(result, tmp_path, "csv")
+    export.export_result(result, tmp_path, "csv", tables="runs")
     assert len(pd.read_csv(tmp_path / "runs.csv")) == len(result)
 
 
@@ -334,7 +354,7 @@ def json_format():
 
 def test_a_registered_format_is_exported_like_the_others(result, tmp_path, json_format) -> None:
     assert export.parse_formats("csv,JSON") == ("csv", "json")
-    written = export.export_result(result, tmp_path, ("csv", json_format))
+    written = export.export_result(result, tmp_path, ("csv", json_format), tables="runs,routes")
     names = {p.name for p in written}
     assert {"summary.json", "challenges.json", "runs.json", "routes.json"} <= names
     rows = pd.read_json(tmp_path / "summary.json", orient="records")
@@ -369,12 +389,15 @@ def test_a_stored_run_goes_only_to_formats_that_stream(tmp_path, json_format) ->
     writer cannot is refused before anything is written, never handed another's bytes."""
     stored = fundflow.simulate(CONFIG, 30, seed=2, store=tmp_path / "store", chunk_size=10)
     with pytest.raises(ConfigError, match="formats = 'json': cannot write a run streamed"):
-        export.export_result(stored, tmp_path / "out", ("csv", json_format))
+        export.export_result(stored, tmp_path / "out", ("csv", json_format), tables="runs")
     assert not (tmp_path / "out").exists()
     from fundflow.io._stream import write_stored_table
 
     with pytest.raises(ValueError, match="'json' cannot write a table block by block"):
         write_stored_table(stored, "runs", tmp_path / "runs.json", json_format)
     assert not (tmp_path / "runs.json").exists()
-    export.export_result(stored, tmp_path / "out", ("parquet", "md"))
+    # without per-replication tables, any format will do: the tables for people are small
+    written = export.export_result(stored, tmp_path / "people", ("csv", json_format))
+    assert {"summary.json", "parties.json", "ledger_0000.json"} <= {p.name for p in written}
+    export.export_result(stored, tmp_path / "out", ("parquet", "md"), tables="runs")
     assert len(pd.read_parquet(tmp_path / "out" / "runs.parquet")) == 30

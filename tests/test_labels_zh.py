@@ -180,8 +180,9 @@ def _csvs(directory: Path) -> list[Path]:
 
 
 def test_csv_in_chinese_starts_with_a_bom_and_english_does_not(result, tmp_path) -> None:
-    export.export_result(result, tmp_path / "zh", ("csv", "parquet"), lang="zh")
-    export.export_result(result, tmp_path / "en", ("csv", "parquet"))
+    detail = ("runs", "routes", "party_totals")
+    export.export_result(result, tmp_path / "zh", ("csv", "parquet"), lang="zh", tables=detail)
+    export.export_result(result, tmp_path / "en", ("csv", "parquet"), tables=detail)
     for path in _csvs(tmp_path / "zh"):
         assert path.read_bytes().startswith(BOM), path.name
         assert re.search(
@@ -206,8 +207,9 @@ def test_csv_in_chinese_starts_with_a_bom_and_english_does_not(result, tmp_path)
 
 def test_a_stored_run_in_chinese_is_streamed_with_a_bom(tmp_path) -> None:
     stored = fundflow.simulate(CONFIG, 6, seed=3, store=tmp_path / "store", chunk_size=3)
-    export.export_result(stored, tmp_path / "zh", "csv", lang="zh")
-    export.export_result(stored, tmp_path / "en", "csv")
+    detail = ("runs", "routes", "party_totals")
+    export.export_result(stored, tmp_path / "zh", "csv", lang="zh", tables=detail)
+    export.export_result(stored, tmp_path / "en", "csv", tables=detail)
     for name in ("runs.csv", "routes.csv", "party_totals.csv"):
         zh = (tmp_path / "zh" / name).read_bytes()
         assert zh.startswith(BOM) and not (tmp_path / "en" / name).read_bytes().startswith(BOM)

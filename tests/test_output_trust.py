@@ -1,8 +1,8 @@
 """What a run writes and prints can be trusted as it reads.
 
-* Per-replication tables are data: ``runs`` and ``routes`` go to CSV and Parquet,
-  and to Excel, Markdown and LaTeX only when asked (``--tables``); an Excel sheet
-  never passes the row limit.
+* Per-replication tables are data: ``runs`` and ``routes`` stay in the run's Parquet
+  dataset, and go to the export's formats only when asked (``--tables``); an Excel
+  sheet never passes the row limit.
 * No ``-0.00`` in a table, no ``-0`` in a CSV; a difference of shares is in
   percentage points (``pp``), a relative change in %.
 """
@@ -38,17 +38,13 @@ def result() -> fundflow.SimulationResult:
 # --------------------------------------------------------------------------- which tables
 
 
-def test_per_replication_tables_are_not_written_for_reading_by_default(result, tmp_path) -> None:
+def test_per_replication_tables_are_not_written_by_default(result, tmp_path) -> None:
     written = export.export_result(result, tmp_path, ("csv", "xlsx", "parquet", "md", "tex"))
     names = {p.name for p in written}
-    assert {"runs.csv", "routes.csv", "runs.parquet", "routes.parquet"} <= names
     assert {"summary.md", "summary.tex", "summary.csv", "results.xlsx"} <= names
-    assert not {"runs.md", "routes.md", "runs.tex", "routes.tex"} & names
-    assert openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames == [
-        "summary",
-        "challenges",
-        "budget_by_year",
-    ]
+    assert not [n for n in names if n.startswith(("runs.", "routes.", "party_totals."))]
+    sheets = openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames
+    assert sheets == ["summary", "challenges", "budget_by_year", "parties", "ledger_0000"]
 
 
 def test_cli_tables_option_adds_them_to_the_readable_formats(tmp_path, capsys) -> None:
@@ -57,12 +53,41 @@ def test_cli_tables_option_adds_them_to_the_readable_formats(tmp_path, capsys) -
     assert main([*args, "--tables", "routes"]) == 0
     names = {p.name for p in out.iterdir()}
     assert "routes.md" in names and "runs.md" not in names
-    assert openpyxl.load_workbook(out / "results.xlsx").sheetnames == [
-        "summary",
-        "challenges",
-        "budget_by_year",
-        "routes",
-    ]
+    sheets = openpyxl.load_workbook(out / "results.xlsx").sheetnames
+    assert sheets == ["summary", "challenges", "budget_by_year", "parties", "ledger_0000", "routes"]
+
+
+def test_the_closing_line_names_every_file_and_folder_with_its_size(tmp_path, capsys) -> None:
+    from fundflow.cli._print import size_text
+
+    out = tmp_path / "out"
+    args = ["run", str(CONFIG), *SMALL, "--out", str(out), "--format", "csv,xlsx,md"]
+    assert main(args) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    found = re.fullmatch(r"wrote (\d+) files and dataset/ \(([^)]+)\) to (.+?): (.+)", line)
+    assert found, line
+    files = sorted(p for p in out.iterdir() if p.is_file())
+    assert int(found[1]) == len(files) and found[3] == str(out)
+    dataset = sum(p.stat().st_size for p in (out / "dataset").rglob("*") if p.is_file())
+    assert found[2] == size_text(dataset)
+    listed = dict(re.findall(r"([\w.]+) \(([^)]+)\)(?:, |$)", found[4]))
+    assert listed == {p.name: size_text(p.stat().st_size) for p in files}
+    # people-sized: the tables for reading and the first ledger, no per-replication table
+    tables = ("summary", "challenges", "budget_by_year", "parties", "ledger_0000")
+    expected = {f"{t}.{f}" for t in tables for f in ("csv", "md")}
+    assert set(listed) == expected | {"results.xlsx", "manifest.json"}
+    assert sum(p.stat().st_size for p in files) < 1_000_000  # 136 KB at 10,000 replications
+
+
+def test_sizes_are_written_for_people() -> None:
+    from fundflow.cli._print import size_text
+
+    assert [size_text(n) for n in (0, 812, 1_000, 2_345, 999_499)] == [
+        "0 bytes", "812 bytes", "1 KB", "2 KB", "999 KB"
+    ]  # fmt: skip
+    assert [size_text(n) for n in (999_500, 12_345_678, 1_500_000_000)] == [
+        "1.0 MB", "12.3 MB", "1.5 GB"
+    ]  # fmt: skip
 
 
 def test_cli_unknown_table_is_one_error_line(tmp_path, capsys) -> None:
@@ -70,7 +95,7 @@ def test_cli_unknown_table_is_one_error_line(tmp_path, capsys) -> None:
     code = main(["run", str(CONFIG), *SMALL, "--out", str(out), "--tables", "runs,ledger"])
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["error: --tables = 'ledger': must be one or more of runs, routes"]
+    assert err == ["error: --tables = 'ledger': must be one or more of runs, routes, party_totals"]
     assert not out.exists()
 
 
@@ -96,11 +121,8 @@ def test_a_per_challenge_table_goes_to_every_format(result, tmp_path) -> None:
     written = export.export_result(_WithChallenges(result), tmp_path, ("csv", "md", "xlsx"))
     names = {p.name for p in written}
     assert {"challenges.csv", "challenges.md"} <= names
-    assert openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames == [
-        "summary",
-        "challenges",
-        "budget_by_year",
-    ]
+    sheets = openpyxl.load_workbook(tmp_path / "results.xlsx").sheetnames
+    assert sheets == ["summary", "challenges", "budget_by_year", "parties", "ledger_0000"]
     assert "| a | 50.0% |" in (tmp_path / "challenges.md").read_text(encoding="utf-8")
 
 
@@ -237,7 +259,8 @@ def test_run_lang_zh_prints_every_line_in_chinese(tmp_path, capsys) -> None:
     describe = r".*：30 个榜题，44 个揭榜团队，财政补助比例 0\.25（分两期拨付），.*金额单位 百万元"
     assert re.fullmatch(describe, lines[0]), lines[0]
     assert "个指标在每次模拟中均为零或无定义：政府引导基金出资净额" in out
-    assert re.search(r"^已写入 \d+ 个文件到 .*：ledger_0000\.csv", out, flags=re.M)
+    wrote = r"^已写入 \d+ 个文件和 dataset/（[\d.]+ [KM]B）到 .*：summary\.csv \(\d+ KB\), "
+    assert re.search(wrote, out, flags=re.M)
     for english in ("replications", "worker", "wrote", "measures zero", "fresh", "challenges,"):
         assert english not in out
 

@@ -86,8 +86,35 @@ def _describe(scenario: Any, lang: str) -> str:
     )
 
 
-def _wrote(written: Sequence[Path], out: Any, lang: str) -> str:
+def size_text(size: int) -> str:
+    """A size in bytes for people: ``812 bytes``, ``2 KB``, ``12.3 MB``, ``1.5 GB``."""
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 999_500:
+        return f"{size / 1e3:.0f} KB"
+    if size < 999_950_000:
+        return f"{size / 1e6:.1f} MB"
+    return f"{size / 1e9:.1f} GB"
+
+
+def _bytes(path: Path) -> int:
+    """The size of a file, or of every file under a folder."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def _wrote(written: Sequence[Path], out: Any, lang: str, folders: Sequence[Path] = ()) -> str:
+    """The closing line: every file (and folder, as the run's dataset) written, with its size."""
     from fundflow.io import labels as lb
 
-    names = ", ".join(p.name for p in written)
-    return "\n" + lb.text("msg_wrote", lang, count=len(written), out=out, names=names)
+    names = ", ".join(f"{p.name} ({size_text(_bytes(p))})" for p in written)
+    shown = [p for p in folders if p.is_dir()]
+    if not shown:
+        return "\n" + lb.text("msg_wrote", lang, count=len(written), out=out, names=names)
+    folder = ", ".join(f"{p.name}/" for p in shown)
+    size = size_text(sum(_bytes(p) for p in shown))
+    return "\n" + lb.text(
+        "msg_wrote_folder", lang, count=len(written), folder=folder, size=size, out=out,
+        names=names,
+    )  # fmt: skip

@@ -64,8 +64,8 @@ def add_parser(sub: Any) -> None:
         "--tables",
         metavar="LIST",
         default="",
-        help="per-replication tables to write in xlsx, md and tex too: runs, routes "
-        "(default none: they go to csv and parquet only)",
+        help="per-replication tables to write in every --format too: runs, routes, "
+        "party_totals (default none: they stay in the Parquet dataset DIR/dataset)",
     )
     p.set_defaults(handler=_run)
 
@@ -133,7 +133,10 @@ def _party_text(result: Any, lang: str) -> str:
     ]
     note = lb.label("external", lang) in (r[0] for r in rows)
     text = _render(headers, rows) + ("\n" + lb.text("msg_external", lang) if note else "")
-    runs = result.runs
+    import pandas as pd
+
+    # these columns only: a stored run's whole runs table may not fit in memory
+    runs = {k: pd.Series(result.runs_columns[k], dtype=float) for k in _MEMO}
     if runs["gov_tax_forgone"].abs().sum() > 0:  # the attributable tax, as a memo line
         means = {k: lb.format_number(runs[k].mean(), "money") for k in _MEMO}
         text += "\n" + lb.text("msg_tax_memo", lang, money=lb.unit_text("money", lang, money), **{
@@ -280,7 +283,7 @@ def _run(args: argparse.Namespace) -> int:
             tables=tables,
         )
     if not args.quiet:
-        _emit(_wrote(written, out, lang))
+        _emit(_wrote(written, out, lang, [store] if store is not None else []))
     return _converged(result, lang)
 
 
@@ -408,9 +411,19 @@ def _simulate(
         return simulate_until(scenario, target, max_runs=max_runs, settings=settings)
     if store is None:
         return simulate(scenario, settings=settings)
+    _system_allocator()
     return simulate(
         scenario, settings=settings, store=store, resume=args.resume, overwrite=args.overwrite
     )
+
+
+def _system_allocator() -> None:
+    """Arrow allocates from the C library in this command's process: its own allocator
+    (mimalloc) keeps for later what writing the first blocks of a stored run took, some
+    70 MB at blocks of 1,000 replications (benchmarks/README.md, ``bench_memory.py``)."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _plots(result: Any, out: Path, lang: str = "en") -> list[Path]:

@@ -123,6 +123,13 @@ TEXT_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "已写入 {count} 个文件到 {out}：{names}",
     ),
     (
+        "msg_wrote_folder",
+        "text",
+        None,
+        "wrote {count} files and {folder} ({size}) to {out}: {names}",
+        "已写入 {count} 个文件和 {folder}（{size}）到 {out}：{names}",
+    ),
+    (
         "msg_compare_runs",
         "text",
         None,

@@ -3,20 +3,23 @@
 Layout of ``export_result(result, "out/", formats=("csv", "xlsx", "md"))``::
 
     out/
-      summary.csv  runs.csv  routes.csv      every table in the machine formats
-      summary.md  challenges.md              summary, challenges and the budget by
-      budget_by_year.md                      year in the readable formats
-      results.xlsx                           sheets summary, challenges, budget_by_year
-      party_totals.csv                       net cash by party, one row per replication
-      ledger_0000.csv                        every payment of the first replication
-      manifest.json                          what produced the files (written last)
+      summary.csv  challenges.csv  budget_by_year.csv  parties.csv  ledger_0000.csv
+      summary.md   challenges.md   budget_by_year.md   parties.md   ledger_0000.md
+      results.xlsx     sheets summary, challenges, budget_by_year, parties, ledger_0000
+      manifest.json                 what produced the files (written last)
 
-* The per-replication tables ``runs`` (one row per replication) and ``routes``
-  (one per replication and route: 440,000 rows for 10,000 replications of the
-  shipped program) are data, not reading: they go to CSV and Parquet only,
-  unless ``tables=("runs", "routes")`` (``--tables runs,routes``) asks for them
-  in Excel, Markdown and LaTeX too. The summary (and a per-challenge table, when
-  the result has one) goes to every format.
+* Every export writes the tables of :data:`DEFAULT_TABLES` in each format: the
+  summary, the per-challenge table, the budget by year, the party table (mean net cash by party,
+  ``result.party_table()``) and the first replication's ledger. Their size does
+  not grow with the replications.
+* The per-replication tables of :data:`DETAIL_TABLES`, ``runs`` (one row per
+  replication), ``routes`` (one per replication and route: 440,000 rows for
+  10,000 replications of the shipped program) and ``party_totals`` (net cash by
+  party, one row per replication), are data, not reading: a run stored while it
+  goes (``simulate(..., store=DIR)``, ``fundflow run --out DIR``, which stores
+  into ``DIR/dataset``) keeps them there as Parquet. They are written in the
+  export's formats only when named in ``tables`` (``--tables runs,routes``); an
+  Excel sheet then continues on ``routes_2``, ... past 1,048,576 rows.
 
 * CSV and Parquet are for programs: columns keep their code names
   (``gov_net_cost``), and the summary gains ``label`` and ``unit`` columns in the
@@ -64,6 +67,7 @@ from fundflow.results.provenance import Provenance, scenario_sha256
 from fundflow.results.provenance import jsonable as _jsonable
 
 __all__ = [
+    "DEFAULT_TABLES",
     "DETAIL_TABLES",
     "atomic_path",
     "export_result",
@@ -73,8 +77,20 @@ __all__ = [
     "write_table",
 ]
 
-#: Per-replication tables: always in CSV and Parquet, in the readable formats on request.
-DETAIL_TABLES: tuple[str, ...] = ("runs", "routes")
+#: The tables every export writes, in each of its formats (one the result does not have
+#: is skipped): sized for people, whatever the replications. ``ledger`` is the first
+#: replication's ledger (``ledger_0000``); ``parties`` the party table.
+DEFAULT_TABLES: tuple[str, ...] = (
+    "summary",
+    "challenges",
+    "budget_by_year",
+    "parties",
+    "ledger",
+)
+
+#: Per-replication tables: in a stored run's Parquet dataset; in the export's formats
+#: only when asked for (``tables=``, ``--tables``).
+DETAIL_TABLES: tuple[str, ...] = ("runs", "routes", "party_totals")
 
 
 # --------------------------------------------------------------------------- checks
@@ -177,18 +193,28 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 # --------------------------------------------------------------------------- files
 
 
-def _ledger_and_parties(result: Any, out: Path, stored: bool, lang: str = "en") -> list[Path]:
-    """Write the first replication's ledger and the party totals; their paths."""
-    first = int(result.replications[0])
-    money = result.money_unit
-    with atomic_path(out / f"ledger_{first:04d}.csv") as tmp:
-        writers.write_csv_in(result.ledger(first), tmp, lang, money)
-    with atomic_path(out / "party_totals.csv") as tmp:
-        if stored:
-            write_stored_table(result, "party_totals", tmp, "csv", lang)
-        else:
-            writers.write_csv_in(result.party_totals().reset_index(), tmp, lang, money)
-    return [out / f"ledger_{first:04d}.csv", out / "party_totals.csv"]
+def _default_table(result: Any, name: str, lang: str, money: str) -> _Table | None:
+    """The table `name` of :data:`DEFAULT_TABLES`, ready to write; None if `result` has none.
+
+    A name other than the built-in ones is the result's attribute or method of that name
+    (a :class:`pandas.DataFrame`).
+    """
+    if name == "summary":
+        return _summary_table(result.summary(), lang, money, "summary")
+    if name == "parties":
+        return _plain_table(result.party_table(), "parties")
+    if name == "ledger":
+        first = int(result.replications[0])
+        return _plain_table(result.ledger(first), f"ledger_{first:04d}")
+    table = getattr(result, name, None)
+    if callable(table):
+        table = table()
+    return _plain_table(table, name) if isinstance(table, pd.DataFrame) else None
+
+
+def _detail_frame(result: Any, name: str) -> pd.DataFrame:
+    """The per-replication table `name` of :data:`DETAIL_TABLES`, whole."""
+    return result.party_totals().reset_index() if name == "party_totals" else getattr(result, name)
 
 
 # --------------------------------------------------------------------------- public
@@ -237,14 +263,6 @@ def _check_streams(chosen: Sequence[Writer], stored: bool) -> None:
                 "cannot write a run streamed to a store (its writer writes no table block "
                 "by block); choose another format",
             )
-
-
-def _challenges(result: Any) -> pd.DataFrame | None:
-    """The result's per-challenge table (attribute or method ``challenges``), if it has one."""
-    table = getattr(result, "challenges", None)
-    if callable(table):
-        table = table()
-    return table if isinstance(table, pd.DataFrame) else None
 
 
 def _sha256(path: Path) -> str:
@@ -330,13 +348,13 @@ def export_result(
     extra_files: Sequence[str | os.PathLike[str]] = (),
     tables: str | Iterable[str] = (),
 ) -> list[Path]:
-    """Write a run's summary, runs, routes and challenges tables, party totals, a ledger
-    and a manifest.
+    """Write a run's summary, challenges and party tables, its first ledger and a manifest;
+    its per-replication tables on request.
 
-    The summary (and a per-challenge table, when the result has a ``challenges``
-    table) is written in every format; the per-replication ``runs`` and
-    ``routes`` tables in CSV and Parquet, and in Excel, Markdown and LaTeX only
-    when named in `tables`.
+    The tables of :data:`DEFAULT_TABLES` are written in every format; the
+    per-replication tables of :data:`DETAIL_TABLES` (``runs``, ``routes``,
+    ``party_totals``) only when named in `tables`: a run stored while it went
+    (``simulate(..., store=DIR)``) keeps them in its Parquet dataset.
 
     Parameters
     ----------
@@ -356,10 +374,10 @@ def export_result(
     extra_files : sequence of paths, default ()
         Files already written into `directory` (figures) to list in the manifest.
     tables : str or iterable of str, default ()
-        Per-replication tables (``runs``, ``routes``) to write in the readable
-        formats (xlsx, md, tex) as well; they always go to csv and parquet. An
-        Excel sheet holds at most 1,048,576 rows: a longer table continues on
-        sheets ``routes_2``, ``routes_3``...
+        Per-replication tables (``runs``, ``routes``, ``party_totals``) to write in
+        every format too. A stored run's are written block by block to the formats
+        for programs (csv, parquet). An Excel sheet holds at most 1,048,576 rows: a
+        longer table continues on sheets ``routes_2``, ``routes_3``...
 
     Returns
     -------
@@ -381,37 +399,28 @@ def export_result(
     detail = parse_tables(tables)
     lb.check_lang(lang)
     stored = getattr(result, "store", None) is not None  # streamed: written block by block
-    _check_streams(fmts, stored)
+    _check_streams(fmts, stored and bool(detail))
     out = prepare_directory(directory)
     money = result.money_unit
-    readable = [_summary_table(result.summary(), lang, money, "summary")]
-    challenges = _challenges(result)
-    if challenges is not None:
-        readable.append(_plain_table(challenges, "challenges"))
-    readable.append(_plain_table(result.budget_by_year(), "budget_by_year"))
-    per_replication = [
-        _plain_table(getattr(result, name), name)
-        for name in DETAIL_TABLES
-        if not stored or (name in detail and any(f.readable for f in fmts))
-    ]
-    written = _ledger_and_parties(result, out, stored, lang)
+    chosen = [t for n in DEFAULT_TABLES if (t := _default_table(result, n, lang, money))]
+    whole = stored and not any(f.readable for f in fmts)  # then streamed, never held whole
+    details = [] if whole else [_plain_table(_detail_frame(result, n), n) for n in detail]
+    written: list[Path] = []
     for fmt in fmts:
-        chosen = readable + [
-            t for t in per_replication if (t.name in detail if fmt.readable else not stored)
-        ]
+        streamed = stored and not fmt.readable
+        these = chosen + ([] if streamed else details)
         if fmt.book:
-            written.append(_write(chosen, out, fmt, lang, money, fmt.book))
+            written.append(_write(these, out, fmt, lang, money, fmt.book))
         else:
-            written.extend(_write([t], out, fmt, lang, money) for t in chosen)
-        if stored and not fmt.readable:
-            for name in DETAIL_TABLES:
-                with atomic_path(out / f"{name}.{fmt.name}") as tmp:
-                    write_stored_table(result, name, tmp, fmt.name, lang)
-                written.append(out / f"{name}.{fmt.name}")
+            written.extend(_write([t], out, fmt, lang, money) for t in these)
+        for name in detail if streamed else ():
+            with atomic_path(out / f"{name}.{fmt.name}") as tmp:
+                write_stored_table(result, name, tmp, fmt.name, lang)
+            written.append(out / f"{name}.{fmt.name}")
     content = {
         "convergence": getattr(result, "convergence", None),
         "formats": [f.name for f in fmts],
-        "tables_in_readable_formats": ["summary", *[t.name for t in readable[1:]], *detail],
+        "tables": [*(t.name for t in chosen), *detail],
         "lang": lang,
         "money_unit": money,
         **dict(provenance or {}),

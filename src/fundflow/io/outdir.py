@@ -36,8 +36,8 @@ MANIFEST = "manifest.json"
 
 #: Names fundflow writes into ``--out`` (tables in every format, ledgers, figures).
 _RESULT = re.compile(
-    r"^(?:(?:summary|runs|routes|party_totals|comparison|sweep|results)"
-    r"\.(?:csv|xlsx|parquet|md|tex)|ledger_\d+\.csv|[\w-]*\.png)$"
+    r"^(?:(?:summary|challenges|parties|runs|routes|party_totals|comparison|sweep|results"
+    r"|ledger_\d+)\.(?:csv|xlsx|parquet|md|tex)|[\w-]*\.png)$"
 )
 #: Temporary names of files being written (atomic writes, the Excel layout, the probe).
 _TEMPORARY = re.compile(r"^\..+\.(?:part|layout)$|^\.fundflow-probe\.")

@@ -158,7 +158,7 @@ class SimulationResult:
         return self.runs
 
     def export(self, directory: Any, formats: Any = ("csv",), lang: str = "en") -> list[Any]:
-        """Write the summary, runs and routes tables, a ledger and a manifest to `directory`.
+        """Write the summary, challenges and party tables, a ledger and a manifest to `directory`.
 
         See :func:`fundflow.io.export.export_result` for the layout and formats
         (``csv, xlsx, parquet, md, tex``); returns the paths written. The io layer
@@ -227,7 +227,7 @@ class SimulationResult:
             parts.append(metrics.summarize(group, loss_measures=losses, alphas=alphas))
         table = pd.concat(parts)
         ratios = {k: v for k, v in RATIO_MEASURES.items() if set(v) <= set(names)}
-        needed = {c: cols[c] for c in dict.fromkeys(c for v in ratios.values() for c in v)}
+        needed = _take(cols, list(dict.fromkeys(c for v in ratios.values() for c in v)))
         rows = metrics.summarize_ratios(needed, ratios, alphas=alphas)
         names = list(table.index)
         at = names.index("gov_mean_delay") + 1 if "gov_mean_delay" in names else len(names)
@@ -257,7 +257,8 @@ class SimulationResult:
         """
         import pandas as pd
 
-        value = {p: np.zeros(len(self)) for p in self.parties}
+        zero = np.zeros(len(self))  # shared, never written to: one array, not one a party
+        value = dict.fromkeys(self.parties, zero)
         for party, column in VALUE_KINDS.values():
             if column in self.runs_columns:
                 kept = np.asarray(self.runs_columns[column], dtype=float)
@@ -368,44 +369,63 @@ class SimulationResult:
         if "challenges" in self._cache:
             return self._cache["challenges"]
         layout = Layout.of(self.scenario)
-        sums = self._challenge_sums()
         reps, names = len(self), [c.name for c in self.scenario.challenges]
         copies = np.bincount(layout.challenge_spec, minlength=len(names)).astype(float)
-        est, se, routes_started = _npv_per_route(sums["npv_sum"], sums["started"])
-        low, high = metrics.t_interval(est, se, reps)
+        parts = [_per_name(sums, copies[which], reps) for which, sums in self._challenge_groups()]
+        cols = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+        low, high = metrics.t_interval(cols["est"], cols["se"], reps)
         required = float(getattr(self.scenario.solver, "required_npv", 0.0) or 0.0)
-
-        def per_copy(column: str) -> tuple[np.ndarray, np.ndarray]:
-            stats = [_mean_se(col / copies[j]) for j, col in _by_column(sums[column])]
-            return np.array([m for m, _ in stats]), np.array([e for _, e in stats])
-
-        gov, gov_se = per_copy("gov_net_cost")
-        budget, budget_se = per_copy("gov_budget_cost")
-        dem, dem_se = per_copy("demander_npv")
         tail = {m: contributions(self, m)[0][:-1] for m in EULER_MEASURES}
         frame = pd.DataFrame(
             {
                 "copies": copies.astype(np.int64),
-                "routes_started": routes_started / copies,
-                "success_probability": sums["successes"].sum(axis=0) / (reps * copies),
-                "solver_npv_per_route": est,
-                "solver_npv_se": se,
+                "routes_started": cols["routes_started"] / copies,
+                "success_probability": cols["successes"] / (reps * copies),
+                "solver_npv_per_route": cols["est"],
+                "solver_npv_se": cols["se"],
                 "solver_npv_ci_low": low,
                 "solver_npv_ci_high": high,
                 "required_npv": required,
-                "clears_required_npv": np.asarray(est >= required),
-                "gov_challenge_budget_cost": budget,
-                "gov_challenge_budget_cost_se": budget_se,
-                "gov_challenge_net_cost": gov,
-                "gov_challenge_net_cost_se": gov_se,
-                "demander_npv": dem,
-                "demander_npv_se": dem_se,
+                "clears_required_npv": np.asarray(cols["est"] >= required),
+                "gov_challenge_budget_cost": cols["budget"],
+                "gov_challenge_budget_cost_se": cols["budget_se"],
+                "gov_challenge_net_cost": cols["gov"],
+                "gov_challenge_net_cost_se": cols["gov_se"],
+                "demander_npv": cols["dem"],
+                "demander_npv_se": cols["dem_se"],
                 **{f"cvar95_{m}": values for m, values in tail.items()},
             },
             index=pd.Index(names, name="challenge"),
         )
         self._cache["challenges"] = frame
         return frame
+
+    def _challenge_groups(self) -> Iterator[tuple[slice, Mapping[str, np.ndarray]]]:
+        """The challenge names in groups (a slice of them) with their :data:`CHALLENGE_SUMS`,
+        each of shape (replications, names of the group): here all of them at once."""
+        yield slice(None), self._challenge_sums()
+
+
+def _per_name(
+    sums: Mapping[str, np.ndarray], copies: np.ndarray, reps: int
+) -> dict[str, np.ndarray]:
+    """The challenges table's statistics of a group of names, from their sums; each name's
+    from its own column only (so the same however the names are grouped)."""
+
+    def per_copy(column: str) -> tuple[np.ndarray, np.ndarray]:
+        stats = [_mean_se(col / copies[j]) for j, col in _by_column(sums[column])]
+        return np.array([m for m, _ in stats]), np.array([e for _, e in stats])
+
+    est, se, routes_started = _npv_per_route(sums["npv_sum"], sums["started"])
+    gov, gov_se = per_copy("gov_net_cost")
+    budget, budget_se = per_copy("gov_budget_cost")
+    dem, dem_se = per_copy("demander_npv")
+    successes = np.array([float(np.sum(col)) for _, col in _by_column(sums["successes"])])
+    return {
+        "est": est, "se": se, "routes_started": routes_started, "successes": successes,
+        "gov": gov, "gov_se": gov_se, "budget": budget, "budget_se": budget_se,
+        "dem": dem, "dem_se": dem_se,
+    }  # fmt: skip
 
 
 def _by_column(values: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:

@@ -272,13 +272,11 @@ class Runner:
         sent: dict[int, Future[T]],
         after: int,
     ) -> int:
-        """Submit tasks in order while fewer than two per slot are unfinished."""
+        """Submit tasks in order while fewer than two per slot are submitted and not yet
+        handed out (finished or not: a result waiting for its turn holds its block's
+        memory, so a slow consumer, such as a run writing its blocks to disk, bounds them)."""
         ahead = 2 * (self.slots if self.cluster is None else self.cluster.live_threads())
-        while (
-            not self.broken
-            and after < len(tasks)
-            and sum(not f.done() for f in sent.values()) < ahead
-        ):
+        while not self.broken and after < len(tasks) and len(sent) < ahead:
             try:
                 sent[after] = self.pool.submit(fn, *tasks[after])
             except BrokenExecutor:

@@ -13,6 +13,7 @@ run writes. :func:`open_run` reads a store back.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,14 @@ from fundflow.results.stored import StoredResult, read_stored
 from fundflow.run._blocks import _Block, _run_block, exposure_grid, replicate
 from fundflow.scenario.config import Scenario
 
-__all__ = ["check_store", "default_block_size", "open_run", "run_stored", "stored_seed"]
+__all__ = [
+    "check_store",
+    "default_block_size",
+    "open_run",
+    "resume_note",
+    "run_stored",
+    "stored_seed",
+]
 
 
 #: What makes a finished stored run "the same run" that a new one replaces.
@@ -150,6 +158,17 @@ def check_store(
     )  # fmt: skip
 
 
+def resume_note(path: Path, blocks: list[range], todo: list[tuple[int, range]]) -> str:
+    """What a resumed run keeps and computes: ``resuming the run in out/dataset: kept 3 of
+    4 blocks (225 replications), computing 1 (75 replications)``."""
+    computed = sum(len(b) for _, b in todo)
+    kept = sum(len(b) for b in blocks) - computed
+    return (
+        f"resuming the run in {path}: kept {len(blocks) - len(todo):,} of {len(blocks):,} "
+        f"blocks ({kept:,} replications), computing {len(todo):,} ({computed:,} replications)"
+    )
+
+
 def block_tables(
     layout: Layout, names: list[str], grid: np.ndarray, block: _Block
 ) -> dict[str, dict[str, Any]]:
@@ -233,6 +252,8 @@ def run_stored(
     done = store.verified_blocks()
     blocks = [range(a, min(a + size, s.runs)) for a in range(0, s.runs, size)]
     todo = [(k, b) for k, b in enumerate(blocks) if k not in done]
+    if manifest is not None and s.progress is not False:
+        print(resume_note(path, blocks, todo), file=sys.stderr, flush=True)
     layout, names, grid = Layout.of(sc), [c.name for c in sc.challenges], exposure_grid(sc)
     started = time.perf_counter()
     tasks = [(sc, entropy, b, 0, s.engine) for _, b in todo]
