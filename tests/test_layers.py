@@ -86,6 +86,10 @@ def test_engine_implements_the_hooks_of_the_books() -> None:
         "match_received",
         "eliminate",
         "compensate",
+        "spend",  # an extension's extra cost
+        "reviews_passed",  # an IP pledge's value at a default
+        "pool_cover",  # the risk pool's share of a loss
+        "government_loss",  # the government's share of what the pool does not cover
     }
     sc = fundflow.load_scenario(SRC.parents[1] / "configs" / "chain_leader.yaml")
     plan = EnginePlan.of(sc)
