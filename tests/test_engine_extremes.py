@@ -91,6 +91,10 @@ def _challenge(draw: st.DrawFn, k: int) -> dict[str, Any]:
         "solver_value_on_success": draw(st.sampled_from([0.0, 12.0])),
         "value_lag": draw(st.sampled_from([0.0, 1.0])),
     }
+    price = draw(st.sampled_from([None, None, 0.0, 0.8, 1.1, 2.5]))
+    if price is not None:  # a contract price instead of a share: below, at or above cost
+        del entry["demander_share"]
+        entry["contract_price"] = round(price * entry["total_investment"], 3)
     if abs(sum(inst) - 1.0) > 1e-12:
         entry["demander_installments"] = [{"after": 0, "share": 1.0}]
     if solvers > 1:

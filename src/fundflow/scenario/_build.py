@@ -217,6 +217,7 @@ def _challenge(s: Section) -> Challenge:
     solvers = read(s, _CHALLENGE["solvers"])
     race = _race(s, solvers, n)
     values = read_values(s, _CHALLENGE, skip=("solvers", "name"))
+    _check_one_price(s, values)
     challenge = Challenge(
         name=read(s, _CHALLENGE["name"], default=s.path),
         solvers=solvers,
@@ -228,6 +229,18 @@ def _challenge(s: Section) -> Challenge:
         **values,
     )
     return _finished(s, challenge)
+
+
+def _check_one_price(s: Section, values: dict[str, Any]) -> None:
+    """A challenge gives ``demander_share`` or ``contract_price``, not both."""
+    if values["contract_price"] is not None and s.has("demander_share"):
+        name = s.raw("name", s.path)
+        raise ConfigError(
+            s.at("contract_price"),
+            values["contract_price"],
+            f"challenge {name!r} gives both demander_share and contract_price; give one "
+            "(contract_price: the price per route; demander_share: a share of total_investment)",
+        )
 
 
 def _check_names_unique(challenges: tuple[Challenge, ...]) -> None:

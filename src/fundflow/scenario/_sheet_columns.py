@@ -30,6 +30,7 @@ _HINTS: dict[str, tuple[str | None, str, str]] = {
     "selection_time": ("years", ">= 0", "≥0"),
     "total_investment": ("money", "> 0", ">0"),
     "demander_share": ("share", "0–1", "0–1"),
+    "contract_price": ("money", ">= 0, or empty (demander_share)", "≥0，或留空（按出资比例）"),
     "demander_installments": (None, "", ""),
     "after": ("count", "0 = contract, j = review j", "0 = 签约，j = 第j次评审"),
     "share": ("share", "0–1, the shares sum to 1", "0–1，合计为1"),

@@ -221,6 +221,7 @@ class Challenge:
     value_on_success: Dist
     value_lag: float
     solver_value_on_success: Dist
+    contract_price: float | None = None  # 揭榜金额: D per route, instead of demander_share
 
     @property
     def n_phases(self) -> int:
