@@ -216,6 +216,8 @@ def _run_measures(
         "success_rate": succeeded_ch / started_ch if started_ch else np.nan,
     }
     row.update(_instrument_measures(rows, out, net))
+    equilibrium = plan.scenario.solver.entry == "equilibrium"
+    row["challenges_unfilled"] = float(plan.layout.n_challenges - started_ch) * equilibrium
     return row
 
 

@@ -79,3 +79,134 @@ def test_k20_both_keys_is_an_error_naming_the_challenge() -> None:
     text = str(err.value)
     assert "challenges[0].contract_price" in text
     assert "'challenge'" in text and "both demander_share and contract_price" in text
+
+
+# --------------------------------------------------------------------------- K21
+
+P1, PRICE, SVAL = 0.6, 16.0, 30.0
+
+
+def w(k: int) -> float:
+    """The probability that one of ``k`` racing routes is kept: (1 - (1 - p)^k) / k."""
+    return (1.0 - (1.0 - P1) ** k) / k
+
+
+def v_closed(k: int) -> float:
+    """V(k) = P - c1 C + w(k) (S - c2 C) of docs/model.md's case K21."""
+    return PRICE - 0.4 * INV + w(k) * (SVAL - 0.6 * INV)
+
+
+def race_data(reservation: Any, solvers: int = 3, bidders: int | None = None) -> dict[str, Any]:
+    data = priced(
+        PRICE,
+        p1=P1,
+        p2=1.0,
+        solvers=solvers,
+        installments=(1.0, 0.0, 0.0),
+        solver_value=SVAL,
+        race={"select_after": 1, "keep": 1, "compensate_eliminated": False},
+        horizon=50.0,
+    )
+    data["solver"] |= {"entry": "equilibrium", "reservation_npv": reservation, "entry_runs": 4000}
+    if bidders is not None:
+        data["challenges"][0]["bidders"] = bidders
+    return data
+
+
+def test_k21_the_closed_form() -> None:
+    assert [round(v_closed(k), 4) for k in (1, 2, 3)] == [18.8, 15.56, 13.616]
+
+
+def test_k21_v_of_k_from_the_pilot_matches_the_closed_form() -> None:
+    res = fundflow.simulate(race_data(14.0), runs=4000, seed=21)
+    assert res.entry is not None and res.entry["runs"] == 4000
+    values, ses = res.entry["values"]["challenge"], res.entry["se"]["challenge"]
+    for k in (1, 2, 3):
+        assert abs(values[k - 1] - v_closed(k)) <= 4 * ses[k - 1], (k, values, ses)
+    # every replication: r = 14 for each bidder; V(2) = 15.56 >= 14 > V(3) = 13.6
+    assert (res.runs["routes_started"] == 2).all()
+    assert (res.runs["challenges_unfilled"] == 0).all()
+
+
+# --------------------------------------------------------------------------- K22
+
+ENTRY_CASES = [
+    ([1.0, 5.0, 9.0, 20.0], 3),  # 9 <= V(3) = 13.616
+    ([14.0, 14.5, 15.0], 2),  # 15 > V(3)
+    ([19.0, 19.5], 0),  # 19 > V(1) = 18.8: unfilled
+    ([2.0], 1),  # one bidder: at most one route
+]
+
+
+@pytest.mark.parametrize(("reservations", "want"), ENTRY_CASES)
+def test_k22_the_entry_number(reservations: list[float], want: int) -> None:
+    import numpy as np
+
+    from fundflow.engine.entry.rules import entrants
+
+    values = np.array([v_closed(k) for k in (1, 2, 3)])
+    r = np.array(reservations)
+    assert entrants.py_func(r, values) == want
+    assert entrants(r, values) == want  # the compiled rule, the same
+    # a V that rises with k: the largest k whose entrants all clear their reservation
+    assert entrants.py_func(np.array([1.0, 5.0]), np.array([0.0, 10.0])) == 2
+
+
+def test_k22_per_replication_entry_from_the_drawn_reservations() -> None:
+    import numpy as np
+
+    from fundflow.engine.entry.admission import reservations
+    from fundflow.engine.layout import Layout
+
+    data = race_data({"dist": "uniform", "low": 12.0, "high": 26.0}, bidders=4)
+    res = fundflow.simulate(data, runs=300, seed=22)
+    sc = res.scenario
+    drawn = reservations(sc, Layout.of(sc), res.entropy, range(300))[0]
+    values = np.asarray(res.entry["values"]["challenge"])
+    want = [max([k for k in (1, 2, 3) if drawn[i, k - 1] <= values[k - 1]], default=0)
+            for i in range(300)]  # fmt: skip
+    assert res.runs["routes_started"].tolist() == want
+    assert res.runs["challenges_unfilled"].tolist() == [float(k == 0) for k in want]
+    assert 0 < sum(k == 0 for k in want) < 300 and len(set(want)) > 2
+
+
+def test_k22_an_unfilled_challenge_moves_no_money() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fundflow.simulate(race_data(100.0), runs=20, seed=3)
+    assert len(res.ledger(0)) == 0
+    assert (res.routes["status"] == "not_started").all()
+    assert (res.runs["challenges_unfilled"] == 1).all()
+    assert (res.runs["challenges_succeeded"] == 0).all()
+    assert any("unfilled" in str(w.message) for w in caught)
+
+
+def test_k22_fixed_entry_ignores_bidders_and_reservations() -> None:
+    data = race_data(100.0, bidders=5)
+    data["solver"]["entry"] = "fixed"
+    res = fundflow.simulate(data, runs=20, seed=3)
+    assert res.entry is None
+    assert (res.runs["routes_started"] == 3).all()
+    assert (res.runs["challenges_unfilled"] == 0).all()
+
+
+def test_entry_is_recorded_in_the_store_and_the_challenges_table(tmp_path) -> None:
+    import json
+
+    data = race_data({"dist": "uniform", "low": 12.0, "high": 26.0}, bidders=4)
+    res = fundflow.simulate(data, runs=50, seed=9, store=tmp_path / "out")
+    manifest = json.loads(next((tmp_path / "out").rglob("manifest.json")).read_text())
+    assert manifest["entry"]["runs"] == 50
+    assert res.entry == manifest["entry"]
+    table = res.challenges
+    assert table.loc["challenge", "entry_value_k3"] == pytest.approx(
+        manifest["entry"]["values"]["challenge"][2]
+    )
+    started = res.runs["routes_started"]
+    assert table.loc["challenge", "expected_entrants"] == pytest.approx(started.mean())
+    assert table.loc["challenge", "unfilled_probability"] == pytest.approx((started == 0).mean())
+    again = fundflow.simulate(data, runs=50, seed=9)
+    assert again.ledger(7).equals(res.ledger(7))  # a stored run re-simulates with entry
+    assert again.runs.equals(res.runs)

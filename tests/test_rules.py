@@ -33,7 +33,7 @@ def _rules(module_name: str) -> dict[str, object]:
 
 def test_every_mechanism_has_its_rules() -> None:
     names = {m.split(".")[2] for m in RULE_MODULES}
-    assert names == {"budget", "credit", "fund", "matching", "reserve", "tax"}
+    assert names == {"budget", "credit", "entry", "fund", "matching", "reserve", "tax"}
     for module in RULE_MODULES:
         assert _rules(module), f"{module} declares no rule"
 

@@ -49,16 +49,18 @@ def supports(plan: EnginePlan) -> bool:
 
 
 def _draw_arrays(draws: Draws) -> tuple[np.ndarray, np.ndarray]:
-    """Per route (n, R, 7 + 2P): overrun, misconduct, race, solver value, default,
-    holding period, exit multiple, the durations, the review uniforms; and values."""
+    """Per route (n, R, 8 + 2P): overrun, misconduct, race, solver value, default,
+    holding period, exit multiple, the durations, the review uniforms, and last 1.0
+    where the route's bidder entered (0.0 where nobody did); and values."""
     names: tuple[str, ...] = ("overrun", "misconduct_u", "race_u", "solver_value", "default_u")
     names += ("holding_period", "exit_multiple")
     dur, rev = draws.duration, draws.review_u
-    x = np.empty((*dur.shape[:2], len(names) + dur.shape[2] + rev.shape[2]))
+    x = np.empty((*dur.shape[:2], len(names) + dur.shape[2] + rev.shape[2] + 1))
     for k, name in enumerate(names):  # one copy into the engine's layout
         x[:, :, k] = getattr(draws, name)
     x[:, :, len(names) : len(names) + dur.shape[2]] = dur
-    x[:, :, len(names) + dur.shape[2] :] = rev
+    x[:, :, len(names) + dur.shape[2] : -1] = rev
+    x[:, :, -1] = 1.0 if draws.entered is None else draws.entered
     return x, np.ascontiguousarray(draws.value, dtype=np.float64)
 
 

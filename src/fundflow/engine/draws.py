@@ -81,6 +81,7 @@ STREAMS: tuple[str, ...] = (
     "exit_multiple",  # (R,) uniforms -> fund exit multiple of the route's venture
     "default",  # (R,) uniforms: loan default when u < probability
     "solver_value",  # (R,) uniforms -> solver's value on success
+    "reservation",  # (bidders,) per challenge copy: a potential bidder's reservation NPV
 )
 _K = {name: k for k, name in enumerate(STREAMS)}
 _TINY = 2.0**-60
@@ -122,6 +123,9 @@ class Draws:
         Uniforms of the solver's value on success.
     solver_value : (n, R) float
         The solver's value if the route succeeds (``solver_value_on_success``).
+    entered : (n, R) bool or None
+        Whether the route starts (``solver.entry: equilibrium``, set by
+        :func:`fundflow.engine.entry.admission.with_entry`); ``None``: every route.
     """
 
     replications: np.ndarray
@@ -136,6 +140,7 @@ class Draws:
     default_u: np.ndarray
     solver_value_u: np.ndarray
     solver_value: np.ndarray
+    entered: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.replications.shape[0])
@@ -254,7 +259,7 @@ def draw(scenario: Scenario, layout: Layout, entropy: int, replications: Sequenc
     route_u = {
         name: _stream(u, name, bl.route_block[_K[name] // 4])
         for name in STREAMS
-        if name not in ("duration", "review", "factor", "value")
+        if name not in ("duration", "review", "factor", "value", "reservation")
     }
     review_u = _review(
         layout,

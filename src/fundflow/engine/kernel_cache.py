@@ -55,6 +55,7 @@ KERNEL_MODULES: tuple[str, ...] = (
     "fundflow.engine.core.state",
     "fundflow.engine.credit.compiled",
     "fundflow.engine.credit.rules",
+    "fundflow.engine.entry.rules",
     "fundflow.engine.fund.compiled",
     "fundflow.engine.fund.rules",
     "fundflow.engine.matching.compiled",

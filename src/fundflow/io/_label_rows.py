@@ -165,6 +165,13 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("bank_loss", "measure", "money", "Bank loss", "银行损失"),
     ("guarantor_loss", "measure", "money", "Guarantor loss", "担保公司损失"),
     ("reguarantor_loss", "measure", "money", "Re-guarantor loss", "再担保机构损失"),
+    (
+        "challenges_unfilled",
+        "measure",
+        "count",
+        "Challenges unfilled (nobody entered)",
+        "流榜数（无人揭榜）",
+    ),
     # --- routes table
     ("replication", "measure", None, "Replication", "模拟序号"),
     ("route", "measure", None, "Route", "技术路线"),
@@ -228,6 +235,15 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "每个榜单的政府净成本标准误",
     ),
     ("demander_npv_se", "measure", "money", "Demander NPV, std. error", "发榜方净现值标准误"),
+    ("expected_entrants", "measure", "count", "Expected entrants (routes started)", "期望揭榜方数"),
+    ("unfilled_probability", "measure", "share", "Probability unfilled (流榜)", "流榜概率"),
+    (
+        "success_probability_filled",
+        "measure",
+        "share",
+        "Success probability when filled",
+        "有人揭榜时的成功概率",
+    ),
     # --- sweep and optimisation outputs that are not {measure}_{statistic}
     (
         "solver_npv_min",

@@ -405,6 +405,7 @@ def export_result(
                 written.append(out / f"{name}.{fmt.name}")
     content = {
         "convergence": getattr(result, "convergence", None),
+        "entry": getattr(result, "entry", None),
         "formats": [f.name for f in fmts],
         "tables_in_readable_formats": ["summary", *[t.name for t in readable[1:]], *detail],
         "lang": lang,

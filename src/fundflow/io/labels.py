@@ -30,6 +30,7 @@ every statistic registered there (for a statistic of a level, any level:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -96,6 +97,9 @@ class _LabelTable(Mapping[str, Label]):
         row = self._rows.get(name)
         if row is not None:
             return row
+        entry = _entry_value_label(name)
+        if entry is not None:
+            return entry
         found = statistics.find(name)
         if found is None:
             raise KeyError(name)
@@ -108,6 +112,23 @@ class _LabelTable(Mapping[str, Label]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+_ENTRY_VALUE = re.compile(r"^entry_value_k(\d+)(_ci_low|_ci_high)?$")
+
+
+def _entry_value_label(name: str) -> Label | None:
+    """The label of a challenges-table column ``entry_value_k{k}`` (and its interval)."""
+    m = _ENTRY_VALUE.match(name)
+    if m is None:
+        return None
+    k, bound = int(m.group(1)), m.group(2)
+    en = f"Expected NPV per route with {k} route{'s' if k > 1 else ''}, V({k})"
+    zh = f"{k}条路线时每条路线期望净现值 V({k})"
+    if bound:
+        en += ", 95% CI " + ("low" if bound == "_ci_low" else "high")
+        zh += "95%置信区间" + ("下限" if bound == "_ci_low" else "上限")
+    return Label(name, "measure", "money", en, zh)
 
 
 #: Every label by name.

@@ -281,6 +281,9 @@ def _run_measures(
         "challenges_succeeded": succeeded_ch,
         "success_rate": success_rate,
         **_instrument_measures(block, sums),
+        # under equilibrium entry, the challenge copies where no route started
+        "challenges_unfilled": (plan.layout.n_challenges - started_ch)
+        * (plan.scenario.solver.entry == "equilibrium"),
     }
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 

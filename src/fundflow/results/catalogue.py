@@ -124,6 +124,8 @@ RUN_MEASURES: tuple[MeasureInfo, ...] = (
     _M("bank_loss", "money", _LOSS),
     _M("guarantor_loss", "money", _LOSS),
     _M("reguarantor_loss", "money", _LOSS),
+    # entry
+    _M("challenges_unfilled", "count"),
 )
 
 #: Program ratios, reported as ratios of means (docs/model.md, "What is reported").

@@ -10,8 +10,9 @@ import numpy as np
 
 from fundflow.engine.layout import Layout
 from fundflow.engine.ledger import Ledger
-from fundflow.engine.outcome import STATUS, SUCCEEDED
+from fundflow.engine.outcome import NOT_STARTED, STATUS, SUCCEEDED
 from fundflow.results import metrics
+from fundflow.results.entry_table import entry_columns
 from fundflow.results.exporter import exporter
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS, challenge_npv
 from fundflow.scenario.config import Scenario
@@ -48,6 +49,9 @@ class SimulationResult:
         results carry them (:mod:`fundflow.results.provenance`).
     convergence : dict or None
         Set by :func:`fundflow.simulate_until`.
+    entry : dict or None
+        With ``solver.entry: equilibrium``: the pilot's ``V(k)`` per challenge name
+        and their standard errors (``{"runs", "values", "se"}``).
     """
 
     scenario: Scenario
@@ -66,6 +70,7 @@ class SimulationResult:
     engine: str = "simpy"
     rerun: Callable[[int], Ledger] | None = None
     convergence: dict[str, Any] | None = None
+    entry: dict[str, Any] | None = None
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -306,6 +311,7 @@ class SimulationResult:
                 "gov_challenge_net_cost_se": gov_se,
                 "demander_npv": dem,
                 "demander_npv_se": dem_se,
+                **entry_columns(self.scenario, sums, self.entry, copies),
             },
             index=pd.Index(names, name="challenge"),
         )
@@ -367,7 +373,7 @@ def _take(columns: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.n
 
 #: The per-replication, per-challenge-name sums that :attr:`SimulationResult.challenges`
 #: is computed from (:func:`challenge_sums`).
-CHALLENGE_SUMS = ("npv_sum", "started", "successes", "gov_net_cost", "demander_npv")
+CHALLENGE_SUMS = ("npv_sum", "started", "successes", "gov_net_cost", "demander_npv", "filled")
 
 
 def challenge_sums(
@@ -397,6 +403,7 @@ def challenge_sums(
         "successes": _successes(layout, status),
         "gov_net_cost": _by_name(layout, np.asarray(gov_net_cost, dtype=float)),
         "demander_npv": _by_name(layout, np.asarray(demander_npv, dtype=float)),
+        "filled": _copies_with(layout, status, started=True),
     }
 
 
@@ -412,10 +419,17 @@ def _by_name(layout: Layout, values: np.ndarray) -> np.ndarray:
 
 def _successes(layout: Layout, status: np.ndarray) -> np.ndarray:
     """Per replication and challenge name: copies in which some route succeeded."""
+    return _copies_with(layout, status)
+
+
+def _copies_with(layout: Layout, status: np.ndarray, started: bool = False) -> np.ndarray:
+    """Per replication and challenge name: copies in which some route succeeded (or,
+    with ``started``, some route started)."""
     codes = np.asarray(status)
     if codes.dtype.kind not in "iu":
         codes = np.asarray([STATUS.index(str(s)) for s in codes.tolist()])
-    won = (codes == SUCCEEDED).reshape(-1, layout.n_routes)
+    hit = codes != NOT_STARTED if started else codes == SUCCEEDED
+    won = hit.reshape(-1, layout.n_routes)
     n_copies = layout.n_challenges
     per_copy = np.zeros((won.shape[0], n_copies), dtype=bool)
     for c in range(n_copies):

@@ -76,6 +76,7 @@ class StoredResult(SimulationResult):
         self.engine = "+".join(m.get("engines_used", [])) or str(m.get("engine", "simpy"))
         self.rerun = rerun
         self.convergence = None
+        self.entry = m.get("entry")
         self._cache = {}
 
     def __repr__(self) -> str:

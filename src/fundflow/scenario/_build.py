@@ -55,7 +55,7 @@ def build_parts(data: Mapping[str, Any]) -> tuple[Section, dict[str, Any]]:
     government = _government(gov_sec)
     solver_sec = open_section(root, SCENARIO["solver"])
     assert solver_sec is not None
-    solver = SolverSettings(**read_values(solver_sec, SCENARIO["solver"]))
+    solver = _solver(solver_sec)
     solver_sec.finish()
     raw = root.items("challenges", min_len=_CHALLENGE.min_len)
     challenges = tuple(_challenge(Section(item, f"challenges[{i}]")) for i, item in enumerate(raw))
@@ -229,6 +229,15 @@ def _challenge(s: Section) -> Challenge:
         **values,
     )
     return _finished(s, challenge)
+
+
+def _solver(sec: Section) -> SolverSettings:
+    values = read_values(sec, SCENARIO["solver"], skip=("reservation_npv",))
+    reservation = None
+    if sec.has("reservation_npv"):
+        key = SCENARIO["solver"]["reservation_npv"]
+        reservation = sec.dist(key.name, what=key.what)
+    return SolverSettings(reservation_npv=reservation, **values)
 
 
 def _check_one_price(s: Section, values: dict[str, Any]) -> None:

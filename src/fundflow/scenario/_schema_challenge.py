@@ -86,6 +86,7 @@ CHALLENGE_LABELS_ZH = {
     "after": "里程碑",
     "share": "比例",
     "solvers": "揭榜方数量",
+    "bidders": "潜在揭榜方数量",
     "race": "赛马",
     "select_after": "选拔评审",
     "keep": "保留数",
@@ -149,6 +150,14 @@ _CHALLENGE = (
         allowed_doc="list of `{after, share}` summing to 1",
     ),
     _int("solvers", 1, "parallel routes", lo=1),
+    _int(
+        "bidders",
+        None,
+        "potential solvers; with `solver.entry: equilibrium` at most `solvers` of them start",
+        lo=1,
+        nullable=True,
+        default_doc="`solvers`",
+    ),
     _RACE,
     _dist(
         "overrun",

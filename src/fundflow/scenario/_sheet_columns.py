@@ -35,6 +35,11 @@ _HINTS: dict[str, tuple[str | None, str, str]] = {
     "after": ("count", "0 = contract, j = review j", "0 = 签约，j = 第j次评审"),
     "share": ("share", "0–1, the shares sum to 1", "0–1，合计为1"),
     "solvers": ("count", "whole number >= 1", "整数，≥1"),
+    "bidders": (
+        "count",
+        "whole number >= 1, or empty (solvers)",
+        "整数，≥1，或留空（同揭榜方数量）",
+    ),
     "race": (None, "", ""),
     "select_after": ("count", "a review before acceptance", "验收前的某次评审"),
     "keep": ("count", "whole number >= 1", "整数，≥1"),
