@@ -210,3 +210,57 @@ def test_entry_is_recorded_in_the_store_and_the_challenges_table(tmp_path) -> No
     again = fundflow.simulate(data, runs=50, seed=9)
     assert again.ledger(7).equals(res.ledger(7))  # a stored run re-simulates with entry
     assert again.runs.equals(res.runs)
+
+
+# --------------------------------------------------------------------------- K23
+
+
+def one_route(price: float = 16.0, **solver: Any) -> dict[str, Any]:
+    """One route, both reviews passed, cost 20, no value, no discounting."""
+    data = priced(price)
+    data["solver"] |= solver
+    return data
+
+
+def test_k23_least_contract_price_under_fixed_entry() -> None:
+    res = fundflow.least_incentive(one_route(), "challenges[0].contract_price", 1, runs=50, seed=1)
+    assert res.current == 16.0
+    assert res.value == pytest.approx(20.0, rel=1e-3)  # V(1) = P - 20 >= 0
+    assert res.table.loc["challenge", "least_value"] == res.value
+
+
+def test_k23_least_contract_price_under_equilibrium_entry() -> None:
+    data = one_route(entry="equilibrium", reservation_npv=2.0)
+    res = fundflow.least_incentive(data, "challenges[challenge].contract_price", 1, runs=50, seed=1)
+    assert res.value == pytest.approx(22.0, rel=1e-3)  # V(1) = P - 20 >= r = 2
+    assert res.table.loc["challenge", "reached"] == 1.0
+    assert res.table.loc["challenge", "gov_budget_cost"] == pytest.approx(5.0)  # the match
+    assert res.table.loc["challenge", "gov_budget_cost_now"] == 0.0  # unfilled at 16
+
+
+def test_k23_least_award_share_and_its_budget_cost() -> None:
+    lever = "government.success_award.share"
+    res = fundflow.least_incentive(one_route(), lever, 1, runs=50, seed=1)
+    assert res.current == 0.0
+    assert res.value == pytest.approx(0.2, rel=1e-3)  # 16 - 20 + 20 s >= 0
+    # the match (5) and the award (s x 20) at the least value
+    assert res.table.loc["challenge", "gov_budget_cost"] == pytest.approx(5.0 + 20 * res.value)
+
+
+def test_k23_a_target_above_the_routes_admitted_is_refused() -> None:
+    with pytest.raises(ConfigError, match="more routes than any challenge admits"):
+        fundflow.least_incentive(one_route(), "government.success_award.share", 2, runs=20)
+
+
+def test_k23_the_command_prints_each_challenge(capsys: pytest.CaptureFixture[str], tmp_path):
+    import yaml
+
+    from fundflow.cli import main
+
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(one_route()), encoding="utf-8")
+    code = main(["incentive", str(path), "--lever", "challenges[0].contract_price",
+                 "--entrants", "1", "--runs", "30", "--seed", "1"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "challenge" in out and "20" in out and "Budget cost at it" in out

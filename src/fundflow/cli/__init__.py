@@ -82,6 +82,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "sensitivity",
         "global sensitivity of outputs to inputs: Sobol' or Morris indices with CIs",
     ),
+    "incentive": (
+        "incentive",
+        "the least value of a lever at which each challenge attracts K entrants",
+    ),
     "examples": ("examples", "list the example scenarios shipped with fundflow"),
     "init": (
         "examples",

@@ -144,19 +144,25 @@ def entry_values(scenario: Scenario, entropy: int, runs: int | None = None) -> E
     n = pilot_runs(scenario, runs)
     key = (repr(scenario.frozen_source), int(entropy), n)
     if key not in _PILOTS:
-        reps = range(PILOT_BASE, PILOT_BASE + n)
-        sums = {}
-        for k in range(1, max(c.solvers for c in scenario.challenges) + 1):
-            pilot = EnginePlan.of(pilot_scenario(scenario, k))
-            outcome, _ = run_engine(pilot, draw(pilot.scenario, pilot.layout, entropy, reps), n,
-                                    "compiled")  # fmt: skip
-            m = measure_block(pilot, outcome, exposure_grid(pilot.scenario))
-            sums[k] = challenge_npv(pilot.layout, m.routes["status"], m.routes["solver_npv"])
         if len(_PILOTS) > 64:
             _PILOTS.clear()
-        _PILOTS[key] = EntryValues.of(scenario, n, sums)
+        _PILOTS[key] = pilot_values(scenario, entropy, n)
         warn_entry(_PILOTS[key])
     return _PILOTS[key]
+
+
+def pilot_values(scenario: Scenario, entropy: int, n: int) -> EntryValues:
+    """``V(k)`` for ``k = 1 ... solvers`` of each challenge from ``n`` pilot
+    replications (whatever the scenario's ``entry``), on the compiled engine."""
+    reps = range(PILOT_BASE, PILOT_BASE + n)
+    sums = {}
+    for k in range(1, max(c.solvers for c in scenario.challenges) + 1):
+        pilot = EnginePlan.of(pilot_scenario(scenario, k))
+        draws = draw(pilot.scenario, pilot.layout, entropy, reps)
+        outcome, _ = run_engine(pilot, draws, n, "compiled")
+        m = measure_block(pilot, outcome, exposure_grid(pilot.scenario))
+        sums[k] = challenge_npv(pilot.layout, m.routes["status"], m.routes["solver_npv"])
+    return EntryValues.of(scenario, n, sums)
 
 
 def entered_draws(
