@@ -100,8 +100,14 @@ def pilot_scenario(scenario: Scenario, k: int) -> Scenario:
 
 
 def warn_entry(values: EntryValues) -> None:
-    """One warning naming the challenges whose estimated ``V`` rises with ``k``."""
-    rising = [n for n, v in zip(values.names, values.values, strict=True) if np.any(np.diff(v) > 0)]
+    """One warning naming the challenges whose estimated ``V`` rises with ``k`` by more
+    than twice the standard error of the rise (a rise within the pilot's sampling
+    error alone is not reported)."""
+    rising = []
+    for name, v, se in zip(values.names, values.values, values.se, strict=True):
+        s = np.nan_to_num(np.asarray(se, dtype=float))
+        if np.any(np.diff(np.asarray(v, dtype=float)) > 2.0 * np.sqrt(s[:-1] ** 2 + s[1:] ** 2)):
+            rising.append(name)
     if rising:
         warnings.warn(
             "the estimated expected NPV per route V(k) is not non-increasing in the number "
