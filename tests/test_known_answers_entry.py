@@ -264,3 +264,16 @@ def test_k23_the_command_prints_each_challenge(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert code == 0
     assert "challenge" in out and "20" in out and "Budget cost at it" in out
+
+
+def test_demander_npv_without_the_governments_money() -> None:
+    # the common route, both reviews passed, no discounting: the demander receives the
+    # match g = 5 in full; with p1 = 0 and claw-back 1 the tranche of 1.5 comes back
+    res = fundflow.simulate(priced(22.0), runs=3, seed=0)
+    assert res.routes["demander_gov_npv"].tolist() == [exact(5.0)] * 3
+    table = res.challenges
+    assert table.loc["challenge", "demander_npv_without_gov"] == exact(
+        table.loc["challenge", "demander_npv"] - 5.0
+    )
+    failed = fundflow.simulate(priced(22.0, p1=0.0, clawback=1.0), runs=2, seed=0)
+    assert failed.routes["demander_gov_npv"].tolist() == [0.0, 0.0]  # 1.5 paid, 1.5 back

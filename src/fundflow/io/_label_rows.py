@@ -235,6 +235,27 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
         "每个榜单的政府净成本标准误",
     ),
     ("demander_npv_se", "measure", "money", "Demander NPV, std. error", "发榜方净现值标准误"),
+    (
+        "demander_npv_without_gov",
+        "measure",
+        "money",
+        "Demander NPV without the government's money",
+        "不含政府资金的发榜方净现值",
+    ),
+    (
+        "demander_npv_without_gov_se",
+        "measure",
+        "money",
+        "Demander NPV without the government's money, std. error",
+        "不含政府资金的发榜方净现值标准误",
+    ),
+    (
+        "demander_gov_npv",
+        "measure",
+        "money",
+        "Government money to the demander (NPV, net of claw-backs)",
+        "发榜方获得的政府资金净现值（扣除追回）",
+    ),
     ("expected_entrants", "measure", "count", "Expected entrants (routes started)", "期望揭榜方数"),
     ("unfilled_probability", "measure", "share", "Probability unfilled (流榜)", "流榜概率"),
     (

@@ -7,6 +7,10 @@ entered, 流榜), ``success_probability_filled`` (success among the copies that 
 filled) and, with equilibrium entry, the pilot's ``V(k)`` for each ``k`` as
 ``entry_value_k{k}`` with ``entry_value_k{k}_ci_low``/``_ci_high`` (95%, from the
 pilot's standard error; NaN for ``k`` above the challenge's ``solvers``).
+``demander_npv_without_gov`` (with its ``_se``) is the demander's NPV of one copy
+less the government's money it received (the match net of claw-backs; tax kept,
+entry held): compared with ``demander_npv`` it says whether the demander would do
+the project anyway.
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ def entry_columns(
                 filled_total > 0, successes.sum(axis=0) / filled_total, np.nan
             ),
         }
+    dem = (sums["demander_npv"] - sums["demander_gov_npv"]) / np.maximum(copies, 1.0)
+    out["demander_npv_without_gov"] = dem.mean(axis=0)
+    out["demander_npv_without_gov_se"] = (
+        dem.std(axis=0, ddof=1) / np.sqrt(reps) if reps > 1 else np.full(dem.shape[1], np.nan)
+    )
     if entry is None:
         return out
     names = [c.name for c in scenario.challenges]

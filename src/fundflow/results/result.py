@@ -260,6 +260,7 @@ class SimulationResult:
             cols["solver_npv"],
             cols["gov_net_cost"],
             cols["demander_npv"],
+            cols.get("demander_gov_npv"),
         )
 
     @property
@@ -373,7 +374,9 @@ def _take(columns: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.n
 
 #: The per-replication, per-challenge-name sums that :attr:`SimulationResult.challenges`
 #: is computed from (:func:`challenge_sums`).
-CHALLENGE_SUMS = ("npv_sum", "started", "successes", "gov_net_cost", "demander_npv", "filled")
+CHALLENGE_SUMS = (
+    "npv_sum", "started", "successes", "gov_net_cost", "demander_npv", "filled", "demander_gov_npv"
+)  # fmt: skip
 
 
 def challenge_sums(
@@ -382,6 +385,7 @@ def challenge_sums(
     solver_npv: np.ndarray,
     gov_net_cost: np.ndarray,
     demander_npv: np.ndarray,
+    demander_gov_npv: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per replication and challenge name (copies pooled), what the challenges table needs.
 
@@ -404,6 +408,12 @@ def challenge_sums(
         "gov_net_cost": _by_name(layout, np.asarray(gov_net_cost, dtype=float)),
         "demander_npv": _by_name(layout, np.asarray(demander_npv, dtype=float)),
         "filled": _copies_with(layout, status, started=True),
+        "demander_gov_npv": _by_name(
+            layout,
+            np.zeros(np.asarray(status).size)
+            if demander_gov_npv is None
+            else np.asarray(demander_gov_npv, dtype=float),
+        ),
     }
 
 

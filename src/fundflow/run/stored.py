@@ -165,8 +165,9 @@ def block_tables(
     routes["end_review"] = np.asarray(routes["end_review"]).astype(np.int64)
     r = block.routes
     sums = challenge_sums(
-        layout, r["status"], r["solver_npv"], r["gov_net_cost"], r["demander_npv"]
-    )
+        layout, r["status"], r["solver_npv"], r["gov_net_cost"], r["demander_npv"],
+        r["demander_gov_npv"],
+    )  # fmt: skip
     challenges = {
         "replication": np.repeat(reps, len(names)),
         "challenge": np.tile(np.asarray(names, dtype=object), n),
