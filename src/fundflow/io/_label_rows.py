@@ -295,6 +295,8 @@ ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
     ("solver_npv_short", "statistic", None, "Solver NPV/route", "揭榜方净现值/路线"),
     ("clears_short", "statistic", None, "Takes part", "愿意参与"),
     ("gov_cost_short", "statistic", None, "Gov. net cost", "政府净成本"),
+    ("entrants_short", "statistic", None, "Entrants", "揭榜方数"),
+    ("demander_no_gov_short", "statistic", None, "Without gov. money", "不含政府资金"),
     ("demander_npv_short", "statistic", None, "Demander NPV", "发榜方净现值"),
     (
         "challenges_caption",
