@@ -277,3 +277,16 @@ def test_demander_npv_without_the_governments_money() -> None:
     )
     failed = fundflow.simulate(priced(22.0, p1=0.0, clawback=1.0), runs=2, seed=0)
     assert failed.routes["demander_gov_npv"].tolist() == [0.0, 0.0]  # 1.5 paid, 1.5 back
+
+
+def test_k22_the_block_rule_agrees_with_the_rule_row_by_row() -> None:
+    import numpy as np
+
+    from fundflow.engine.entry.rules import entrants, entrants_each
+
+    rng = np.random.default_rng(5)
+    r = np.sort(rng.uniform(10.0, 22.0, size=(200, 4)), axis=1)
+    values = np.array([v_closed(k) for k in (1, 2, 3)])
+    want = [entrants.py_func(row, values) for row in r]
+    assert entrants_each(r, values).tolist() == want
+    assert entrants_each.py_func(r, values).tolist() == want

@@ -27,6 +27,7 @@ __all__ = ["entrants_of", "reservations", "with_entry"]
 _K = STREAMS.index("reservation")
 _TINY = 2.0**-60
 entrants = rules.entrants.py_func  # the rule, as Python
+entrants_each = rules.entrants_each  # compiled where numba runs: a block at once
 
 
 def reservations(
@@ -69,8 +70,7 @@ def entrants_of(
     out = np.zeros((len(replications), layout.n_challenges), dtype=np.int64)
     for c, r in enumerate(drawn):
         v = np.asarray(values[scenario.challenges[int(layout.challenge_spec[c])].name], float)
-        for i in range(r.shape[0]):
-            out[i, c] = entrants(r[i], v)
+        out[:, c] = entrants_each(np.ascontiguousarray(r), np.ascontiguousarray(v))
     return out
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from fundflow.engine.kernel_cache import rule
 
-__all__ = ["entrants"]
+__all__ = ["entrants", "entrants_each"]
 
 
 @rule
@@ -26,3 +26,16 @@ def entrants(reservations: np.ndarray, values: np.ndarray) -> int:
         if reservations[k - 1] <= values[k - 1]:
             best = k
     return best
+
+
+@rule
+def entrants_each(reservations: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """:func:`entrants` of each row of ``reservations`` (replications x bidders, each
+    row sorted ascending), for a block of replications at once."""
+    out = np.zeros(reservations.shape[0], dtype=np.int64)
+    m = min(reservations.shape[1], values.shape[0])
+    for i in range(reservations.shape[0]):
+        for k in range(1, m + 1):
+            if reservations[i, k - 1] <= values[k - 1]:
+                out[i] = k
+    return out
