@@ -290,3 +290,20 @@ def test_k22_the_block_rule_agrees_with_the_rule_row_by_row() -> None:
     want = [entrants.py_func(row, values) for row in r]
     assert entrants_each(r, values).tolist() == want
     assert entrants_each.py_func(r, values).tolist() == want
+
+
+def test_reservation_draws_are_keyed_by_name_copy_and_bidder() -> None:
+    import numpy as np
+
+    from fundflow.engine.entry.admission import reservations
+    from fundflow.engine.layout import Layout
+
+    data = race_data({"dist": "uniform", "low": 0.0, "high": 1.0}, bidders=4)
+    alone = fundflow.Scenario.from_dict(data)
+    other = dict(data["challenges"][0], name="another", bidders=7)
+    data["challenges"] = [other, data["challenges"][0]]  # before it in the list
+    both = fundflow.Scenario.from_dict(data)
+    a = reservations(alone, Layout.of(alone), 11, range(50))[0]
+    b = reservations(both, Layout.of(both), 11, range(50))[1]
+    assert np.array_equal(a, b)  # another challenge changes none of its bidders' draws
+    assert b.shape == (50, 4) and (np.diff(b, axis=1) >= 0).all()

@@ -127,6 +127,8 @@ def _search(check: Callable[[float], tuple[bool, float]], x0: float, name: str) 
         seen[x] = check(x)[0]
         return seen[x]
 
+    if x0 <= 0 and met(0.0):
+        return 0.0  # already met with none of the lever
     start = x0 if x0 > 0 else 0.1
     if met(start):
         lo, hi = start / 2, start
