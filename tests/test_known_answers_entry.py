@@ -307,3 +307,27 @@ def test_reservation_draws_are_keyed_by_name_copy_and_bidder() -> None:
     b = reservations(both, Layout.of(both), 11, range(50))[1]
     assert np.array_equal(a, b)  # another challenge changes none of its bidders' draws
     assert b.shape == (50, 4) and (np.diff(b, axis=1) >= 0).all()
+
+
+def test_design_points_that_move_no_solver_flow_share_v(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fundflow.run import _blocks
+
+    calls: list[str] = []
+    real = _blocks.pilot_values
+
+    def counted(scenario: Any, entropy: int, n: int) -> Any:
+        calls.append(scenario.name)
+        return real(scenario, entropy, n)
+
+    monkeypatch.setattr(_blocks, "pilot_values", counted)
+    monkeypatch.setattr(_blocks, "_PILOTS", {})
+    data = race_data({"dist": "uniform", "low": 12.0, "high": 26.0}, bidders=4)
+    res = fundflow.sweep(data, {"government.matching.ratio": [0.1, 0.2, 0.3]}, runs=30, seed=2,
+                         progress=False)  # fmt: skip
+    assert len(calls) == 1  # the match goes to the demander: V(k) is the same
+    assert "challenges_unfilled_mean" in res.table and "routes_started_mean" in res.table
+    fundflow.sweep(data, {"solver.reservation_npv": [1.0, 2.0]}, runs=30, seed=2, progress=False)
+    assert len(calls) == 1  # who enters changes, not what a route is worth
+    lever = {"challenges[0].contract_price": [17.0, 18.0]}
+    fundflow.sweep(data, lever, runs=30, seed=2, progress=False)
+    assert len(calls) == 3  # a lever of the solver's flows: V(k) per point

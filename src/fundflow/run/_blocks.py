@@ -39,6 +39,7 @@ from fundflow.run.entry import (
     EntryValues,
     pilot_runs,
     pilot_scenario,
+    solver_flow_key,
     warn_entry,
     warn_unfilled,
 )
@@ -142,7 +143,7 @@ def entry_values(scenario: Scenario, entropy: int, runs: int | None = None) -> E
     if scenario.solver.entry != "equilibrium":
         return None
     n = pilot_runs(scenario, runs)
-    key = (repr(scenario.frozen_source), int(entropy), n)
+    key = (solver_flow_key(scenario), int(entropy), n)
     if key not in _PILOTS:
         if len(_PILOTS) > 64:
             _PILOTS.clear()

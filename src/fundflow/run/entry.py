@@ -7,13 +7,15 @@ stream disjoint from any run's replications, so a replication's entry never
 depends on its own outcomes), and estimates per challenge name the solver's NPV per
 route that started with its standard error (a ratio of means clustered by
 replication). :class:`EntryValues` holds the result; the runner computes it once
-per scenario and seed and hands it to every block (:mod:`fundflow.run._blocks`),
+per scenario and seed (design points whose levers move no solver flow share it,
+:func:`solver_flow_key`) and hands it to every block (:mod:`fundflow.run._blocks`),
 where each replication's bidders enter or not
 (:func:`fundflow.engine.entry.admission.entrants_of`).
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +28,8 @@ from fundflow.results.metrics_ratios import ratio_of_means
 from fundflow.scenario.config import Scenario
 
 __all__ = [
-    "PILOT_BASE", "EntryValues", "pilot_runs", "pilot_scenario", "warn_entry", "warn_unfilled",
+    "PILOT_BASE", "EntryValues", "pilot_runs", "pilot_scenario", "solver_flow_key", "warn_entry",
+    "warn_unfilled",
 ]  # fmt: skip
 
 #: The pilot's first replication index: far above any run's replications.
@@ -86,6 +89,31 @@ def pilot_runs(scenario: Scenario, runs: int | None) -> int:
     """The pilot's replications: ``solver.entry_runs``, at most the run's ``runs``."""
     n = scenario.solver.entry_runs
     return n if runs is None else max(1, min(n, int(runs)))
+
+
+def solver_flow_key(scenario: Scenario) -> str:
+    """The scenario less what moves no solver flow, so that design points differing
+    only there share ``V(k)``: its name, the bidders and their reservation NPVs (who
+    enters, not what a route is worth), the demander's value on success, the tax's
+    additionality and borne share (accounting only), and the match when it is paid to
+    the demander without an annual budget (it then reaches no solver: no delay, no
+    claw-back from the solver, no match in the solver's compensation base)."""
+    data = scenario.to_dict()
+    data.pop("name", None)
+    gov = data.get("government") or {}
+    if scenario.government.matching.payee == "demander" and gov.get("annual_budget") is None:
+        gov.pop("matching", None)
+    tax = gov.get("tax")
+    if isinstance(tax, dict):
+        tax.pop("additionality", None)
+        tax.pop("borne_share", None)
+    solver = data.get("solver")
+    if isinstance(solver, dict):  # who enters, not what a route is worth
+        solver.pop("reservation_npv", None)
+    for item in data.get("challenges", []):
+        item.pop("value_on_success", None)
+        item.pop("bidders", None)
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 def pilot_scenario(scenario: Scenario, k: int) -> Scenario:
