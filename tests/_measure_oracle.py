@@ -158,10 +158,14 @@ def _challenge_flows(plan: EnginePlan, rows: _Rows) -> dict[str, np.ndarray]:
     first = np.append(plan.layout.first_route, -1)  # challenge -1 -> no route
     slot = np.where(led.route >= 0, led.route, first[led.challenge]).astype(np.intp) + 1
     dem_in = _signed(led.amount, led.payee == P["demander"], led.payer == P["demander"])
+    gov_money = ((led.kind == K["matching"]) | (led.kind == K["clawback"])) & (led.route >= 0)
     return {
         "gov_budget_cost": np.bincount(slot, weights=rows.gov_out, minlength=n + 1)[1:],
         "gov_net_cost": np.bincount(slot, weights=rows.all_out, minlength=n + 1)[1:],
         "demander_npv": np.bincount(slot, weights=dem_in * rows.disc, minlength=n + 1)[1:],
+        "demander_gov_npv": np.bincount(
+            slot, weights=dem_in * rows.disc * gov_money, minlength=n + 1
+        )[1:].astype(np.float64),
     }
 
 
@@ -218,6 +222,8 @@ def _run_measures(
         "success_rate": succeeded_ch / started_ch if started_ch else np.nan,
     }
     row.update(_instrument_measures(rows, out, net))
+    equilibrium = plan.scenario.solver.entry == "equilibrium"
+    row["challenges_unfilled"] = float(plan.layout.n_challenges - started_ch) * equilibrium
     return row
 
 

@@ -25,6 +25,7 @@ from fundflow.engine.ledger import COLUMNS
 from fundflow.engine.outcome import BlockOutcome
 from fundflow.engine.plan import EnginePlan
 from fundflow.engine.simpy_engine import run_replication
+from fundflow.run._blocks import entered_draws
 from fundflow.scenario.config import load_scenario
 from test_invariants import scenarios as core_scenarios
 from test_invariants_instruments import scenarios as instrument_scenarios
@@ -56,7 +57,7 @@ def assert_same(got: BlockOutcome, ref: BlockOutcome) -> None:
 
 def both(scenario: Scenario, entropy: int, runs: int) -> tuple[BlockOutcome, BlockOutcome]:
     plan = EnginePlan.of(scenario)
-    draws = draw(scenario, plan.layout, entropy, range(runs))
+    draws = entered_draws(plan, entropy, range(runs))  # with the routes that enter
     ref = BlockOutcome.of([run_replication(plan, draws, i) for i in range(runs)])
     return compiled.run_block(plan, draws), ref
 

@@ -36,6 +36,7 @@ from fundflow.engine.plan import EnginePlan
 from fundflow.engine.reserve.simpy import ReserveBook
 from fundflow.engine.simpy_engine import run_replication
 from fundflow.errors import EngineCheckError
+from fundflow.run._blocks import entered_draws
 from test_compiled_engine import assert_same
 from test_invariants_instruments import _amount, _shares
 from test_invariants_instruments import scenarios as instrument_scenarios
@@ -107,6 +108,10 @@ def _challenge(draw: st.DrawFn, k: int) -> dict[str, Any]:
         "solver_value_on_success": draw(st.sampled_from([12.0, 0.0])),
         "value_lag": draw(st.sampled_from([0.0, 1.0])),
     }
+    price = draw(st.sampled_from([None, None, 0.0, 0.8, 1.1, 2.5]))
+    if price is not None:  # a contract price instead of a share: below, at or above cost
+        del entry["demander_share"]
+        entry["contract_price"] = round(price * entry["total_investment"], 3)
     if abs(sum(inst) - 1.0) > 1e-12:
         entry["demander_installments"] = [{"after": 0, "share": 1.0}]
     if solvers > 1:
@@ -145,6 +150,16 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     if gov["matching"]["mode"] == "milestones":
         gov["matching"]["tranches"] = [{"after": 0, "share": 1.0}]
     data["solver"] = {"reserve": draw(st.sampled_from([None, 0.0, 5.0, 60.0]))}
+    if draw(st.booleans()):  # free entry: some, all or none of the routes start
+        data["solver"] |= {
+            "entry": "equilibrium",
+            "entry_runs": 3,
+            "reservation_npv": draw(
+                st.sampled_from([-1e9, 0.0, {"dist": "normal", "mean": -2.0, "sd": 5.0}])
+            ),
+        }
+        for ch in data["challenges"]:
+            ch["bidders"] = draw(st.sampled_from([None, 1, 2, 5]))
     if "credit" in data:
         data["credit"]["interest_rate"] = draw(st.sampled_from([0.05, 0.4]))
         if draw(st.booleans()):  # loans secured on patents, worth more after each review
@@ -170,7 +185,7 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
 
 def _compare(scenario: Scenario, seed: int, tiny: bool, counts: np.ndarray) -> BlockOutcome:
     plan = EnginePlan.of(scenario)
-    draws = draw(scenario, plan.layout, seed, range(RUNS))
+    draws = entered_draws(plan, seed, range(RUNS))  # draw(...) under fixed entry
     ref = BlockOutcome.of([run_replication(plan, draws, i) for i in range(RUNS)])
     guard.check(plan, draws, ref)  # the guard's rules hold for the reference too
     got = compiled.run_block(plan, draws, capacities=TINY if tiny else None, counts=counts)

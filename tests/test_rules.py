@@ -33,7 +33,9 @@ def _rules(module_name: str) -> dict[str, object]:
 
 def test_every_mechanism_has_its_rules() -> None:
     names = {m.split(".")[2] for m in RULE_MODULES}
-    assert names == {"budget", "credit", "extension", "fund", "matching", "pool", "reserve", "tax"}
+    assert names == {
+        "budget", "credit", "entry", "extension", "fund", "matching", "pool", "reserve", "tax",
+    }  # fmt: skip
     for module in RULE_MODULES:
         assert _rules(module), f"{module} declares no rule"
 

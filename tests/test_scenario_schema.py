@@ -195,12 +195,17 @@ def test_dataclass_fields_match_the_declaration(
 
 
 def test_integer_keys_are_the_whole_number_keys() -> None:
-    assert INTEGER_KEYS == {"count", "solvers", "select_after", "keep", "after"}
+    assert INTEGER_KEYS == {
+        "count", "solvers", "bidders", "select_after", "keep", "after", "entry_runs"
+    }  # fmt: skip
     sc = config.Scenario.from_dict(MINIMAL)
     for name in INTEGER_KEYS - {"after"}:
-        path = {"count": "challenges[0].count", "solvers": "challenges[0].solvers"}.get(
-            name, f"challenges[0].race.{name}"
-        )
+        path = {
+            "count": "challenges[0].count",
+            "solvers": "challenges[0].solvers",
+            "bidders": "challenges[0].bidders",
+            "entry_runs": "solver.entry_runs",
+        }.get(name, f"challenges[0].race.{name}")
         with pytest.raises(ConfigError, match="whole number"):
             apply_overrides(sc, {path: 1.5})
 

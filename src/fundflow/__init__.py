@@ -10,6 +10,7 @@ The public API:
 * :func:`sweep`, :func:`run_design`, :class:`SweepResult` -- design points with common
   random numbers; :func:`sensitivity` -- SALib Sobol' / Morris indices;
   :func:`optimize`, :class:`Search`, :class:`OptimizeResult` -- program design;
+  :func:`least_incentive`, :class:`IncentiveResult` -- what it takes to attract bidders;
 * :class:`ConfigError` -- every input error, naming the field, value and what is allowed.
 """
 
@@ -46,11 +47,14 @@ _EXPORTS: dict[str, str] = {
     "SweepResult": "analysis.sweeps",
     "run_design": "analysis.sweeps",
     "sweep": "analysis.sweeps",
+    "IncentiveResult": "analysis.incentive",
+    "least_incentive": "analysis.incentive",
 }
 
 __all__ = [
     "CompareResult",
     "ConfigError",
+    "IncentiveResult",
     "OptimizeResult",
     "Provenance",
     "RunSettings",
@@ -62,6 +66,7 @@ __all__ = [
     "apply_overrides",
     "compare",
     "get_path",
+    "least_incentive",
     "load_scenario",
     "open_run",
     "optimize",
@@ -75,6 +80,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from fundflow.analysis.comparison import CompareResult, compare
+    from fundflow.analysis.incentive import IncentiveResult, least_incentive
     from fundflow.analysis.optimization import OptimizeResult, Search, optimize
     from fundflow.analysis.sensitivity import sensitivity
     from fundflow.analysis.sweeps import SweepResult, run_design, sweep

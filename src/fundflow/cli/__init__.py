@@ -92,6 +92,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "report",
         "write a one-page HTML summary for a director (cost, budget by year, risk)",
     ),
+    "incentive": (
+        "incentive",
+        "the least value of a lever at which each challenge attracts K entrants",
+    ),
     "examples": ("examples", "list the example scenarios shipped with fundflow"),
     "init": (
         "examples",

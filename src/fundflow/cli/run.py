@@ -165,15 +165,19 @@ def _challenges_text(result: Any, lang: str) -> str:
                 lb.format_number(r["solver_npv_per_route"], "money"),
                 ci,
                 lb.label("yes" if r["clears_required_npv"] else "no", lang),
+                f"{r['expected_entrants']:.2f}",
                 lb.format_number(r["gov_challenge_budget_cost"], "money"),
                 lb.format_number(r["demander_npv"], "money"),
+                lb.format_number(r["demander_npv_without_gov"], "money"),
             ]
         )
     headers = [
         lb.label("challenge", lang),
         *(lb.label(k, lang) for k in ("success_short", "solver_npv_short", "ci95", "clears_short")),
+        lb.label("entrants_short", lang),
         lb.label("gov_cost_short", lang),
         lb.label("demander_npv_short", lang),
+        lb.label("demander_no_gov_short", lang),
     ]
     required = lb.format_number(float(table["required_npv"].iloc[0]), "money")
     caption = lb.label("challenges_caption", lang).format(

@@ -49,22 +49,24 @@ def supports(plan: EnginePlan) -> bool:
 
 
 def _draw_arrays(draws: Draws) -> tuple[np.ndarray, np.ndarray]:
-    """Per route (n, R, 8 + 5P): overrun, misconduct, race, solver value, default,
+    """Per route (n, R, 9 + 5P): overrun, misconduct, race, solver value, default,
     holding period, exit multiple, then per phase the durations, the review
     uniforms, the extension's decision, duration and review uniforms, then the
-    pledged IP's value; and values."""
+    pledged IP's value, and last 1.0 where the route's bidder entered (0.0 where
+    nobody did); and values."""
     names: tuple[str, ...] = ("overrun", "misconduct_u", "race_u", "solver_value", "default_u")
     names += ("holding_period", "exit_multiple")
     phased: tuple[np.ndarray, ...] = (draws.duration, draws.review_u, draws.extension_u)
     phased += (draws.extension_duration, draws.review_again_u)
     n_ph = draws.duration.shape[2]
-    x = np.empty((*draws.duration.shape[:2], len(names) + len(phased) * n_ph + 1))
+    x = np.empty((*draws.duration.shape[:2], len(names) + len(phased) * n_ph + 2))
     for k, name in enumerate(names):  # one copy into the engine's layout
         x[:, :, k] = getattr(draws, name)
     for k, block in enumerate(phased):
         at = len(names) + k * n_ph
         x[:, :, at : at + n_ph] = block
-    x[:, :, -1] = draws.ip_value
+    x[:, :, -2] = draws.ip_value
+    x[:, :, -1] = 1.0 if draws.entered is None else draws.entered
     return x, np.ascontiguousarray(draws.value, dtype=np.float64)
 
 

@@ -44,6 +44,7 @@ from fundflow.engine.core.state import (
     REVIEW,
     STATUS,
     State,
+    entered,
     hold,
     new_state,
     push,
@@ -104,7 +105,8 @@ def _schedule_start(s: State, p: FlatPlan) -> None:
     the fund's processes."""
     pool.start(s, p)
     for r in range(p.route_ch.shape[0]):
-        push(s, p.cfl[p.route_ch[r], C_START], NORMAL, core.EV_START, r)
+        if entered(s, r):  # a route nobody entered never starts
+            push(s, p.cfl[p.route_ch[r], C_START], NORMAL, core.EV_START, r)
     race.start(s, p)
     matching.start(s, p)
     budget.start(s, p)

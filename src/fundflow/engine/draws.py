@@ -86,6 +86,7 @@ STREAMS: tuple[str, ...] = (
     "extension",  # (R, P) uniforms: a failed review is extended when u < probability
     "extension_duration",  # (R, P) uniforms -> the extension's duration
     "review_again",  # (R, P) the route's own shock of the review after an extension
+    "reservation",  # (bidders,) per challenge copy: a potential bidder's reservation NPV
 )
 _K = {name: k for k, name in enumerate(STREAMS)}
 _TINY = 2.0**-60
@@ -134,6 +135,9 @@ class Draws:
         Per route and phase: the uniform that decides an extension of a failed review
         (1 where the phase has none), its duration, and the copula uniform of the
         review after it (the group's factor of that phase; NaN without an extension).
+    entered : (n, R) bool or None
+        Whether the route starts (``solver.entry: equilibrium``, set by
+        :func:`fundflow.engine.entry.admission.with_entry`); ``None``: every route.
     """
 
     replications: np.ndarray
@@ -152,6 +156,7 @@ class Draws:
     extension_u: np.ndarray
     extension_duration: np.ndarray
     review_again_u: np.ndarray
+    entered: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.replications.shape[0])

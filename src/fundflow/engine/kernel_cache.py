@@ -57,6 +57,7 @@ KERNEL_MODULES: tuple[str, ...] = (
     "fundflow.engine.credit.rules",
     "fundflow.engine.extension.compiled",
     "fundflow.engine.extension.rules",
+    "fundflow.engine.entry.rules",
     "fundflow.engine.fund.compiled",
     "fundflow.engine.fund.rules",
     "fundflow.engine.matching.compiled",

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fundflow.engine.layout import Layout
+from fundflow.engine.matching import rules as matching_rules
 from fundflow.scenario.config import Scenario, SuccessAward
+
+demander_total = matching_rules.demander_total.py_func  # the rule, as Python
 
 __all__ = ["ChallengePlan", "EnginePlan"]
 
@@ -62,9 +65,12 @@ class EnginePlan:
         for ch in scenario.challenges:
             n = ch.n_phases
             inst = [0.0] * (n + 1)
-            demander_total = ch.demander_share * ch.total_investment
+            price = ch.contract_price
+            d_total = demander_total(
+                ch.demander_share, ch.total_investment, price or 0.0, price is not None
+            )
             for x in ch.demander_installments:
-                inst[x.after] += x.share * demander_total
+                inst[x.after] += x.share * d_total
             tr = [0.0] * (n + 1)
             match_total = matching.ratio * ch.total_investment
             for x in matching.plan(n):

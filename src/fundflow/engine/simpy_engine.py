@@ -63,7 +63,7 @@ def build(plan: EnginePlan, draws: Draws, i: int) -> Core:
         reserve=ReserveBook(core, plan),
         budget=BudgetBook(core, sc.government.annual_budget),
         matching=MatchingBook(core, plan, draws.misconduct_u[i].tolist()),
-        race=RaceBook(core, plan, draws.race_u[i].tolist()) if racing else None,
+        race=RaceBook(core, plan, draws.race_u[i].tolist(), core.entered) if racing else None,
         tax=TaxBook(core, plan) if sc.government.tax.rd_super_deduction > 0.0 else None,
         credit=(
             CreditBook(
@@ -105,7 +105,8 @@ def run(core: Core) -> Outcome:
     if core.pool is not None:  # the endowment, before anything else
         core.pool.start()
     for r in range(len(core.status)):
-        env.process(core.run_route(r))
+        if core.entered[r]:  # a route nobody entered never starts
+            env.process(core.run_route(r))
     core.budget.start()
     if core.tax is not None:
         core.tax.start()

@@ -419,6 +419,7 @@ def export_result(
             written.append(out / f"{name}.{fmt.name}")
     content = {
         "convergence": getattr(result, "convergence", None),
+        "entry": getattr(result, "entry", None),
         "formats": [f.name for f in fmts],
         "tables": [*(t.name for t in chosen), *detail],
         "lang": lang,

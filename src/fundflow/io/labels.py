@@ -21,7 +21,8 @@ its English and Chinese label and its unit. Units are kinds, not strings:
 Nothing else in fundflow spells out a label: the CLI, the exports and the
 summary relabelling all read this table. A measure added to
 :mod:`fundflow.results.measures` needs a row too (a test checks it), in
-:mod:`fundflow.io._label_rows` (the budget by year: :mod:`fundflow.io._label_years`;
+:mod:`fundflow.io._label_rows` (the per-challenge and per-year tables:
+:mod:`fundflow.io._label_tables`;
 sentences: :mod:`fundflow.io._label_text`); until it
 has one it is shown under its code name, never dropped. The summary statistics
 (``mean``, ``cvar95``...) bring their rows with them: each is registered, with its
@@ -33,6 +34,7 @@ every statistic registered there (for a statistic of a level, any level:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -41,8 +43,8 @@ import numpy as np
 
 from fundflow.errors import ConfigError
 from fundflow.io._label_rows import ROWS
+from fundflow.io._label_tables import TABLE_ROWS
 from fundflow.io._label_text import TEXT_ROWS
-from fundflow.io._label_years import YEAR_ROWS
 from fundflow.results import statistics
 
 if TYPE_CHECKING:  # imported where a table is relabelled: `fundflow init --list` needs no pandas
@@ -86,7 +88,7 @@ class Label:
 
 
 # name, kind, unit, English, Chinese: measures, statistics, parties, statuses, sentences
-_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = ROWS + YEAR_ROWS + TEXT_ROWS
+_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = ROWS + TABLE_ROWS + TEXT_ROWS
 
 
 class _LabelTable(Mapping[str, Label]):
@@ -100,6 +102,9 @@ class _LabelTable(Mapping[str, Label]):
         row = self._rows.get(name)
         if row is not None:
             return row
+        entry = _entry_value_label(name)
+        if entry is not None:
+            return entry
         found = statistics.find(name)
         if found is None:
             raise KeyError(name)
@@ -112,6 +117,23 @@ class _LabelTable(Mapping[str, Label]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+_ENTRY_VALUE = re.compile(r"^entry_value_k(\d+)(_ci_low|_ci_high)?$")
+
+
+def _entry_value_label(name: str) -> Label | None:
+    """The label of a challenges-table column ``entry_value_k{k}`` (and its interval)."""
+    m = _ENTRY_VALUE.match(name)
+    if m is None:
+        return None
+    k, bound = int(m.group(1)), m.group(2)
+    en = f"Expected NPV per route with {k} route{'s' if k > 1 else ''}, V({k})"
+    zh = f"{k}条路线时每条路线期望净现值 V({k})"
+    if bound:
+        en += ", 95% CI " + ("low" if bound == "_ci_low" else "high")
+        zh += "95%置信区间" + ("下限" if bound == "_ci_low" else "上限")
+    return Label(name, "measure", "money", en, zh)
 
 
 #: Every label by name.

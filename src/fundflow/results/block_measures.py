@@ -49,7 +49,7 @@ ROUTE_COLUMNS = (
     "status end_time end_review misconduct cost_spent demander_paid gov_matching "
     "gov_compensation gov_clawback gov_success_award solver_value solver_net_cash "
     "solver_npv solver_loss solver_peak_funding_gap gov_budget_cost gov_net_cost "
-    "demander_npv"
+    "demander_npv demander_gov_npv"
 ).split()
 #: Kinds of payment that are tax forgone (or tax on the subsidy), not budget cash.
 TAX_KINDS = ("tax_expenditure", "tax_recapture", "tax_on_subsidy")
@@ -151,6 +151,7 @@ def measure_block(plan: EnginePlan, block: BlockOutcome, grid: np.ndarray) -> Bl
     )
     rt, ru, kinds, received, paid, exposure, flags, counts = out
     routes = _routes(block, rt, flags, counts > 0, loops)
+    routes["demander_gov_npv"] = _demander_gov_npv(plan, block)
     sums = _Sums(ru, {k: kinds[:, j] for j, k in enumerate(_RUN_KINDS)}, received, paid, led, loops)
     return BlockMeasures(
         _run_measures(plan, block, routes, sums),
@@ -181,6 +182,25 @@ def _years(block: BlockOutcome, loops: Any, columns: tuple[np.ndarray, ...]) -> 
     out[:, 2], out[:, 3] = block.unpaid_by_year, block.binds_by_year
     out[:, 4], out[:, 5] = sums[:, loops.Y_FUND], sums[:, loops.Y_TAX]
     return out
+
+
+def _demander_gov_npv(plan: EnginePlan, block: BlockOutcome) -> np.ndarray:
+    """Per route, the NPV of the government's money to the demander: the match it
+    received less what was clawed back from it (the demander's NPV without the
+    government's money is ``demander_npv`` less this)."""
+    led = block.ledger
+    n, r = block.status.shape
+    counts: np.ndarray = np.diff(np.asarray(block.offsets, dtype=np.int64))
+    rep = np.repeat(np.arange(n), counts)
+    kind = led.kind.astype(np.int64)
+    money = (kind == K["matching"]) | (kind == K["clawback"])
+    dem = P["demander"]
+    sign = np.where(led.payee == dem, 1.0, np.where(led.payer == dem, -1.0, 0.0))
+    disc = np.power(1.0 + plan.scenario.discount_rate, -led.time)
+    keep = money & (sign != 0.0) & (led.route >= 0)
+    slot = rep[keep] * r + led.route[keep].astype(np.int64)
+    flows = led.amount[keep] * sign[keep] * disc[keep]
+    return np.bincount(slot, weights=flows, minlength=n * r).astype(np.float64)
 
 
 def _kernels() -> Any:
@@ -289,7 +309,7 @@ def _routes(
         "gov_net_cost": column(loops.RC_GOV_ALL, any_row),
         "demander_npv": column(loops.RC_DEM_NPV, any_row),
     }
-    return {c: out[c] for c in ROUTE_COLUMNS}
+    return {c: out[c] for c in ROUTE_COLUMNS if c in out}  # demander_gov_npv: measure_block
 
 
 def _solver_loss(net_cash: np.ndarray, has_rows: np.ndarray) -> np.ndarray:
@@ -341,6 +361,9 @@ def _run_measures(
         "challenges_succeeded": succeeded_ch,
         "success_rate": success_rate,
         **_instrument_measures(block, sums),
+        # under equilibrium entry, the challenge copies where no route started
+        "challenges_unfilled": (plan.layout.n_challenges - started_ch)
+        * (plan.scenario.solver.entry == "equilibrium"),
     }
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 

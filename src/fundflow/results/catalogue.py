@@ -129,6 +129,8 @@ RUN_MEASURES: tuple[MeasureInfo, ...] = (
     _M("bank_link_income", "money"),
     _M("bank_net", "money"),
     _M("bank_net_without_link", "money"),
+    # entry
+    _M("challenges_unfilled", "count"),
 )
 
 #: Program ratios, reported as ratios of means (docs/model.md, "What is reported").

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from fundflow.engine.layout import Layout
-from fundflow.engine.outcome import STATUS, SUCCEEDED
+from fundflow.engine.outcome import NOT_STARTED, STATUS, SUCCEEDED
 from fundflow.results.measures import challenge_npv
 
 __all__ = ["CHALLENGE_SUMS", "by_name", "challenge_sums"]
@@ -28,6 +28,8 @@ CHALLENGE_SUMS = (
     "gov_budget_cost",
     "gov_net_cost",
     "demander_npv",
+    "filled",
+    "demander_gov_npv",
 )
 
 
@@ -43,21 +45,28 @@ def challenge_sums(layout: Layout, routes: Mapping[str, np.ndarray]) -> dict[str
     layout : Layout
     routes : mapping of str to ndarray
         The routes table's columns ``status``, ``solver_npv``, ``gov_budget_cost``,
-        ``gov_net_cost`` and ``demander_npv``, replication after replication.
+        ``gov_net_cost``, ``demander_npv`` and (zeros where missing)
+        ``demander_gov_npv``, replication after replication.
 
     Returns
     -------
     dict of str to ndarray
         :data:`CHALLENGE_SUMS`, each of shape ``(replications, challenge names)``:
         the solver NPV summed over started routes, routes started, copies that
-        succeeded, and the routes' government budget cost, net cost and demander NPV
-        summed.
+        succeeded, the routes' government budget cost, net cost and demander NPV
+        summed, copies in which some route started, and the government's money to
+        the demander (NPV) summed.
     """
     status = routes["status"]
     npv_sum, started = challenge_npv(layout, status, routes["solver_npv"])
     sums = {"npv_sum": npv_sum, "started": started, "successes": _successes(layout, status)}
     for name in ("gov_budget_cost", "gov_net_cost", "demander_npv"):
         sums[name] = by_name(layout, np.asarray(routes[name], dtype=float))
+    sums["filled"] = _copies_with(layout, status, started=True)
+    gov_npv = routes.get("demander_gov_npv")
+    if gov_npv is None:
+        gov_npv = np.zeros(np.asarray(status).size)
+    sums["demander_gov_npv"] = by_name(layout, np.asarray(gov_npv, dtype=float))
     return sums
 
 
@@ -73,10 +82,17 @@ def by_name(layout: Layout, values: np.ndarray) -> np.ndarray:
 
 def _successes(layout: Layout, status: np.ndarray) -> np.ndarray:
     """Per replication and challenge name: copies in which some route succeeded."""
+    return _copies_with(layout, status)
+
+
+def _copies_with(layout: Layout, status: np.ndarray, started: bool = False) -> np.ndarray:
+    """Per replication and challenge name: copies in which some route succeeded (or,
+    with ``started``, some route started)."""
     codes = np.asarray(status)
     if codes.dtype.kind not in "iu":
         codes = np.asarray([STATUS.index(str(s)) for s in codes.tolist()])
-    won = (codes == SUCCEEDED).reshape(-1, layout.n_routes)
+    hit = codes != NOT_STARTED if started else codes == SUCCEEDED
+    won = hit.reshape(-1, layout.n_routes)
     n_copies = layout.n_challenges
     per_copy = np.zeros((won.shape[0], n_copies), dtype=bool)
     for c in range(n_copies):

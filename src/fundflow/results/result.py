@@ -14,6 +14,7 @@ from fundflow.engine.outcome import STATUS
 from fundflow.results import metrics
 from fundflow.results.challenge_sums import by_name, challenge_sums
 from fundflow.results.contributions import EULER_MEASURES, contributions
+from fundflow.results.entry_table import entry_columns
 from fundflow.results.exporter import exporter
 from fundflow.results.measures import LOSS_MEASURES, RATIO_MEASURES, VALUE_KINDS
 from fundflow.scenario.config import Scenario
@@ -50,6 +51,9 @@ class SimulationResult:
         results carry them (:mod:`fundflow.results.provenance`).
     convergence : dict or None
         Set by :func:`fundflow.simulate_until`.
+    entry : dict or None
+        With ``solver.entry: equilibrium``: the pilot's ``V(k)`` per challenge name
+        and their standard errors (``{"runs", "values", "se"}``).
     """
 
     scenario: Scenario
@@ -70,6 +74,7 @@ class SimulationResult:
     convergence: dict[str, Any] | None = None
     #: (n, len(YEAR_QUANTITIES), budget years): the replications' money by budget year
     years: np.ndarray | None = None
+    entry: dict[str, Any] | None = None
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -371,7 +376,12 @@ class SimulationResult:
         layout = Layout.of(self.scenario)
         reps, names = len(self), [c.name for c in self.scenario.challenges]
         copies = np.bincount(layout.challenge_spec, minlength=len(names)).astype(float)
-        parts = [_per_name(sums, copies[which], reps) for which, sums in self._challenge_groups()]
+        parts, entry_keys = [], []
+        for which, sums in self._challenge_groups():
+            part = _per_name(sums, copies[which], reps)
+            extra = entry_columns(self.scenario, sums, self.entry, copies[which], which)
+            entry_keys = list(extra)
+            parts.append({**part, **extra})
         cols = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
         low, high = metrics.t_interval(cols["est"], cols["se"], reps)
         required = float(getattr(self.scenario.solver, "required_npv", 0.0) or 0.0)
@@ -394,6 +404,7 @@ class SimulationResult:
                 "demander_npv": cols["dem"],
                 "demander_npv_se": cols["dem_se"],
                 **{f"cvar95_{m}": values for m, values in tail.items()},
+                **{k: cols[k] for k in entry_keys},
             },
             index=pd.Index(names, name="challenge"),
         )

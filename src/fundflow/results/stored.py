@@ -110,6 +110,7 @@ class StoredResult(SimulationResult):
         self.engine = "+".join(m.get("engines_used", [])) or str(m.get("engine", "simpy"))
         self.rerun = rerun
         self.convergence = None
+        self.entry = m.get("entry")
         self._cache = {}
         self._kept: dict[Any, pd.DataFrame] = {}
         self._ahead: _Columns | None = None

@@ -24,6 +24,7 @@ import numpy as np
 
 from fundflow._version import __version__
 from fundflow.engine.draws import Draws, draw
+from fundflow.engine.entry.admission import entrants_of, with_entry
 from fundflow.engine.layout import Layout
 from fundflow.engine.ledger import COLUMNS, PARTIES, Ledger
 from fundflow.engine.outcome import BlockOutcome, Outcome
@@ -33,6 +34,15 @@ from fundflow.errors import EngineCheckError
 from fundflow.results.block_measures import measure_block
 from fundflow.results.measures import Measures, challenge_npv
 from fundflow.results.result import SimulationResult
+from fundflow.run.entry import (
+    PILOT_BASE,
+    EntryValues,
+    pilot_runs,
+    pilot_scenario,
+    solver_flow_key,
+    warn_entry,
+    warn_unfilled,
+)
 from fundflow.scenario.config import Scenario
 
 
@@ -111,25 +121,91 @@ def run_engine(plan: EnginePlan, draws: Draws, n: int, engine: str) -> tuple[Blo
     return BlockOutcome.of(outcomes), "simpy"
 
 
-def replicate(plan: EnginePlan, entropy: int, replication: int, engine: str = "simpy") -> Outcome:
+def replicate(
+    plan: EnginePlan,
+    entropy: int,
+    replication: int,
+    engine: str = "simpy",
+    entry: EntryValues | None = None,
+) -> Outcome:
     """Draw and simulate one replication on its own."""
-    draws = draw(plan.scenario, plan.layout, entropy, [replication])
+    draws = entered_draws(plan, entropy, [replication], entry)
     return run_engine(plan, draws, 1, engine)[0].outcome(0)
 
 
+_PILOTS: dict[tuple[Any, ...], EntryValues] = {}  # per process: scenario, seed, runs
+
+
+def entry_values(scenario: Scenario, entropy: int, runs: int | None = None) -> EntryValues | None:
+    """``V(k)`` of a scenario with ``solver.entry: equilibrium`` (None under fixed
+    entry), from a pilot of ``min(entry_runs, runs)`` replications on the compiled
+    engine (:mod:`fundflow.run.entry`); computed once per scenario, seed and size in a
+    process, with one warning when ``V`` rises with ``k`` somewhere."""
+    if scenario.solver.entry != "equilibrium":
+        return None
+    n = pilot_runs(scenario, runs)
+    key = (solver_flow_key(scenario), int(entropy), n)
+    if key not in _PILOTS:
+        if len(_PILOTS) > 64:
+            _PILOTS.clear()
+        _PILOTS[key] = pilot_values(scenario, entropy, n)
+        warn_entry(_PILOTS[key])
+    return _PILOTS[key]
+
+
+def pilot_values(scenario: Scenario, entropy: int, n: int) -> EntryValues:
+    """``V(k)`` for ``k = 1 ... solvers`` of each challenge from ``n`` pilot
+    replications (whatever the scenario's ``entry``), on the compiled engine."""
+    reps = range(PILOT_BASE, PILOT_BASE + n)
+    sums = {}
+    for k in range(1, max(c.solvers for c in scenario.challenges) + 1):
+        pilot = EnginePlan.of(pilot_scenario(scenario, k))
+        draws = draw(pilot.scenario, pilot.layout, entropy, reps)
+        outcome, _ = run_engine(pilot, draws, n, "compiled")
+        m = measure_block(pilot, outcome, exposure_grid(pilot.scenario))
+        sums[k] = challenge_npv(pilot.layout, m.routes["status"], m.routes["solver_npv"])
+    return EntryValues.of(scenario, n, sums)
+
+
+def entered_draws(
+    plan: EnginePlan, entropy: int, reps: Sequence[int], entry: EntryValues | None = None
+) -> Draws:
+    """The draws of ``reps``; under equilibrium entry, with the routes that start given
+    ``entry`` (computed here when not given)."""
+    scenario = plan.scenario
+    draws = draw(scenario, plan.layout, entropy, reps)
+    if scenario.solver.entry != "equilibrium":
+        return draws
+    if entry is None:
+        entry = entry_values(scenario, entropy)
+        assert entry is not None
+    counts = entrants_of(scenario, plan.layout, entropy, reps, entry.mapping())
+    return with_entry(draws, plan.layout, counts)
+
+
 def _run_block(
-    scenario: Scenario, entropy: int, reps: Sequence[int], keep: int, engine: str = "compiled"
+    scenario: Scenario,
+    entropy: int,
+    reps: Sequence[int],
+    keep: int,
+    engine: str = "compiled",
+    entry: EntryValues | None = None,
 ) -> _Block:
     """Draw, simulate and measure a block of replications (in this process or a worker)."""
     with gc_paused():  # see gc_paused: the block leaves almost no cycles to collect
-        return _measure_block(scenario, entropy, reps, keep, engine)
+        return _measure_block(scenario, entropy, reps, keep, engine, entry)
 
 
 def _measure_block(
-    scenario: Scenario, entropy: int, reps: Sequence[int], keep: int, engine: str = "compiled"
+    scenario: Scenario,
+    entropy: int,
+    reps: Sequence[int],
+    keep: int,
+    engine: str = "compiled",
+    entry: EntryValues | None = None,
 ) -> _Block:
     plan = EnginePlan.of(scenario)
-    draws = draw(scenario, plan.layout, entropy, reps)
+    draws = entered_draws(plan, entropy, reps, entry)
     try:
         outcome, used = run_engine(plan, draws, len(reps), engine)
     except EngineCheckError as exc:  # name the run's replication, not the block's index
@@ -177,7 +253,12 @@ def engine_used(engines: Sequence[str]) -> str:
 
 
 def _assemble(
-    sc: Scenario, entropy: int, workers: int, blocks: list[_Block], elapsed: float
+    sc: Scenario,
+    entropy: int,
+    workers: int,
+    blocks: list[_Block],
+    elapsed: float,
+    entry: EntryValues | None = None,
 ) -> SimulationResult:
     reps = np.concatenate([np.asarray(b.replications, dtype=np.int64) for b in blocks])
     runs = {k: np.concatenate([b.runs[k] for b in blocks]) for k in blocks[0].runs}
@@ -194,7 +275,7 @@ def _assemble(
     exposure = np.concatenate([b.exposure for b in blocks])
     years = np.concatenate([b.years for b in blocks])
     engine = engine_used([b.engine for b in blocks])
-    return SimulationResult(
+    result = SimulationResult(
         scenario=sc,
         entropy=entropy,
         replications=reps,
@@ -209,6 +290,11 @@ def _assemble(
         elapsed=elapsed,
         version=__version__,
         engine=engine,
-        rerun=lambda rep: replicate(EnginePlan.of(sc), entropy, rep, engine.split("+")[0]).ledger,
+        rerun=lambda rep: (
+            replicate(EnginePlan.of(sc), entropy, rep, engine.split("+")[0], entry).ledger
+        ),
+        entry=None if entry is None else entry.to_dict(),
         years=years,
     )
+    warn_unfilled(result)
+    return result

@@ -28,7 +28,14 @@ import numpy as np
 
 from fundflow.errors import ConfigError
 from fundflow.results.result import SimulationResult
-from fundflow.run._blocks import _assemble, _Block, _run_block, exposure_grid, replicate
+from fundflow.run._blocks import (
+    _assemble,
+    _Block,
+    _run_block,
+    entry_values,
+    exposure_grid,
+    replicate,
+)
 from fundflow.run._dask import adapt
 from fundflow.run._spawn import (
     GUARD_ADVICE,
@@ -394,9 +401,10 @@ def run_scenario(
     else:
         blocks = _blocks(0, s.runs, s.chunk_size)
     started = time.perf_counter()
-    tasks = [(sc, entropy, b, keep_ledgers, s.engine) for b in blocks]
+    entry = entry_values(sc, entropy, s.runs)  # V(k) once, before the run
+    tasks = [(sc, entropy, b, keep_ledgers, s.engine, entry) for b in blocks]
     done = list(runner.map(_run_block, tasks, [len(b) for b in blocks]))
-    return _assemble(sc, entropy, runner.workers, done, time.perf_counter() - started)
+    return _assemble(sc, entropy, runner.workers, done, time.perf_counter() - started, entry)
 
 
 def simulate_until(
@@ -442,10 +450,11 @@ def simulate_until(
     s = s.replace(runs=max_runs)
     entropy = s.entropy()
     started = time.perf_counter()
+    entry = entry_values(sc, entropy, max_runs)
     with Runner(s, total=max_runs) as runner:
-        blocks, rel = _until(runner, sc, entropy, float(target_se))
+        blocks, rel = _until(runner, sc, entropy, float(target_se), entry)
     done = sum(len(b.replications) for b in blocks)
-    result = _assemble(sc, entropy, runner.workers, blocks, time.perf_counter() - started)
+    result = _assemble(sc, entropy, runner.workers, blocks, time.perf_counter() - started, entry)
     result.convergence = {
         "target_relative_se": float(target_se),
         "achieved_relative_se": rel,
@@ -456,7 +465,9 @@ def simulate_until(
     return result
 
 
-def _until(runner: Runner, sc: Scenario, entropy: int, target: float) -> tuple[list[_Block], float]:
+def _until(
+    runner: Runner, sc: Scenario, entropy: int, target: float, entry: Any = None
+) -> tuple[list[_Block], float]:
     """Blocks of :func:`simulate_until`, four chunks at a time, and the relative SE reached."""
     size, max_runs = runner.settings.chunk_size, runner.settings.runs
     assert size is not None and max_runs is not None
@@ -468,7 +479,7 @@ def _until(runner: Runner, sc: Scenario, entropy: int, target: float) -> tuple[l
         chunk = _blocks(done, done + step, size)
         blocks += runner.map(
             _run_block,
-            [(sc, entropy, b, 1, runner.settings.engine) for b in chunk],
+            [(sc, entropy, b, 1, runner.settings.engine, entry) for b in chunk],
             list(map(len, chunk)),
         )
         done += step

@@ -30,7 +30,8 @@ from fundflow.results.challenge_sums import challenge_sums
 from fundflow.results.provenance import jsonable, scenario_sha256
 from fundflow.results.store import Store, check_key, read_manifest, store_key
 from fundflow.results.stored import StoredResult, read_stored
-from fundflow.run._blocks import _Block, _run_block, exposure_grid, replicate
+from fundflow.run._blocks import _Block, _run_block, entry_values, exposure_grid, replicate
+from fundflow.run.entry import warn_unfilled
 from fundflow.scenario.config import Scenario
 
 __all__ = [
@@ -97,7 +98,8 @@ def open_run(directory: str | Path, *, partial: bool = False) -> StoredResult:
     entropy = int(store.manifest["seed_entropy"])
 
     def rerun(rep: int) -> Any:
-        return replicate(EnginePlan.of(scenario), entropy, rep).ledger
+        entry = entry_values(scenario, entropy, store.manifest.get("runs"))
+        return replicate(EnginePlan.of(scenario), entropy, rep, "simpy", entry).ledger
 
     return StoredResult(store, scenario, rerun=rerun)
 
@@ -256,7 +258,10 @@ def run_stored(
         print(resume_note(path, blocks, todo), file=sys.stderr, flush=True)
     layout, names, grid = Layout.of(sc), [c.name for c in sc.challenges], exposure_grid(sc)
     started = time.perf_counter()
-    tasks = [(sc, entropy, b, 0, s.engine) for _, b in todo]
+    entry = entry_values(sc, entropy, s.runs)  # V(k) once, before the run
+    if entry is not None:
+        store.manifest["entry"] = entry.to_dict()
+    tasks = [(sc, entropy, b, 0, s.engine, entry) for _, b in todo]
     results = runner.map(_run_block, tasks, [len(b) for _, b in todo])
     used = set(store.manifest.get("engines_used", []))
     for (k, _), block in zip(todo, results, strict=True):
@@ -266,4 +271,6 @@ def run_stored(
     store.manifest["complete"] = True
     store.manifest["elapsed_seconds"] += time.perf_counter() - started
     store.save()
-    return open_run(path)
+    result = open_run(path)
+    warn_unfilled(result)
+    return result

@@ -58,7 +58,7 @@ def build_parts(data: Mapping[str, Any]) -> tuple[Section, dict[str, Any]]:
     government = _government(gov_sec)
     solver_sec = open_section(root, SCENARIO["solver"])
     assert solver_sec is not None
-    solver = SolverSettings(**read_values(solver_sec, SCENARIO["solver"]))
+    solver = _solver(solver_sec)
     solver_sec.finish()
     raw = root.items("challenges", min_len=_CHALLENGE.min_len)
     challenges = tuple(_challenge(Section(item, f"challenges[{i}]")) for i, item in enumerate(raw))
@@ -224,6 +224,7 @@ def _challenge(s: Section) -> Challenge:
     solvers = read(s, _CHALLENGE["solvers"])
     race = _race(s, solvers, n)
     values = read_values(s, _CHALLENGE, skip=("solvers", "name"))
+    _check_one_price(s, values)
     challenge = Challenge(
         name=read(s, _CHALLENGE["name"], default=s.path),
         solvers=solvers,
@@ -235,6 +236,27 @@ def _challenge(s: Section) -> Challenge:
         **values,
     )
     return _finished(s, challenge)
+
+
+def _solver(sec: Section) -> SolverSettings:
+    values = read_values(sec, SCENARIO["solver"], skip=("reservation_npv",))
+    reservation = None
+    if sec.has("reservation_npv"):
+        key = SCENARIO["solver"]["reservation_npv"]
+        reservation = sec.dist(key.name, what=key.what)
+    return SolverSettings(reservation_npv=reservation, **values)
+
+
+def _check_one_price(s: Section, values: dict[str, Any]) -> None:
+    """A challenge gives ``demander_share`` or ``contract_price``, not both."""
+    if values["contract_price"] is not None and s.has("demander_share"):
+        name = s.raw("name", s.path)
+        raise ConfigError(
+            s.at("contract_price"),
+            values["contract_price"],
+            f"challenge {name!r} gives both demander_share and contract_price; give one "
+            "(contract_price: the price per route; demander_share: a share of total_investment)",
+        )
 
 
 def _check_names_unique(challenges: tuple[Challenge, ...]) -> None:

@@ -97,10 +97,12 @@ CHALLENGE_LABELS_ZH = {
     "selection_time": "遴选用时",
     "total_investment": "总投资",
     "demander_share": "发榜方出资比例",
+    "contract_price": "揭榜金额",
     "demander_installments": "发榜方分期",
     "after": "里程碑",
     "share": "比例",
     "solvers": "揭榜方数量",
+    "bidders": "潜在揭榜方数量",
     "race": "赛马",
     "select_after": "选拔评审",
     "keep": "保留数",
@@ -142,7 +144,19 @@ _CHALLENGE = (
     _num("start", 0.0, "year the challenge is published", **_NN),
     _num("selection_time", 0.0, "from publication to contract start", **_NN),
     _num("total_investment", REQUIRED, "`I`, planned investment per route", **_POS),
-    _prob("demander_share", 0.5, "`D = demander_share × I`"),
+    _prob(
+        "demander_share",
+        0.5,
+        "`D = demander_share × I`; used when the challenge gives no `contract_price`",
+    ),
+    _num(
+        "contract_price",
+        None,
+        "揭榜金额: `D`, the price paid per route for the work (planned cost, overhead and "
+        "margin), instead of `demander_share`; give one of the two",
+        nullable=True,
+        **_NN,
+    ),
     Key(
         "demander_installments",
         "list",
@@ -154,6 +168,14 @@ _CHALLENGE = (
         allowed_doc="list of `{after, share}` summing to 1",
     ),
     _int("solvers", 1, "parallel routes", lo=1),
+    _int(
+        "bidders",
+        None,
+        "potential solvers; with `solver.entry: equilibrium` at most `solvers` of them start",
+        lo=1,
+        nullable=True,
+        default_doc="`solvers`",
+    ),
     _RACE,
     _dist(
         "overrun",

@@ -177,6 +177,8 @@ def read(sec: Section, key: Key, default: Any = DERIVED) -> Any:
     if kind == "probability":
         return sec.probability(key.name, d)
     if kind == "integer":
+        if key.nullable and not sec.has(key.name):  # absent or null: the default
+            return d
         return sec.integer(key.name, d, lo=int(key.lo or 0))
     if kind == "boolean":
         return sec.boolean(key.name, d)

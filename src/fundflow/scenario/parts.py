@@ -186,6 +186,9 @@ class Government:
 class SolverSettings:
     reserve: float | None
     required_npv: float = 0.0
+    entry: str = "fixed"  # or "equilibrium" (docs/model.md, "Bidders and entry")
+    reservation_npv: Dist | None = None  # None: required_npv
+    entry_runs: int = 2000
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,13 @@ class Challenge:
     value_on_success: Dist
     value_lag: float
     solver_value_on_success: Dist
+    contract_price: float | None = None  # 揭榜金额: D per route, instead of demander_share
+    bidders: int | None = None  # potential solvers (None: solvers)
+
+    @property
+    def n_bidders(self) -> int:
+        """Potential solvers: ``bidders``, or ``solvers`` when not given."""
+        return self.solvers if self.bidders is None else self.bidders
 
     @property
     def n_phases(self) -> int:

@@ -31,6 +31,7 @@ from fundflow.scenario._schema_core import (
     _RATE,
     REQUIRED,
     Key,
+    _int,
     _num,
     _prob,
     integer_keys,
@@ -279,7 +280,33 @@ _SOLVER = Key(
             "required_npv",
             0.0,
             "participation: a challenge attracts its solvers when their expected NPV per "
-            "route is at least this (reported, not enforced)",
+            "route is at least this (reported; enforced only through `entry`)",
+        ),
+        Key(
+            "entry",
+            "text",
+            "how many routes start: `fixed`, every challenge's `solvers`; `equilibrium`, the "
+            "bidders who expect at least their reservation NPV enter (free entry, "
+            "[model.md](model.md#bidders-and-entry))",
+            "fixed",
+            choices=("fixed", "equilibrium"),
+        ),
+        Key(
+            "reservation_npv",
+            "dist",
+            "what a potential bidder could earn elsewhere (money), drawn per replication and "
+            "bidder; used with `entry: equilibrium`",
+            None,
+            nullable=True,
+            default_doc="`required_npv`",
+            what="a number or a distribution",
+        ),
+        _int(
+            "entry_runs",
+            2000,
+            "replications of the pilot that estimates `V(k)`, the expected NPV per route with "
+            "`k` racing routes (at most the run's replications)",
+            lo=1,
         ),
     ),
 )

@@ -117,6 +117,10 @@ class Core:
         self.overrun: list[float] = draws.overrun[i].tolist()
         self.value: list[float] = draws.value[i].tolist()
         self.solver_value: list[float] = draws.solver_value[i].tolist()
+        # the routes whose bidders entered (every route under fixed entry)
+        self.entered: list[bool] = (
+            [True] * n_routes if draws.entered is None else draws.entered[i].tolist()
+        )
         # the routes and challenges
         self.status = [NOT_STARTED] * n_routes
         self.end_time = [math.nan] * n_routes

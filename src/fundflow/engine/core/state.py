@@ -334,3 +334,10 @@ def add(s: State, payer: int, payee: int, amount: float, kind: int, ch: int, r: 
     row[L_KIND] = kind
     row[L_CH] = ch
     row[L_ROUTE] = r
+
+
+@njit(cache=CACHE)
+def entered(s: State, r: int) -> bool:
+    """Whether route ``r``'s bidder entered: the last column of its draws (1.0 under
+    fixed entry)."""
+    return s.x[r, s.x.shape[1] - 1] > 0.5

@@ -164,7 +164,7 @@ def _recover(s: State, p: FlatPlan, r: int, principal: float) -> float:
     passed = s.ri[r, REVIEW]  # the reviews passed: those before the one it failed
     if s.ri[r, STATUS] == FAILED:
         passed -= 1
-    ip_value = s.x[r, s.x.shape[1] - 1]  # the last of the route's draws
+    ip_value = s.x[r, s.x.shape[1] - 2]  # before the entry flag, the last of the draws
     recovery = ip_recovery(principal, ip_value, p.ip_uplift, passed)
     add(s, EXT, BANK, recovery, K_IP, p.route_ch[r], r)
     return principal - recovery

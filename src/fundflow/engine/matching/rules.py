@@ -10,7 +10,7 @@ from __future__ import annotations
 from fundflow.engine.kernel_cache import rule
 from fundflow.engine.ledger import EPS
 
-__all__ = ["clawback", "compensation", "tranche_after_cap"]
+__all__ = ["clawback", "compensation", "demander_total", "tranche_after_cap"]
 
 
 @rule
@@ -41,3 +41,14 @@ def compensation(rate: float, cap: float, spent: float, demander_paid: float,
 def clawback(share: float, paid: float) -> float:
     """What is recovered of the route's paid tranches."""
     return share * paid
+
+
+@rule
+def demander_total(share: float, investment: float, price: float, priced: bool) -> float:
+    """``D``, what the demander pays per route in its installments: the contract
+    price when the challenge has one (``priced``), else ``share`` of the planned
+    investment. The solver funds whatever of its cost ``D`` does not cover and keeps
+    what ``D`` pays above it."""
+    if priced:
+        return price
+    return share * investment

@@ -16,6 +16,7 @@ from fundflow.engine.core.state import (
     OUTSTANDING,
     ROUTE_INTS,
     State,
+    entered,
     push,
 )  # fmt: skip
 from fundflow.engine.kernel_cache import CACHE
@@ -31,10 +32,14 @@ KEPT, HEARD, PASSED, SORT = ROUTE_INTS.take("kept", "heard", "passed", "sorted")
 
 @njit(cache=CACHE)
 def start(s: State, p: FlatPlan) -> None:
-    """Each racing challenge waits for all its routes."""
+    """Each racing challenge waits for all its routes that started."""
     for ch in range(p.cfl.shape[0]):
         if p.cin[ch, C_SELECT] > 0:
-            s.ci[ch, OUTSTANDING] = p.cin[ch, C_SOLVERS]
+            lo = p.cin[ch, C_FIRST]
+            n = 0
+            for r in range(lo, lo + p.cin[ch, C_SOLVERS]):
+                n += entered(s, r)
+            s.ci[ch, OUTSTANDING] = n
 
 
 @njit(cache=CACHE)

@@ -69,13 +69,18 @@ class RaceBook:
         The scenario's plan.
     race_u : list of float
         Per route, its priority in its race (lower is kept first).
+    entered : list of bool
+        Per route, whether it started: a race waits for the routes that started.
     """
 
-    def __init__(self, hooks: EngineHooks, plan: EnginePlan, race_u: list[float]) -> None:
+    def __init__(
+        self, hooks: EngineHooks, plan: EnginePlan, race_u: list[float], entered: list[bool]
+    ) -> None:
         self.hooks = hooks
         self.plan = plan
+        first = plan.layout.first_route.tolist()
         self.races = {
-            ch: Race(hooks, cp.solvers, cp.keep, race_u)
+            ch: Race(hooks, sum(entered[first[ch] : first[ch] + cp.solvers]), cp.keep, race_u)
             for ch, cp in enumerate(plan.challenges)
             if cp.select_after
         }

@@ -1,0 +1,210 @@
+"""The rows of the label table for the result's per-challenge and per-year tables (the
+challenges table with its entry and tail columns, the tail contributions, the budget
+by year, and their printed forms): ``(name, kind, unit, English, Chinese)`` like
+:mod:`fundflow.io._label_rows`'s."""
+
+from __future__ import annotations
+
+__all__ = ["TABLE_ROWS"]
+
+# name, kind, unit, English, Chinese
+TABLE_ROWS: tuple[tuple[str, str, str | None, str, str], ...] = (
+    # --- budget by year (SimulationResult.budget_by_year)
+    ("year", "measure", None, "Budget year", "预算年度"),
+    (
+        "budget_cash_mean",
+        "measure",
+        "money",
+        "Budget cash in the year, mean",
+        "当年财政资金支出（均值）",
+    ),
+    ("budget_cash_p50", "measure", "money", "Budget cash, median", "当年财政资金支出（中位数）"),
+    ("budget_cash_p95", "measure", "money", "Budget cash, p95", "当年财政资金支出（95%分位）"),
+    ("budget_cash_max", "measure", "money", "Budget cash, maximum", "当年财政资金支出（最大值）"),
+    (
+        "outside_budget_mean",
+        "measure",
+        "money",
+        "Outside the annual budget (credit losses), mean",
+        "年度预算外支出（信贷损失分担，均值）",
+    ),
+    (
+        "committed_unpaid_mean",
+        "measure",
+        "money",
+        "Commitments carried into the next year, mean",
+        "结转下年已确认未拨付资金（均值）",
+    ),
+    (
+        "budget_binds_probability",
+        "measure",
+        "share",
+        "Probability that a payment due was not paid in full in the year",
+        "当年到期款项未能足额拨付的概率",
+    ),
+    (
+        "fund_calls_mean",
+        "measure",
+        "money",
+        "Fund calls (memo), mean",
+        "引导基金出资（备忘，均值）",
+    ),
+    (
+        "tax_forgone_mean",
+        "measure",
+        "money",
+        "Tax forgone (memo), mean",
+        "税式支出（备忘，均值）",
+    ),
+    ("annual_budget", "measure", "money", "Annual budget", "年度预算"),
+    # --- short headers of the budget by year printed by `fundflow run`
+    ("budget_cash_mean_short", "statistic", None, "Budget cash", "财政资金支出"),
+    ("budget_cash_p95_short", "statistic", None, "p95", "95%分位"),
+    ("outside_budget_mean_short", "statistic", None, "Outside budget", "预算外"),
+    ("committed_unpaid_mean_short", "statistic", None, "Carried over", "结转下年"),
+    ("budget_binds_probability_short", "statistic", None, "P(budget binds)", "预算不足概率"),
+    ("tax_forgone_mean_short", "statistic", None, "Tax forgone (memo)", "税式支出（备忘）"),
+    ("no_annual_budget", "statistic", None, "none", "未设"),
+    ("net", "statistic", "money", "Net incl. value", "含价值的净额"),
+    (
+        "party_net_cash_sign",
+        "statistic",
+        "money",
+        "Net cash by party, mean (+ received, − paid)",
+        "各方净现金流均值（+ 收入，− 支出）",
+    ),
+    # --- challenges table (SimulationResult.challenges)
+    ("copies", "measure", "count", "Copies", "同名榜题数"),
+    ("success_probability", "measure", "share", "Success probability", "揭榜成功概率"),
+    (
+        "solver_npv_per_route",
+        "measure",
+        "money",
+        "Solver expected NPV per route",
+        "每个揭榜团队的期望净现值",
+    ),
+    (
+        "solver_npv_se",
+        "measure",
+        "money",
+        "Solver NPV per route, std. error",
+        "揭榜团队期望净现值的标准误",
+    ),
+    (
+        "solver_npv_ci_low",
+        "measure",
+        "money",
+        "Solver NPV per route, 95% CI low",
+        "揭榜团队期望净现值95%置信区间下限",
+    ),
+    (
+        "solver_npv_ci_high",
+        "measure",
+        "money",
+        "Solver NPV per route, 95% CI high",
+        "揭榜团队期望净现值95%置信区间上限",
+    ),
+    ("required_npv", "measure", "money", "Required solver NPV", "揭榜方要求的最低净现值"),
+    (
+        "clears_required_npv",
+        "measure",
+        None,
+        "Solvers would take part (NPV clears the bar)",
+        "揭榜方愿意参与（净现值达标）",
+    ),
+    (
+        "gov_challenge_net_cost",
+        "measure",
+        "money",
+        "Government all-in net cost per challenge (guided fund excluded)",
+        "每个榜题的政府全口径净成本（不含引导基金）",
+    ),
+    (
+        "gov_challenge_net_cost_se",
+        "measure",
+        "money",
+        "Government all-in net cost per challenge, std. error",
+        "每个榜题的政府全口径净成本标准误",
+    ),
+    ("demander_npv_se", "measure", "money", "Demander NPV, std. error", "发榜方净现值标准误"),
+    (
+        "gov_challenge_budget_cost",
+        "measure",
+        "money",
+        "Government budget cost per challenge (guided fund excluded)",
+        "每个榜题的财政净支出（不含引导基金）",
+    ),
+    (
+        "gov_challenge_budget_cost_se",
+        "measure",
+        "money",
+        "Government budget cost per challenge, std. error",
+        "每个榜题的财政净支出标准误",
+    ),
+    (
+        "cvar95_gov_budget_cost",
+        "measure",
+        "money",
+        "Contribution to the CVaR 95% of the government budget cost (all copies)",
+        "对财政净支出最差5%情形平均支出的贡献（同名榜题合计）",
+    ),
+    (
+        "cvar95_gov_net_cost",
+        "measure",
+        "money",
+        "Contribution to the CVaR 95% of the government net cost (all copies)",
+        "对政府全口径净成本最差5%情形平均支出的贡献（同名榜题合计）",
+    ),
+    # --- tail contributions (SimulationResult.tail_contributions)
+    (
+        "contribution",
+        "statistic",
+        "money",
+        "Contribution to the CVaR",
+        "对最差5%情形平均支出的贡献",
+    ),
+    ("share", "statistic", "share", "Share of the CVaR", "占最差5%情形平均支出的比例"),
+    (
+        "unallocated",
+        "measure",
+        None,
+        "Unallocated (guided fund, other)",
+        "未归属榜题（引导基金等）",
+    ),
+    (
+        "demander_npv_without_gov",
+        "measure",
+        "money",
+        "Demander NPV without the government's money",
+        "不含政府资金的发榜方净现值",
+    ),
+    (
+        "demander_npv_without_gov_se",
+        "measure",
+        "money",
+        "Demander NPV without the government's money, std. error",
+        "不含政府资金的发榜方净现值标准误",
+    ),
+    (
+        "demander_gov_npv",
+        "measure",
+        "money",
+        "Government money to the demander (NPV, net of claw-backs)",
+        "发榜方获得的财政资金净现值（扣除追回）",
+    ),
+    (
+        "expected_entrants",
+        "measure",
+        "count",
+        "Expected entrants (routes started)",
+        "期望揭榜团队数",
+    ),
+    ("unfilled_probability", "measure", "share", "Probability unfilled (流榜)", "流榜概率"),
+    (
+        "success_probability_filled",
+        "measure",
+        "share",
+        "Success probability when filled",
+        "有人揭榜时的成功概率",
+    ),
+)
