@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ConfigError", "EngineCheckError", "format_value"]
+__all__ = ["ConfigError", "EngineCheckError", "format_value", "warn_user"]
 
 
 def format_value(value: Any, limit: int = 60) -> str:
@@ -101,3 +101,15 @@ class EngineCheckError(RuntimeError):
     def located(self, scenario: str, seed: int, replication: int) -> EngineCheckError:
         """The same error, naming the scenario, the seed and the run's replication."""
         return EngineCheckError(self.check, replication, scenario=scenario, seed=seed)
+
+
+def warn_user(message: str, category: type[Warning] = RuntimeWarning) -> None:
+    """Warn with the line of the caller's own code that called into fundflow (a
+    script's or a notebook cell's), not a line of fundflow's modules."""
+    import sys
+    import warnings
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("fundflow"):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

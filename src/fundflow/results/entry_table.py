@@ -50,9 +50,12 @@ def entry_columns(
             ),
         }
     dem = (sums["demander_npv"] - sums["demander_gov_npv"]) / np.maximum(copies, 1.0)
-    out["demander_npv_without_gov"] = dem.mean(axis=0)
-    out["demander_npv_without_gov_se"] = (
-        dem.std(axis=0, ddof=1) / np.sqrt(reps) if reps > 1 else np.full(dem.shape[1], np.nan)
+    # name by name, each from a contiguous copy of its column: the same bits however
+    # the names are grouped (a stored run reads them a group at a time)
+    columns = [np.ascontiguousarray(dem[:, j]) for j in range(dem.shape[1])]
+    out["demander_npv_without_gov"] = np.array([float(np.mean(c)) for c in columns])
+    out["demander_npv_without_gov_se"] = np.array(
+        [float(np.std(c, ddof=1)) / np.sqrt(reps) if reps > 1 else np.nan for c in columns]
     )
     if entry is None:
         return out

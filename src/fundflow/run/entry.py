@@ -16,13 +16,13 @@ where each replication's bidders enter or not
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from fundflow.errors import warn_user
 from fundflow.results.entry_table import unfilled_names
 from fundflow.results.metrics_ratios import ratio_of_means
 from fundflow.scenario.config import Scenario
@@ -137,12 +137,10 @@ def warn_entry(values: EntryValues) -> None:
         if np.any(np.diff(np.asarray(v, dtype=float)) > 2.0 * np.sqrt(s[:-1] ** 2 + s[1:] ** 2)):
             rising.append(name)
     if rising:
-        warnings.warn(
+        warn_user(
             "the estimated expected NPV per route V(k) is not non-increasing in the number "
             f"of routes k for {', '.join(rising)}: entry takes the largest k whose "
-            "entrants all expect at least their reservation",
-            RuntimeWarning,
-            stacklevel=3,
+            "entrants all expect at least their reservation"
         )
 
 
@@ -153,10 +151,8 @@ def warn_unfilled(result: Any) -> None:
         return
     names = unfilled_names(result.challenges)
     if names:
-        warnings.warn(
+        warn_user(
             f"unfilled (流榜) in more than half the replications: {', '.join(names)}: "
             "no bidder expects its reservation NPV from them (see the challenges table's "
-            "entry_value_k1 and `fundflow incentive`)",
-            RuntimeWarning,
-            stacklevel=3,
+            "entry_value_k1 and `fundflow incentive`)"
         )
