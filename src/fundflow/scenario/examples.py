@@ -35,7 +35,8 @@ _ABOUT: dict[str, str] = {
     "guided fund and shared-risk credit",
     "national_major_project": "whole-nation system (新型举国体制): three large three-phase "
     "challenges, parallel routes, milestone tranches",
-    "benchmark_100": "the benchmark's reference program of 100 challenges",
+    "benchmark_100": "the engine benchmark's reference of 100 challenges: not a program "
+    "design (its solvers' economics are 0.2's, which the benchmark's baseline runs)",
 }
 _ORDER = tuple(_ABOUT)
 
