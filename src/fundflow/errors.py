@@ -109,7 +109,8 @@ def warn_user(message: str, category: type[Warning] = RuntimeWarning) -> None:
     import sys
     import warnings
 
-    frame, level = sys._getframe(1), 1
+    frame: Any = sys._getframe(1)
+    level = 1
     while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("fundflow"):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

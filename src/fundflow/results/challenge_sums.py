@@ -9,15 +9,16 @@ read them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
 from fundflow.engine.layout import Layout
 from fundflow.engine.outcome import NOT_STARTED, STATUS, SUCCEEDED
+from fundflow.results import metrics
 from fundflow.results.measures import challenge_npv
 
-__all__ = ["CHALLENGE_SUMS", "by_name", "challenge_sums"]
+__all__ = ["CHALLENGE_SUMS", "by_name", "challenge_sums", "name_statistics"]
 
 #: The per-replication, per-challenge-name sums that :attr:`SimulationResult.challenges`
 #: is computed from (:func:`challenge_sums`).
@@ -102,3 +103,50 @@ def _copies_with(layout: Layout, status: np.ndarray, started: bool = False) -> n
     for spec in range(n_names):
         out[:, spec] = per_copy[:, layout.challenge_spec == spec].sum(axis=1)
     return out
+
+
+def name_statistics(sums: Mapping[str, np.ndarray], copies: np.ndarray) -> dict[str, np.ndarray]:
+    """The challenges table's statistics of a group of names, from their sums; each name's
+    from its own column only (so the same however the names are grouped)."""
+
+    def per_copy(column: str) -> tuple[np.ndarray, np.ndarray]:
+        stats = [_mean_se(col / copies[j]) for j, col in _by_column(sums[column])]
+        return np.array([m for m, _ in stats]), np.array([e for _, e in stats])
+
+    est, se, routes_started = _npv_per_route(sums["npv_sum"], sums["started"])
+    gov, gov_se = per_copy("gov_net_cost")
+    budget, budget_se = per_copy("gov_budget_cost")
+    dem, dem_se = per_copy("demander_npv")
+    successes = np.array([float(np.sum(col)) for _, col in _by_column(sums["successes"])])
+    return {
+        "est": est, "se": se, "routes_started": routes_started, "successes": successes,
+        "gov": gov, "gov_se": gov_se, "budget": budget, "budget_se": budget_se,
+        "dem": dem, "dem_se": dem_se,
+    }  # fmt: skip
+
+
+def _by_column(values: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """The columns of a (replications, names) array, one contiguous copy at a time."""
+    for j in range(values.shape[1]):
+        yield j, np.ascontiguousarray(values[:, j])
+
+
+def _mean_se(x: np.ndarray) -> tuple[float, float]:
+    """Mean over replications and its standard error (NaN with one replication)."""
+    se = float(np.std(x, ddof=1)) / np.sqrt(x.size) if x.size > 1 else np.nan
+    return float(np.mean(x)), float(se)
+
+
+def _npv_per_route(
+    npv_sum: np.ndarray, started: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per challenge name: solver NPV per started route (ratio of means), its SE, and the
+    mean routes started; one name at a time, so a long run needs one column at once."""
+    est, se, mean_started = [], [], []
+    for j, x in _by_column(npv_sum):
+        y = np.ascontiguousarray(started[:, j])
+        ratio = metrics.ratio_of_means(x, y)
+        est.append(ratio.estimate)
+        se.append(ratio.se)
+        mean_started.append(float(np.mean(y)))
+    return np.array(est, dtype=float), np.array(se, dtype=float), np.array(mean_started)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,7 @@ from fundflow.engine.layout import Layout, budget_years
 from fundflow.engine.ledger import Ledger
 from fundflow.engine.outcome import STATUS
 from fundflow.results import metrics
-from fundflow.results.challenge_sums import by_name, challenge_sums
+from fundflow.results.challenge_sums import by_name, challenge_sums, name_statistics
 from fundflow.results.contributions import EULER_MEASURES, contributions
 from fundflow.results.entry_table import entry_columns
 from fundflow.results.exporter import exporter
@@ -283,8 +283,8 @@ class SimulationResult:
         rows = {}
         for name in names:
             parts = fold.get(name, (name,))
-            total = np.sum([self._party_net(p) for p in parts], axis=0)
-            realised = np.sum([value[p] for p in parts], axis=0)
+            total = _added(self._party_net(p) for p in parts)
+            realised = _added(value[p] for p in parts)
             p5, p95 = np.quantile(total, [0.05, 0.95])
             rows[name] = {
                 "program_cash": float(np.mean(total - realised)),
@@ -378,10 +378,11 @@ class SimulationResult:
         copies = np.bincount(layout.challenge_spec, minlength=len(names)).astype(float)
         parts, entry_keys = [], []
         for which, sums in self._challenge_groups():
-            part = _per_name(sums, copies[which], reps)
+            part = name_statistics(sums, copies[which])
             extra = entry_columns(self.scenario, sums, self.entry, copies[which], which)
             entry_keys = list(extra)
             parts.append({**part, **extra})
+            del sums  # before the next group is read: one group's sums in memory at a time
         cols = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
         low, high = metrics.t_interval(cols["est"], cols["se"], reps)
         required = float(getattr(self.scenario.solver, "required_npv", 0.0) or 0.0)
@@ -417,53 +418,14 @@ class SimulationResult:
         yield slice(None), self._challenge_sums()
 
 
-def _per_name(
-    sums: Mapping[str, np.ndarray], copies: np.ndarray, reps: int
-) -> dict[str, np.ndarray]:
-    """The challenges table's statistics of a group of names, from their sums; each name's
-    from its own column only (so the same however the names are grouped)."""
-
-    def per_copy(column: str) -> tuple[np.ndarray, np.ndarray]:
-        stats = [_mean_se(col / copies[j]) for j, col in _by_column(sums[column])]
-        return np.array([m for m, _ in stats]), np.array([e for _, e in stats])
-
-    est, se, routes_started = _npv_per_route(sums["npv_sum"], sums["started"])
-    gov, gov_se = per_copy("gov_net_cost")
-    budget, budget_se = per_copy("gov_budget_cost")
-    dem, dem_se = per_copy("demander_npv")
-    successes = np.array([float(np.sum(col)) for _, col in _by_column(sums["successes"])])
-    return {
-        "est": est, "se": se, "routes_started": routes_started, "successes": successes,
-        "gov": gov, "gov_se": gov_se, "budget": budget, "budget_se": budget_se,
-        "dem": dem, "dem_se": dem_se,
-    }  # fmt: skip
-
-
-def _by_column(values: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-    """The columns of a (replications, names) array, one contiguous copy at a time."""
-    for j in range(values.shape[1]):
-        yield j, np.ascontiguousarray(values[:, j])
-
-
-def _mean_se(x: np.ndarray) -> tuple[float, float]:
-    """Mean over replications and its standard error (NaN with one replication)."""
-    se = float(np.std(x, ddof=1)) / np.sqrt(x.size) if x.size > 1 else np.nan
-    return float(np.mean(x)), float(se)
-
-
-def _npv_per_route(
-    npv_sum: np.ndarray, started: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per challenge name: solver NPV per started route (ratio of means), its SE, and the
-    mean routes started; one name at a time, so a long run needs one column at once."""
-    est, se, mean_started = [], [], []
-    for j, x in _by_column(npv_sum):
-        y = np.ascontiguousarray(started[:, j])
-        ratio = metrics.ratio_of_means(x, y)
-        est.append(ratio.estimate)
-        se.append(ratio.se)
-        mean_started.append(float(np.mean(y)))
-    return np.array(est, dtype=float), np.array(se, dtype=float), np.array(mean_started)
+def _added(arrays: Iterable[np.ndarray]) -> np.ndarray:
+    """The arrays added one after the other (the bits of ``np.sum(list, axis=0)``),
+    holding two at a time instead of all of them stacked."""
+    it = iter(arrays)
+    total = np.array(next(it), dtype=float)
+    for a in it:
+        total += a
+    return total
 
 
 def routes_frame(scenario: Scenario, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:

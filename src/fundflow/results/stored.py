@@ -114,6 +114,7 @@ class StoredResult(SimulationResult):
         self._cache = {}
         self._kept: dict[Any, pd.DataFrame] = {}
         self._ahead: _Columns | None = None
+        self._years: _Columns | None = None  # the years' columns, while the table is made
 
     def __repr__(self) -> str:
         return f"StoredResult({self.store.path}, {len(self):,} replications)"
@@ -140,10 +141,24 @@ class StoredResult(SimulationResult):
             return np.asarray(self._ahead.take([party])[party], dtype=float)
         return np.asarray(self.store.column("parties", party), dtype=float)
 
+    def budget_by_year(self) -> pd.DataFrame:
+        """As :meth:`SimulationResult.budget_by_year`; the year columns read in a few
+        passes over the part files (year by year, as they are stored), not one each."""
+        if "budget_by_year" not in self._kept:
+            self._years = _Columns(self.store, "years", ("replication",))
+            try:
+                self._kept["budget_by_year"] = super().budget_by_year()
+            finally:
+                self._years = None
+        return self._kept["budget_by_year"].copy()
+
     def year_values(self, quantity: str, year: int) -> np.ndarray:
         from fundflow.results.budget_years import year_column_name
 
-        return self.store.column("years", year_column_name(quantity, year))
+        name = year_column_name(quantity, year)
+        if self._years is not None:
+            return self._years.take([name])[name]
+        return self.store.column("years", name)
 
     def summary(self, alphas: tuple[float, ...] = (0.95, 0.99)) -> pd.DataFrame:
         """As :meth:`SimulationResult.summary`; computed once per `alphas` and statistics."""

@@ -203,8 +203,8 @@ def block_tables(
             "replication": reps,
             **{
                 year_column_name(q, y): block.years[:, j, y]
+                for y in range(block.years.shape[2])  # year by year: read in that order
                 for j, q in enumerate(YEAR_QUANTITIES)
-                for y in range(block.years.shape[2])
             },
         },
     }
