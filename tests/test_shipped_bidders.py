@@ -58,3 +58,15 @@ def test_the_shipped_program_attracts_bidders(name: str) -> None:
 def test_chain_leader_keeps_the_demander_share() -> None:
     sc = fundflow.load_scenario(CONFIGS / "chain_leader.yaml")
     assert all(c.contract_price is None for c in sc.challenges)
+
+
+def test_an_entry_warning_points_at_the_callers_line() -> None:
+    """A warning about entry names the line of the user's code that ran fundflow (a
+    script's, a notebook cell's), not one of fundflow's modules."""
+    sc = fundflow.load_scenario(CONFIGS / "open_competition.yaml")
+    sc = fundflow.apply_overrides(sc, {"solver.reservation_npv": 50})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fundflow.simulate(sc, runs=200, seed=1)
+    unfilled = [w for w in caught if "unfilled" in str(w.message)]
+    assert unfilled and all(w.filename == __file__ for w in unfilled)

@@ -110,7 +110,7 @@ def warn_user(message: str, category: type[Warning] = RuntimeWarning) -> None:
     import warnings
 
     frame: Any = sys._getframe(1)
-    level = 1
+    level = 2  # warnings.warn counts warn_user itself as 1
     while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("fundflow"):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
