@@ -331,3 +331,18 @@ def test_design_points_that_move_no_solver_flow_share_v(monkeypatch: pytest.Monk
     lever = {"challenges[0].contract_price": [17.0, 18.0]}
     fundflow.sweep(data, lever, runs=30, seed=2, progress=False)
     assert len(calls) == 3  # a lever of the solver's flows: V(k) per point
+
+
+def test_the_command_says_what_a_dash_means(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    from fundflow.cli import main
+
+    config = Path(__file__).resolve().parents[1] / "configs" / "open_competition.yaml"
+    code = main(["incentive", str(config), "--lever", "government.success_award.share",
+                 "--entrants", "2", "--runs", "100", "--seed", "1"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    single = [line for line in out.splitlines() if line.startswith("machine-vision")]
+    assert single and "—" in single[0]  # a one-route challenge cannot have two entrants
+    assert "—: the challenge admits fewer than 2 routes (its solvers)" in out

@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
 def _text(res: Any, money: str, lang: str) -> str:
     zh = lang == "zh"
     head = (
-        f"{res.lever}：至少 {res.target} 个揭榜方的概率 ≥ {res.level:g} 时的最小值"
+        f"{res.lever}：至少 {res.target} 个揭榜团队的概率 ≥ {res.level:g} 时的最小值"
         f"（当前 {res.current:g}）"
         if zh
         else f"{res.lever}: least value for at least {res.target} entrants with probability "
@@ -75,7 +75,7 @@ def _text(res: Any, money: str, lang: str) -> str:
     )
     unit = lb.unit_text("money", lang, money)
     headers = [
-        "榜单" if zh else "Challenge",
+        "榜题" if zh else "Challenge",
         "最小值" if zh else "Least value",
         f"该值下财政净支出（{unit}）" if zh else f"Budget cost at it ({unit})",
         f"当前财政净支出（{unit}）" if zh else f"Budget cost now ({unit})",
@@ -90,4 +90,11 @@ def _text(res: Any, money: str, lang: str) -> str:
         for name, r in res.table.iterrows()
     ]
     tail = f"全计划所需：{res.value:.4g}" if zh else f"For every challenge: {res.value:.4g}"
-    return "\n".join([head, _render(headers, rows), tail])
+    lines = [head, _render(headers, rows), tail]
+    if res.table["least_value"].isna().any():
+        lines.append(
+            f"—：该榜题允许的揭榜团队少于 {res.target} 个（solvers）"
+            if zh
+            else f"—: the challenge admits fewer than {res.target} routes (its solvers)"
+        )
+    return "\n".join(lines)
