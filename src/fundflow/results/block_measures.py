@@ -85,11 +85,6 @@ _RUN_KINDS = (
 )
 
 
-#: Kinds of payment that are never the government's budget cash (others, on rows
-#: with the government as payer or payee, are).
-_NOT_BUDGET = frozenset(TAX_KINDS)
-
-
 class BlockMeasures(NamedTuple):
     """Everything measured on a block of ``n`` replications of ``R`` routes each."""
 
@@ -171,7 +166,7 @@ def _years(block: BlockOutcome, loops: Any, columns: tuple[np.ndarray, ...]) -> 
             year_class[K[kind]] = loops.Y_TAX
         elif kind == "capital_call":
             year_class[K[kind]] = loops.Y_FUND
-        elif kind not in _NOT_BUDGET:
+        else:  # budget cash on the government's rows (year_rows weighs the others 0)
             year_class[K[kind]] = loops.Y_BUDGET if kind in BUDGET_KINDS else loops.Y_OUTSIDE
     n_years = block.unpaid_by_year.shape[1]
     sums = loops.year_rows(
